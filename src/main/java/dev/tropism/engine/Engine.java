@@ -1,0 +1,40 @@
+package dev.tropism.engine;
+
+import dev.tropism.engine.lm.LmPretrainRun;
+import dev.tropism.engine.lm.PretrainSpec;
+import dev.tropism.engine.rl.GrpoRun;
+import dev.tropism.engine.rl.GrpoSpec;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Path;
+
+/** The engine's entry point: opens training runs, fresh or resumed from a checkpoint. */
+public final class Engine {
+
+    private Engine() {
+    }
+
+    /** Opens a fresh run at step 0. */
+    public static TrainingRun open(RunSpec spec) {
+        return resume(spec, null);
+    }
+
+    /**
+     * Opens a run; when {@code checkpoint} is non-null the run continues exactly from that
+     * directory (written by {@link TrainingRun#saveCheckpoint}).
+     */
+    public static TrainingRun resume(RunSpec spec, Path checkpoint) {
+        try {
+            // One line per run kind (Java 17 has no pattern switch).
+            if (spec instanceof PretrainSpec p) {
+                return new LmPretrainRun(p, checkpoint);
+            }
+            if (spec instanceof GrpoSpec g) {
+                return new GrpoRun(g, checkpoint);
+            }
+            throw new IllegalArgumentException("unsupported run spec " + spec.getClass().getSimpleName());
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+}

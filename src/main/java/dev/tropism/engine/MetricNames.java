@@ -1,0 +1,41 @@
+package dev.tropism.engine;
+
+/**
+ * Every metric name, in one place. Names are slash-namespaced and identical in the database, in
+ * Prometheus (where {@code /} becomes {@code _}) and in the UI.
+ */
+public final class MetricNames {
+
+    private MetricNames() {
+    }
+
+    // --- training (per optimizer step) ---
+    public static final String TRAIN_LOSS = "train/loss";
+    public static final String TRAIN_GRAD_NORM = "train/grad_norm";
+    public static final String TRAIN_LR = "train/lr";
+    public static final String TRAIN_REWARD_MEAN = "train/reward/mean";
+    public static final String TRAIN_REWARD_STD = "train/reward/std";
+    public static final String TRAIN_REWARD_ERRORS = "train/reward/errors";
+    public static final String TRAIN_FRAC_REWARD_ZERO_STD = "train/frac_reward_zero_std";
+    public static final String TRAIN_KL = "train/kl";
+    public static final String TRAIN_CLIP_RATIO = "train/clip_ratio";
+    public static final String TRAIN_ENTROPY = "train/entropy";
+    public static final String TRAIN_COMPLETION_LENGTH_MEAN = "train/completion_length/mean";
+    public static final String TRAIN_TRUNCATED_RATIO = "train/completion_truncated_ratio";
+
+    // --- speed ---
+    public static final String PERF_TOKENS_PER_SECOND = "perf/tokens_per_second";
+    public static final String PERF_ROLLOUT_SECONDS = "perf/rollout_seconds";
+    public static final String PERF_REWARD_SECONDS = "perf/reward_seconds";
+    public static final String PERF_UPDATE_SECONDS = "perf/update_seconds";
+
+    // --- evaluation (every eval_interval steps) ---
+    public static final String EVAL_LOSS = "eval/loss";
+    public static final String EVAL_REWARD_MEAN = "eval/reward/mean";
+    public static final String EVAL_ACCURACY = "eval/accuracy";
+
+    /** {@code train/reward/<grader>/mean} for one named reward component. */
+    public static String trainRewardComponent(String grader) {
+        return "train/reward/" + grader + "/mean";
+    }
+}

@@ -1,0 +1,43 @@
+package dev.tropism.engine.lm;
+
+import static dev.tropism.engine.ConfigException.require;
+
+/**
+ * Shape of the {@code tiny-gpt} decoder-only transformer (pre-LayerNorm, causal multi-head
+ * attention, tied embeddings), after nanoGPT's GPTConfig.
+ *
+ * @param nLayer transformer blocks; default 4
+ * @param nEmbd model width d; default 128; must be divisible by {@code nHead}
+ * @param nHead attention heads; default 4 (head size d / nHead = 32)
+ * @param blockSize context length in tokens, prompt plus completion; default 32, enough for the
+ *     arithmetic demo; raise it for longer texts (cost grows with T²)
+ * @param vocabSize number of token ids; set from the tokenizer, not by users
+ */
+public record GptConfig(int nLayer, int nEmbd, int nHead, int blockSize, int vocabSize) {
+
+    public static final GptConfig DEFAULT = new GptConfig(4, 128, 4, 32, 32);
+
+    public GptConfig {
+        require(nLayer >= 1 && nLayer <= 48, "n_layer", "must be in [1, 48], got " + nLayer);
+        require(nHead >= 1 && nHead <= 64, "n_head", "must be in [1, 64], got " + nHead);
+        require(nEmbd >= 8 && nEmbd <= 4096, "n_embd", "must be in [8, 4096], got " + nEmbd);
+        require(nEmbd % nHead == 0, "n_embd", "must be divisible by n_head (" + nHead + "), got " + nEmbd);
+        require(blockSize >= 8 && blockSize <= 4096, "block_size", "must be in [8, 4096], got " + blockSize);
+        require(vocabSize >= 4, "vocab_size", "must be at least 4, got " + vocabSize);
+    }
+
+    /** Head size d / nHead. */
+    public int headSize() {
+        return nEmbd / nHead;
+    }
+
+    public GptConfig withVocabSize(int v) {
+        return new GptConfig(nLayer, nEmbd, nHead, blockSize, v);
+    }
+
+    /** Parameters excluding biases: tied embedding + position + 12·d² per block (nanoGPT's count). */
+    public long approxParameters() {
+        long d = nEmbd;
+        return vocabSize * d + blockSize * d + nLayer * (12 * d * d + 13 * d) + 2 * d;
+    }
+}
