@@ -1,23 +1,413 @@
 package dev.tropism.engine.rl;
 
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.index.NDIndex;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.training.GradientCollector;
+import com.google.gson.JsonObject;
+import dev.tropism.engine.ConfigException;
+import dev.tropism.engine.MetricNames;
+import dev.tropism.engine.NumericalInstabilityException;
+import dev.tropism.engine.RewardResult;
 import dev.tropism.engine.TrainingRun;
+import dev.tropism.engine.lm.CharTokenizer;
+import dev.tropism.engine.lm.CheckpointFiles;
+import dev.tropism.engine.lm.Gpt;
+import dev.tropism.engine.lm.LanguageModel;
+import dev.tropism.engine.lm.Sampler;
+import dev.tropism.engine.lm.Sampler.Completions;
+import dev.tropism.engine.lm.Sampler.Decoding;
+import dev.tropism.engine.lm.Sampler.PromptBatch;
+import dev.tropism.engine.nn.AdamW;
+import dev.tropism.engine.nn.Gradients;
+import dev.tropism.engine.nn.LrSchedule;
 import java.io.IOException;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
+import java.util.Random;
+import java.util.TreeMap;
 
-/** Work in progress: replaced by the real implementation in the next engine commit. */
+/**
+ * GRPO (Shao et al. 2024, "DeepSeekMath", Algorithm 1) on a language model, one optimizer step per
+ * {@link #trainStep()} call, in TRL's GRPOTrainer formulation:
+ *
+ * <ol>
+ *   <li>rollout: sample G completions for each of P prompts from π_θold (the current weights);
+ *   <li>reward: score every completion with the reward function (errors count, never throw);
+ *   <li>advantage: {@link GroupAdvantages};
+ *   <li>update: μ optimizer steps on {@link GrpoObjective}, with π_ref the frozen base model.
+ * </ol>
+ *
+ * One {@code trainStep()} is one rollout batch with its μ updates. Every random choice is a function
+ * of (seed, step), so a run resumed from a checkpoint continues exactly.
+ */
 public final class GrpoRun implements TrainingRun {
 
+    static final String KIND = "grpo";
+    private static final int EVAL_BATCH = 250;
+
+    private final GrpoSpec spec;
+    private final GrpoConfig cfg;
+    private final NDManager root;
+    private final LanguageModel policy;
+    private final Gpt reference;
+    private final AdamW optimizer;
+    private final LrSchedule schedule;
+    private final int maxPromptTokens;
+    private int step;
+    private int epochCached = -1;
+    private List<Integer> epochOrder;
+
     public GrpoRun(GrpoSpec spec, Path checkpoint) throws IOException {
-        throw new UnsupportedOperationException("not implemented yet");
+        this.spec = spec;
+        this.cfg = spec.config();
+        this.root = NDManager.newBaseManager();
+        try {
+            LanguageModel base = LanguageModel.load(spec.baseModel(), root);
+            int block = base.gpt().config().blockSize();
+            maxPromptTokens = block - cfg.maxCompletionLength();
+            if (maxPromptTokens < 2) {
+                base.close();
+                throw new ConfigException("max_completion_length", "must leave room for the prompt within the model's "
+                        + "block_size of " + block + " tokens, got " + cfg.maxCompletionLength());
+            }
+            reference = base.gpt(); // frozen: never requires gradients, never updated
+            JsonObject state = null;
+            if (checkpoint != null) {
+                state = CheckpointFiles.readState(checkpoint, KIND, spec.seed());
+                policy = LanguageModel.load(checkpoint.resolve(CheckpointFiles.MODEL_DIR), root);
+            } else {
+                policy = new LanguageModel(reference.copy(root), base.tokenizer());
+            }
+            Gpt gpt = policy.gpt();
+            optimizer = new AdamW(gpt.parameters(), new HashSet<>(gpt.matrixParameterNames()), 0.9, 0.99, 1e-8,
+                    cfg.weightDecay(), root);
+            if (state != null) {
+                CheckpointFiles.readOptimizer(checkpoint, optimizer, state);
+                step = state.get("step").getAsInt();
+            }
+            // Constant after warmup (TRL's GRPO default schedule is linear decay; constant keeps resumed
+            // and extended runs comparable). minRatio 1 turns the cosine off.
+            schedule = new LrSchedule(cfg.learningRate(), cfg.warmupSteps(), cfg.maxSteps(), 1.0);
+        } catch (IOException | RuntimeException e) {
+            root.close();
+            throw e;
+        }
     }
 
-    @Override public int step() { return 0; }
-    @Override public int totalSteps() { return 0; }
-    @Override public int evalInterval() { return 0; }
-    @Override public Map<String, Double> trainStep() { return Map.of(); }
-    @Override public Map<String, Double> evaluate() { return Map.of(); }
-    @Override public void saveCheckpoint(Path dir) { }
-    @Override public void exportModel(Path dir) { }
-    @Override public void close() { }
+    public LanguageModel policy() {
+        return policy;
+    }
+
+    @Override
+    public int step() {
+        return step;
+    }
+
+    @Override
+    public int totalSteps() {
+        return cfg.maxSteps();
+    }
+
+    @Override
+    public int evalInterval() {
+        return spec.evalPrompts().isEmpty() ? 0 : cfg.evalInterval();
+    }
+
+    /** The items of this step: walks seeded per-epoch permutations of the prompt set. */
+    private List<Map<String, Object>> promptsFor(int s) {
+        int n = spec.prompts().size();
+        List<Map<String, Object>> out = new ArrayList<>(cfg.promptsPerStep());
+        for (int j = 0; j < cfg.promptsPerStep(); j++) {
+            long k = (long) s * cfg.promptsPerStep() + j;
+            int epoch = (int) (k / n);
+            if (epoch != epochCached) {
+                List<Integer> order = new ArrayList<>(n);
+                for (int i = 0; i < n; i++) {
+                    order.add(i);
+                }
+                Collections.shuffle(order, new Random(spec.seed() * 7_919L + epoch));
+                epochOrder = order;
+                epochCached = epoch;
+            }
+            out.add(spec.prompts().get(epochOrder.get((int) (k % n))));
+        }
+        return out;
+    }
+
+    @Override
+    public Map<String, Double> trainStep() {
+        long t0 = System.nanoTime();
+        int g = cfg.numGenerations();
+        List<Map<String, Object>> items = promptsFor(step);
+        List<String> prompts = new ArrayList<>(items.size() * g);
+        List<Map<String, Object>> rowItems = new ArrayList<>(items.size() * g);
+        for (Map<String, Object> item : items) {
+            for (int i = 0; i < g; i++) {
+                prompts.add(String.valueOf(item.get("prompt")));
+                rowItems.add(item);
+            }
+        }
+        // 1. Rollout from π_θold
+        PromptBatch batch = PromptBatch.of(policy.tokenizer(), prompts, maxPromptTokens);
+        Decoding decoding = new Decoding(cfg.temperature(), cfg.topP(), new Random(spec.seed() * 1_000_003L + step));
+        Completions completions = Sampler.sample(policy, batch, cfg.maxCompletionLength(), decoding, true, root);
+        long t1 = System.nanoTime();
+
+        // 2. Reward
+        Scores scores = score(rowItems, completions.texts());
+        long t2 = System.nanoTime();
+
+        // 3. Advantage
+        double[] advantage = GroupAdvantages.compute(scores.reward, g, cfg.scaleRewards());
+
+        // 4. Update: μ optimizer steps on the same rollout batch
+        Map<String, Double> metrics = new LinkedHashMap<>();
+        UpdateStats stats = update(batch, completions, advantage);
+        long t3 = System.nanoTime();
+
+        double lr = schedule.at(step);
+        step++;
+        int rows = prompts.size();
+        double lengthSum = 0;
+        int truncated = 0;
+        for (int b = 0; b < rows; b++) {
+            lengthSum += completions.lengths()[b];
+            truncated += completions.truncated()[b] ? 1 : 0;
+        }
+        metrics.put(MetricNames.TRAIN_LOSS, stats.loss);
+        metrics.put(MetricNames.TRAIN_REWARD_MEAN, mean(scores.reward));
+        metrics.put(MetricNames.TRAIN_REWARD_STD, GroupAdvantages.std(scores.reward, 0, rows));
+        for (Map.Entry<String, double[]> e : scores.components.entrySet()) {
+            metrics.put(MetricNames.trainRewardComponent(e.getKey()), e.getValue()[0] / Math.max(1, e.getValue()[1]));
+        }
+        metrics.put(MetricNames.TRAIN_REWARD_ERRORS, (double) scores.errors);
+        metrics.put(MetricNames.TRAIN_FRAC_REWARD_ZERO_STD, GroupAdvantages.fracZeroStd(scores.reward, g));
+        metrics.put(MetricNames.TRAIN_KL, stats.kl);
+        metrics.put(MetricNames.TRAIN_CLIP_RATIO, stats.clipRatio);
+        metrics.put(MetricNames.TRAIN_ENTROPY, stats.entropy);
+        metrics.put(MetricNames.TRAIN_COMPLETION_LENGTH_MEAN, lengthSum / rows);
+        metrics.put(MetricNames.TRAIN_TRUNCATED_RATIO, (double) truncated / rows);
+        metrics.put(MetricNames.TRAIN_GRAD_NORM, stats.gradNorm);
+        metrics.put(MetricNames.TRAIN_LR, lr);
+        double seconds = (t3 - t0) / 1e9;
+        metrics.put(MetricNames.PERF_TOKENS_PER_SECOND, (rows * (double) batch.width() + lengthSum) / seconds);
+        metrics.put(MetricNames.PERF_ROLLOUT_SECONDS, (t1 - t0) / 1e9);
+        metrics.put(MetricNames.PERF_REWARD_SECONDS, (t2 - t1) / 1e9);
+        metrics.put(MetricNames.PERF_UPDATE_SECONDS, (t3 - t2) / 1e9);
+        return metrics;
+    }
+
+    /** Rewards of one batch: totals, per-component sums and counts, and the number of errors. */
+    private static final class Scores {
+        final double[] reward;
+        final Map<String, double[]> components = new TreeMap<>();
+        int errors;
+
+        Scores(int n) {
+            reward = new double[n];
+        }
+    }
+
+    private Scores score(List<Map<String, Object>> rowItems, String[] texts) {
+        Scores s = new Scores(texts.length);
+        for (int b = 0; b < texts.length; b++) {
+            RewardResult r;
+            try {
+                r = spec.reward().score(rowItems.get(b), texts[b]);
+            } catch (RuntimeException e) {
+                r = RewardResult.error("reward function threw " + e.getClass().getSimpleName() + ": " + e.getMessage());
+            }
+            double value = Double.isFinite(r.reward()) ? r.reward() : 0.0;
+            if (!Double.isFinite(r.reward())) {
+                s.errors++;
+            }
+            s.reward[b] = value;
+            s.errors += r.errors().size();
+            for (Map.Entry<String, Double> e : r.subRewards().entrySet()) {
+                double[] acc = s.components.computeIfAbsent(e.getKey(), k -> new double[2]);
+                acc[0] += e.getValue();
+                acc[1] += 1;
+            }
+        }
+        return s;
+    }
+
+    private static final class UpdateStats {
+        double loss;
+        double kl;
+        double clipRatio;
+        double entropy;
+        double gradNorm;
+    }
+
+    /** The rollout as update tensors: left-padded prompt + completion, shifted for next-token targets. */
+    private static final class UpdateBatch {
+        NDArray inputs; // (B, Tp + Tc − 1) int32
+        NDArray positions; // (B, Tp + Tc − 1) int32
+        NDArray keyMask; // (B, Tp + Tc − 1) float32
+        NDArray targets; // (B, Tc) int64 completion tokens
+        NDArray mask; // (B, Tc) float32, 1 for tokens that count in the loss
+        int promptWidth;
+    }
+
+    private UpdateBatch tensors(PromptBatch prompts, Completions c, NDManager m) {
+        int rows = prompts.tokens().length;
+        int tp = prompts.width();
+        int tc = 1;
+        for (int len : c.lengths()) {
+            tc = Math.max(tc, len);
+        }
+        int width = tp + tc - 1;
+        int[] in = new int[rows * width];
+        int[] pos = new int[rows * width];
+        float[] keyMask = new float[rows * width];
+        long[] targets = new long[rows * tc];
+        float[] mask = new float[rows * tc];
+        for (int b = 0; b < rows; b++) {
+            int pad = tp - prompts.lengths()[b];
+            for (int t = 0; t < width; t++) {
+                int tok = t < tp ? prompts.tokens()[b][t] : c.tokens()[b][t - tp];
+                in[b * width + t] = tok;
+                pos[b * width + t] = Math.max(0, t - pad);
+                keyMask[b * width + t] = t < pad ? 0f : 1f;
+            }
+            boolean drop = cfg.maskTruncatedCompletions() && c.truncated()[b];
+            for (int t = 0; t < tc; t++) {
+                targets[b * tc + t] = t < c.tokens()[b].length ? c.tokens()[b][t] : CharTokenizer.PAD;
+                mask[b * tc + t] = (!drop && t < c.lengths()[b]) ? 1f : 0f;
+            }
+        }
+        UpdateBatch u = new UpdateBatch();
+        u.inputs = m.create(in, new Shape(rows, width));
+        u.positions = m.create(pos, new Shape(rows, width));
+        u.keyMask = m.create(keyMask, new Shape(rows, width));
+        u.targets = m.create(targets, new Shape(rows, tc));
+        u.mask = m.create(mask, new Shape(rows, tc));
+        u.promptWidth = tp;
+        return u;
+    }
+
+    /** (B, Tc, V) logits of the completion positions: position Tp − 1 predicts the first completion token. */
+    private static NDArray completionLogits(Gpt model, UpdateBatch u) {
+        NDArray logits = model.forward(u.inputs, u.positions, u.keyMask, null); // (B, Tp + Tc − 1, V)
+        return logits.get(new NDIndex(":, " + (u.promptWidth - 1) + ":, :")); // (B, Tc, V)
+    }
+
+    private static NDArray tokenLogp(NDArray logits, NDArray targets) {
+        return logits.logSoftmax(-1).gather(targets.expandDims(-1), -1).squeeze(-1); // (B, Tc)
+    }
+
+    private UpdateStats update(PromptBatch prompts, Completions c, double[] advantage) {
+        UpdateStats stats = new UpdateStats();
+        Gpt gpt = policy.gpt();
+        try (NDManager m = root.newSubManager()) {
+            UpdateBatch u = tensors(prompts, c, m);
+            float[] adv = new float[advantage.length];
+            for (int i = 0; i < adv.length; i++) {
+                adv[i] = (float) advantage[i];
+            }
+            NDArray advantages = m.create(adv); // (B)
+            NDArray refLogp = tokenLogp(completionLogits(reference, u), u.targets); // (B, Tc), no gradient
+            // With μ = 1, π_θold = π_θ and the ratio is exp(logp − logp.detach()) = 1 (TRL); otherwise
+            // π_θold is fixed before the first update.
+            NDArray oldLogp = cfg.numIterations() > 1 ? tokenLogp(completionLogits(gpt, u), u.targets) : null;
+            double tokenCount = Math.max(1, u.mask.sum().getFloat());
+            for (int it = 0; it < cfg.numIterations(); it++) {
+                Gradients.COLLECTOR_LOCK.lock();
+                try (NDManager s = m.newSubManager()) {
+                    gpt.requireGradients(true);
+                    try (GradientCollector gc = ai.djl.engine.Engine.getInstance().newGradientCollector()) {
+                        NDArray logits = completionLogits(gpt, u); // (B, Tc, V)
+                        NDArray logp = tokenLogp(logits, u.targets); // (B, Tc)
+                        NDArray old = oldLogp != null ? oldLogp : logp.stopGradient();
+                        GrpoObjective.Result r = GrpoObjective.compute(logp, old, refLogp, advantages, u.mask, cfg,
+                                cfg.maxCompletionLength());
+                        double loss = r.loss().getFloat();
+                        if (!Double.isFinite(loss)) {
+                            throw new NumericalInstabilityException("GRPO loss is " + loss + " at step " + (step + 1));
+                        }
+                        if (it == 0) {
+                            NDArray lp = logits.stopGradient().logSoftmax(-1); // (B, Tc, V)
+                            NDArray entropy = lp.exp().mul(lp).sum(new int[] {-1}).neg(); // (B, Tc)
+                            stats.entropy = entropy.mul(u.mask).sum().getFloat() / tokenCount;
+                            stats.kl = r.klMean();
+                        }
+                        stats.loss += loss / cfg.numIterations();
+                        stats.clipRatio += r.clipRatio() / cfg.numIterations();
+                        gc.backward(r.loss());
+                    }
+                    double norm = Gradients.globalNorm(gpt.parameters(), s);
+                    if (!Double.isFinite(norm)) {
+                        throw new NumericalInstabilityException("gradient norm is " + norm + " at step " + (step + 1)
+                                + " (non-finite in " + Gradients.nonFinite(gpt.parameters(), s) + ")");
+                    }
+                    stats.gradNorm += norm / cfg.numIterations();
+                    optimizer.step(gpt.parameters(), schedule.at(step), Gradients.clipScale(norm, cfg.gradClip()));
+                } finally {
+                    gpt.requireGradients(false);
+                    Gradients.COLLECTOR_LOCK.unlock();
+                }
+            }
+        }
+        return stats;
+    }
+
+    /** Greedy decoding on up to {@code evalLimit} eval items: mean reward and accuracy. */
+    @Override
+    public Map<String, Double> evaluate() {
+        List<Map<String, Object>> items = spec.evalPrompts().subList(0, Math.min(cfg.evalLimit(), spec.evalPrompts().size()));
+        if (items.isEmpty()) {
+            return Map.of();
+        }
+        double rewardSum = 0;
+        int correct = 0;
+        for (int i = 0; i < items.size(); i += EVAL_BATCH) {
+            List<Map<String, Object>> chunk = items.subList(i, Math.min(items.size(), i + EVAL_BATCH));
+            List<String> prompts = new ArrayList<>(chunk.size());
+            for (Map<String, Object> item : chunk) {
+                prompts.add(String.valueOf(item.get("prompt")));
+            }
+            Completions c = Sampler.sample(policy, PromptBatch.of(policy.tokenizer(), prompts, maxPromptTokens),
+                    cfg.maxCompletionLength(), Decoding.greedy(), true, root);
+            Scores s = score(chunk, c.texts());
+            for (double r : s.reward) {
+                rewardSum += r;
+                correct += r >= cfg.accuracyThreshold() ? 1 : 0;
+            }
+        }
+        Map<String, Double> out = new LinkedHashMap<>();
+        out.put(MetricNames.EVAL_REWARD_MEAN, rewardSum / items.size());
+        out.put(MetricNames.EVAL_ACCURACY, (double) correct / items.size());
+        return out;
+    }
+
+    @Override
+    public void saveCheckpoint(Path dir) throws IOException {
+        CheckpointFiles.write(dir, KIND, step, spec.seed(), policy, optimizer, cfg);
+    }
+
+    @Override
+    public void exportModel(Path dir) throws IOException {
+        policy.save(dir);
+    }
+
+    @Override
+    public void close() {
+        root.close();
+    }
+
+    private static double mean(double[] x) {
+        double s = 0;
+        for (double v : x) {
+            s += v;
+        }
+        return x.length == 0 ? 0 : s / x.length;
+    }
 }

@@ -1,0 +1,93 @@
+package dev.tropism.engine.lm;
+
+import ai.djl.ndarray.NDManager;
+import com.google.gson.Gson;
+import com.google.gson.GsonBuilder;
+import com.google.gson.JsonObject;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+/**
+ * A language model on disk and in memory: {@code model.json} (format, family, shape), {@code
+ * tokenizer.json} and {@code weights.ndlist}. This is what pretraining and alignment export, what the
+ * service stores in object storage, and what users may upload.
+ */
+public final class LanguageModel implements AutoCloseable {
+
+    public static final String FORMAT = "tropism-lm/1";
+    static final String MODEL_JSON = "model.json";
+    static final String TOKENIZER_JSON = "tokenizer.json";
+    static final String WEIGHTS = "weights.ndlist";
+    private static final Gson GSON = new GsonBuilder().setPrettyPrinting().create();
+
+    private final Gpt gpt;
+    private final CharTokenizer tokenizer;
+
+    public LanguageModel(Gpt gpt, CharTokenizer tokenizer) {
+        this.gpt = gpt;
+        this.tokenizer = tokenizer;
+    }
+
+    public Gpt gpt() {
+        return gpt;
+    }
+
+    public CharTokenizer tokenizer() {
+        return tokenizer;
+    }
+
+    public void save(Path dir) throws IOException {
+        Files.createDirectories(dir);
+        Files.writeString(dir.resolve(MODEL_JSON), GSON.toJson(describe(gpt)), StandardCharsets.UTF_8);
+        tokenizer.save(dir.resolve(TOKENIZER_JSON));
+        gpt.save(dir.resolve(WEIGHTS));
+    }
+
+    public static LanguageModel load(Path dir, NDManager parent) throws IOException {
+        GptConfig config = readConfig(dir);
+        CharTokenizer tok = CharTokenizer.load(dir.resolve(TOKENIZER_JSON));
+        if (tok.vocabSize() != config.vocabSize()) {
+            throw new IOException("tokenizer has " + tok.vocabSize() + " tokens but model.json says " + config.vocabSize());
+        }
+        return new LanguageModel(Gpt.load(config, dir.resolve(WEIGHTS), parent), tok);
+    }
+
+    /** Reads and validates {@code model.json} without loading weights. */
+    public static GptConfig readConfig(Path dir) throws IOException {
+        Path file = dir.resolve(MODEL_JSON);
+        if (!Files.exists(file)) {
+            throw new IOException("not a model directory: " + MODEL_JSON + " is missing");
+        }
+        JsonObject o = GSON.fromJson(Files.readString(file, StandardCharsets.UTF_8), JsonObject.class);
+        if (o == null || !o.has("format") || !FORMAT.equals(o.get("format").getAsString())) {
+            throw new IOException(MODEL_JSON + " must have \"format\": \"" + FORMAT + "\"");
+        }
+        JsonObject c = o.getAsJsonObject("config");
+        return new GptConfig(c.get("n_layer").getAsInt(), c.get("n_embd").getAsInt(), c.get("n_head").getAsInt(),
+                c.get("block_size").getAsInt(), c.get("vocab_size").getAsInt());
+    }
+
+    static JsonObject describe(Gpt gpt) {
+        GptConfig c = gpt.config();
+        JsonObject cfg = new JsonObject();
+        cfg.addProperty("n_layer", c.nLayer());
+        cfg.addProperty("n_embd", c.nEmbd());
+        cfg.addProperty("n_head", c.nHead());
+        cfg.addProperty("block_size", c.blockSize());
+        cfg.addProperty("vocab_size", c.vocabSize());
+        JsonObject o = new JsonObject();
+        o.addProperty("format", FORMAT);
+        o.addProperty("family", "language-model");
+        o.addProperty("architecture", "tiny-gpt");
+        o.addProperty("parameters", gpt.parameterCount());
+        o.add("config", cfg);
+        return o;
+    }
+
+    @Override
+    public void close() {
+        gpt.close();
+    }
+}

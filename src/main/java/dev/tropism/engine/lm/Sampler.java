@@ -1,0 +1,222 @@
+package dev.tropism.engine.lm;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.index.NDIndex;
+import ai.djl.ndarray.types.Shape;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Random;
+
+/**
+ * Batched autoregressive sampling with temperature and nucleus (top-p, Holtzman et al. 2020)
+ * filtering, or greedy decoding. Prompts are left-padded so every row's next token sits in the last
+ * column. With the KV cache each new token costs one position's forward; without it the whole prefix
+ * is recomputed (kept for tests and the benchmark). Token choice happens in Java with the caller's
+ * seeded {@link Random}, so a run's randomness is reproducible from its seed and step alone.
+ */
+public final class Sampler {
+
+    private Sampler() {
+    }
+
+    /**
+     * Prompts as a left-padded batch: {@code tokens[b]} is BOS + prompt, right-aligned in width {@code
+     * width}; {@code lengths[b]} the real length.
+     */
+    public record PromptBatch(int[][] tokens, int[] lengths, int width) {
+
+        public static PromptBatch of(CharTokenizer tok, List<String> prompts, int maxPromptTokens) {
+            int[][] rows = new int[prompts.size()][];
+            int width = 1;
+            for (int b = 0; b < rows.length; b++) {
+                int[] ids = tok.encode(prompts.get(b));
+                int keep = Math.min(ids.length, maxPromptTokens - 1); // keep the prompt's tail if too long
+                int[] row = new int[keep + 1];
+                row[0] = CharTokenizer.BOS;
+                System.arraycopy(ids, ids.length - keep, row, 1, keep);
+                rows[b] = row;
+                width = Math.max(width, row.length);
+            }
+            int[][] padded = new int[rows.length][width];
+            int[] lengths = new int[rows.length];
+            for (int b = 0; b < rows.length; b++) {
+                System.arraycopy(rows[b], 0, padded[b], width - rows[b].length, rows[b].length);
+                lengths[b] = rows[b].length;
+            }
+            return new PromptBatch(padded, lengths, width);
+        }
+    }
+
+    /**
+     * Completions of a batch.
+     *
+     * @param tokens (B, maxNew) generated ids; after EOS the rest is PAD
+     * @param lengths tokens that count per row: up to and including EOS, or maxNew when truncated
+     * @param truncated rows that hit maxNew without EOS
+     */
+    public record Completions(int[][] tokens, int[] lengths, boolean[] truncated, String[] texts) {
+    }
+
+    /** How to pick each token: greedy when {@code rng} is null. */
+    public record Decoding(double temperature, double topP, Random rng) {
+
+        public static Decoding greedy() {
+            return new Decoding(1.0, 1.0, null);
+        }
+    }
+
+    public static Completions sample(LanguageModel model, PromptBatch prompts, int maxNew, Decoding decoding,
+            boolean useCache, NDManager parent) {
+        Gpt gpt = model.gpt();
+        int batch = prompts.tokens().length;
+        int tp = prompts.width();
+        if (tp + maxNew > gpt.config().blockSize()) {
+            throw new IllegalArgumentException("prompt width " + tp + " + " + maxNew + " new tokens exceeds block_size "
+                    + gpt.config().blockSize());
+        }
+        int total = tp + maxNew;
+        int[] seq = new int[batch * total]; // (B, Tp + maxNew), row-major
+        float[] mask = new float[batch * total];
+        int[] pos = new int[batch * total];
+        for (int b = 0; b < batch; b++) {
+            int pad = tp - prompts.lengths()[b];
+            for (int t = 0; t < tp; t++) {
+                seq[b * total + t] = prompts.tokens()[b][t];
+                mask[b * total + t] = t < pad ? 0f : 1f;
+                pos[b * total + t] = Math.max(0, t - pad);
+            }
+            for (int t = tp; t < total; t++) {
+                mask[b * total + t] = 1f;
+                pos[b * total + t] = t - pad;
+            }
+        }
+        int[][] out = new int[batch][maxNew];
+        int[] lengths = new int[batch];
+        boolean[] done = new boolean[batch];
+        int vocab = gpt.config().vocabSize();
+        try (NDManager m = parent.newSubManager()) {
+            Gpt.KvCache cache = useCache ? gpt.newCache() : null;
+            int fed = 0; // columns already in the cache
+            for (int step = 0; step < maxNew; step++) {
+                int upTo = tp + step; // columns known so far
+                float[] last;
+                try (NDManager s = m.newSubManager()) {
+                    int from = useCache ? fed : 0;
+                    NDArray tokens = s.create(slice(seq, batch, total, from, upTo), new Shape(batch, upTo - from));
+                    NDArray positions = s.create(slice(pos, batch, total, from, upTo), new Shape(batch, upTo - from));
+                    NDArray keyMask = s.create(sliceF(mask, batch, total, 0, upTo), new Shape(batch, upTo));
+                    NDArray logits = gpt.forward(tokens, positions, keyMask, cache); // (B, Tn, V)
+                    last = logits.get(new NDIndex(":, -1, :")).toFloatArray(); // (B, V)
+                    if (useCache) {
+                        cache.keep(m);
+                    }
+                }
+                fed = upTo;
+                boolean allDone = true;
+                for (int b = 0; b < batch; b++) {
+                    int next = done[b] ? CharTokenizer.PAD : pick(last, b * vocab, vocab, decoding);
+                    seq[b * total + upTo] = next;
+                    out[b][step] = next;
+                    if (!done[b]) {
+                        lengths[b]++;
+                        if (next == CharTokenizer.EOS) {
+                            done[b] = true;
+                        }
+                    }
+                    allDone &= done[b];
+                }
+                if (allDone) {
+                    break;
+                }
+            }
+        }
+        boolean[] truncated = new boolean[batch];
+        String[] texts = new String[batch];
+        for (int b = 0; b < batch; b++) {
+            truncated[b] = !done[b];
+            texts[b] = model.tokenizer().decode(out[b], 0, lengths[b]);
+        }
+        return new Completions(out, lengths, truncated, texts);
+    }
+
+    /** Picks a token id from one row of logits. */
+    static int pick(float[] logits, int offset, int vocab, Decoding d) {
+        if (d.rng() == null) {
+            int best = 0;
+            for (int i = 1; i < vocab; i++) {
+                if (logits[offset + i] > logits[offset + best]) {
+                    best = i;
+                }
+            }
+            return best;
+        }
+        double max = Double.NEGATIVE_INFINITY;
+        for (int i = 0; i < vocab; i++) {
+            max = Math.max(max, logits[offset + i] / d.temperature());
+        }
+        double[] p = new double[vocab];
+        double z = 0;
+        for (int i = 0; i < vocab; i++) {
+            p[i] = Math.exp(logits[offset + i] / d.temperature() - max);
+            z += p[i];
+        }
+        for (int i = 0; i < vocab; i++) {
+            p[i] /= z;
+        }
+        if (d.topP() < 1.0) {
+            // Nucleus: keep the smallest set of most probable tokens whose mass reaches top_p.
+            Integer[] order = new Integer[vocab];
+            for (int i = 0; i < vocab; i++) {
+                order[i] = i;
+            }
+            Arrays.sort(order, (a, b) -> Double.compare(p[b], p[a]));
+            double cum = 0;
+            boolean cut = false;
+            for (Integer i : order) {
+                if (cut) {
+                    p[i] = 0;
+                } else {
+                    cum += p[i];
+                    cut = cum >= d.topP();
+                }
+            }
+            double kept = cum;
+            for (int i = 0; i < vocab; i++) {
+                p[i] /= kept;
+            }
+        }
+        double u = d.rng().nextDouble();
+        double acc = 0;
+        for (int i = 0; i < vocab; i++) {
+            acc += p[i];
+            if (u < acc) {
+                return i;
+            }
+        }
+        for (int i = vocab - 1; i >= 0; i--) {
+            if (p[i] > 0) {
+                return i;
+            }
+        }
+        return 0;
+    }
+
+    private static int[] slice(int[] a, int rows, int stride, int from, int to) {
+        int w = to - from;
+        int[] out = new int[rows * w];
+        for (int r = 0; r < rows; r++) {
+            System.arraycopy(a, r * stride + from, out, r * w, w);
+        }
+        return out;
+    }
+
+    private static float[] sliceF(float[] a, int rows, int stride, int from, int to) {
+        int w = to - from;
+        float[] out = new float[rows * w];
+        for (int r = 0; r < rows; r++) {
+            System.arraycopy(a, r * stride + from, out, r * w, w);
+        }
+        return out;
+    }
+}
