@@ -7,6 +7,9 @@ import java.util.ArrayList;
 import java.util.List;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.springframework.context.i18n.LocaleContextHolder;
+import org.springframework.core.Ordered;
+import org.springframework.core.annotation.Order;
 import org.springframework.dao.DataAccessResourceFailureException;
 import org.springframework.http.HttpHeaders;
 import org.springframework.http.HttpStatus;
@@ -17,6 +20,7 @@ import org.springframework.http.converter.HttpMessageNotReadableException;
 import org.springframework.transaction.CannotCreateTransactionException;
 import org.springframework.validation.FieldError;
 import org.springframework.validation.ObjectError;
+import org.springframework.web.ErrorResponse;
 import org.springframework.web.HttpMediaTypeNotSupportedException;
 import org.springframework.web.HttpRequestMethodNotSupportedException;
 import org.springframework.web.bind.MethodArgumentNotValidException;
@@ -38,9 +42,12 @@ import tools.jackson.databind.exc.ValueInstantiationException;
 
 /**
  * Renders every error as an RFC 9457 problem detail ({@code application/problem+json}) with a
- * snake_case {@code code} and, for validation failures, {@code errors[].pointer} (RFC 6901).
+ * snake_case {@code code} and, for validation failures, {@code errors[].pointer} (RFC 6901). Runs
+ * first; the catch-all for anything else is {@link FallbackAdvice}, last, so that other modules'
+ * advice for their own exceptions still applies.
  */
 @RestControllerAdvice
+@Order(Ordered.HIGHEST_PRECEDENCE)
 class ProblemAdvice extends ResponseEntityExceptionHandler {
 
     private static final Logger log = LoggerFactory.getLogger(ProblemAdvice.class);
@@ -62,17 +69,7 @@ class ProblemAdvice extends ResponseEntityExceptionHandler {
         return Problems.response(databaseUnavailable());
     }
 
-    @ExceptionHandler(Exception.class)
-    ResponseEntity<ProblemDetail> unexpected(Exception e) {
-        if (isConnectionFailure(e)) {
-            return database(e);
-        }
-        log.error("Unhandled error", e);
-        return Problems.response(Problems.problem(HttpStatus.INTERNAL_SERVER_ERROR, "internal_error",
-                "An internal error occurred; it has been logged.", List.of()));
-    }
-
-    private static ProblemDetail databaseUnavailable() {
+    static ProblemDetail databaseUnavailable() {
         return Problems.problem(HttpStatus.SERVICE_UNAVAILABLE, "database_unavailable",
                 "The database is unavailable; retry shortly.", List.of());
     }
@@ -195,6 +192,9 @@ class ProblemAdvice extends ResponseEntityExceptionHandler {
     @Override
     protected ResponseEntity<Object> handleExceptionInternal(Exception ex, Object body, HttpHeaders headers,
             HttpStatusCode statusCode, WebRequest request) {
+        if (body == null && ex instanceof ErrorResponse) {
+            body = ((ErrorResponse) ex).updateAndGetBody(getMessageSource(), LocaleContextHolder.getLocale());
+        }
         if (body instanceof ProblemDetail) {
             ProblemDetail pd = (ProblemDetail) body;
             if (pd.getProperties() == null || !pd.getProperties().containsKey("code")) {
