@@ -1,5 +1,8 @@
 package dev.tropism.teams;
 
+import dev.tropism.web.ApiException;
+import org.springframework.http.HttpStatus;
+
 /**
  * Who is calling: resolved from {@code Authorization: Bearer <key>} by the teams module and injected
  * into controller methods that declare a {@code Caller} parameter. The admin key has {@code admin}
@@ -10,4 +13,26 @@ package dev.tropism.teams;
  * @param admin whether the caller holds the admin key
  */
 public record Caller(String teamId, String keyId, boolean admin) {
+
+    /** Header with which the admin key acts for a team. */
+    public static final String TEAM_HEADER = "X-Tropism-Team";
+
+    /**
+     * The team this call acts for; the admin key without {@value #TEAM_HEADER} answers 400
+     * {@code team_required}.
+     */
+    public String requireTeam() {
+        if (teamId == null) {
+            throw new ApiException(HttpStatus.BAD_REQUEST, "team_required",
+                    "This endpoint acts for a team: send the header " + TEAM_HEADER + ": team_... with the admin key.");
+        }
+        return teamId;
+    }
+
+    /** Fails with 403 {@code forbidden} unless the admin key made this call. */
+    public void requireAdmin() {
+        if (!admin) {
+            throw new ApiException(HttpStatus.FORBIDDEN, "forbidden", "This endpoint needs the admin key.");
+        }
+    }
 }

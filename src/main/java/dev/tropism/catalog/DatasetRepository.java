@@ -1,0 +1,4 @@
+package dev.tropism.catalog;
+
+interface DatasetRepository extends TeamOwnedRepository<DatasetEntity> {
+}
