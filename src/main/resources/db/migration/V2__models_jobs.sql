@@ -50,7 +50,7 @@ CREATE TABLE job_metrics (
     job_id VARCHAR(40)      NOT NULL,
     step   INTEGER          NOT NULL,
     name   VARCHAR(200)     NOT NULL,
-    value  DOUBLE PRECISION NOT NULL,
+    "value" DOUBLE PRECISION NOT NULL, -- quoted: VALUE is a keyword in H2
     CONSTRAINT job_metrics_pk PRIMARY KEY (job_id, step, name)
 );
 

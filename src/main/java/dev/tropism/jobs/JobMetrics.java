@@ -40,7 +40,7 @@ public class JobMetrics {
             if (e.getValue() == null) {
                 continue;
             }
-            jdbc.sql("INSERT INTO job_metrics (job_id, step, name, value) VALUES (?, ?, ?, ?)")
+            jdbc.sql("INSERT INTO job_metrics (job_id, step, name, \"value\") VALUES (?, ?, ?, ?)")
                     .params(jobId, step, e.getKey(), e.getValue()).update();
             gauge(jobId, e.getKey()).set(e.getValue());
         }
@@ -54,7 +54,7 @@ public class JobMetrics {
     /** The values recorded at one step. */
     public Map<String, Double> at(String jobId, int step) {
         Map<String, Double> out = new LinkedHashMap<>();
-        jdbc.sql("SELECT name, value FROM job_metrics WHERE job_id = ? AND step = ? ORDER BY name").params(jobId, step)
+        jdbc.sql("SELECT name, \"value\" FROM job_metrics WHERE job_id = ? AND step = ? ORDER BY name").params(jobId, step)
                 .query(rs -> {
                     out.put(rs.getString("name"), rs.getDouble("value"));
                 });
@@ -64,7 +64,7 @@ public class JobMetrics {
     /** Series by name, points in step order; all names when {@code names} is empty. */
     public Map<String, List<Point>> series(String jobId, Collection<String> names) {
         Map<String, List<Point>> out = new LinkedHashMap<>();
-        jdbc.sql("SELECT name, step, value FROM job_metrics WHERE job_id = ? ORDER BY name, step").param(jobId)
+        jdbc.sql("SELECT name, step, \"value\" FROM job_metrics WHERE job_id = ? ORDER BY name, step").param(jobId)
                 .query(rs -> {
                     String name = rs.getString("name");
                     if (names.isEmpty() || names.contains(name)) {

@@ -260,7 +260,7 @@ class JobsApiTest {
         crashed.setStartTime(java.time.LocalDateTime.now());
         batchRepository.update(crashed);
         for (int s = checkpointStep + 1; s <= checkpointStep + 3; s++) {
-            jdbc.sql("INSERT INTO job_metrics (job_id, step, name, value) VALUES (?, ?, 'train/loss', 999)")
+            jdbc.sql("INSERT INTO job_metrics (job_id, step, name, \"value\") VALUES (?, ?, 'train/loss', 999)")
                     .params(id, s).update();
         }
         jdbc.sql("UPDATE jobs SET status = 'running', current_step = ?, batch_job_execution_id = ? WHERE id = ?")
