@@ -1,0 +1,122 @@
+package dev.tropism.catalog;
+
+import dev.tropism.web.JsonPointers;
+import dev.tropism.web.Violation;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+import tools.jackson.databind.JsonNode;
+
+/** The registry of grader types: turns grader JSON into a {@link Grader} or every violation found. */
+final class GraderCompiler {
+
+    /** Compiling {@code grader} either gave {@code grader} (no violations) or violations. */
+    record Result(Grader grader, Set<String> itemFields, List<Violation> violations) {
+
+        boolean valid() {
+            return violations.isEmpty();
+        }
+    }
+
+    private final Map<String, GraderType> types = new LinkedHashMap<>();
+
+    GraderCompiler(List<GraderType> types) {
+        for (GraderType t : types) {
+            this.types.put(t.type(), t);
+        }
+    }
+
+    static GraderCompiler standard() {
+        return new GraderCompiler(List.of(new StringCheckGrader.Type(), new MultiGrader.Type()));
+    }
+
+    Result compile(JsonNode grader, String pointer) {
+        Context ctx = new Context();
+        Grader g = ctx.grader(grader, pointer);
+        return new Result(ctx.violations.isEmpty() ? g : null, Collections.unmodifiableSet(ctx.itemFields),
+                List.copyOf(ctx.violations));
+    }
+
+    /** State of one compilation, handed to grader types. */
+    final class Context {
+
+        private final List<Violation> violations = new ArrayList<>();
+        private final Set<String> itemFields = new TreeSet<>();
+
+        void violation(String pointer, String reason) {
+            violations.add(new Violation(pointer, reason));
+        }
+
+        void itemField(String field) {
+            itemFields.add(field);
+        }
+
+        /** Compiles a nested grader object at {@code pointer}; null when it has violations. */
+        Grader grader(JsonNode node, String pointer) {
+            if (node == null || node.isNull() || node.isMissingNode()) {
+                violation(pointer, "is required");
+                return null;
+            }
+            if (!node.isObject()) {
+                violation(pointer, "must be an object");
+                return null;
+            }
+            JsonNode typeNode = node.get("type");
+            if (typeNode == null || !typeNode.isString()) {
+                violation(pointer + "/type", "is required and must be one of " + types.keySet());
+                return null;
+            }
+            GraderType type = types.get(typeNode.asString());
+            if (type == null) {
+                violation(pointer + "/type", "unknown grader type '" + typeNode.asString() + "'; expected one of "
+                        + types.keySet());
+                return null;
+            }
+            return type.compile(node, pointer, this);
+        }
+
+        /** A required non-blank string field, or null (with a violation). */
+        String string(JsonNode node, String field, String pointer) {
+            JsonNode v = stringNode(node, field, pointer);
+            if (v != null && v.asString().isBlank()) {
+                violation(JsonPointers.child(pointer, field), "must not be blank");
+                return null;
+            }
+            return v == null ? null : v.asString();
+        }
+
+        /** The field when it is a string, else null (with a violation). */
+        private JsonNode stringNode(JsonNode node, String field, String pointer) {
+            JsonNode v = node.get(field);
+            String p = JsonPointers.child(pointer, field);
+            if (v == null || v.isNull()) {
+                violation(p, "is required");
+                return null;
+            }
+            if (!v.isString()) {
+                violation(p, "must be a string");
+                return null;
+            }
+            return v;
+        }
+
+        /** Flags every field of {@code node} not in {@code allowed}. */
+        void onlyFields(JsonNode node, String pointer, Set<String> allowed) {
+            for (String name : node.propertyNames()) {
+                if (!allowed.contains(name)) {
+                    violation(JsonPointers.child(pointer, name), "unknown field");
+                }
+            }
+        }
+
+        /** A template field: a string whose placeholders are all allowed. */
+        Template template(JsonNode node, String field, String pointer) {
+            JsonNode v = stringNode(node, field, pointer);
+            return v == null ? null : Template.parse(v.asString(), JsonPointers.child(pointer, field), this);
+        }
+    }
+}

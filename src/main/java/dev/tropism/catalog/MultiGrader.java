@@ -1,0 +1,94 @@
+package dev.tropism.catalog;
+
+import dev.tropism.web.JsonPointers;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import tools.jackson.databind.JsonNode;
+
+/** {@code multi}: the weighted sum of named sub-graders (weights default to 1.0). */
+final class MultiGrader implements Grader {
+
+    private record Weighted(Grader grader, double weight) {
+    }
+
+    private final String name;
+    private final List<Weighted> parts;
+
+    private MultiGrader(String name, List<Weighted> parts) {
+        this.name = name;
+        this.parts = List.copyOf(parts);
+    }
+
+    @Override
+    public String name() {
+        return name;
+    }
+
+    @Override
+    public double score(Map<String, Object> item, String outputText, Map<String, Double> subRewards, List<String> errors) {
+        double total = 0.0;
+        for (Weighted w : parts) {
+            total += w.weight() * w.grader().score(item, outputText, subRewards, errors);
+        }
+        subRewards.put(name, total);
+        return total;
+    }
+
+    static final class Type implements GraderType {
+
+        private static final Set<String> FIELDS = Set.of("type", "name", "graders", "weights");
+
+        @Override
+        public String type() {
+            return "multi";
+        }
+
+        @Override
+        public Grader compile(JsonNode node, String pointer, GraderCompiler.Context ctx) {
+            ctx.onlyFields(node, pointer, FIELDS);
+            String name = ctx.string(node, "name", pointer);
+            JsonNode graders = node.get("graders");
+            String gp = pointer + "/graders";
+            if (graders == null || !graders.isObject() || graders.isEmpty()) {
+                ctx.violation(gp, "must be a non-empty object of named graders");
+                return null;
+            }
+            JsonNode weights = node.get("weights");
+            String wp = pointer + "/weights";
+            if (weights != null && !weights.isNull() && !weights.isObject()) {
+                ctx.violation(wp, "must be an object of numbers keyed by grader");
+                weights = null;
+            }
+            if (weights != null) {
+                for (String key : weights.propertyNames()) {
+                    JsonNode w = weights.get(key);
+                    if (!graders.has(key)) {
+                        ctx.violation(JsonPointers.child(wp, key), "no grader named '" + key + "' in graders");
+                    } else if (!w.isNumber() || !Double.isFinite(w.asDouble())) {
+                        ctx.violation(JsonPointers.child(wp, key), "must be a finite number");
+                    }
+                }
+            }
+            List<Weighted> parts = new ArrayList<>();
+            Set<String> seenNames = new java.util.HashSet<>();
+            if (name != null) {
+                seenNames.add(name);
+            }
+            for (String key : graders.propertyNames()) {
+                String p = JsonPointers.child(gp, key);
+                Grader g = ctx.grader(graders.get(key), p);
+                if (g == null) {
+                    continue;
+                }
+                if (!seenNames.add(g.name())) {
+                    ctx.violation(p + "/name", "duplicate grader name '" + g.name() + "'");
+                }
+                JsonNode w = weights == null ? null : weights.get(key);
+                parts.add(new Weighted(g, w != null && w.isNumber() ? w.asDouble() : 1.0));
+            }
+            return name == null ? null : new MultiGrader(name, parts);
+        }
+    }
+}

@@ -1,0 +1,4 @@
+package dev.tropism.catalog;
+
+interface RewardSpecRepository extends TeamOwnedRepository<RewardSpecEntity> {
+}

@@ -1,0 +1,121 @@
+package dev.tropism.catalog;
+
+import dev.tropism.engine.RewardFunction;
+import dev.tropism.engine.RewardResult;
+import dev.tropism.teams.Caller;
+import dev.tropism.web.ApiException;
+import dev.tropism.web.Ids;
+import dev.tropism.web.ListResponse;
+import dev.tropism.web.PageParams;
+import dev.tropism.web.Timestamps;
+import java.time.Instant;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import org.springframework.stereotype.Service;
+import org.springframework.transaction.annotation.Transactional;
+import tools.jackson.core.type.TypeReference;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.json.JsonMapper;
+
+/** Reward specs: validated, compiled graders owned by a team. */
+@Service
+class RewardSpecService implements RewardSpecCatalog {
+
+    /** A reward spec as the API shows it. */
+    record RewardSpecView(String id, String object, String name, JsonNode grader, Set<String> itemFields,
+            Instant createdAt) {
+    }
+
+    /** The outcome of validating a grader. */
+    record Validation(boolean valid, Set<String> itemFields) {
+    }
+
+    private static final String POINTER = "/grader";
+
+    private final RewardSpecRepository specs;
+    private final JsonMapper json;
+    private final GraderCompiler compiler = GraderCompiler.standard();
+    /** Specs never change once created, so their compiled graders are cached by id. */
+    private final Map<String, Grader> compiled = new ConcurrentHashMap<>();
+
+    RewardSpecService(RewardSpecRepository specs, JsonMapper json) {
+        this.specs = specs;
+        this.json = json;
+    }
+
+    /** Validates without storing; 422 listing every violation when invalid. */
+    Validation validate(JsonNode grader) {
+        GraderCompiler.Result r = compileOrThrow(grader);
+        return new Validation(true, r.itemFields());
+    }
+
+    @Transactional
+    RewardSpecView create(Caller caller, String name, JsonNode grader) {
+        String teamId = caller.requireTeam();
+        GraderCompiler.Result r = compileOrThrow(grader);
+        RewardSpecEntity e = specs.save(new RewardSpecEntity(Ids.newId("rs_"), teamId, name,
+                json.writeValueAsString(grader), json.writeValueAsString(r.itemFields()), Timestamps.now()));
+        compiled.put(e.id(), r.grader());
+        return view(e);
+    }
+
+    @Transactional(readOnly = true)
+    RewardSpecView view(Caller caller, String id) {
+        return view(find(caller, id));
+    }
+
+    @Transactional(readOnly = true)
+    ListResponse<RewardSpecView> list(Caller caller, PageParams page) {
+        return page.toResponse(specs.findPage(caller.requireTeam(), page), this::view);
+    }
+
+    RewardResult run(Caller caller, String id, Map<String, Object> item, String outputText) {
+        return rewardFunction(caller, id).score(item, outputText);
+    }
+
+    @Override
+    @Transactional(readOnly = true)
+    public RewardSpecInfo get(Caller caller, String rewardSpecId) {
+        RewardSpecEntity e = find(caller, rewardSpecId);
+        return new RewardSpecInfo(e.id(), e.teamId(), e.name(), itemFields(e));
+    }
+
+    @Override
+    @Transactional(readOnly = true)
+    public RewardFunction rewardFunction(Caller caller, String rewardSpecId) {
+        RewardSpecEntity e = find(caller, rewardSpecId);
+        Grader g = compiled.computeIfAbsent(e.id(), id -> {
+            GraderCompiler.Result r = compiler.compile(json.readTree(e.grader()), POINTER);
+            if (!r.valid()) {
+                throw new IllegalStateException("Stored reward spec " + id + " no longer compiles: " + r.violations());
+            }
+            return r.grader();
+        });
+        return new GraderRewardFunction(g);
+    }
+
+    private GraderCompiler.Result compileOrThrow(JsonNode grader) {
+        GraderCompiler.Result r = compiler.compile(grader, POINTER);
+        if (!r.valid()) {
+            throw ApiException.invalid(r.violations());
+        }
+        return r;
+    }
+
+    private RewardSpecEntity find(Caller caller, String id) {
+        return specs.findByTeamIdAndId(caller.requireTeam(), id)
+                .orElseThrow(() -> ApiException.notFound("reward spec", id));
+    }
+
+    private Set<String> itemFields(RewardSpecEntity e) {
+        return new LinkedHashSet<>(json.readValue(e.itemFields(), new TypeReference<List<String>>() { }));
+    }
+
+    private RewardSpecView view(RewardSpecEntity e) {
+        return new RewardSpecView(e.id(), "reward_spec", e.name(), json.readTree(e.grader()), itemFields(e),
+                e.createdAt());
+    }
+}
