@@ -1,0 +1,76 @@
+package dev.tropism.jobs;
+
+import dev.tropism.storage.ObjectStore;
+import dev.tropism.storage.StoredObject;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Comparator;
+import java.util.List;
+import java.util.stream.Stream;
+import org.springframework.stereotype.Component;
+
+/** Moves directories (checkpoints, exported models) between local disk and object storage. */
+@Component
+public class Artifacts {
+
+    private final ObjectStore store;
+
+    public Artifacts(ObjectStore store) {
+        this.store = store;
+    }
+
+    /** Uploads every regular file under {@code dir} to {@code prefix + relative/path}; returns how many. */
+    public int upload(Path dir, String prefix) throws IOException {
+        List<Path> files;
+        try (Stream<Path> walk = Files.walk(dir)) {
+            files = walk.filter(Files::isRegularFile).sorted().toList();
+        }
+        for (Path file : files) {
+            String key = prefix + dir.relativize(file).toString().replace(dir.getFileSystem().getSeparator(), "/");
+            try (InputStream in = Files.newInputStream(file)) {
+                store.put(key, in);
+            }
+        }
+        return files.size();
+    }
+
+    /** Downloads every object under {@code prefix} into {@code dir}, recreating the relative paths. */
+    public int download(String prefix, Path dir) throws IOException {
+        List<StoredObject> objects = store.list(prefix);
+        if (objects.isEmpty()) {
+            throw new IOException("no objects under " + prefix);
+        }
+        for (StoredObject o : objects) {
+            Path target = dir.resolve(o.key().substring(prefix.length())).normalize();
+            if (!target.startsWith(dir)) {
+                throw new IOException("object key escapes its prefix: " + o.key());
+            }
+            Files.createDirectories(target.getParent());
+            try (InputStream in = store.get(o.key()).orElseThrow(() -> new IOException("vanished: " + o.key()))) {
+                Files.copy(in, target);
+            }
+        }
+        return objects.size();
+    }
+
+    /** Deletes a local directory tree, ignoring what is already gone. */
+    public static void deleteTree(Path dir) {
+        if (dir == null || !Files.exists(dir)) {
+            return;
+        }
+        try (Stream<Path> walk = Files.walk(dir)) {
+            walk.sorted(Comparator.reverseOrder()).forEach(p -> {
+                try {
+                    Files.deleteIfExists(p);
+                } catch (IOException e) {
+                    throw new UncheckedIOException(e);
+                }
+            });
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+}

@@ -1,0 +1,11 @@
+package dev.tropism.jobs;
+
+import tools.jackson.databind.JsonNode;
+
+/**
+ * {@code POST /v1/jobs}. {@code method} is {@code {"type":"grpo","grpo":{...snake_case hyperparameters}}};
+ * {@code seed} is drawn at random when absent; {@code suffix} names the aligned model.
+ */
+public record CreateJobRequest(String model, String dataset, String evalDataset, String rewardSpec, JsonNode method,
+        Long seed, String suffix, JsonNode metadata) {
+}

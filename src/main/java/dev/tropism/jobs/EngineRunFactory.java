@@ -1,0 +1,79 @@
+package dev.tropism.jobs;
+
+import dev.tropism.catalog.DatasetCatalog;
+import dev.tropism.catalog.RewardSpecCatalog;
+import dev.tropism.engine.Engine;
+import dev.tropism.engine.RunSpec;
+import dev.tropism.engine.TrainingRun;
+import dev.tropism.engine.lm.PretrainSpec;
+import dev.tropism.engine.rl.GrpoConfig;
+import dev.tropism.engine.rl.GrpoSpec;
+import dev.tropism.models.ModelRecord;
+import dev.tropism.teams.Caller;
+import dev.tropism.web.Violation;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.springframework.stereotype.Component;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.json.JsonMapper;
+
+/**
+ * Builds the engine's {@link RunSpec} from a stored job and opens it with {@link Engine#resume}. Data
+ * is read with the job's team as a system caller; a GRPO base model is downloaded from object storage.
+ */
+@Component
+public class EngineRunFactory implements RunFactory {
+
+    private final DatasetCatalog datasets;
+    private final RewardSpecCatalog rewardSpecs;
+    private final Artifacts artifacts;
+    private final JsonMapper json;
+
+    public EngineRunFactory(DatasetCatalog datasets, RewardSpecCatalog rewardSpecs, Artifacts artifacts, JsonMapper json) {
+        this.datasets = datasets;
+        this.rewardSpecs = rewardSpecs;
+        this.artifacts = artifacts;
+        this.json = json;
+    }
+
+    @Override
+    public TrainingRun open(JobRecord job, Path checkpoint, Path workDir) throws IOException {
+        return Engine.resume(spec(job, workDir), checkpoint);
+    }
+
+    /** The run spec of a stored job; downloads what the run reads from local disk into {@code workDir}. */
+    public RunSpec spec(JobRecord job, Path workDir) throws IOException {
+        Caller system = new Caller(job.teamId(), "system", false);
+        JsonNode method = json.readTree(job.method());
+        String type = method.path("type").asString("");
+        List<Violation> violations = new ArrayList<>();
+        if (MethodConfigs.PRETRAIN.equals(type)) {
+            MethodConfigs.Pretrain config = MethodConfigs.pretrain(method.get(MethodConfigs.PRETRAIN), "/method/pretrain", violations);
+            requireValid(job, violations);
+            List<String> corpus = datasets.readItems(system, job.dataset()).stream()
+                    .map(item -> String.valueOf(item.get("text"))).toList();
+            return new PretrainSpec(config.model(), config.training(), corpus, job.seed());
+        }
+        if (MethodConfigs.GRPO.equals(type)) {
+            GrpoConfig config = MethodConfigs.grpo(method.get(MethodConfigs.GRPO), "/method/grpo", violations);
+            requireValid(job, violations);
+            Path baseModel = workDir.resolve("base-model");
+            artifacts.download(ModelRecord.prefixOf(job.model()), baseModel);
+            List<Map<String, Object>> prompts = datasets.readItems(system, job.dataset());
+            List<Map<String, Object>> evalPrompts = job.evalDataset() == null ? List.of()
+                    : datasets.readItems(system, job.evalDataset());
+            return new GrpoSpec(baseModel, config, prompts, evalPrompts,
+                    rewardSpecs.rewardFunction(system, job.rewardSpec()), job.seed());
+        }
+        throw new IllegalStateException("job " + job.id() + " has unsupported method type '" + type + "'");
+    }
+
+    private static void requireValid(JobRecord job, List<Violation> violations) {
+        if (!violations.isEmpty()) {
+            throw new IllegalStateException("stored config of job " + job.id() + " is invalid: " + violations);
+        }
+    }
+}

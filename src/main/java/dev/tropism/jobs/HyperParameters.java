@@ -1,0 +1,116 @@
+package dev.tropism.jobs;
+
+import dev.tropism.engine.ConfigException;
+import dev.tropism.web.Violation;
+import java.lang.reflect.Constructor;
+import java.lang.reflect.InvocationTargetException;
+import java.lang.reflect.RecordComponent;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.stream.Collectors;
+import tools.jackson.databind.JsonNode;
+
+/**
+ * Binds snake_case JSON hyperparameters onto an engine config record: starts from the record's
+ * defaults, overrides the given keys, and reports every problem as a {@link Violation} (wrong type at
+ * the key's pointer, {@link ConfigException} at the offending field's pointer).
+ */
+public final class HyperParameters {
+
+    private HyperParameters() {
+    }
+
+    /** {@code maxCompletionLength} → {@code max_completion_length}. */
+    public static String snake(String camel) {
+        return camel.replaceAll("([a-z0-9])([A-Z])", "$1_$2").toLowerCase(Locale.ROOT);
+    }
+
+    /** The snake_case keys of a record's components. */
+    public static List<String> keys(Class<? extends Record> type) {
+        return Arrays.stream(type.getRecordComponents()).map(c -> snake(c.getName())).toList();
+    }
+
+    /**
+     * Builds {@code type} from {@code defaults} overridden by {@code given} (keys not of this record are
+     * ignored; the caller reports them). Returns null when any violation was added.
+     *
+     * @param fixed keys users may not set (e.g. {@code vocab_size}); taken from the defaults
+     */
+    public static <R extends Record> R bind(Class<R> type, R defaults, Map<String, JsonNode> given, String pointer,
+            List<String> fixed, List<Violation> violations) {
+        RecordComponent[] components = type.getRecordComponents();
+        Object[] args = new Object[components.length];
+        boolean typeErrors = false;
+        for (int i = 0; i < components.length; i++) {
+            RecordComponent c = components[i];
+            String key = snake(c.getName());
+            JsonNode node = fixed.contains(key) ? null : given.get(key);
+            try {
+                args[i] = node == null ? c.getAccessor().invoke(defaults) : convert(c.getType(), node);
+            } catch (IllegalArgumentException e) {
+                violations.add(new Violation(pointer + "/" + key, e.getMessage()));
+                typeErrors = true;
+            } catch (ReflectiveOperationException e) {
+                throw new IllegalStateException(e);
+            }
+        }
+        if (typeErrors) {
+            return null;
+        }
+        try {
+            Constructor<R> ctor = type.getDeclaredConstructor(
+                    Arrays.stream(components).map(RecordComponent::getType).toArray(Class<?>[]::new));
+            return ctor.newInstance(args);
+        } catch (InvocationTargetException e) {
+            if (e.getCause() instanceof ConfigException ce) {
+                violations.add(new Violation(pointer + "/" + ce.field(), ce.reason()));
+                return null;
+            }
+            throw new IllegalStateException(e.getCause());
+        } catch (ReflectiveOperationException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private static Object convert(Class<?> type, JsonNode node) {
+        if (type == int.class) {
+            if (!node.isIntegralNumber() || !node.canConvertToInt()) {
+                throw new IllegalArgumentException("must be an integer");
+            }
+            return node.intValue();
+        }
+        if (type == long.class) {
+            if (!node.isIntegralNumber() || !node.canConvertToLong()) {
+                throw new IllegalArgumentException("must be an integer");
+            }
+            return node.longValue();
+        }
+        if (type == double.class) {
+            if (!node.isNumber()) {
+                throw new IllegalArgumentException("must be a number");
+            }
+            return node.doubleValue();
+        }
+        if (type == boolean.class) {
+            if (!node.isBoolean()) {
+                throw new IllegalArgumentException("must be a boolean");
+            }
+            return node.booleanValue();
+        }
+        if (type.isEnum()) {
+            String allowed = Arrays.stream(type.getEnumConstants()).map(v -> ((Enum<?>) v).name().toLowerCase(Locale.ROOT))
+                    .collect(Collectors.joining(", "));
+            if (node.isString()) {
+                for (Object constant : type.getEnumConstants()) {
+                    if (((Enum<?>) constant).name().equalsIgnoreCase(node.asString())) {
+                        return constant;
+                    }
+                }
+            }
+            throw new IllegalArgumentException("must be one of " + allowed);
+        }
+        throw new IllegalStateException("unsupported hyperparameter type " + type);
+    }
+}

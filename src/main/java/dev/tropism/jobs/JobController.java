@@ -1,0 +1,118 @@
+package dev.tropism.jobs;
+
+import dev.tropism.teams.Caller;
+import dev.tropism.web.ApiException;
+import dev.tropism.web.ListResponse;
+import dev.tropism.web.PageParams;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.stream.Collectors;
+import org.springframework.http.HttpStatus;
+import org.springframework.http.MediaType;
+import org.springframework.web.bind.annotation.GetMapping;
+import org.springframework.web.bind.annotation.PathVariable;
+import org.springframework.web.bind.annotation.PostMapping;
+import org.springframework.web.bind.annotation.RequestBody;
+import org.springframework.web.bind.annotation.RequestMapping;
+import org.springframework.web.bind.annotation.RequestParam;
+import org.springframework.web.bind.annotation.ResponseStatus;
+import org.springframework.web.bind.annotation.RestController;
+import org.springframework.web.servlet.mvc.method.annotation.SseEmitter;
+
+/** {@code /v1/jobs}: submit, inspect and steer training jobs. */
+@RestController
+@RequestMapping("/v1/jobs")
+public class JobController {
+
+    private final JobService service;
+    private final JobStore jobs;
+    private final JobEvents events;
+    private final JobEventStream stream;
+    private final JobMetrics metrics;
+    private final Checkpoints checkpoints;
+
+    public JobController(JobService service, JobStore jobs, JobEvents events, JobEventStream stream, JobMetrics metrics,
+            Checkpoints checkpoints) {
+        this.service = service;
+        this.jobs = jobs;
+        this.events = events;
+        this.stream = stream;
+        this.metrics = metrics;
+        this.checkpoints = checkpoints;
+    }
+
+    @PostMapping
+    @ResponseStatus(HttpStatus.CREATED)
+    public JobView create(Caller caller, @RequestBody CreateJobRequest request) {
+        return JobView.of(service.submit(caller, request));
+    }
+
+    @GetMapping
+    public ListResponse<JobView> list(Caller caller, @RequestParam(required = false) Integer limit,
+            @RequestParam(required = false) String after, @RequestParam(required = false) String status) {
+        PageParams page = PageParams.of(limit, after);
+        return page.toResponse(jobs.list(caller.teamId(), status == null ? null : status(status), page), JobView::of);
+    }
+
+    @GetMapping("/{id}")
+    public JobView get(Caller caller, @PathVariable String id) {
+        return JobView.of(jobs.get(caller.teamId(), id));
+    }
+
+    @PostMapping("/{id}/cancel")
+    public JobView cancel(Caller caller, @PathVariable String id) {
+        return JobView.of(service.cancel(caller, id));
+    }
+
+    @PostMapping("/{id}/pause")
+    public JobView pause(Caller caller, @PathVariable String id) {
+        return JobView.of(service.pause(caller, id));
+    }
+
+    @PostMapping("/{id}/resume")
+    public JobView resume(Caller caller, @PathVariable String id) {
+        return JobView.of(service.resume(caller, id));
+    }
+
+    @GetMapping("/{id}/events")
+    public ListResponse<JobEvent> events(Caller caller, @PathVariable String id,
+            @RequestParam(required = false) Integer limit, @RequestParam(required = false) String after) {
+        jobs.get(caller.teamId(), id);
+        PageParams page = PageParams.of(limit, after);
+        long afterSeq = page.after() == null ? 0 : events.seqOf(id, page.after()).orElseThrow(page::unknownCursor);
+        return page.toResponse(events.after(id, afterSeq, page.fetchSize()), e -> e);
+    }
+
+    @GetMapping(path = "/{id}/events", produces = MediaType.TEXT_EVENT_STREAM_VALUE)
+    public SseEmitter eventStream(Caller caller, @PathVariable String id) {
+        jobs.get(caller.teamId(), id);
+        return stream.open(id);
+    }
+
+    /** {@code {"job": id, "metrics": {name: [{step, value}, ...]}}}, optionally only {@code names}. */
+    @GetMapping("/{id}/metrics")
+    public Map<String, Object> metrics(Caller caller, @PathVariable String id,
+            @RequestParam(required = false) String names) {
+        jobs.get(caller.teamId(), id);
+        Set<String> wanted = names == null ? Set.of() : Arrays.stream(names.split(",")).map(String::trim)
+                .filter(s -> !s.isEmpty()).collect(Collectors.toSet());
+        return Map.of("job", id, "metrics", metrics.series(id, wanted));
+    }
+
+    @GetMapping("/{id}/checkpoints")
+    public ListResponse<Checkpoint> checkpoints(Caller caller, @PathVariable String id) {
+        jobs.get(caller.teamId(), id);
+        return ListResponse.of(checkpoints.list(id), false);
+    }
+
+    private static JobStatus status(String wire) {
+        try {
+            return JobStatus.of(wire);
+        } catch (IllegalArgumentException e) {
+            throw ApiException.invalid("status", "must be one of " + Arrays.stream(JobStatus.values())
+                    .map(JobStatus::wire).collect(Collectors.joining(", ")));
+        }
+    }
+}

@@ -1,0 +1,121 @@
+package dev.tropism.jobs;
+
+import dev.tropism.engine.NumericalInstabilityException;
+import dev.tropism.models.ModelStore;
+import dev.tropism.web.Ids;
+import java.util.Map;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.batch.core.job.Job;
+import org.springframework.batch.core.job.JobExecution;
+import org.springframework.batch.core.job.builder.JobBuilder;
+import org.springframework.batch.core.job.parameters.JobParameters;
+import org.springframework.batch.core.job.parameters.JobParametersBuilder;
+import org.springframework.batch.core.launch.JobOperator;
+import org.springframework.batch.core.repository.JobRepository;
+import org.springframework.batch.core.step.Step;
+import org.springframework.batch.core.step.builder.StepBuilder;
+import org.springframework.stereotype.Component;
+import org.springframework.transaction.PlatformTransactionManager;
+import org.springframework.transaction.support.TransactionTemplate;
+import tools.jackson.databind.json.JsonMapper;
+
+/**
+ * Runs one launch of a training job as a Spring Batch job ({@code training}) with a single tasklet
+ * step ({@code train}) that does one optimizer step per invocation, so each step's metrics commit in
+ * their own transaction. Every launch is a new job instance (parameters {@code job_id}, {@code launch});
+ * a resumed launch continues from the job's last checkpoint in object storage.
+ */
+@Component
+public class JobExecutor {
+
+    private static final Logger log = LoggerFactory.getLogger(JobExecutor.class);
+
+    final JobRepository batchRepository;
+    final JobOperator jobOperator;
+    final PlatformTransactionManager transactionManager;
+    final TransactionTemplate tx;
+    final JobStore jobs;
+    final JobEvents events;
+    final JobMetrics metrics;
+    final Checkpoints checkpoints;
+    final Artifacts artifacts;
+    final RunFactory runs;
+    final ModelStore models;
+    final JsonMapper json;
+    final JobsProperties properties;
+    volatile boolean shuttingDown;
+
+    public JobExecutor(JobRepository batchRepository, JobOperator jobOperator,
+            PlatformTransactionManager transactionManager, JobStore jobs, JobEvents events, JobMetrics metrics,
+            Checkpoints checkpoints, Artifacts artifacts, RunFactory runs, ModelStore models, JsonMapper json,
+            JobsProperties properties) {
+        this.batchRepository = batchRepository;
+        this.jobOperator = jobOperator;
+        this.transactionManager = transactionManager;
+        this.tx = new TransactionTemplate(transactionManager);
+        this.jobs = jobs;
+        this.events = events;
+        this.metrics = metrics;
+        this.checkpoints = checkpoints;
+        this.artifacts = artifacts;
+        this.runs = runs;
+        this.models = models;
+        this.json = json;
+        this.properties = properties;
+    }
+
+    /** Runs the (already claimed, {@code running}) job until it succeeds, fails, stops or is paused. */
+    public void execute(String jobId) {
+        TrainingTasklet tasklet = new TrainingTasklet(this, jobId);
+        Step step = new StepBuilder("train", batchRepository).tasklet(tasklet, transactionManager).build();
+        Job job = new JobBuilder("training", batchRepository).start(step).build();
+        JobParameters parameters = new JobParametersBuilder().addString("job_id", jobId)
+                .addString("launch", Ids.newId("launch_")).toJobParameters();
+        JobExecution execution;
+        try {
+            execution = jobOperator.start(job, parameters);
+        } catch (Exception | LinkageError e) {
+            fail(jobId, e);
+            tasklet.close();
+            return;
+        }
+        if (execution.isRunning()) {
+            throw new IllegalStateException("the batch job operator must run jobs synchronously on the worker thread");
+        }
+        tasklet.settle(execution);
+    }
+
+    /** Records why a job failed (keeping its checkpoints and metrics) and fails the model it was producing. */
+    void fail(String jobId, Throwable error) {
+        Throwable cause = rootOf(error);
+        String code = cause instanceof NumericalInstabilityException ? "numerical_instability" : "internal_error";
+        String message = cause.getMessage() == null ? cause.getClass().getName() : cause.getMessage();
+        log.warn("job {} failed: {}", jobId, message, error);
+        tx.executeWithoutResult(s -> {
+            if (jobs.markFailed(jobId, code, message)) {
+                JobRecord job = jobs.require(jobId);
+                if (job.resultModel() != null && job.resultModel().equals(job.model())) {
+                    models.markFailed(job.model());
+                }
+                events.publish(jobId, "error", "job.failed", "Job failed at step " + job.currentStep() + ": " + message,
+                        Map.of("code", code, "step", job.currentStep()));
+            }
+        });
+    }
+
+    private static Throwable rootOf(Throwable error) {
+        Throwable t = error;
+        while (t != null) {
+            if (t instanceof NumericalInstabilityException) {
+                return t;
+            }
+            t = t.getCause();
+        }
+        t = error;
+        while (t.getCause() != null && t.getCause() != t) {
+            t = t.getCause();
+        }
+        return t;
+    }
+}

@@ -1,0 +1,85 @@
+package dev.tropism.jobs;
+
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicReference;
+import org.springframework.jdbc.core.simple.JdbcClient;
+import org.springframework.stereotype.Repository;
+
+/**
+ * The {@code job_metrics} series. The primary key (job_id, step, name) guarantees no step is recorded
+ * twice. The latest value of each series is also exported as the gauge {@code tropism.job.metric}
+ * with tags {@code job} and {@code name}.
+ */
+@Repository
+public class JobMetrics {
+
+    public static final String GAUGE = "tropism.job.metric";
+
+    private final JdbcClient jdbc;
+    private final MeterRegistry registry;
+    private final Map<String, AtomicReference<Double>> latest = new ConcurrentHashMap<>();
+
+    public JobMetrics(JdbcClient jdbc, MeterRegistry registry) {
+        this.jdbc = jdbc;
+        this.registry = registry;
+    }
+
+    /** One point of a series. */
+    public record Point(int step, double value) {
+    }
+
+    public void record(String jobId, int step, Map<String, Double> values) {
+        for (Map.Entry<String, Double> e : values.entrySet()) {
+            if (e.getValue() == null) {
+                continue;
+            }
+            jdbc.sql("INSERT INTO job_metrics (job_id, step, name, \"value\") VALUES (?, ?, ?, ?)")
+                    .params(jobId, step, e.getKey(), e.getValue()).update();
+            gauge(jobId, e.getKey()).set(e.getValue());
+        }
+    }
+
+    /** Forgets every point after {@code step} (they will be recomputed from the checkpoint at {@code step}). */
+    public int deleteAfter(String jobId, int step) {
+        return jdbc.sql("DELETE FROM job_metrics WHERE job_id = ? AND step > ?").params(jobId, step).update();
+    }
+
+    /** The values recorded at one step. */
+    public Map<String, Double> at(String jobId, int step) {
+        Map<String, Double> out = new LinkedHashMap<>();
+        jdbc.sql("SELECT name, \"value\" FROM job_metrics WHERE job_id = ? AND step = ? ORDER BY name").params(jobId, step)
+                .query(rs -> {
+                    out.put(rs.getString("name"), rs.getDouble("value"));
+                });
+        return out;
+    }
+
+    /** Series by name, points in step order; all names when {@code names} is empty. */
+    public Map<String, List<Point>> series(String jobId, Collection<String> names) {
+        Map<String, List<Point>> out = new LinkedHashMap<>();
+        jdbc.sql("SELECT name, step, \"value\" FROM job_metrics WHERE job_id = ? ORDER BY name, step").param(jobId)
+                .query(rs -> {
+                    String name = rs.getString("name");
+                    if (names.isEmpty() || names.contains(name)) {
+                        out.computeIfAbsent(name, k -> new ArrayList<>()).add(new Point(rs.getInt("step"), rs.getDouble("value")));
+                    }
+                });
+        return out;
+    }
+
+    private AtomicReference<Double> gauge(String jobId, String name) {
+        return latest.computeIfAbsent(jobId + '\u0000' + name, k -> {
+            AtomicReference<Double> holder = new AtomicReference<>(Double.NaN);
+            Gauge.builder(GAUGE, holder, AtomicReference::get).description("Latest value of a job's training metric")
+                    .tag("job", jobId).tag("name", name).register(registry);
+            return holder;
+        });
+    }
+}

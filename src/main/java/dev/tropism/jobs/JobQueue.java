@@ -1,0 +1,146 @@
+package dev.tropism.jobs;
+
+import java.util.Map;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.batch.core.job.JobExecution;
+import org.springframework.context.SmartLifecycle;
+import org.springframework.stereotype.Component;
+
+/**
+ * The persistent queue: launches {@code queued} jobs in creation order, at most
+ * {@code tropism.jobs.max-concurrent} at once. On start it first recovers jobs that a dead process
+ * left {@code running}: their batch executions are marked failed and they are queued again, to
+ * continue from their last checkpoint. On stop, running jobs checkpoint and go back to the queue.
+ */
+@Component
+public class JobQueue implements SmartLifecycle {
+
+    private static final Logger log = LoggerFactory.getLogger(JobQueue.class);
+
+    private final JobStore jobs;
+    private final JobEvents events;
+    private final JobExecutor executor;
+    private final JobsProperties properties;
+    private ScheduledExecutorService scheduler;
+    private ExecutorService workers;
+    private volatile boolean running;
+
+    public JobQueue(JobStore jobs, JobEvents events, JobExecutor executor, JobsProperties properties) {
+        this.jobs = jobs;
+        this.events = events;
+        this.executor = executor;
+        this.properties = properties;
+    }
+
+    @Override
+    public void start() {
+        recoverInterrupted();
+        executor.shuttingDown = false;
+        scheduler = Executors.newSingleThreadScheduledExecutor(daemon("job-queue"));
+        workers = Executors.newCachedThreadPool(daemon("job-worker-"));
+        running = true;
+        scheduler.scheduleWithFixedDelay(this::dispatchSafely, 0, properties.pollInterval().toMillis(), TimeUnit.MILLISECONDS);
+    }
+
+    /** Asks the queue to look for work now (after a submission, a resume or a finished job). */
+    public void wake() {
+        if (running) {
+            try {
+                scheduler.execute(this::dispatchSafely);
+            } catch (RejectedExecutionException e) {
+                log.debug("queue is stopping; not dispatching");
+            }
+        }
+    }
+
+    /**
+     * Requeues every job left {@code running} by a process that is gone, marking its batch execution
+     * failed. Its metrics after the last checkpoint are discarded when it starts again.
+     */
+    public void recoverInterrupted() {
+        for (String id : jobs.idsIn(JobStatus.RUNNING)) {
+            JobRecord job = jobs.require(id);
+            if (job.batchJobExecutionId() != null) {
+                JobExecution execution = executor.batchRepository.getJobExecution(job.batchJobExecutionId());
+                if (execution != null && execution.isRunning()) {
+                    executor.jobOperator.recover(execution);
+                }
+            }
+            boolean cancel = JobRecord.CONTROL_CANCEL.equals(job.control());
+            if (jobs.transition(id, JobStatus.RUNNING, cancel ? JobStatus.CANCELLED : JobStatus.QUEUED)) {
+                events.publish(id, "warning", cancel ? "job.cancelled" : "job.recovered",
+                        cancel ? "The service stopped while the job was being cancelled; it is cancelled."
+                                : "The service stopped while the job was running; it resumes from its last checkpoint.",
+                        Map.of("step", job.currentStep()));
+                log.warn("recovered interrupted job {} at step {}", id, job.currentStep());
+            }
+        }
+    }
+
+    private void dispatchSafely() {
+        try {
+            dispatch();
+        } catch (RuntimeException e) {
+            log.error("job dispatch failed; retrying at the next poll", e);
+        }
+    }
+
+    private synchronized void dispatch() {
+        if (!running) {
+            return;
+        }
+        int active = jobs.count(JobStatus.RUNNING);
+        for (String id : jobs.idsIn(JobStatus.QUEUED)) {
+            if (active >= properties.maxConcurrent()) {
+                return;
+            }
+            if (jobs.transition(id, JobStatus.QUEUED, JobStatus.RUNNING)) {
+                active++;
+                workers.execute(() -> {
+                    try {
+                        executor.execute(id);
+                    } finally {
+                        wake();
+                    }
+                });
+            }
+        }
+    }
+
+    @Override
+    public void stop() {
+        running = false;
+        executor.shuttingDown = true;
+        scheduler.shutdownNow();
+        workers.shutdown();
+        try {
+            if (!workers.awaitTermination(60, TimeUnit.SECONDS)) {
+                log.warn("training jobs did not stop within 60 s; they will be recovered at the next start");
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    @Override
+    public boolean isRunning() {
+        return running;
+    }
+
+    private static ThreadFactory daemon(String prefix) {
+        AtomicInteger n = new AtomicInteger();
+        return r -> {
+            Thread t = new Thread(r, prefix + n.incrementAndGet());
+            t.setDaemon(true);
+            return t;
+        };
+    }
+}

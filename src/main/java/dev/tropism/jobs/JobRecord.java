@@ -1,0 +1,35 @@
+package dev.tropism.jobs;
+
+import java.time.Instant;
+
+/**
+ * A row of {@code jobs}. {@code method} and {@code metadata} are JSON text; {@code control} is a pending
+ * request ({@code cancel} or {@code pause}) that the training loop honours between two steps.
+ */
+public record JobRecord(
+        long seq,
+        String id,
+        String teamId,
+        JobStatus status,
+        String control,
+        String model,
+        String dataset,
+        String evalDataset,
+        String rewardSpec,
+        String method,
+        long seed,
+        String suffix,
+        String metadata,
+        String errorCode,
+        String errorMessage,
+        String resultModel,
+        int currentStep,
+        Integer totalSteps,
+        Instant createdAt,
+        Instant startedAt,
+        Instant finishedAt,
+        Long batchJobExecutionId) {
+
+    public static final String CONTROL_CANCEL = "cancel";
+    public static final String CONTROL_PAUSE = "pause";
+}

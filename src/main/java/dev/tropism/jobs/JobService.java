@@ -1,0 +1,270 @@
+package dev.tropism.jobs;
+
+import dev.tropism.catalog.DatasetCatalog;
+import dev.tropism.catalog.DatasetInfo;
+import dev.tropism.catalog.DatasetPurpose;
+import dev.tropism.catalog.DatasetUsage;
+import dev.tropism.catalog.RewardSpecCatalog;
+import dev.tropism.catalog.RewardSpecInfo;
+import dev.tropism.engine.PolicyFamily;
+import dev.tropism.engine.rl.GrpoConfig;
+import dev.tropism.models.ModelRecord;
+import dev.tropism.models.ModelStore;
+import dev.tropism.teams.Caller;
+import dev.tropism.web.ApiException;
+import dev.tropism.web.Ids;
+import dev.tropism.web.Violation;
+import java.security.SecureRandom;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.TreeSet;
+import java.util.regex.Pattern;
+import org.springframework.http.HttpStatus;
+import org.springframework.stereotype.Service;
+import org.springframework.transaction.annotation.Transactional;
+import org.springframework.transaction.support.TransactionSynchronization;
+import org.springframework.transaction.support.TransactionSynchronizationManager;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.json.JsonMapper;
+
+/** Submission (with validation of every field at once) and lifecycle requests of training jobs. */
+@Service
+public class JobService implements DatasetUsage {
+
+    private static final Pattern SUFFIX = Pattern.compile("[A-Za-z0-9._-]{1,64}");
+    private static final SecureRandom SEEDS = new SecureRandom();
+
+    private final JobStore jobs;
+    private final JobEvents events;
+    private final ModelStore models;
+    private final DatasetCatalog datasets;
+    private final RewardSpecCatalog rewardSpecs;
+    private final JobQueue queue;
+    private final JsonMapper json;
+
+    public JobService(JobStore jobs, JobEvents events, ModelStore models, DatasetCatalog datasets,
+            RewardSpecCatalog rewardSpecs, JobQueue queue, JsonMapper json) {
+        this.jobs = jobs;
+        this.events = events;
+        this.models = models;
+        this.datasets = datasets;
+        this.rewardSpecs = rewardSpecs;
+        this.queue = queue;
+        this.json = json;
+    }
+
+    /** Validates an alignment job and queues it; 422 listing every violation otherwise. */
+    @Transactional
+    public JobRecord submit(Caller caller, CreateJobRequest request) {
+        List<Violation> violations = new ArrayList<>();
+        JsonNode method = request.method();
+        String type = null;
+        if (method == null || method.isNull()) {
+            violations.add(new Violation("/method", "is required"));
+        } else if (!method.isObject()) {
+            violations.add(new Violation("/method", "must be an object"));
+        } else {
+            type = method.path("type").isString() ? method.get("type").asString() : null;
+            if (!MethodConfigs.GRPO.equals(type)) {
+                violations.add(new Violation("/method/type", "must be one of: grpo"));
+                type = null;
+            }
+            for (String key : method.propertyNames()) {
+                if (!key.equals("type") && !key.equals(type)) {
+                    violations.add(new Violation("/method/" + key, "unknown field for method type " + type));
+                }
+            }
+        }
+        GrpoConfig config = MethodConfigs.GRPO.equals(type)
+                ? MethodConfigs.grpo(method.get(MethodConfigs.GRPO), "/method/grpo", violations) : null;
+
+        ModelRecord model = model(caller, request.model(), violations);
+        if (model != null && !ModelRecord.READY.equals(model.status())) {
+            violations.add(new Violation("/model", "model " + model.id() + " is " + model.status() + "; it must be ready"));
+        }
+        if (model != null && type != null && !PolicyFamily.LANGUAGE_MODEL.wireName().equals(model.family())) {
+            violations.add(new Violation("/model", "method " + type + " needs a "
+                    + PolicyFamily.LANGUAGE_MODEL.wireName() + " model, not " + model.family()));
+        }
+        DatasetInfo dataset = dataset(caller, "/dataset", request.dataset(), true, DatasetPurpose.PROMPTS, violations);
+        DatasetInfo evalDataset = dataset(caller, "/eval_dataset", request.evalDataset(), false, DatasetPurpose.PROMPTS,
+                violations);
+        RewardSpecInfo rewardSpec = rewardSpec(caller, request.rewardSpec(), violations);
+        if (rewardSpec != null) {
+            requireFields("/dataset", dataset, rewardSpec, violations);
+            requireFields("/eval_dataset", evalDataset, rewardSpec, violations);
+        }
+        if (request.suffix() != null && !SUFFIX.matcher(request.suffix()).matches()) {
+            violations.add(new Violation("/suffix", "must be 1 to 64 letters, digits, '.', '_' or '-'"));
+        }
+        if (request.metadata() != null && !request.metadata().isNull() && !request.metadata().isObject()) {
+            violations.add(new Violation("/metadata", "must be an object"));
+        }
+        if (!violations.isEmpty()) {
+            throw ApiException.invalid(violations);
+        }
+        JobRecord job = newJob(caller.teamId(), model.id(), dataset.id(), evalDataset == null ? null : evalDataset.id(),
+                rewardSpec.id(), json.writeValueAsString(method), request.seed(), request.suffix(),
+                request.metadata() == null || request.metadata().isNull() ? null : json.writeValueAsString(request.metadata()),
+                null, config.maxSteps(), null);
+        return job;
+    }
+
+    /**
+     * Queues the pretraining job of a new model (validated by the models module). The job's
+     * {@code model} and {@code result_model} are both the model being trained.
+     */
+    @Transactional
+    public JobRecord submitPretrain(String teamId, String jobId, String modelId, String datasetId,
+            JsonNode hyperparameters, int totalSteps) {
+        Map<String, Object> method = Map.of("type", MethodConfigs.PRETRAIN, MethodConfigs.PRETRAIN,
+                hyperparameters == null || hyperparameters.isNull() ? Map.of() : hyperparameters);
+        return newJob(teamId, modelId, datasetId, null, null, json.writeValueAsString(method), null, null, null,
+                jobId, totalSteps, modelId);
+    }
+
+    private JobRecord newJob(String teamId, String modelId, String datasetId, String evalDatasetId, String rewardSpecId,
+            String method, Long seed, String suffix, String metadata, String jobId, int totalSteps, String resultModel) {
+        String id = jobId != null ? jobId : Ids.newId("job_");
+        long s = seed != null ? seed : SEEDS.nextLong() & Long.MAX_VALUE;
+        JobRecord job = new JobRecord(0, id, teamId, JobStatus.QUEUED, null, modelId, datasetId, evalDatasetId,
+                rewardSpecId, method, s, suffix, metadata, null, null, resultModel, 0, totalSteps, Instant.now(), null,
+                null, null);
+        jobs.insert(job);
+        events.info(id, "job.queued", "Job validated and queued.", Map.of("seed", s));
+        afterCommit(queue::wake);
+        return jobs.require(id);
+    }
+
+    public JobRecord cancel(Caller caller, String id) {
+        JobRecord job = jobs.get(caller.teamId(), id);
+        for (JobStatus from : List.of(JobStatus.QUEUED, JobStatus.PAUSED, JobStatus.VALIDATING)) {
+            if (job.status() == from && jobs.transition(id, from, JobStatus.CANCELLED)) {
+                if (job.model().equals(job.resultModel())) {
+                    models.markFailed(job.model());
+                }
+                events.info(id, "job.cancelled", "Job cancelled while " + from.wire() + ".", Map.of("step", job.currentStep()));
+                return jobs.require(id);
+            }
+        }
+        if (jobs.requestControl(id, JobRecord.CONTROL_CANCEL)) {
+            events.info(id, "job.cancel_requested", "Cancellation requested; the job stops after its current step.", null);
+            return jobs.require(id);
+        }
+        throw invalidState(jobs.require(id), "cancelled");
+    }
+
+    public JobRecord pause(Caller caller, String id) {
+        jobs.get(caller.teamId(), id);
+        if (jobs.requestControl(id, JobRecord.CONTROL_PAUSE)) {
+            events.info(id, "job.pause_requested", "Pause requested; the job checkpoints after its current step.", null);
+            return jobs.require(id);
+        }
+        throw invalidState(jobs.require(id), "paused");
+    }
+
+    public JobRecord resume(Caller caller, String id) {
+        jobs.get(caller.teamId(), id);
+        if (jobs.transition(id, JobStatus.PAUSED, JobStatus.QUEUED)) {
+            events.info(id, "job.queued", "Job resumed; queued to continue from its last checkpoint.", null);
+            queue.wake();
+            return jobs.require(id);
+        }
+        throw invalidState(jobs.require(id), "resumed");
+    }
+
+    @Override
+    public boolean isInUse(String datasetId) {
+        return jobs.datasetInUse(datasetId);
+    }
+
+    private static ApiException invalidState(JobRecord job, String action) {
+        return ApiException.conflict("invalid_state", "Job " + job.id() + " is " + job.status().wire()
+                + " and cannot be " + action + ".");
+    }
+
+    private ModelRecord model(Caller caller, String id, List<Violation> violations) {
+        if (id == null) {
+            violations.add(new Violation("/model", "is required"));
+            return null;
+        }
+        Optional<ModelRecord> model = models.find(id).filter(m -> m.teamId().equals(caller.teamId()));
+        if (model.isEmpty()) {
+            violations.add(new Violation("/model", "no model with id '" + id + "'"));
+        }
+        return model.orElse(null);
+    }
+
+    /** The caller's dataset of the given purpose, or null with a violation at {@code pointer}. */
+    public DatasetInfo dataset(Caller caller, String pointer, String id, boolean required, DatasetPurpose purpose,
+            List<Violation> violations) {
+        if (id == null) {
+            if (required) {
+                violations.add(new Violation(pointer, "is required"));
+            }
+            return null;
+        }
+        DatasetInfo info;
+        try {
+            info = datasets.get(caller, id);
+        } catch (ApiException e) {
+            if (e.status() != HttpStatus.NOT_FOUND) {
+                throw e;
+            }
+            violations.add(new Violation(pointer, "no dataset with id '" + id + "'"));
+            return null;
+        }
+        if (info.purpose() != purpose) {
+            violations.add(new Violation(pointer, "dataset " + id + " has purpose "
+                    + info.purpose().name().toLowerCase(Locale.ROOT) + "; it must be "
+                    + purpose.name().toLowerCase(Locale.ROOT)));
+            return null;
+        }
+        return info;
+    }
+
+    private RewardSpecInfo rewardSpec(Caller caller, String id, List<Violation> violations) {
+        if (id == null) {
+            violations.add(new Violation("/reward_spec", "is required"));
+            return null;
+        }
+        try {
+            return rewardSpecs.get(caller, id);
+        } catch (ApiException e) {
+            if (e.status() != HttpStatus.NOT_FOUND) {
+                throw e;
+            }
+            violations.add(new Violation("/reward_spec", "no reward spec with id '" + id + "'"));
+            return null;
+        }
+    }
+
+    private static void requireFields(String pointer, DatasetInfo dataset, RewardSpecInfo spec, List<Violation> violations) {
+        if (dataset == null) {
+            return;
+        }
+        TreeSet<String> missing = new TreeSet<>(spec.itemFields());
+        missing.removeAll(dataset.fields());
+        if (!missing.isEmpty()) {
+            violations.add(new Violation(pointer, "dataset " + dataset.id() + " lacks field(s) " + String.join(", ", missing)
+                    + " that reward spec " + spec.id() + " reads"));
+        }
+    }
+
+    private static void afterCommit(Runnable action) {
+        if (TransactionSynchronizationManager.isSynchronizationActive()) {
+            TransactionSynchronizationManager.registerSynchronization(new TransactionSynchronization() {
+                @Override
+                public void afterCommit() {
+                    action.run();
+                }
+            });
+        } else {
+            action.run();
+        }
+    }
+}

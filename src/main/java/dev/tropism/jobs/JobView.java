@@ -1,0 +1,37 @@
+package dev.tropism.jobs;
+
+import com.fasterxml.jackson.annotation.JsonRawValue;
+import java.time.Instant;
+
+/** A job as the API shows it. */
+public record JobView(
+        String id,
+        String object,
+        String status,
+        String model,
+        String dataset,
+        String evalDataset,
+        String rewardSpec,
+        @JsonRawValue String method,
+        long seed,
+        String suffix,
+        @JsonRawValue String metadata,
+        Error error,
+        String resultModel,
+        int currentStep,
+        Integer totalSteps,
+        Instant createdAt,
+        Instant startedAt,
+        Instant finishedAt) {
+
+    /** Why a job failed. */
+    public record Error(String code, String message) {
+    }
+
+    public static JobView of(JobRecord j) {
+        return new JobView(j.id(), "job", j.status().wire(), j.model(), j.dataset(), j.evalDataset(), j.rewardSpec(),
+                j.method(), j.seed(), j.suffix(), j.metadata(),
+                j.errorCode() == null ? null : new Error(j.errorCode(), j.errorMessage()), j.resultModel(),
+                j.currentStep(), j.totalSteps(), j.createdAt(), j.startedAt(), j.finishedAt());
+    }
+}

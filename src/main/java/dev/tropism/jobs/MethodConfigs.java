@@ -1,0 +1,82 @@
+package dev.tropism.jobs;
+
+import dev.tropism.engine.lm.GptConfig;
+import dev.tropism.engine.lm.PretrainConfig;
+import dev.tropism.engine.rl.GrpoConfig;
+import dev.tropism.web.Violation;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import tools.jackson.databind.JsonNode;
+
+/**
+ * Parses a job's {@code method} (as submitted and as stored) into engine configs. The same code
+ * validates at submission and rebuilds the run's config when the job executes or resumes.
+ */
+public final class MethodConfigs {
+
+    public static final String GRPO = "grpo";
+    public static final String PRETRAIN = "pretrain";
+
+    private MethodConfigs() {
+    }
+
+    /** The model shape and the optimizer settings of a {@code tiny-gpt} pretraining. */
+    public record Pretrain(GptConfig model, PretrainConfig training) {
+    }
+
+    /** GRPO hyperparameters from {@code node} (null or an object) over {@link GrpoConfig#DEFAULT}. */
+    public static GrpoConfig grpo(JsonNode node, String pointer, List<Violation> violations) {
+        Map<String, JsonNode> given = fields(node, pointer, violations);
+        if (given == null) {
+            return null;
+        }
+        unknownKeys(given, HyperParameters.keys(GrpoConfig.class), List.of(), pointer, violations);
+        return HyperParameters.bind(GrpoConfig.class, GrpoConfig.DEFAULT, given, pointer, List.of(), violations);
+    }
+
+    /**
+     * Pretraining hyperparameters: {@code n_layer, n_embd, n_head, block_size} shape the model (its
+     * vocabulary comes from the tokenizer), every other key is a {@link PretrainConfig} knob.
+     */
+    public static Pretrain pretrain(JsonNode node, String pointer, List<Violation> violations) {
+        Map<String, JsonNode> given = fields(node, pointer, violations);
+        if (given == null) {
+            return null;
+        }
+        List<String> fixed = List.of("vocab_size");
+        List<String> known = new java.util.ArrayList<>(HyperParameters.keys(GptConfig.class));
+        known.addAll(HyperParameters.keys(PretrainConfig.class));
+        unknownKeys(given, known, fixed, pointer, violations);
+        GptConfig model = HyperParameters.bind(GptConfig.class, GptConfig.DEFAULT, given, pointer, fixed, violations);
+        PretrainConfig training = HyperParameters.bind(PretrainConfig.class, PretrainConfig.DEFAULT, given, pointer,
+                List.of(), violations);
+        return model == null || training == null ? null : new Pretrain(model, training);
+    }
+
+    private static Map<String, JsonNode> fields(JsonNode node, String pointer, List<Violation> violations) {
+        Map<String, JsonNode> given = new LinkedHashMap<>();
+        if (node == null || node.isNull() || node.isMissingNode()) {
+            return given;
+        }
+        if (!node.isObject()) {
+            violations.add(new Violation(pointer, "must be an object"));
+            return null;
+        }
+        for (Map.Entry<String, JsonNode> e : node.properties()) {
+            given.put(e.getKey(), e.getValue());
+        }
+        return given;
+    }
+
+    private static void unknownKeys(Map<String, JsonNode> given, List<String> known, List<String> fixed,
+            String pointer, List<Violation> violations) {
+        for (String key : given.keySet()) {
+            if (fixed.contains(key)) {
+                violations.add(new Violation(pointer + "/" + key, "is set by the service and cannot be given"));
+            } else if (!known.contains(key)) {
+                violations.add(new Violation(pointer + "/" + key, "unknown hyperparameter; known: " + String.join(", ", known)));
+            }
+        }
+    }
+}

@@ -1,0 +1,232 @@
+package dev.tropism.jobs;
+
+import dev.tropism.engine.PolicyFamily;
+import dev.tropism.engine.TrainingRun;
+import dev.tropism.models.ModelRecord;
+import dev.tropism.web.Ids;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Optional;
+import org.springframework.batch.core.BatchStatus;
+import org.springframework.batch.core.job.JobExecution;
+import org.springframework.batch.core.scope.context.ChunkContext;
+import org.springframework.batch.core.step.StepContribution;
+import org.springframework.batch.core.step.StepExecution;
+import org.springframework.batch.core.step.tasklet.Tasklet;
+import org.springframework.batch.infrastructure.repeat.RepeatStatus;
+
+/**
+ * The training loop of one launch. The first invocation opens the run (from the last checkpoint, if
+ * any, discarding metrics recorded after it); each later invocation honours a pending cancel/pause,
+ * then does exactly one optimizer step with its metrics, evaluation and checkpoint, in one transaction.
+ * The open {@link TrainingRun} lives only as long as this launch; everything else is in the database
+ * or object storage.
+ */
+final class TrainingTasklet implements Tasklet {
+
+    private final JobExecutor x;
+    private final String jobId;
+    private JobRecord job;
+    private boolean grpo;
+    private Path workDir;
+    private TrainingRun run;
+    private int lastCheckpointStep = -1;
+    private int lastEvalStep = -1;
+    private JobStatus stoppedAs;
+    private int stoppedAtStep;
+
+    TrainingTasklet(JobExecutor executor, String jobId) {
+        this.x = executor;
+        this.jobId = jobId;
+    }
+
+    @Override
+    public RepeatStatus execute(StepContribution contribution, ChunkContext chunkContext) throws Exception {
+        StepExecution stepExecution = contribution.getStepExecution();
+        if (run == null) {
+            open(stepExecution.getJobExecutionId());
+            return RepeatStatus.CONTINUABLE;
+        }
+        String control = x.jobs.control(jobId);
+        if (JobRecord.CONTROL_CANCEL.equals(control)) {
+            stopAs(stepExecution, JobStatus.CANCELLED);
+            return RepeatStatus.FINISHED;
+        }
+        if (JobRecord.CONTROL_PAUSE.equals(control) || x.shuttingDown) {
+            checkpointIfNew();
+            stopAs(stepExecution, x.shuttingDown ? JobStatus.QUEUED : JobStatus.PAUSED);
+            return RepeatStatus.FINISHED;
+        }
+        if (run.step() < run.totalSteps()) {
+            Map<String, Double> values = run.trainStep();
+            int step = run.step();
+            x.metrics.record(jobId, step, values);
+            x.jobs.setCurrentStep(jobId, step);
+            if (run.evalInterval() > 0 && step % run.evalInterval() == 0) {
+                evaluate(step);
+            }
+            if (step % x.properties.checkpointInterval() == 0 && step < run.totalSteps()) {
+                checkpoint(step);
+            }
+            if (step < run.totalSteps()) {
+                return RepeatStatus.CONTINUABLE;
+            }
+        }
+        finish();
+        return RepeatStatus.FINISHED;
+    }
+
+    /** Stops the batch execution; {@link #settle} then moves the job to {@code status}. */
+    private void stopAs(StepExecution stepExecution, JobStatus status) {
+        stoppedAs = status;
+        stoppedAtStep = run.step();
+        stepExecution.setTerminateOnly();
+    }
+
+    private void open(long batchExecutionId) throws IOException {
+        job = x.jobs.require(jobId);
+        grpo = MethodConfigs.GRPO.equals(x.json.readTree(job.method()).path("type").asString(""));
+        workDir = Files.createTempDirectory("tropism-" + jobId + "-");
+        Optional<Checkpoint> checkpoint = x.checkpoints.latest(jobId);
+        Path local = null;
+        if (checkpoint.isPresent()) {
+            local = workDir.resolve("resume");
+            x.artifacts.download(checkpoint.get().objectPrefix(), local);
+        }
+        run = x.runs.open(job, local, workDir);
+        lastCheckpointStep = checkpoint.map(Checkpoint::step).orElse(-1);
+        lastEvalStep = lastCheckpointStep;
+        int discarded = x.metrics.deleteAfter(jobId, lastCheckpointStep);
+        x.jobs.setCurrentStep(jobId, run.step());
+        x.jobs.markStarted(jobId, batchExecutionId, run.totalSteps());
+        if (checkpoint.isPresent()) {
+            x.events.info(jobId, "job.resumed", "Resumed from checkpoint " + checkpoint.get().id() + " at step "
+                    + run.step() + ".", Map.of("checkpoint", checkpoint.get().id(), "step", run.step(),
+                    "discarded_metric_rows", discarded));
+        } else {
+            x.events.info(jobId, "job.started", "Training started: " + run.totalSteps() + " steps.",
+                    Map.of("total_steps", run.totalSteps()));
+            if (grpo) {
+                evaluate(0);
+            }
+        }
+    }
+
+    private void evaluate(int step) {
+        Map<String, Double> values = run.evaluate();
+        x.metrics.record(jobId, step, values);
+        lastEvalStep = step;
+        x.events.info(jobId, "eval.completed", "Evaluated at step " + step + ".",
+                Map.of("step", step, "metrics", values));
+    }
+
+    private void checkpointIfNew() throws IOException {
+        if (run.step() != lastCheckpointStep) {
+            checkpoint(run.step());
+        }
+    }
+
+    private String checkpoint(int step) throws IOException {
+        String id = Ids.newId("ckpt_");
+        Path dir = workDir.resolve("checkpoint-" + step);
+        run.saveCheckpoint(dir);
+        String prefix = Checkpoint.prefixOf(jobId, id);
+        int files = x.artifacts.upload(dir, prefix);
+        Artifacts.deleteTree(dir);
+        Map<String, Double> snapshot = x.metrics.at(jobId, step);
+        x.checkpoints.insert(new Checkpoint(id, jobId, step, Instant.now(), x.json.writeValueAsString(snapshot), prefix));
+        lastCheckpointStep = step;
+        x.events.info(jobId, "checkpoint.saved", "Checkpoint " + id + " saved at step " + step + ".",
+                Map.of("checkpoint", id, "step", step, "files", files));
+        return id;
+    }
+
+    /** Final evaluation and checkpoint, model export and registration, all in the last step's transaction. */
+    private void finish() throws IOException {
+        int step = run.step();
+        if ((grpo || run.evalInterval() > 0) && lastEvalStep != step) {
+            evaluate(step);
+        }
+        String checkpointId = step != lastCheckpointStep ? checkpoint(step)
+                : x.checkpoints.latest(jobId).map(Checkpoint::id).orElseThrow();
+        String modelId = producesOwnModel() ? job.model() : Ids.newId("model_");
+        Path exportDir = workDir.resolve("export");
+        run.exportModel(exportDir);
+        x.artifacts.upload(exportDir, ModelRecord.prefixOf(modelId));
+        Artifacts.deleteTree(exportDir);
+        if (producesOwnModel()) {
+            x.models.markReady(modelId, checkpointId);
+        } else {
+            ModelRecord base = x.models.find(job.model()).orElseThrow();
+            String name = base.name() + ":" + (job.suffix() != null ? job.suffix() : jobId);
+            x.models.insert(new ModelRecord(0, modelId, job.teamId(), name, PolicyFamily.LANGUAGE_MODEL.wireName(),
+                    base.recipe(), ModelRecord.READY, base.id(), jobId, checkpointId, ModelRecord.prefixOf(modelId),
+                    base.parameters(), Instant.now()));
+        }
+        x.jobs.markSucceeded(jobId, modelId);
+        Map<String, Object> data = new LinkedHashMap<>();
+        data.put("step", step);
+        data.put("model", modelId);
+        data.put("checkpoint", checkpointId);
+        x.events.info(jobId, "job.succeeded", "Job succeeded after " + step + " steps; model " + modelId + " is ready.", data);
+    }
+
+    /** Pretraining jobs produce the model they were created for; alignment jobs register a new one. */
+    private boolean producesOwnModel() {
+        return job.model().equals(job.resultModel());
+    }
+
+    /**
+     * Applies the launch's outcome once its batch execution has ended and been saved, so a job is never
+     * seen {@code paused}, {@code cancelled} or {@code failed} while its execution still runs.
+     */
+    void settle(JobExecution execution) {
+        try {
+            if (execution.getStatus() == BatchStatus.FAILED || execution.getStatus() == BatchStatus.UNKNOWN) {
+                x.fail(jobId, execution.getAllFailureExceptions().stream().findFirst()
+                        .orElse(new IllegalStateException("batch execution " + execution.getId() + " failed: "
+                                + execution.getExitStatus().getExitDescription())));
+            } else if (stoppedAs != null) {
+                x.tx.executeWithoutResult(s -> applyStop());
+            } else if (x.jobs.require(jobId).status() == JobStatus.RUNNING) {
+                x.fail(jobId, new IllegalStateException("training ended without an outcome (batch status "
+                        + execution.getStatus() + ")"));
+            }
+        } finally {
+            close();
+        }
+    }
+
+    private void applyStop() {
+        if (!x.jobs.transition(jobId, JobStatus.RUNNING, stoppedAs)) {
+            return;
+        }
+        Map<String, Object> data = Map.of("step", stoppedAtStep);
+        if (stoppedAs == JobStatus.CANCELLED) {
+            if (producesOwnModel()) {
+                x.models.markFailed(job.model());
+            }
+            x.events.info(jobId, "job.cancelled", "Job cancelled at step " + stoppedAtStep + ".", data);
+        } else if (stoppedAs == JobStatus.PAUSED) {
+            x.events.info(jobId, "job.paused", "Job paused at step " + stoppedAtStep + ".", data);
+        } else {
+            x.events.info(jobId, "job.requeued", "The service is shutting down; the job will continue from step "
+                    + stoppedAtStep + ".", data);
+        }
+    }
+
+    void close() {
+        try {
+            if (run != null) {
+                run.close();
+                run = null;
+            }
+        } finally {
+            Artifacts.deleteTree(workDir);
+        }
+    }
+}

@@ -1,0 +1,36 @@
+package dev.tropism.models;
+
+import java.time.Instant;
+
+/**
+ * A row of {@code models}: a pretrained or aligned model of one team.
+ *
+ * @param status {@code training}, {@code ready} or {@code failed}
+ * @param parent the base model an aligned model was trained from, null for pretrained ones
+ * @param job the job that produced (or is producing) the model
+ * @param checkpoint the checkpoint the exported weights come from
+ * @param objectPrefix where the exported model lives in object storage ({@code models/<id>/})
+ */
+public record ModelRecord(
+        long seq,
+        String id,
+        String teamId,
+        String name,
+        String family,
+        String recipe,
+        String status,
+        String parent,
+        String job,
+        String checkpoint,
+        String objectPrefix,
+        Long parameters,
+        Instant createdAt) {
+
+    public static final String TRAINING = "training";
+    public static final String READY = "ready";
+    public static final String FAILED = "failed";
+
+    public static String prefixOf(String modelId) {
+        return "models/" + modelId + "/";
+    }
+}

@@ -1,0 +1,212 @@
+package dev.tropism.jobs;
+
+import dev.tropism.catalog.DatasetCatalog;
+import dev.tropism.catalog.DatasetInfo;
+import dev.tropism.catalog.DatasetPurpose;
+import dev.tropism.catalog.RewardSpecCatalog;
+import dev.tropism.catalog.RewardSpecInfo;
+import dev.tropism.engine.NumericalInstabilityException;
+import dev.tropism.engine.RewardFunction;
+import dev.tropism.engine.RewardResult;
+import dev.tropism.engine.TrainingRun;
+import dev.tropism.engine.rl.GrpoConfig;
+import dev.tropism.teams.Caller;
+import dev.tropism.web.ApiException;
+import dev.tropism.web.Ids;
+import dev.tropism.web.Violation;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import org.springframework.boot.test.context.TestConfiguration;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Primary;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.json.JsonMapper;
+
+/**
+ * Test doubles for the jobs machinery: an in-memory catalog of datasets and reward specs, and a
+ * deterministic {@link TrainingRun} whose behaviour a job's {@code metadata} steers
+ * ({@code step_millis}, {@code fail_at_step}).
+ */
+@TestConfiguration
+public class JobsTestConfig {
+
+    @Bean
+    @Primary
+    FakeCatalog fakeCatalog() {
+        return new FakeCatalog();
+    }
+
+    @Bean
+    @Primary
+    RewardSpecCatalog fakeRewardSpecs(FakeCatalog catalog) {
+        return catalog.rewardSpecs;
+    }
+
+    @Bean
+    @Primary
+    ScriptedRunFactory scriptedRunFactory(JsonMapper json) {
+        return new ScriptedRunFactory(json);
+    }
+
+    /** Datasets and reward specs registered by tests, scoped by team like the real catalog. */
+    public static class FakeCatalog implements DatasetCatalog {
+
+        private final Map<String, DatasetInfo> datasets = new ConcurrentHashMap<>();
+        private final Map<String, List<Map<String, Object>>> items = new ConcurrentHashMap<>();
+        final FakeRewardSpecs rewardSpecs = new FakeRewardSpecs();
+
+        public String addDataset(String teamId, DatasetPurpose purpose, List<Map<String, Object>> lines) {
+            String id = Ids.newId("ds_");
+            Set<String> fields = lines.get(0).keySet();
+            datasets.put(id, new DatasetInfo(id, teamId, id, purpose, lines.size(), fields, "datasets/" + id + "/data.jsonl",
+                    "0".repeat(64), Instant.now()));
+            items.put(id, lines);
+            return id;
+        }
+
+        public String addRewardSpec(String teamId, Set<String> itemFields) {
+            String id = Ids.newId("rs_");
+            rewardSpecs.specs.put(id, new RewardSpecInfo(id, teamId, id, itemFields));
+            return id;
+        }
+
+        @Override
+        public DatasetInfo get(Caller caller, String datasetId) {
+            DatasetInfo d = datasets.get(datasetId);
+            if (d == null || !d.teamId().equals(caller.teamId())) {
+                throw ApiException.notFound("dataset", datasetId);
+            }
+            return d;
+        }
+
+        @Override
+        public List<Map<String, Object>> readItems(Caller caller, String datasetId) {
+            get(caller, datasetId);
+            return items.get(datasetId);
+        }
+    }
+
+    /** Reward specs registered through {@link FakeCatalog#addRewardSpec}. */
+    static class FakeRewardSpecs implements RewardSpecCatalog {
+
+        final Map<String, RewardSpecInfo> specs = new ConcurrentHashMap<>();
+
+        @Override
+        public RewardSpecInfo get(Caller caller, String rewardSpecId) {
+            RewardSpecInfo r = specs.get(rewardSpecId);
+            if (r == null || !r.teamId().equals(caller.teamId())) {
+                throw ApiException.notFound("reward spec", rewardSpecId);
+            }
+            return r;
+        }
+
+        @Override
+        public RewardFunction rewardFunction(Caller caller, String rewardSpecId) {
+            get(caller, rewardSpecId);
+            return (item, output) -> RewardResult.of(output.equals(item.get("answer")) ? 1.0 : 0.0);
+        }
+    }
+
+    /** Opens {@link CountingRun}s and remembers, per job, from which step each launch started. */
+    public static class ScriptedRunFactory implements RunFactory {
+
+        private final JsonMapper json;
+        final Map<String, List<Integer>> openedAt = new ConcurrentHashMap<>();
+
+        ScriptedRunFactory(JsonMapper json) {
+            this.json = json;
+        }
+
+        @Override
+        public TrainingRun open(JobRecord job, Path checkpoint, Path workDir) throws IOException {
+            JsonNode method = json.readTree(job.method());
+            int maxSteps;
+            int evalInterval;
+            List<Violation> violations = new ArrayList<>();
+            if (MethodConfigs.GRPO.equals(method.path("type").asString())) {
+                GrpoConfig c = MethodConfigs.grpo(method.get("grpo"), "", violations);
+                maxSteps = c.maxSteps();
+                evalInterval = c.evalInterval();
+            } else {
+                MethodConfigs.Pretrain c = MethodConfigs.pretrain(method.get("pretrain"), "", violations);
+                maxSteps = c.training().maxSteps();
+                evalInterval = c.training().evalInterval();
+            }
+            JsonNode meta = job.metadata() == null ? json.createObjectNode() : json.readTree(job.metadata());
+            int start = checkpoint == null ? 0 : Integer.parseInt(Files.readString(checkpoint.resolve("state.txt")).trim());
+            openedAt.computeIfAbsent(job.id(), k -> new CopyOnWriteArrayList<>()).add(start);
+            return new CountingRun(start, maxSteps, evalInterval, meta.path("step_millis").asLong(0),
+                    meta.path("fail_at_step").asInt(-1));
+        }
+    }
+
+    /** A deterministic run: the value of every metric is a function of the step only. */
+    static final class CountingRun implements TrainingRun {
+
+        private int step;
+        private final int total;
+        private final int evalInterval;
+        private final long stepMillis;
+        private final int failAt;
+
+        CountingRun(int step, int total, int evalInterval, long stepMillis, int failAt) {
+            this.step = step;
+            this.total = total;
+            this.evalInterval = evalInterval;
+            this.stepMillis = stepMillis;
+            this.failAt = failAt;
+        }
+
+        static double loss(int step) {
+            return 1.0 / step;
+        }
+
+        @Override public int step() { return step; }
+        @Override public int totalSteps() { return total; }
+        @Override public int evalInterval() { return evalInterval; }
+
+        @Override
+        public Map<String, Double> trainStep() {
+            try {
+                Thread.sleep(stepMillis);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            if (step + 1 == failAt) {
+                throw new NumericalInstabilityException("loss is NaN at step " + failAt);
+            }
+            step++;
+            return Map.of("train/loss", loss(step), "train/reward/mean", step / (double) total);
+        }
+
+        @Override
+        public Map<String, Double> evaluate() {
+            return Map.of("eval/accuracy", step / (double) total);
+        }
+
+        @Override
+        public void saveCheckpoint(Path dir) throws IOException {
+            Files.createDirectories(dir.resolve("weights"));
+            Files.writeString(dir.resolve("state.txt"), Integer.toString(step));
+            Files.write(dir.resolve("weights/model.bin"), new byte[] {1, 2, 3, (byte) step});
+        }
+
+        @Override
+        public void exportModel(Path dir) throws IOException {
+            Files.createDirectories(dir);
+            Files.writeString(dir.resolve("config.json"), "{\"trained_steps\":" + step + "}");
+        }
+
+        @Override
+        public void close() {
+        }
+    }
+}

@@ -1,0 +1,31 @@
+package dev.tropism.jobs;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.ResultSet;
+import java.util.UUID;
+import org.flywaydb.core.Flyway;
+import org.junit.jupiter.api.Test;
+
+/** Every migration also runs on H2 in PostgreSQL mode, the embedded default. */
+class MigrationsOnH2Test {
+
+    @Test
+    void migrationsRunOnH2InPostgresMode() throws Exception {
+        String url = "jdbc:h2:mem:" + UUID.randomUUID() + ";MODE=PostgreSQL;DATABASE_TO_LOWER=TRUE;DEFAULT_NULL_ORDERING=HIGH;DB_CLOSE_DELAY=-1";
+        var result = Flyway.configure().dataSource(url, "sa", "").load().migrate();
+        assertThat(result.success).isTrue();
+        try (Connection c = DriverManager.getConnection(url, "sa", "")) {
+            c.createStatement().execute("INSERT INTO job_metrics (job_id, step, name, \"value\") VALUES ('job_1', 1, 'train/loss', 0.5)");
+            try (ResultSet rs = c.createStatement().executeQuery("SELECT NEXT VALUE FOR batch_job_execution_seq")) {
+                assertThat(rs.next()).isTrue();
+            }
+            try (ResultSet rs = c.createStatement().executeQuery("SELECT COUNT(*) FROM batch_job_instance")) {
+                rs.next();
+                assertThat(rs.getInt(1)).isZero();
+            }
+        }
+    }
+}
