@@ -1,6 +1,7 @@
 package dev.tropism.web;
 
 import dev.tropism.engine.ConfigException;
+import java.sql.SQLException;
 import java.sql.SQLNonTransientConnectionException;
 import java.sql.SQLTransientConnectionException;
 import java.util.ArrayList;
@@ -74,15 +75,34 @@ class ProblemAdvice extends ResponseEntityExceptionHandler {
                 "The database is unavailable; retry shortly.", List.of());
     }
 
+    /**
+     * Whether {@code e} comes from losing the database: a connection-failure type anywhere in the cause
+     * chain, an SQLException whose SQLState says so (class 08, connection exception; 57P01-57P03, server
+     * shutting down or starting), or Hikari's "Connection is closed" (no SQLState): what the rollback
+     * after a query on a broken connection throws, once Hikari has evicted that connection, and which
+     * replaces the original I/O error.
+     */
     static boolean isConnectionFailure(Throwable e) {
-        for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
+        int depth = 0;
+        for (Throwable t = e; t != null && depth++ < 64; t = t.getCause() == t ? null : t.getCause()) {
             if (t instanceof DataAccessResourceFailureException || t instanceof CannotCreateTransactionException
                     || t instanceof SQLTransientConnectionException || t instanceof SQLNonTransientConnectionException
                     || t.getClass().getName().equals("org.hibernate.exception.JDBCConnectionException")) {
                 return true;
             }
+            if (t instanceof SQLException && (isConnectionState(((SQLException) t).getSQLState())
+                    || HIKARI_CLOSED_CONNECTION.equals(t.getMessage()))) {
+                return true;
+            }
         }
         return false;
+    }
+
+    private static final String HIKARI_CLOSED_CONNECTION = "Connection is closed";
+
+    private static boolean isConnectionState(String sqlState) {
+        return sqlState != null && (sqlState.startsWith("08") || sqlState.equals("57P01") || sqlState.equals("57P02")
+                || sqlState.equals("57P03"));
     }
 
     @Override

@@ -1,6 +1,7 @@
 package dev.tropism.support;
 
 import java.io.IOException;
+import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
@@ -12,6 +13,8 @@ import java.util.HashMap;
 import java.util.Locale;
 import java.util.Map;
 import java.util.UUID;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import java.util.stream.Stream;
 import org.springframework.context.ApplicationContextInitializer;
 import org.springframework.context.ConfigurableApplicationContext;
@@ -29,6 +32,12 @@ public class TestDatabaseInitializer implements ApplicationContextInitializer<Co
     /** Where databases are created when Docker is unavailable. */
     public static final String LOCAL_ADMIN_URL = "jdbc:postgresql://127.0.0.1:5432/test";
     public static final String LOCAL_USER = "postgres";
+
+    /**
+     * Set to {@code true} (e.g. {@code @TestPropertySource(properties = ...)}) to route the application's
+     * datasource through a {@link TcpProxy}, registered as a bean, that the test can cut and restore.
+     */
+    public static final String DATABASE_PROXY_PROPERTY = "tropism.test.database-proxy";
 
     private static volatile Server server;
 
@@ -68,8 +77,14 @@ public class TestDatabaseInitializer implements ApplicationContextInitializer<Co
     private static Server startServer() {
         if (dockerAvailable()) {
             PostgreSQLContainer<?> pg = new PostgreSQLContainer<>("postgres:16-alpine");
-            pg.start();
-            return new Server(pg.getJdbcUrl(), pg.getUsername(), pg.getPassword());
+            try {
+                pg.start();
+                return new Server(pg.getJdbcUrl(), pg.getUsername(), pg.getPassword());
+            } catch (RuntimeException e) {
+                // A daemon that cannot pull or run the image (no registry access, say): use the local server.
+                System.err.println("Testcontainers PostgreSQL did not start (" + e + "); using " + LOCAL_ADMIN_URL);
+                pg.close();
+            }
         }
         return new Server(LOCAL_ADMIN_URL, LOCAL_USER, "");
     }
@@ -93,14 +108,27 @@ public class TestDatabaseInitializer implements ApplicationContextInitializer<Co
         } catch (IOException e) {
             throw new IllegalStateException(e);
         }
+        String url = s.urlOf(database);
+        TcpProxy proxy = null;
+        if (context.getEnvironment().getProperty(DATABASE_PROXY_PROPERTY, Boolean.class, false)) {
+            URI target = URI.create(url.substring("jdbc:".length()));
+            proxy = new TcpProxy(target.getHost(), target.getPort() < 0 ? 5432 : target.getPort());
+            url = url.replaceFirst("//" + Pattern.quote(target.getRawAuthority()) + "/",
+                    Matcher.quoteReplacement("//127.0.0.1:" + proxy.port() + "/"));
+            context.getBeanFactory().registerSingleton("testDatabaseProxy", proxy);
+        }
         Map<String, Object> props = new HashMap<>();
-        props.put("spring.datasource.url", s.urlOf(database));
+        props.put("spring.datasource.url", url);
         props.put("spring.datasource.username", s.user());
         props.put("spring.datasource.password", s.password());
         props.put("tropism.data-dir", dataDir.toString());
         context.getEnvironment().getPropertySources().addFirst(new MapPropertySource("tropismTestDatabase", props));
+        TcpProxy databaseProxy = proxy;
         context.addApplicationListener(event -> {
             if (event instanceof ContextClosedEvent && ((ContextClosedEvent) event).getApplicationContext() == context) {
+                if (databaseProxy != null) {
+                    databaseProxy.close();
+                }
                 s.execute("DROP DATABASE IF EXISTS " + database + " WITH (FORCE)");
                 deleteTree(dataDir);
             }
