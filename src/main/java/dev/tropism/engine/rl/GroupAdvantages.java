@@ -49,7 +49,11 @@ public final class GroupAdvantages {
         int groups = rewards.length / groupSize;
         int zero = 0;
         for (int start = 0; start < rewards.length; start += groupSize) {
-            if (std(rewards, start, start + groupSize) == 0.0) {
+            boolean constant = true;
+            for (int i = start + 1; i < start + groupSize; i++) {
+                constant &= rewards[i] == rewards[start];
+            }
+            if (constant) {
                 zero++;
             }
         }

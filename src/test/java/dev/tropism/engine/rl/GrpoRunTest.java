@@ -1,0 +1,157 @@
+package dev.tropism.engine.rl;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.tropism.engine.Engine;
+import dev.tropism.engine.MetricNames;
+import dev.tropism.engine.RewardFunction;
+import dev.tropism.engine.RewardResult;
+import dev.tropism.engine.TrainingRun;
+import dev.tropism.engine.lm.GptConfig;
+import dev.tropism.engine.lm.PretrainConfig;
+import dev.tropism.engine.lm.PretrainSpec;
+import dev.tropism.engine.rl.GrpoConfig.LossType;
+import dev.tropism.engine.rl.GrpoConfig.ScaleRewards;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * GRPO on a task that pretraining cannot solve but RL can: the corpus pairs each prompt "a=".."h="
+ * equally often with each of "x", "y", "z", so the pretrained model answers any of the three (reward
+ * ≈ 1/3); the reward accepts only "x". (A prompt-dependent target, a→x, b→y, c→z, ..., did not
+ * move within 40 steps at lr 3e-3: pretraining taught the model that the letter is irrelevant.)
+ */
+class GrpoRunTest {
+
+    private static final String[] CANDIDATES = {"x", "y", "z"};
+    private static final RewardFunction EXACT_MATCH =
+            (item, output) -> RewardResult.of(output.equals(item.get("answer")) ? 1.0 : 0.0);
+
+    @TempDir
+    static Path tmp;
+    static Path base;
+    static List<Map<String, Object>> items = new ArrayList<>();
+
+    @BeforeAll
+    static void pretrain() throws IOException {
+        List<String> corpus = new ArrayList<>();
+        for (int p = 0; p < 8; p++) {
+            String prompt = (char) ('a' + p) + "=";
+            for (int rep = 0; rep < 4; rep++) {
+                for (String c : CANDIDATES) {
+                    corpus.add(prompt + c);
+                }
+            }
+            Map<String, Object> item = new LinkedHashMap<>();
+            item.put("prompt", prompt);
+            item.put("answer", "x");
+            items.add(item);
+        }
+        PretrainSpec spec = new PretrainSpec(new GptConfig(2, 32, 4, 8, 4),
+                new PretrainConfig(150, 32, 3e-3, 0.1, 15, 0.0, 1.0, 0, 0.0), corpus, 5);
+        base = tmp.resolve("base");
+        try (TrainingRun run = Engine.open(spec)) {
+            for (int i = 0; i < spec.training().maxSteps(); i++) {
+                run.trainStep();
+            }
+            run.exportModel(base);
+        }
+    }
+
+    private static GrpoConfig config(int maxSteps, int numIterations, double beta) {
+        return new GrpoConfig(maxSteps, 8, 8, numIterations, 3e-3, 0, 0.0, 1.0, beta, 0.2, 0.28, ScaleRewards.GROUP,
+                LossType.DAPO, false, 3, 1.0, 1.0, 0, 1000, 1.0);
+    }
+
+    private static double meanReward(List<Map<String, Double>> steps) {
+        return steps.stream().mapToDouble(s -> s.get(MetricNames.TRAIN_REWARD_MEAN)).average().orElseThrow();
+    }
+
+    @Test
+    void grpoRaisesTheReward() {
+        GrpoSpec spec = new GrpoSpec(base, config(30, 1, 0.0), items, items, EXACT_MATCH, 1);
+        List<Map<String, Double>> steps = new ArrayList<>();
+        double accuracyBefore;
+        double accuracyAfter;
+        try (TrainingRun run = Engine.open(spec)) {
+            accuracyBefore = run.evaluate().get(MetricNames.EVAL_ACCURACY);
+            for (int i = 0; i < 30; i++) {
+                steps.add(run.trainStep());
+            }
+            accuracyAfter = run.evaluate().get(MetricNames.EVAL_ACCURACY);
+        }
+        double first = meanReward(steps.subList(0, 5));
+        double last = meanReward(steps.subList(25, 30));
+        System.out.printf("GRPO reward %.3f -> %.3f, greedy accuracy %.3f -> %.3f%n", first, last, accuracyBefore,
+                accuracyAfter);
+        // Pretraining left the three candidates about equally likely.
+        assertTrue(first > 0.15 && first < 0.6, "pretrained reward should be near 1/3, got " + first);
+        assertTrue(last >= first + 0.3, "reward must rise by a clear margin: " + first + " -> " + last);
+        assertTrue(accuracyAfter >= 0.875, "greedy accuracy after GRPO " + accuracyAfter);
+        assertTrue(accuracyAfter > accuracyBefore, accuracyBefore + " -> " + accuracyAfter);
+    }
+
+    @Test
+    void rewardFunctionErrorsAreCountedAndTheRunGoesOn() {
+        RewardFunction flaky = (item, output) -> {
+            if ("a=".equals(item.get("prompt"))) {
+                throw new IllegalStateException("grader crashed");
+            }
+            if ("b=".equals(item.get("prompt"))) {
+                return RewardResult.error("unparseable");
+            }
+            return EXACT_MATCH.score(item, output);
+        };
+        GrpoSpec spec = new GrpoSpec(base, config(3, 1, 0.0), items, List.of(), flaky, 1);
+        try (TrainingRun run = Engine.open(spec)) {
+            for (int i = 0; i < 3; i++) {
+                Map<String, Double> m = run.trainStep();
+                // 8 prompts per step over 8 items: each prompt once per step, G = 8 samples each:
+                // 8 thrown ("a=") + 8 reported ("b=") errors.
+                assertEquals(16.0, m.get(MetricNames.TRAIN_REWARD_ERRORS), "step " + (i + 1));
+                assertTrue(Double.isFinite(m.get(MetricNames.TRAIN_LOSS)));
+                // the two erroring groups score 0 throughout: at least 2 of 8 groups are constant
+                assertTrue(m.get(MetricNames.TRAIN_FRAC_REWARD_ZERO_STD) >= 0.25);
+            }
+            assertEquals(3, run.step());
+        }
+    }
+
+    @Test
+    void resumedGrpoContinuesExactly() throws IOException {
+        // μ = 2 and β > 0 so that the old-policy ratio, the reference KL and AdamW's moments all matter.
+        GrpoSpec spec = new GrpoSpec(base, config(3, 2, 0.04), items, List.of(), EXACT_MATCH, 9);
+        Map<String, Double> straight;
+        try (TrainingRun run = Engine.open(spec)) {
+            run.trainStep();
+            run.trainStep();
+            straight = run.trainStep();
+        }
+        Path ckpt = tmp.resolve("grpo-ckpt");
+        try (TrainingRun run = Engine.open(spec)) {
+            run.trainStep();
+            run.trainStep();
+            run.saveCheckpoint(ckpt);
+        }
+        Map<String, Double> resumed;
+        try (TrainingRun run = Engine.resume(spec, ckpt)) {
+            assertEquals(2, run.step());
+            resumed = run.trainStep();
+            assertEquals(3, run.step());
+        }
+        assertTrue(straight.get(MetricNames.TRAIN_KL) > 0, "policy moved away from the reference");
+        for (Map.Entry<String, Double> e : straight.entrySet()) {
+            if (!e.getKey().startsWith("perf/")) {
+                assertEquals(e.getValue(), resumed.get(e.getKey()), e.getKey());
+            }
+        }
+    }
+}
