@@ -28,6 +28,13 @@ public final class MetricNames {
     public static final String PERF_ROLLOUT_SECONDS = "perf/rollout_seconds";
     public static final String PERF_REWARD_SECONDS = "perf/reward_seconds";
     public static final String PERF_UPDATE_SECONDS = "perf/update_seconds";
+    /** Wall time between two optimizer steps spent outside the engine and outside evaluation: database
+     * writes, events, checkpoint scheduling and batch bookkeeping (recorded by the job machinery). */
+    public static final String PERF_BOOKKEEPING_SECONDS = "perf/bookkeeping_seconds";
+    /** Wall time of the engine's trainStep (rollout, reward, update). */
+    public static final String PERF_STEP_SECONDS = "perf/step_seconds";
+    /** Resident set size of the training process after the step, in MiB. */
+    public static final String PERF_RSS_MIB = "perf/rss_mib";
 
     // --- evaluation (every eval_interval steps) ---
     public static final String EVAL_LOSS = "eval/loss";

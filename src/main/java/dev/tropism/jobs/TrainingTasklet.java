@@ -1,5 +1,6 @@
 package dev.tropism.jobs;
 
+import dev.tropism.engine.MetricNames;
 import dev.tropism.engine.PolicyFamily;
 import dev.tropism.engine.TrainingRun;
 import dev.tropism.models.ModelRecord;
@@ -38,6 +39,8 @@ final class TrainingTasklet implements Tasklet {
     private int lastEvalStep = -1;
     private JobStatus stoppedAs;
     private int stoppedAtStep;
+    private long lastStepEnd;
+    private long evalNanos;
 
     TrainingTasklet(JobExecutor executor, String jobId) {
         this.x = executor;
@@ -62,7 +65,17 @@ final class TrainingTasklet implements Tasklet {
             return RepeatStatus.FINISHED;
         }
         if (run.step() < run.totalSteps()) {
-            Map<String, Double> values = run.trainStep();
+            long start = System.nanoTime();
+            Map<String, Double> values = new LinkedHashMap<>(run.trainStep());
+            long end = System.nanoTime();
+            values.put(MetricNames.PERF_STEP_SECONDS, (end - start) / 1e9);
+            if (lastStepEnd > 0) {
+                // Everything between the previous step's end and this one's start, except evaluation.
+                values.put(MetricNames.PERF_BOOKKEEPING_SECONDS, (start - lastStepEnd - evalNanos) / 1e9);
+            }
+            ProcessMemory.residentMiB().ifPresent(rss -> values.put(MetricNames.PERF_RSS_MIB, rss));
+            lastStepEnd = end;
+            evalNanos = 0;
             int step = run.step();
             x.metrics.record(jobId, step, values);
             x.jobs.setCurrentStep(jobId, step);
@@ -117,7 +130,9 @@ final class TrainingTasklet implements Tasklet {
     }
 
     private void evaluate(int step) {
+        long start = System.nanoTime();
         Map<String, Double> values = run.evaluate();
+        evalNanos += System.nanoTime() - start;
         x.metrics.record(jobId, step, values);
         lastEvalStep = step;
         x.events.info(jobId, "eval.completed", "Evaluated at step " + step + ".",

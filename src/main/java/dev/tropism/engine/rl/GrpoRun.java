@@ -248,7 +248,7 @@ public final class GrpoRun implements TrainingRun {
     }
 
     /** The rollout as update tensors: left-padded prompt + completion, shifted for next-token targets. */
-    private static final class UpdateBatch {
+    static final class UpdateBatch {
         NDArray inputs; // (B, Tp + Tc − 1) int32
         NDArray positions; // (B, Tp + Tc − 1) int32
         NDArray keyMask; // (B, Tp + Tc − 1) float32
@@ -257,7 +257,7 @@ public final class GrpoRun implements TrainingRun {
         int promptWidth;
     }
 
-    private UpdateBatch tensors(PromptBatch prompts, Completions c, NDManager m) {
+    UpdateBatch tensors(PromptBatch prompts, Completions c, NDManager m) {
         int rows = prompts.tokens().length;
         int tp = prompts.width();
         int tc = 1;
@@ -294,13 +294,18 @@ public final class GrpoRun implements TrainingRun {
         return u;
     }
 
-    /** (B, Tc, V) logits of the completion positions: position Tp − 1 predicts the first completion token. */
-    private static NDArray completionLogits(Gpt model, UpdateBatch u) {
+    /**
+     * (B, Tc, V) logits of the completion positions (position Tp − 1 predicts the first completion
+     * token), divided by the sampling temperature so that log-probs are those of the distribution the
+     * completions were drawn from (as TRL does).
+     */
+    static NDArray completionLogits(Gpt model, UpdateBatch u, double temperature) {
         NDArray logits = model.forward(u.inputs, u.positions, u.keyMask, null); // (B, Tp + Tc − 1, V)
-        return logits.get(new NDIndex(":, " + (u.promptWidth - 1) + ":, :")); // (B, Tc, V)
+        NDArray completion = logits.get(new NDIndex(":, " + (u.promptWidth - 1) + ":, :")); // (B, Tc, V)
+        return temperature == 1.0 ? completion : completion.div((float) temperature);
     }
 
-    private static NDArray tokenLogp(NDArray logits, NDArray targets) {
+    static NDArray tokenLogp(NDArray logits, NDArray targets) {
         return logits.logSoftmax(-1).gather(targets.expandDims(-1), -1).squeeze(-1); // (B, Tc)
     }
 
@@ -314,17 +319,17 @@ public final class GrpoRun implements TrainingRun {
                 adv[i] = (float) advantage[i];
             }
             NDArray advantages = m.create(adv); // (B)
-            NDArray refLogp = tokenLogp(completionLogits(reference, u), u.targets); // (B, Tc), no gradient
+            NDArray refLogp = tokenLogp(completionLogits(reference, u, cfg.temperature()), u.targets); // (B, Tc), no gradient
             // With μ = 1, π_θold = π_θ and the ratio is exp(logp − logp.detach()) = 1 (TRL); otherwise
             // π_θold is fixed before the first update.
-            NDArray oldLogp = cfg.numIterations() > 1 ? tokenLogp(completionLogits(gpt, u), u.targets) : null;
+            NDArray oldLogp = cfg.numIterations() > 1 ? tokenLogp(completionLogits(gpt, u, cfg.temperature()), u.targets) : null;
             double tokenCount = Math.max(1, u.mask.sum().getFloat());
             for (int it = 0; it < cfg.numIterations(); it++) {
                 Gradients.COLLECTOR_LOCK.lock();
                 try (NDManager s = m.newSubManager()) {
                     gpt.requireGradients(true);
                     try (GradientCollector gc = ai.djl.engine.Engine.getInstance().newGradientCollector()) {
-                        NDArray logits = completionLogits(gpt, u); // (B, Tc, V)
+                        NDArray logits = completionLogits(gpt, u, cfg.temperature()); // (B, Tc, V)
                         NDArray logp = tokenLogp(logits, u.targets); // (B, Tc)
                         NDArray old = oldLogp != null ? oldLogp : logp.stopGradient();
                         GrpoObjective.Result r = GrpoObjective.compute(logp, old, refLogp, advantages, u.mask, cfg,
