@@ -52,7 +52,14 @@ public final class DemoScenario {
         out.accept("datasets: corpus " + corpus + ", prompts " + train + ", held-out " + eval + " (" + evalProblems
                 + " problems)");
 
-        // 2. Base model: a 0.8M-parameter tiny-gpt, pretraining stopped early on purpose.
+        // 2. Reward: exact match against the item's answer.
+        JsonNode spec = post("/v1/reward-specs", Map.of("name", "exact-answer", "grader", Map.of(
+                "type", "string_check", "name", "exact", "input", "{{sample.output_text}}",
+                "reference", "{{item.answer}}", "operation", "eq")));
+        String specId = spec.path("id").asString();
+
+        // 3. Base model: a 0.8M-parameter tiny-gpt, stopped early on purpose so RL has room: pretraining
+        // ends once greedy accuracy on the RL prompt set (not the held-out set) reaches stop_at_accuracy.
         Map<String, Object> pretrain = new LinkedHashMap<>();
         pretrain.put("n_layer", 4);
         pretrain.put("n_embd", 128);
@@ -62,9 +69,12 @@ public final class DemoScenario {
         pretrain.put("batch_size", 64);
         pretrain.put("learning_rate", 1e-3);
         pretrain.put("warmup_steps", 50);
-        pretrain.put("eval_interval", 100);
+        pretrain.put("eval_interval", 20);
+        pretrain.put("eval_limit", 500);
+        pretrain.put("eval_max_new_tokens", 6);
+        pretrain.put("stop_at_accuracy", props.baseAccuracyTarget());
         JsonNode model = post("/v1/models", Map.of("name", "arith-base", "recipe", "tiny-gpt", "dataset", corpus,
-                "hyperparameters", pretrain));
+                "eval_dataset", train, "reward_spec", specId, "seed", props.seed(), "hyperparameters", pretrain));
         String modelId = model.path("id").asString();
         String pretrainJob = model.path("job").asString();
         out.accept("pretraining " + modelId + ": " + baseUrl + "/v1/jobs/" + pretrainJob);
@@ -72,12 +82,7 @@ public final class DemoScenario {
         double pretrainSeconds = seconds(t0);
         out.accept(String.format("base model %s ready after %.0f s", modelId, pretrainSeconds));
 
-        // 3. Reward: exact match against the item's answer.
-        JsonNode spec = post("/v1/reward-specs", Map.of("name", "exact-answer", "grader", Map.of(
-                "type", "string_check", "name", "exact", "input", "{{sample.output_text}}",
-                "reference", "{{item.answer}}", "operation", "eq")));
-
-        // 4. GRPO with greedy held-out evaluation every 25 steps.
+        // 4. GRPO with greedy evaluation on the 1,000 held-out problems every 25 steps.
         Map<String, Object> grpo = new LinkedHashMap<>();
         grpo.put("max_steps", props.grpoSteps());
         grpo.put("prompts_per_step", 64);
@@ -89,8 +94,8 @@ public final class DemoScenario {
         grpo.put("eval_limit", 1000);
         long g0 = System.nanoTime();
         JsonNode job = post("/v1/jobs", Map.of("model", modelId, "dataset", train, "eval_dataset", eval,
-                "reward_spec", spec.path("id").asString(), "method", Map.of("type", "grpo", "grpo", grpo),
-                "seed", 1, "suffix", "grpo-demo"));
+                "reward_spec", specId, "method", Map.of("type", "grpo", "grpo", grpo),
+                "seed", props.seed(), "suffix", "grpo-demo"));
         String jobId = job.path("id").asString();
         out.accept("GRPO job " + jobId + ": " + baseUrl + "/v1/jobs/" + jobId + "  (curves: /v1/jobs/" + jobId + "/metrics)");
         JsonNode done = follow(jobId, "grpo", "train/reward/mean");

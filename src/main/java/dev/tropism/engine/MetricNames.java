@@ -1,8 +1,8 @@
 package dev.tropism.engine;
 
 /**
- * Every metric name, in one place. Names are slash-namespaced and identical in the database, in
- * Prometheus (where {@code /} becomes {@code _}) and in the UI.
+ * Every metric name, in one place. Names are slash-namespaced and identical in the database, in the
+ * REST API, in the UI and in Prometheus (as the {@code name} tag of the {@code tropism_job_metric} gauge).
  */
 public final class MetricNames {
 

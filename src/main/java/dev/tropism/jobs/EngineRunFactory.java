@@ -55,7 +55,11 @@ public class EngineRunFactory implements RunFactory {
             requireValid(job, violations);
             List<String> corpus = datasets.readItems(system, job.dataset()).stream()
                     .map(item -> String.valueOf(item.get("text"))).toList();
-            return new PretrainSpec(config.model(), config.training(), corpus, job.seed());
+            if (job.evalDataset() == null) {
+                return new PretrainSpec(config.model(), config.training(), corpus, job.seed());
+            }
+            return new PretrainSpec(config.model(), config.training(), corpus, job.seed(),
+                    datasets.readItems(system, job.evalDataset()), rewardSpecs.rewardFunction(system, job.rewardSpec()));
         }
         if (MethodConfigs.GRPO.equals(type)) {
             GrpoConfig config = MethodConfigs.grpo(method.get(MethodConfigs.GRPO), "/method/grpo", violations);

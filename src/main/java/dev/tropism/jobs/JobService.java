@@ -120,10 +120,11 @@ public class JobService implements DatasetUsage {
      */
     @Transactional
     public JobRecord submitPretrain(String teamId, String jobId, String modelId, String datasetId,
-            JsonNode hyperparameters, int totalSteps) {
+            JsonNode hyperparameters, int totalSteps, Long seed, EvalRefs eval) {
         Map<String, Object> method = Map.of("type", MethodConfigs.PRETRAIN, MethodConfigs.PRETRAIN,
                 hyperparameters == null || hyperparameters.isNull() ? Map.of() : hyperparameters);
-        return newJob(teamId, modelId, datasetId, null, null, json.writeValueAsString(method), null, null, null,
+        return newJob(teamId, modelId, datasetId, eval.evalDataset(), eval.rewardSpec(), json.writeValueAsString(method),
+                seed, null, null,
                 jobId, totalSteps, modelId);
     }
 
@@ -225,6 +226,26 @@ public class JobService implements DatasetUsage {
             return null;
         }
         return info;
+    }
+
+    /** A pretraining's optional greedy evaluation: an eval prompt set and the reward spec scoring it. */
+    public record EvalRefs(String evalDataset, String rewardSpec) {
+    }
+
+    /**
+     * Validates a pretraining's optional {@code eval_dataset} + {@code reward_spec} (both or neither),
+     * with the same rules as an alignment job's.
+     */
+    public EvalRefs pretrainEval(Caller caller, String evalDatasetId, String rewardSpecId, List<Violation> violations) {
+        if (evalDatasetId == null && rewardSpecId == null) {
+            return new EvalRefs(null, null);
+        }
+        DatasetInfo eval = dataset(caller, "/eval_dataset", evalDatasetId, true, DatasetPurpose.PROMPTS, violations);
+        RewardSpecInfo spec = rewardSpec(caller, rewardSpecId, violations);
+        if (spec != null) {
+            requireFields("/eval_dataset", eval, spec, violations);
+        }
+        return new EvalRefs(eval == null ? null : eval.id(), spec == null ? null : spec.id());
     }
 
     private RewardSpecInfo rewardSpec(Caller caller, String id, List<Violation> violations) {

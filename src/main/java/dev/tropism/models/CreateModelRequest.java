@@ -4,7 +4,11 @@ import tools.jackson.databind.JsonNode;
 
 /**
  * {@code POST /v1/models}: pretrain a new model of {@code recipe} on a corpus dataset. Hyperparameters
- * are snake_case: {@code n_layer, n_embd, n_head, block_size} and the pretraining knobs.
+ * are snake_case: {@code n_layer, n_embd, n_head, block_size} and the pretraining knobs. {@code seed} is
+ * optional (random when absent) and makes initialization, batching and the held-out split reproducible.
+ * {@code eval_dataset} + {@code reward_spec} (optional, together) add greedy {@code eval/accuracy} every
+ * {@code eval_interval} steps, which {@code stop_at_accuracy} can use to stop pretraining early.
  */
-public record CreateModelRequest(String name, String recipe, String dataset, JsonNode hyperparameters) {
+public record CreateModelRequest(String name, String recipe, String dataset, JsonNode hyperparameters, Long seed,
+        String evalDataset, String rewardSpec) {
 }

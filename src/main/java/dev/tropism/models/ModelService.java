@@ -40,6 +40,11 @@ public class ModelService {
         }
         DatasetInfo dataset = jobs.dataset(caller, "/dataset", request.dataset(), true, DatasetPurpose.CORPUS, violations);
         MethodConfigs.Pretrain config = MethodConfigs.pretrain(request.hyperparameters(), "/hyperparameters", violations);
+        JobService.EvalRefs eval = jobs.pretrainEval(caller, request.evalDataset(), request.rewardSpec(), violations);
+        if (config != null && config.training().stopAtAccuracy() > 0 && request.evalDataset() == null) {
+            violations.add(new Violation("/hyperparameters/stop_at_accuracy",
+                    "needs eval_dataset and reward_spec to measure accuracy"));
+        }
         if (!violations.isEmpty()) {
             throw ApiException.invalid(violations);
         }
@@ -49,7 +54,7 @@ public class ModelService {
                 TINY_GPT, ModelRecord.TRAINING, null, jobId, null, ModelRecord.prefixOf(modelId),
                 config.model().approxParameters(), Instant.now()));
         jobs.submitPretrain(caller.teamId(), jobId, modelId, dataset.id(), request.hyperparameters(),
-                config.training().maxSteps());
+                config.training().maxSteps(), request.seed(), eval);
         return models.find(modelId).orElseThrow();
     }
 }

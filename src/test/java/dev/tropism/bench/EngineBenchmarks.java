@@ -75,7 +75,7 @@ final class EngineBenchmarks {
             }
             corpus.add(sb.substring(0, 63));
         }
-        PretrainConfig cfg = new PretrainConfig(steps, 64, 1e-3, 0.1, 10, 0.1, 1.0, 0, 0.0);
+        PretrainConfig cfg = new PretrainConfig(steps, 64, 1e-3, 0.1, 10, 0.1, 1.0, 0, 0.0, 0.0, 500, 8);
         try (TrainingRun run = Engine.open(new PretrainSpec(shape, cfg, corpus, 1))) {
             List<Double> tps = new ArrayList<>();
             long params = 0;

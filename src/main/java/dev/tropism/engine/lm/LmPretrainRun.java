@@ -40,6 +40,7 @@ public final class LmPretrainRun implements TrainingRun {
     private final List<int[]> train = new ArrayList<>();
     private final List<int[]> eval = new ArrayList<>();
     private int step;
+    private int stoppedEarlyAt = -1;
 
     public LmPretrainRun(PretrainSpec spec, Path checkpoint) throws IOException {
         this.spec = spec;
@@ -100,14 +101,15 @@ public final class LmPretrainRun implements TrainingRun {
         return step;
     }
 
+    /** {@code max_steps}, or the step at which {@code stop_at_accuracy} was reached. */
     @Override
     public int totalSteps() {
-        return cfg.maxSteps();
+        return stoppedEarlyAt >= 0 ? stoppedEarlyAt : cfg.maxSteps();
     }
 
     @Override
     public int evalInterval() {
-        return eval.isEmpty() ? 0 : cfg.evalInterval();
+        return eval.isEmpty() && spec.evalPrompts().isEmpty() ? 0 : cfg.evalInterval();
     }
 
     @Override
@@ -156,23 +158,37 @@ public final class LmPretrainRun implements TrainingRun {
         return metrics;
     }
 
+    /**
+     * {@code eval/loss} on the held-out corpus lines and, with eval prompts, greedy {@code eval/accuracy};
+     * reaching {@code stop_at_accuracy} ends the run at this step.
+     */
     @Override
     public Map<String, Double> evaluate() {
-        if (eval.isEmpty()) {
-            return Map.of();
-        }
-        double sum = 0;
-        double count = 0;
-        try (NDManager m = root.newSubManager()) {
-            for (int i = 0; i < eval.size(); i += cfg.batchSize()) {
-                try (NDManager s = m.newSubManager()) {
-                    Batch b = Batch.of(eval.subList(i, Math.min(eval.size(), i + cfg.batchSize())), s);
-                    sum += b.loss(model.gpt()).getFloat() * b.targetCount;
-                    count += b.targetCount;
+        Map<String, Double> out = new LinkedHashMap<>();
+        if (!eval.isEmpty()) {
+            double sum = 0;
+            double count = 0;
+            try (NDManager m = root.newSubManager()) {
+                for (int i = 0; i < eval.size(); i += cfg.batchSize()) {
+                    try (NDManager s = m.newSubManager()) {
+                        Batch b = Batch.of(eval.subList(i, Math.min(eval.size(), i + cfg.batchSize())), s);
+                        sum += b.loss(model.gpt()).getFloat() * b.targetCount;
+                        count += b.targetCount;
+                    }
                 }
             }
+            out.put(MetricNames.EVAL_LOSS, sum / count);
         }
-        return Map.of(MetricNames.EVAL_LOSS, sum / count);
+        if (!spec.evalPrompts().isEmpty()) {
+            List<Map<String, Object>> items = spec.evalPrompts().subList(0, Math.min(cfg.evalLimit(), spec.evalPrompts().size()));
+            int maxNew = Math.min(cfg.evalMaxNewTokens(), model.gpt().config().blockSize() - 2);
+            out.putAll(GreedyEval.evaluate(model, items, spec.evalReward(), model.gpt().config().blockSize() - maxNew,
+                    maxNew, 1.0, root));
+            if (cfg.stopAtAccuracy() > 0 && out.get(MetricNames.EVAL_ACCURACY) >= cfg.stopAtAccuracy()) {
+                stoppedEarlyAt = step;
+            }
+        }
+        return out;
     }
 
     @Override

@@ -14,6 +14,7 @@ import dev.tropism.engine.TrainingRun;
 import dev.tropism.engine.lm.CharTokenizer;
 import dev.tropism.engine.lm.CheckpointFiles;
 import dev.tropism.engine.lm.Gpt;
+import dev.tropism.engine.lm.GreedyEval;
 import dev.tropism.engine.lm.LanguageModel;
 import dev.tropism.engine.lm.Sampler;
 import dev.tropism.engine.lm.Sampler.Completions;
@@ -50,7 +51,6 @@ import java.util.TreeMap;
 public final class GrpoRun implements TrainingRun {
 
     static final String KIND = "grpo";
-    private static final int EVAL_BATCH = 250;
 
     private final GrpoSpec spec;
     private final GrpoConfig cfg;
@@ -218,12 +218,7 @@ public final class GrpoRun implements TrainingRun {
     private Scores score(List<Map<String, Object>> rowItems, String[] texts) {
         Scores s = new Scores(texts.length);
         for (int b = 0; b < texts.length; b++) {
-            RewardResult r;
-            try {
-                r = spec.reward().score(rowItems.get(b), texts[b]);
-            } catch (RuntimeException e) {
-                r = RewardResult.error("reward function threw " + e.getClass().getSimpleName() + ": " + e.getMessage());
-            }
+            RewardResult r = GreedyEval.safeScore(spec.reward(), rowItems.get(b), texts[b]);
             double value = Double.isFinite(r.reward()) ? r.reward() : 0.0;
             if (!Double.isFinite(r.reward())) {
                 s.errors++;
@@ -368,29 +363,8 @@ public final class GrpoRun implements TrainingRun {
     @Override
     public Map<String, Double> evaluate() {
         List<Map<String, Object>> items = spec.evalPrompts().subList(0, Math.min(cfg.evalLimit(), spec.evalPrompts().size()));
-        if (items.isEmpty()) {
-            return Map.of();
-        }
-        double rewardSum = 0;
-        int correct = 0;
-        for (int i = 0; i < items.size(); i += EVAL_BATCH) {
-            List<Map<String, Object>> chunk = items.subList(i, Math.min(items.size(), i + EVAL_BATCH));
-            List<String> prompts = new ArrayList<>(chunk.size());
-            for (Map<String, Object> item : chunk) {
-                prompts.add(String.valueOf(item.get("prompt")));
-            }
-            Completions c = Sampler.sample(policy, PromptBatch.of(policy.tokenizer(), prompts, maxPromptTokens),
-                    cfg.maxCompletionLength(), Decoding.greedy(), true, root);
-            Scores s = score(chunk, c.texts());
-            for (double r : s.reward) {
-                rewardSum += r;
-                correct += r >= cfg.accuracyThreshold() ? 1 : 0;
-            }
-        }
-        Map<String, Double> out = new LinkedHashMap<>();
-        out.put(MetricNames.EVAL_REWARD_MEAN, rewardSum / items.size());
-        out.put(MetricNames.EVAL_ACCURACY, (double) correct / items.size());
-        return out;
+        return GreedyEval.evaluate(policy, items, spec.reward(), maxPromptTokens, cfg.maxCompletionLength(),
+                cfg.accuracyThreshold(), root);
     }
 
     @Override

@@ -166,7 +166,7 @@ class GptTest {
 
     private static PretrainSpec tinyPretrain() {
         ArithmeticTask.Sets sets = ArithmeticTask.generate(new ArithmeticTask.Config(1, true, 80, 10, 20, 7));
-        return new PretrainSpec(new GptConfig(1, 16, 2, 16, 4), new PretrainConfig(8, 8, 3e-3, 0.1, 2, 0.1, 1.0, 0, 0.0),
+        return new PretrainSpec(new GptConfig(1, 16, 2, 16, 4), new PretrainConfig(8, 8, 3e-3, 0.1, 2, 0.1, 1.0, 0, 0.0, 0.0, 500, 8),
                 sets.corpus(), 3);
     }
 

@@ -56,7 +56,7 @@ class GrpoRunTest {
             items.add(item);
         }
         PretrainSpec spec = new PretrainSpec(new GptConfig(2, 32, 4, 8, 4),
-                new PretrainConfig(150, 32, 3e-3, 0.1, 15, 0.0, 1.0, 0, 0.0), corpus, 5);
+                new PretrainConfig(150, 32, 3e-3, 0.1, 15, 0.0, 1.0, 0, 0.0, 0.0, 500, 8), corpus, 5);
         base = tmp.resolve("base");
         try (TrainingRun run = Engine.open(spec)) {
             for (int i = 0; i < spec.training().maxSteps(); i++) {
