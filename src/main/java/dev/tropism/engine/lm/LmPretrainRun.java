@@ -112,6 +112,7 @@ public final class LmPretrainRun implements TrainingRun {
 
     @Override
     public Map<String, Double> trainStep() {
+        Gradients.gradModeOff();
         long start = System.nanoTime();
         Random rng = new Random(spec.seed() * 1_000_003L + step); // batch order: a function of (seed, step)
         List<int[]> batch = new ArrayList<>(cfg.batchSize());
@@ -158,6 +159,7 @@ public final class LmPretrainRun implements TrainingRun {
 
     @Override
     public Map<String, Double> evaluate() {
+        Gradients.gradModeOff();
         if (eval.isEmpty()) {
             return Map.of();
         }
