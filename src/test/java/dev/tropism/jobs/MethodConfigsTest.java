@@ -33,4 +33,24 @@ class MethodConfigsTest {
         MethodConfigs.pretrain(JSON.readTree("{\"max_steps\":30,\"warmup_steps\":50}"), "/hyperparameters", violations);
         assertThat(violations).extracting(Violation::pointer).containsExactly("/hyperparameters/warmup_steps");
     }
+
+    @Test
+    void everyOutOfRangeValueIsReportedAtOnce() {
+        List<Violation> violations = new ArrayList<>();
+        GrpoConfig g = MethodConfigs.grpo(JSON.readTree("{\"beta\":-1,\"num_generations\":1,\"top_p\":2}"),
+                "/method/grpo", violations);
+        assertThat(g).isNull();
+        assertThat(violations).extracting(Violation::pointer).containsExactlyInAnyOrder("/method/grpo/beta",
+                "/method/grpo/num_generations", "/method/grpo/top_p");
+
+        violations.clear();
+        MethodConfigs.pretrain(JSON.readTree("{\"n_embd\":30,\"n_head\":4,\"n_layer\":0,\"max_steps\":0}"),
+                "/hyperparameters", violations);
+        assertThat(violations).extracting(Violation::pointer).containsExactlyInAnyOrder("/hyperparameters/n_embd",
+                "/hyperparameters/n_layer", "/hyperparameters/max_steps");
+
+        violations.clear();
+        MethodConfigs.grpo(JSON.readTree("{\"beta\":\"high\",\"temperature\":0}"), "", violations);
+        assertThat(violations).extracting(Violation::pointer).containsExactlyInAnyOrder("/beta", "/temperature");
+    }
 }
