@@ -5,6 +5,7 @@ import dev.tropism.web.Violation;
 import java.lang.reflect.Constructor;
 import java.lang.reflect.InvocationTargetException;
 import java.lang.reflect.RecordComponent;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
@@ -42,36 +43,68 @@ public final class HyperParameters {
             List<String> fixed, List<Violation> violations) {
         RecordComponent[] components = type.getRecordComponents();
         Object[] args = new Object[components.length];
-        boolean typeErrors = false;
+        List<String> reset = new ArrayList<>(); // keys reported and put back to their default
         for (int i = 0; i < components.length; i++) {
             RecordComponent c = components[i];
             String key = snake(c.getName());
             JsonNode node = fixed.contains(key) ? null : given.get(key);
             try {
-                args[i] = node == null ? c.getAccessor().invoke(defaults) : convert(c.getType(), node);
+                args[i] = node == null ? defaultOf(c, defaults) : convert(c.getType(), node);
             } catch (IllegalArgumentException e) {
                 violations.add(new Violation(pointer + "/" + key, e.getMessage()));
-                typeErrors = true;
+                reset.add(key);
+                args[i] = defaultOf(c, defaults);
+            }
+        }
+        Constructor<R> ctor;
+        try {
+            ctor = type.getDeclaredConstructor(
+                    Arrays.stream(components).map(RecordComponent::getType).toArray(Class<?>[]::new));
+        } catch (NoSuchMethodException e) {
+            throw new IllegalStateException(e);
+        }
+        // The constructor stops at the first value out of range: to report every one at once (and those
+        // besides wrong types), put the offending given value back to its default and construct again,
+        // until it passes or fails on a field already reset (or not given).
+        while (true) {
+            try {
+                R built = ctor.newInstance(args);
+                return reset.isEmpty() ? built : null;
+            } catch (InvocationTargetException e) {
+                if (!(e.getCause() instanceof ConfigException ce)) {
+                    throw new IllegalStateException(e.getCause());
+                }
+                if (reset.contains(ce.field())) {
+                    return null; // its default clashes with another given value: already reported
+                }
+                violations.add(new Violation(pointer + "/" + ce.field(), ce.reason()));
+                int i = indexOf(components, ce.field());
+                if (i < 0 || fixed.contains(ce.field()) || !given.containsKey(ce.field())) {
+                    return null;
+                }
+                reset.add(ce.field());
+                args[i] = defaultOf(components[i], defaults);
             } catch (ReflectiveOperationException e) {
                 throw new IllegalStateException(e);
             }
         }
-        if (typeErrors) {
-            return null;
-        }
+    }
+
+    private static Object defaultOf(RecordComponent c, Record defaults) {
         try {
-            Constructor<R> ctor = type.getDeclaredConstructor(
-                    Arrays.stream(components).map(RecordComponent::getType).toArray(Class<?>[]::new));
-            return ctor.newInstance(args);
-        } catch (InvocationTargetException e) {
-            if (e.getCause() instanceof ConfigException ce) {
-                violations.add(new Violation(pointer + "/" + ce.field(), ce.reason()));
-                return null;
-            }
-            throw new IllegalStateException(e.getCause());
+            return c.getAccessor().invoke(defaults);
         } catch (ReflectiveOperationException e) {
             throw new IllegalStateException(e);
         }
+    }
+
+    private static int indexOf(RecordComponent[] components, String key) {
+        for (int i = 0; i < components.length; i++) {
+            if (snake(components[i].getName()).equals(key)) {
+                return i;
+            }
+        }
+        return -1;
     }
 
     private static Object convert(Class<?> type, JsonNode node) {

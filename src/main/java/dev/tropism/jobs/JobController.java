@@ -4,6 +4,7 @@ import dev.tropism.teams.Caller;
 import dev.tropism.web.ApiException;
 import dev.tropism.web.ListResponse;
 import dev.tropism.web.PageParams;
+import dev.tropism.web.Violation;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
@@ -111,8 +112,11 @@ public class JobController {
         try {
             return JobStatus.of(wire);
         } catch (IllegalArgumentException e) {
-            throw ApiException.invalid("status", "must be one of " + Arrays.stream(JobStatus.values())
-                    .map(JobStatus::wire).collect(Collectors.joining(", ")));
+            String reason = "must be one of " + Arrays.stream(JobStatus.values()).map(JobStatus::wire)
+                    .collect(Collectors.joining(", "));
+            // A query parameter, answered like a bad limit or after: 400 invalid_parameter.
+            throw new ApiException(HttpStatus.BAD_REQUEST, "invalid_parameter", "status " + reason + ".",
+                    List.of(new Violation("/status", reason)));
         }
     }
 }

@@ -8,6 +8,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.node.IntNode;
 
 /**
  * Parses a job's {@code method} (as submitted and as stored) into engine configs. The same code
@@ -32,6 +33,7 @@ public final class MethodConfigs {
             return null;
         }
         unknownKeys(given, HyperParameters.keys(GrpoConfig.class), List.of(), pointer, violations);
+        capDefaultWarmup(given, GrpoConfig.DEFAULT.warmupSteps());
         return HyperParameters.bind(GrpoConfig.class, GrpoConfig.DEFAULT, given, pointer, List.of(), violations);
     }
 
@@ -48,6 +50,7 @@ public final class MethodConfigs {
         List<String> known = new java.util.ArrayList<>(HyperParameters.keys(GptConfig.class));
         known.addAll(HyperParameters.keys(PretrainConfig.class));
         unknownKeys(given, known, fixed, pointer, violations);
+        capDefaultWarmup(given, PretrainConfig.DEFAULT.warmupSteps());
         GptConfig model = HyperParameters.bind(GptConfig.class, GptConfig.DEFAULT, given, pointer, fixed, violations);
         PretrainConfig training = HyperParameters.bind(PretrainConfig.class, PretrainConfig.DEFAULT, given, pointer,
                 List.of(), violations);
@@ -67,6 +70,18 @@ public final class MethodConfigs {
             given.put(e.getKey(), e.getValue());
         }
         return given;
+    }
+
+    /**
+     * A default {@code warmup_steps} longer than a given {@code max_steps} would be rejected for a key
+     * the caller never sent: when only {@code max_steps} is given, the default warmup is cut to it.
+     */
+    private static void capDefaultWarmup(Map<String, JsonNode> given, int defaultWarmup) {
+        JsonNode maxSteps = given.get("max_steps");
+        if (!given.containsKey("warmup_steps") && maxSteps != null && maxSteps.isIntegralNumber()
+                && maxSteps.canConvertToInt() && maxSteps.asInt() >= 0 && maxSteps.asInt() < defaultWarmup) {
+            given.put("warmup_steps", IntNode.valueOf(maxSteps.asInt()));
+        }
     }
 
     private static void unknownKeys(Map<String, JsonNode> given, List<String> known, List<String> fixed,

@@ -114,6 +114,7 @@ public final class LmPretrainRun implements TrainingRun {
 
     @Override
     public Map<String, Double> trainStep() {
+        Gradients.gradModeOff();
         long start = System.nanoTime();
         Random rng = new Random(spec.seed() * 1_000_003L + step); // batch order: a function of (seed, step)
         List<int[]> batch = new ArrayList<>(cfg.batchSize());
@@ -164,6 +165,7 @@ public final class LmPretrainRun implements TrainingRun {
      */
     @Override
     public Map<String, Double> evaluate() {
+        Gradients.gradModeOff();
         Map<String, Double> out = new LinkedHashMap<>();
         if (!eval.isEmpty()) {
             double sum = 0;

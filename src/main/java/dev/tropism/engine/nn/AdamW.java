@@ -52,6 +52,7 @@ public final class AdamW implements AutoCloseable {
      * from the parameters, scaled by {@code gradScale} (global-norm clipping), and zeroed afterwards.
      */
     public void step(Map<String, NDArray> params, double lr, double gradScale) {
+        Gradients.gradModeOff(); // in-place updates of leaves that require grad
         t++;
         double bc1 = 1 - Math.pow(beta1, t);
         double bc2 = 1 - Math.pow(beta2, t);

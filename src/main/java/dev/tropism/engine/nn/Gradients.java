@@ -17,6 +17,18 @@ public final class Gradients {
     private Gradients() {
     }
 
+    /**
+     * Turns autograd recording off on the calling thread. PyTorch's grad mode is per thread and on by
+     * default; DJL turns it off only on the thread that loaded the engine, and a GradientCollector
+     * restores the mode it found. On any other thread (a second job worker, a resumed job) parameters
+     * would then be updated in place while recording, which PyTorch refuses ("a leaf Variable that
+     * requires grad is being used in an in-place operation"), and sampling would build graphs. Runs call
+     * this on entry to every step and evaluation, and the optimizer before it updates.
+     */
+    public static void gradModeOff() {
+        ai.djl.pytorch.jni.JniUtils.setGradMode(false);
+    }
+
     /** Global L2 norm of all parameter gradients: sqrt(Σ ||g||²). */
     public static double globalNorm(Map<String, NDArray> params, NDManager scratch) {
         double sq = 0;

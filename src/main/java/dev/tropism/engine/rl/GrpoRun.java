@@ -143,6 +143,7 @@ public final class GrpoRun implements TrainingRun {
 
     @Override
     public Map<String, Double> trainStep() {
+        Gradients.gradModeOff();
         long t0 = System.nanoTime();
         int g = cfg.numGenerations();
         List<Map<String, Object>> items = promptsFor(step);
@@ -362,6 +363,7 @@ public final class GrpoRun implements TrainingRun {
     /** Greedy decoding on up to {@code evalLimit} eval items: mean reward and accuracy. */
     @Override
     public Map<String, Double> evaluate() {
+        Gradients.gradModeOff();
         List<Map<String, Object>> items = spec.evalPrompts().subList(0, Math.min(cfg.evalLimit(), spec.evalPrompts().size()));
         return GreedyEval.evaluate(policy, items, spec.reward(), maxPromptTokens, cfg.maxCompletionLength(),
                 cfg.accuracyThreshold(), root);

@@ -99,6 +99,30 @@ class GrpoRunTest {
         assertTrue(accuracyAfter > accuracyBefore, accuracyBefore + " -> " + accuracyAfter);
     }
 
+    /**
+     * PyTorch's grad mode is per thread and on by default; DJL turns it off only on the thread that
+     * loaded the engine. A job resumed or queued onto another worker thread must train all the same.
+     */
+    @Test
+    void trainsOnAThreadThatDidNotLoadTheEngine() throws Exception {
+        GrpoSpec spec = new GrpoSpec(base, config(2, 1, 0.04), items, items, EXACT_MATCH, 1);
+        java.util.concurrent.atomic.AtomicReference<Throwable> failure = new java.util.concurrent.atomic.AtomicReference<>();
+        Thread worker = new Thread(() -> {
+            try (TrainingRun run = Engine.open(spec)) {
+                run.trainStep();
+                run.evaluate();
+                run.trainStep();
+            } catch (Throwable t) {
+                failure.set(t);
+            }
+        }, "fresh-worker");
+        worker.start();
+        worker.join();
+        if (failure.get() != null) {
+            throw new AssertionError("GRPO on a fresh thread failed", failure.get());
+        }
+    }
+
     @Test
     void rewardFunctionErrorsAreCountedAndTheRunGoesOn() {
         RewardFunction flaky = (item, output) -> {
