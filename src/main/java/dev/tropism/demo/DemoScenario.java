@@ -69,7 +69,7 @@ public final class DemoScenario {
         pretrain.put("batch_size", 64);
         pretrain.put("learning_rate", 1e-3);
         pretrain.put("warmup_steps", 50);
-        pretrain.put("eval_interval", 20);
+        pretrain.put("eval_interval", 10);
         pretrain.put("eval_limit", 500);
         pretrain.put("eval_max_new_tokens", 6);
         pretrain.put("stop_at_accuracy", props.baseAccuracyTarget());
