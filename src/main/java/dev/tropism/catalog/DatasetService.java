@@ -74,7 +74,17 @@ class DatasetService implements DatasetCatalog {
     }
 
     /** Validates {@code content} while storing it; 422 {@code invalid_dataset} (and nothing stored) when bad. */
+    /** Dataset names are stored in a 200-character column; 190 leaves room for the generator's suffixes. */
+    private static void requireNameLength(String pointer, String name) {
+        if (name != null && name.length() > MAX_NAME) {
+            throw ApiException.invalid(pointer, "must be at most " + MAX_NAME + " characters");
+        }
+    }
+
+    private static final int MAX_NAME = 190;
+
     DatasetView upload(Caller caller, String name, DatasetPurpose purpose, InputStream content) {
+        requireNameLength("/name", name);
         return view(ingest(caller.requireTeam(), name, purpose, content));
     }
 
@@ -139,6 +149,7 @@ class DatasetService implements DatasetCatalog {
             throw ApiException.invalid("/" + e.field(), e.reason());
         }
         String base = r.name() == null || r.name().isBlank() ? "arithmetic-" + config.digits() + "d" : r.name().trim();
+        requireNameLength("/name", base + "-corpus");
         ArithmeticTask.Sets sets = ArithmeticTask.generate(config);
         List<Object> corpus = new ArrayList<>(sets.corpus().size());
         for (String text : sets.corpus()) {

@@ -79,6 +79,8 @@ final class GraderCompiler {
             return type.compile(node, pointer, this);
         }
 
+        private static final java.util.regex.Pattern GRADER_NAME = java.util.regex.Pattern.compile("[A-Za-z0-9_.-]{1,64}");
+
         /** A required non-blank string field, or null (with a violation). */
         String string(JsonNode node, String field, String pointer) {
             JsonNode v = stringNode(node, field, pointer);
@@ -87,6 +89,19 @@ final class GraderCompiler {
                 return null;
             }
             return v == null ? null : v.asString();
+        }
+
+        /**
+         * A grader's {@code name}: it becomes part of metric names ({@code train/reward/<name>/mean}), so
+         * it is limited to 1–64 letters, digits, '_', '.' or '-'.
+         */
+        String name(JsonNode node, String pointer) {
+            String name = string(node, "name", pointer);
+            if (name != null && !GRADER_NAME.matcher(name).matches()) {
+                violation(JsonPointers.child(pointer, "name"), "must be 1 to 64 letters, digits, '_', '.' or '-'");
+                return null;
+            }
+            return name;
         }
 
         /** The field when it is a string, else null (with a violation). */

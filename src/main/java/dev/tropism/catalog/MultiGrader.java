@@ -48,7 +48,7 @@ final class MultiGrader implements Grader {
         @Override
         public Grader compile(JsonNode node, String pointer, GraderCompiler.Context ctx) {
             ctx.onlyFields(node, pointer, FIELDS);
-            String name = ctx.string(node, "name", pointer);
+            String name = ctx.name(node, pointer);
             JsonNode graders = node.get("graders");
             String gp = pointer + "/graders";
             if (graders == null || !graders.isObject() || graders.isEmpty()) {

@@ -79,7 +79,7 @@ final class StringCheckGrader implements Grader {
         @Override
         public Grader compile(JsonNode node, String pointer, GraderCompiler.Context ctx) {
             ctx.onlyFields(node, pointer, FIELDS);
-            String name = ctx.string(node, "name", pointer);
+            String name = ctx.name(node, pointer);
             Template input = ctx.template(node, "input", pointer);
             Template reference = ctx.template(node, "reference", pointer);
             String op = ctx.string(node, "operation", pointer);

@@ -30,12 +30,12 @@ public class ModelController {
     public ListResponse<ModelView> list(Caller caller, @RequestParam(required = false) Integer limit,
             @RequestParam(required = false) String after) {
         PageParams page = PageParams.of(limit, after);
-        return page.toResponse(models.list(caller.teamId(), page), ModelView::of);
+        return page.toResponse(models.list(caller.requireTeam(), page), ModelView::of);
     }
 
     @GetMapping("/{id}")
     public ModelView get(Caller caller, @PathVariable String id) {
-        return ModelView.of(models.get(caller.teamId(), id));
+        return ModelView.of(models.get(caller.requireTeam(), id));
     }
 
     @PostMapping

@@ -31,6 +31,7 @@ public class ModelService {
 
     @Transactional
     public ModelRecord create(Caller caller, CreateModelRequest request) {
+        caller.requireTeam();
         List<Violation> violations = new ArrayList<>();
         if (request.name() == null || request.name().isBlank() || request.name().length() > 100) {
             violations.add(new Violation("/name", "is required, at most 100 characters"));

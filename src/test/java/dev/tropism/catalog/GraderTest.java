@@ -91,6 +91,12 @@ class GraderTest {
         JsonNode noType = JSON.readTree("{\"name\":\"x\"}");
         assertThat(compiler.compile(noType, "/grader").violations()).extracting(Violation::pointer)
                 .containsExactly("/grader/type");
+        // Grader names become metric names (train/reward/<name>/mean): no slashes, spaces or long names.
+        for (String bad : new String[] {"a/b", "has space", "x".repeat(65)}) {
+            String spec = "{\"type\":\"string_check\",\"name\":\"" + bad + "\",\"input\":\"{{sample.output_text}}\","
+                    + "\"reference\":\"r\",\"operation\":\"eq\"}";
+            assertThat(compile(spec).violations()).extracting(Violation::pointer).containsExactly("/grader/name");
+        }
     }
 
     @Test

@@ -186,7 +186,10 @@ class JobsApiTest {
         assertThat(types).startsWith("job.queued", "job.started", "eval.completed").endsWith("job.succeeded")
                 .contains("checkpoint.saved");
 
-        ApiResponse prometheus = api.anonymous().get("/actuator/prometheus");
+        assertThat(api.anonymous().get("/actuator/prometheus").status()).as("job curves need the admin key").isEqualTo(401);
+        assertThat(team.calls().get("/actuator/prometheus").status()).as("a team key is not enough").isEqualTo(401);
+        assertThat(api.anonymous().get("/actuator/health").status()).isEqualTo(200);
+        ApiResponse prometheus = api.admin().get("/actuator/prometheus");
         assertThat(prometheus.text()).contains("tropism_job_metric{job=\"" + id + "\",name=\"train/loss\"}");
     }
 

@@ -125,7 +125,7 @@ class RealEngineEndToEndTest {
         assertThat(listed.get("parent").asString()).isEqualTo(base);
         assertThat(listed.get("job").asString()).isEqualTo(grpo);
 
-        String prometheus = api.anonymous().get("/actuator/prometheus").text();
+        String prometheus = api.admin().get("/actuator/prometheus").text();
         assertThat(prometheus).contains("tropism_job_metric{job=\"" + grpo + "\",name=\"train/reward/mean\"}");
 
         // --- a grader problem never kills a job: "answer" is on every line (so validation accepts the

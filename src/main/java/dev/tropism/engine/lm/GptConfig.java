@@ -24,7 +24,14 @@ public record GptConfig(int nLayer, int nEmbd, int nHead, int blockSize, int voc
         require(nEmbd % nHead == 0, "n_embd", "must be divisible by n_head (" + nHead + "), got " + nEmbd);
         require(blockSize >= 8 && blockSize <= 4096, "block_size", "must be in [8, 4096], got " + blockSize);
         require(vocabSize >= 4, "vocab_size", "must be at least 4, got " + vocabSize);
+        // Native memory is not bounded by -Xmx: refuse shapes this CPU service cannot hold (weights,
+        // gradients and AdamW moments are 16 bytes per parameter).
+        require(approxParameters() <= MAX_PARAMETERS, "n_embd", "the model would have about " + approxParameters()
+                + " parameters; the limit is " + MAX_PARAMETERS + " (lower n_embd, n_layer or block_size)");
     }
+
+    /** Largest model accepted, about 1.6 GB of training state. */
+    public static final long MAX_PARAMETERS = 100_000_000L;
 
     /** Head size d / nHead. */
     public int headSize() {

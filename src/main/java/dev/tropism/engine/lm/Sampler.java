@@ -140,12 +140,17 @@ public final class Sampler {
         return new Completions(out, lengths, truncated, texts);
     }
 
+    /** PAD, BOS and UNK are never generated: only EOS among the special ids may end a completion. */
+    private static boolean generatable(int id) {
+        return id != CharTokenizer.PAD && id != CharTokenizer.BOS && id != CharTokenizer.UNK;
+    }
+
     /** Picks a token id from one row of logits. */
     static int pick(float[] logits, int offset, int vocab, Decoding d) {
         if (d.rng() == null) {
-            int best = 0;
-            for (int i = 1; i < vocab; i++) {
-                if (logits[offset + i] > logits[offset + best]) {
+            int best = CharTokenizer.EOS;
+            for (int i = 0; i < vocab; i++) {
+                if (generatable(i) && logits[offset + i] > logits[offset + best]) {
                     best = i;
                 }
             }
@@ -153,12 +158,14 @@ public final class Sampler {
         }
         double max = Double.NEGATIVE_INFINITY;
         for (int i = 0; i < vocab; i++) {
-            max = Math.max(max, logits[offset + i] / d.temperature());
+            if (generatable(i)) {
+                max = Math.max(max, logits[offset + i] / d.temperature());
+            }
         }
         double[] p = new double[vocab];
         double z = 0;
         for (int i = 0; i < vocab; i++) {
-            p[i] = Math.exp(logits[offset + i] / d.temperature() - max);
+            p[i] = generatable(i) ? Math.exp(logits[offset + i] / d.temperature() - max) : 0.0;
             z += p[i];
         }
         for (int i = 0; i < vocab; i++) {

@@ -6,7 +6,7 @@ import static dev.tropism.engine.ConfigException.require;
  * Hyperparameters of GRPO (Shao et al. 2024, "DeepSeekMath", Sec. 4.1), following the knobs of TRL's
  * GRPOConfig. Each knob is documented once, here.
  *
- * @param maxSteps optimizer steps of the run; default 150
+ * @param maxSteps rollout batches of the run (each with μ optimizer steps); default 150
  * @param promptsPerStep distinct prompts sampled per rollout batch; default 16
  * @param numGenerations G, completions sampled per prompt; default 8. GRPO needs at least 2
  * @param numIterations μ, optimizer steps taken on each rollout batch (DeepSeekMath Alg. 1); default 1.
@@ -15,8 +15,9 @@ import static dev.tropism.engine.ConfigException.require;
  * @param warmupSteps linear warmup; default 5
  * @param weightDecay AdamW decoupled weight decay; default 0 (TRL)
  * @param gradClip global L2 norm clip; default 1.0 (TRL's max_grad_norm)
- * @param beta β, weight of the k3 KL penalty to the frozen reference; default 0.0 (TRL's default, so no
- *     reference forward is needed); DeepSeekMath used 0.04
+ * @param beta β, weight of the k3 KL penalty to the frozen reference; default 0.0 (TRL's default); the KL is
+ *     still measured and logged as {@code train/kl} (one no-gradient reference forward per step);
+ *     DeepSeekMath used 0.04
  * @param epsilonLow ε_low, lower clip of the ratio; default 0.2 (PPO)
  * @param epsilonHigh ε_high, upper clip; default 0.28 (DAPO's clip-higher, Yu et al. 2025, Sec. 3.1)
  * @param scaleRewards how advantages are scaled after centering on the group mean (TRL's scale_rewards)
@@ -82,6 +83,9 @@ public record GrpoConfig(
                 "must be in [1, 1024], got " + promptsPerStep);
         require(numGenerations >= 2 && numGenerations <= 256, "num_generations",
                 "GRPO needs at least 2 generations per prompt to form a group baseline (max 256), got " + numGenerations);
+        require((long) promptsPerStep * numGenerations <= 8192, "num_generations",
+                "prompts_per_step × num_generations must be at most 8192 sequences per rollout, got "
+                        + (long) promptsPerStep * numGenerations);
         require(numIterations >= 1 && numIterations <= 16, "num_iterations", "must be in [1, 16], got " + numIterations);
         require(learningRate > 0 && learningRate <= 1, "learning_rate", "must be in (0, 1], got " + learningRate);
         require(warmupSteps >= 0 && warmupSteps <= maxSteps, "warmup_steps",
