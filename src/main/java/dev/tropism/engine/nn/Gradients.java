@@ -29,14 +29,16 @@ public final class Gradients {
         ai.djl.pytorch.jni.JniUtils.setGradMode(false);
     }
 
-    /** Global L2 norm of all parameter gradients: sqrt(Σ ||g||²). */
+    /** Global L2 norm of all parameter gradients: sqrt(Σ ||g||²), accumulated in double precision. */
     public static double globalNorm(Map<String, NDArray> params, NDManager scratch) {
         double sq = 0;
         try (NDManager m = scratch.newSubManager()) {
             for (NDArray p : params.values()) {
                 NDArray g = p.getGradient();
                 g.attach(m);
-                sq += g.square().sum().getFloat();
+                // Squares in float64: a finite float32 gradient above ~1.8e19 would overflow float32's
+                // square and report an infinite norm where clipping should simply scale it down.
+                sq += g.toType(ai.djl.ndarray.types.DataType.FLOAT64, false).square().sum().getDouble();
             }
         }
         return Math.sqrt(sq);
