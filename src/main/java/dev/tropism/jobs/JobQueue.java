@@ -94,12 +94,19 @@ public class JobQueue implements SmartLifecycle {
             }
         }
         boolean cancel = JobRecord.CONTROL_CANCEL.equals(job.control());
-        if (jobs.transition(id, JobStatus.RUNNING, cancel ? JobStatus.CANCELLED : JobStatus.QUEUED)) {
-            events.publish(id, "warning", cancel ? "job.cancelled" : "job.recovered",
+        boolean pause = JobRecord.CONTROL_PAUSE.equals(job.control());
+        JobStatus to = cancel ? JobStatus.CANCELLED : pause ? JobStatus.PAUSED : JobStatus.QUEUED;
+        if (jobs.transition(id, JobStatus.RUNNING, to)) {
+            if (cancel && job.model().equals(job.resultModel())) {
+                executor.models.markFailed(job.model());
+            }
+            events.publish(id, "warning", cancel ? "job.cancelled" : pause ? "job.paused" : "job.recovered",
                     cancel ? "The service stopped while the job was being cancelled; it is cancelled."
+                            : pause ? "The service stopped while the job was being paused; it is paused and resumes"
+                                    + " from its last checkpoint."
                             : "The service stopped while the job was running; it resumes from its last checkpoint.",
                     Map.of("step", job.currentStep()));
-            log.warn("recovered interrupted job {} at step {}", id, job.currentStep());
+            log.warn("recovered interrupted job {} at step {} as {}", id, job.currentStep(), to.wire());
         }
     }
 

@@ -165,7 +165,11 @@ public class JobService implements DatasetUsage {
             events.info(id, "job.pause_requested", "Pause requested; the job checkpoints after its current step.", null);
             return jobs.require(id);
         }
-        throw invalidState(jobs.require(id), "paused");
+        JobRecord job = jobs.require(id);
+        if (job.status() == JobStatus.RUNNING && JobRecord.CONTROL_CANCEL.equals(job.control())) {
+            throw ApiException.conflict("invalid_state", "Job " + id + " is being cancelled and cannot be paused.");
+        }
+        throw invalidState(job, "paused");
     }
 
     public JobRecord resume(Caller caller, String id) {

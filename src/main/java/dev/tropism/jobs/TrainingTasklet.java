@@ -63,7 +63,8 @@ final class TrainingTasklet implements Tasklet {
         }
         if (JobRecord.CONTROL_PAUSE.equals(control) || x.shuttingDown) {
             checkpointIfNew();
-            stopAs(stepExecution, x.shuttingDown ? JobStatus.QUEUED : JobStatus.PAUSED);
+            // A requested pause wins over a shutdown (which would requeue the job).
+            stopAs(stepExecution, JobRecord.CONTROL_PAUSE.equals(control) ? JobStatus.PAUSED : JobStatus.QUEUED);
             return RepeatStatus.FINISHED;
         }
         if (run.step() < run.totalSteps()) {
@@ -225,6 +226,15 @@ final class TrainingTasklet implements Tasklet {
     }
 
     private void applyStop() {
+        if (stoppedAs == JobStatus.QUEUED) {
+            // Stopped for a shutdown: honour a pause or cancel requested since the last control check.
+            String control = x.jobs.control(jobId);
+            if (JobRecord.CONTROL_CANCEL.equals(control)) {
+                stoppedAs = JobStatus.CANCELLED;
+            } else if (JobRecord.CONTROL_PAUSE.equals(control)) {
+                stoppedAs = JobStatus.PAUSED;
+            }
+        }
         if (!x.jobs.transition(jobId, JobStatus.RUNNING, stoppedAs)) {
             return;
         }

@@ -244,6 +244,32 @@ class JobsApiTest {
     }
 
     @Test
+    void pauseDoesNotOverrideAPendingCancel() throws Exception {
+        String id = submit(1000, 0, Map.of("step_millis", 200));
+        awaitStep(id, 1);
+        assertThat(team.calls().post("/v1/jobs/" + id + "/cancel", "").status()).isEqualTo(200);
+        ApiResponse pause = team.calls().post("/v1/jobs/" + id + "/pause", "");
+        assertThat(pause.status()).as(pause.toString()).isEqualTo(409);
+        await(id, "cancelled");
+    }
+
+    @Test
+    void recoveryOfAJobWithAPendingPauseLeavesItPaused() throws Exception {
+        String id = submit(20, 0, Map.of("step_millis", 20));
+        awaitStep(id, 3);
+        team.calls().post("/v1/jobs/" + id + "/pause", "");
+        await(id, "paused");
+        // As a killed process would leave it: running with the pause request not yet honoured.
+        jdbc.sql("UPDATE jobs SET status = 'running', control = 'pause' WHERE id = ?").param(id).update();
+        queue.recoverInterrupted();
+        await(id, "paused");
+        Thread.sleep(200);
+        assertThat(job(id).get("status").asString()).isEqualTo("paused");
+        assertThat(team.calls().post("/v1/jobs/" + id + "/resume", "").status()).isEqualTo(200);
+        await(id, "succeeded");
+    }
+
+    @Test
     void restartAfterCrashResumesFromTheLastCheckpointWithoutDuplicateSteps() throws Exception {
         String id = submit(20, 0, Map.of("step_millis", 20));
         awaitStep(id, 6);
