@@ -356,6 +356,29 @@ class JobsApiTest {
     }
 
     @Test
+    void maxCompletionLengthMustLeaveRoomForThePromptInTheBaseModel() throws Exception {
+        objects.put(ModelRecord.prefixOf(baseModel) + "model.json",
+                new ByteArrayInputStream("{\"format\":\"tropism-gpt-v1\",\"config\":{\"block_size\":12}}".getBytes()));
+        Map<String, Object> b = body(3, 0, Map.of());
+        b.put("method", Map.of("type", "grpo", "grpo", Map.of("max_steps", 3, "warmup_steps", 0,
+                "max_completion_length", 11)));
+        ApiResponse r = team.calls().post("/v1/jobs", b);
+        assertThat(r.status()).as(r.toString()).isEqualTo(422);
+        assertThat(r.json().get("errors")).extracting(e -> e.get("pointer").asString())
+                .containsExactly("/method/grpo/max_completion_length");
+        assertThat(team.calls().get("/v1/jobs").json().get("data")).isEmpty();
+    }
+
+    @Test
+    void aConfigErrorWhenTheRunOpensFailsTheJobAsInvalidConfig() throws Exception {
+        String id = submit(5, 0, Map.of("config_error", "must leave room for the prompt"));
+        JsonNode failed = await(id, "failed");
+        assertThat(failed.get("error").get("code").asString()).isEqualTo("invalid_config");
+        assertThat(failed.get("error").get("message").asString())
+                .isEqualTo("max_completion_length: must leave room for the prompt");
+    }
+
+    @Test
     void anotherTeamsJobIsNotFound() throws Exception {
         String id = submit(2, 0, Map.of());
         Team other = api.newTeam("o-" + UUID.randomUUID().toString().substring(0, 8));
