@@ -79,7 +79,11 @@ public class JobQueue implements SmartLifecycle {
     public synchronized void recoverInterrupted() {
         for (String id : jobs.idsIn(JobStatus.RUNNING)) {
             if (!owned.contains(id)) {
-                recover(id);
+                try {
+                    recover(id);
+                } catch (RuntimeException e) {
+                    log.error("could not recover interrupted job {}; retrying at the next dispatch", id, e);
+                }
             }
         }
     }
@@ -134,17 +138,24 @@ public class JobQueue implements SmartLifecycle {
                 continue;
             }
             active++;
-            workers.execute(() -> {
-                try {
-                    executor.execute(id);
-                } catch (Throwable t) {
-                    log.error("worker of job {} failed", id, t);
-                    failAbandoned(id, t);
-                } finally {
-                    owned.remove(id);
-                    wake();
-                }
-            });
+            try {
+                workers.execute(() -> {
+                    try {
+                        executor.execute(id);
+                    } catch (Throwable t) {
+                        log.error("worker of job {} failed", id, t);
+                        failAbandoned(id, t);
+                    } finally {
+                        owned.remove(id);
+                        wake();
+                    }
+                });
+            } catch (RejectedExecutionException e) {
+                // The queue is stopping: give the job back.
+                jobs.transition(id, JobStatus.RUNNING, JobStatus.QUEUED);
+                owned.remove(id);
+                return;
+            }
         }
     }
 
@@ -177,7 +188,16 @@ public class JobQueue implements SmartLifecycle {
     public void stop() {
         running = false;
         executor.shuttingDown = true;
-        scheduler.shutdownNow();
+        scheduler.shutdown();
+        try {
+            // Let an in-flight dispatch finish before the workers stop accepting jobs.
+            if (!scheduler.awaitTermination(30, TimeUnit.SECONDS)) {
+                scheduler.shutdownNow();
+            }
+        } catch (InterruptedException e) {
+            scheduler.shutdownNow();
+            Thread.currentThread().interrupt();
+        }
         workers.shutdown();
         try {
             if (!workers.awaitTermination(60, TimeUnit.SECONDS)) {
