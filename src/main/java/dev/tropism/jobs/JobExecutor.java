@@ -96,6 +96,7 @@ public class JobExecutor {
         log.warn("job {} failed: {}", jobId, message, error);
         tx.executeWithoutResult(s -> {
             if (jobs.markFailed(jobId, code, message)) {
+                metrics.finished(jobId);
                 JobRecord job = jobs.require(jobId);
                 if (job.resultModel() != null && job.resultModel().equals(job.model())) {
                     models.markFailed(job.model());

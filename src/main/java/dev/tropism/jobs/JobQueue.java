@@ -101,6 +101,9 @@ public class JobQueue implements SmartLifecycle {
         boolean pause = JobRecord.CONTROL_PAUSE.equals(job.control());
         JobStatus to = cancel ? JobStatus.CANCELLED : pause ? JobStatus.PAUSED : JobStatus.QUEUED;
         if (jobs.transition(id, JobStatus.RUNNING, to)) {
+            if (cancel) {
+                executor.metrics.finished(id);
+            }
             if (cancel && job.model().equals(job.resultModel())) {
                 executor.models.markFailed(job.model());
             }

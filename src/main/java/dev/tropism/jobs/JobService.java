@@ -52,9 +52,10 @@ public class JobService implements DatasetUsage {
     private final JobQueue queue;
     private final JsonMapper json;
     private final ObjectStore objects;
+    private final JobMetrics metrics;
 
     public JobService(JobStore jobs, JobEvents events, ModelStore models, DatasetCatalog datasets,
-            RewardSpecCatalog rewardSpecs, JobQueue queue, JsonMapper json, ObjectStore objects) {
+            RewardSpecCatalog rewardSpecs, JobQueue queue, JsonMapper json, ObjectStore objects, JobMetrics metrics) {
         this.jobs = jobs;
         this.events = events;
         this.models = models;
@@ -63,6 +64,7 @@ public class JobService implements DatasetUsage {
         this.queue = queue;
         this.json = json;
         this.objects = objects;
+        this.metrics = metrics;
     }
 
     /** Validates an alignment job and queues it; 422 listing every violation otherwise. */
@@ -160,6 +162,7 @@ public class JobService implements DatasetUsage {
         JobRecord job = jobs.get(caller.teamId(), id);
         for (JobStatus from : List.of(JobStatus.QUEUED, JobStatus.PAUSED, JobStatus.VALIDATING)) {
             if (job.status() == from && jobs.transition(id, from, JobStatus.CANCELLED)) {
+                metrics.finished(id);
                 if (job.model().equals(job.resultModel())) {
                     models.markFailed(job.model());
                 }

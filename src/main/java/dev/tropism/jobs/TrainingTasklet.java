@@ -192,6 +192,7 @@ final class TrainingTasklet implements Tasklet {
         }
         x.jobs.setCurrentStep(jobId, step);
         x.jobs.markSucceeded(jobId, modelId);
+        x.metrics.finished(jobId);
         Map<String, Object> data = new LinkedHashMap<>();
         data.put("step", step);
         data.put("model", modelId);
@@ -240,6 +241,7 @@ final class TrainingTasklet implements Tasklet {
         }
         Map<String, Object> data = Map.of("step", stoppedAtStep);
         if (stoppedAs == JobStatus.CANCELLED) {
+            x.metrics.finished(jobId);
             if (producesOwnModel()) {
                 x.models.markFailed(job.model());
             }

@@ -48,6 +48,7 @@ class JobsApiTest {
     @Autowired ModelStore models;
     @Autowired ObjectStore objects;
     @Autowired JobQueue queue;
+    @Autowired JobMetrics jobMetrics;
     @Autowired JobRepository batchRepository;
     @Autowired JdbcClient jdbc;
 
@@ -188,6 +189,9 @@ class JobsApiTest {
 
         ApiResponse prometheus = api.anonymous().get("/actuator/prometheus");
         assertThat(prometheus.text()).contains("tropism_job_metric{job=\"" + id + "\",name=\"train/loss\"}");
+        // A finished job's gauges go once their final values have had time to be scraped.
+        jobMetrics.removeFinished(Instant.now().plus(JobMetrics.KEEP_FINISHED).plusSeconds(1));
+        assertThat(api.anonymous().get("/actuator/prometheus").text()).doesNotContain("job=\"" + id + "\"");
     }
 
     @Test
