@@ -81,10 +81,14 @@ public class JobExecutor {
             tasklet.close();
             return;
         }
-        if (execution.isRunning()) {
-            throw new IllegalStateException("the batch job operator must run jobs synchronously on the worker thread");
+        try {
+            if (execution.isRunning()) {
+                throw new IllegalStateException("the batch job operator must run jobs synchronously on the worker thread");
+            }
+            tasklet.settle(execution);
+        } finally {
+            tasklet.close(); // idempotent: settle closes it too
         }
-        tasklet.settle(execution);
     }
 
     /** Records why a job failed (keeping its checkpoints and metrics) and fails the model it was producing. */
