@@ -1,5 +1,6 @@
 package dev.tropism.jobs;
 
+import dev.tropism.engine.ConfigException;
 import dev.tropism.engine.NumericalInstabilityException;
 import dev.tropism.models.ModelStore;
 import dev.tropism.web.Ids;
@@ -80,20 +81,26 @@ public class JobExecutor {
             tasklet.close();
             return;
         }
-        if (execution.isRunning()) {
-            throw new IllegalStateException("the batch job operator must run jobs synchronously on the worker thread");
+        try {
+            if (execution.isRunning()) {
+                throw new IllegalStateException("the batch job operator must run jobs synchronously on the worker thread");
+            }
+            tasklet.settle(execution);
+        } finally {
+            tasklet.close(); // idempotent: settle closes it too
         }
-        tasklet.settle(execution);
     }
 
     /** Records why a job failed (keeping its checkpoints and metrics) and fails the model it was producing. */
     void fail(String jobId, Throwable error) {
         Throwable cause = rootOf(error);
-        String code = cause instanceof NumericalInstabilityException ? "numerical_instability" : "internal_error";
+        String code = cause instanceof NumericalInstabilityException ? "numerical_instability"
+                : cause instanceof ConfigException ? "invalid_config" : "internal_error";
         String message = cause.getMessage() == null ? cause.getClass().getName() : cause.getMessage();
         log.warn("job {} failed: {}", jobId, message, error);
         tx.executeWithoutResult(s -> {
             if (jobs.markFailed(jobId, code, message)) {
+                metrics.finished(jobId);
                 JobRecord job = jobs.require(jobId);
                 if (job.resultModel() != null && job.resultModel().equals(job.model())) {
                     models.markFailed(job.model());
@@ -104,10 +111,11 @@ public class JobExecutor {
         });
     }
 
+    /** The first known cause (numerical instability, invalid config) in the chain, else the root cause. */
     private static Throwable rootOf(Throwable error) {
         Throwable t = error;
         while (t != null) {
-            if (t instanceof NumericalInstabilityException) {
+            if (t instanceof NumericalInstabilityException || t instanceof ConfigException) {
                 return t;
             }
             t = t.getCause();

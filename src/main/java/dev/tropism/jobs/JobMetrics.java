@@ -2,6 +2,8 @@ package dev.tropism.jobs;
 
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
+import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.LinkedHashMap;
@@ -15,7 +17,8 @@ import org.springframework.stereotype.Repository;
 /**
  * The {@code job_metrics} series. The primary key (job_id, step, name) guarantees no step is recorded
  * twice. The latest value of each series is also exported as the gauge {@code tropism.job.metric}
- * with tags {@code job} and {@code name}.
+ * with tags {@code job} and {@code name}; a finished job's gauges are removed {@link #KEEP_FINISHED}
+ * after it finished (so that its final values can still be scraped).
  */
 @Repository
 public class JobMetrics {
@@ -24,7 +27,14 @@ public class JobMetrics {
 
     private final JdbcClient jdbc;
     private final MeterRegistry registry;
-    private final Map<String, AtomicReference<Double>> latest = new ConcurrentHashMap<>();
+    static final Duration KEEP_FINISHED = Duration.ofMinutes(5);
+
+    private final Map<String, Series> latest = new ConcurrentHashMap<>();
+    /** When each finished job whose gauges are still registered finished. */
+    private final Map<String, Instant> finished = new ConcurrentHashMap<>();
+
+    private record Series(String jobId, AtomicReference<Double> value, Gauge gauge) {
+    }
 
     public JobMetrics(JdbcClient jdbc, MeterRegistry registry) {
         this.jdbc = jdbc;
@@ -36,13 +46,15 @@ public class JobMetrics {
     }
 
     public void record(String jobId, int step, Map<String, Double> values) {
+        finished.remove(jobId);
+        removeFinished(Instant.now());
         for (Map.Entry<String, Double> e : values.entrySet()) {
             if (e.getValue() == null) {
                 continue;
             }
             jdbc.sql("INSERT INTO job_metrics (job_id, step, name, \"value\") VALUES (?, ?, ?, ?)")
                     .params(jobId, step, e.getKey(), e.getValue()).update();
-            gauge(jobId, e.getKey()).set(e.getValue());
+            gauge(jobId, e.getKey()).value().set(e.getValue());
         }
     }
 
@@ -74,12 +86,35 @@ public class JobMetrics {
         return out;
     }
 
-    private AtomicReference<Double> gauge(String jobId, String name) {
+    /** Marks a job terminal (succeeded, failed, cancelled): its gauges go {@link #KEEP_FINISHED} later. */
+    public void finished(String jobId) {
+        Instant now = Instant.now();
+        finished.put(jobId, now);
+        removeFinished(now);
+    }
+
+    /** Removes the gauges of the jobs that finished more than {@link #KEEP_FINISHED} before {@code now}. */
+    void removeFinished(Instant now) {
+        finished.forEach((jobId, at) -> {
+            if (at.plus(KEEP_FINISHED).isBefore(now) && finished.remove(jobId, at)) {
+                latest.values().removeIf(series -> {
+                    if (!series.jobId().equals(jobId)) {
+                        return false;
+                    }
+                    registry.remove(series.gauge());
+                    return true;
+                });
+            }
+        });
+    }
+
+    private Series gauge(String jobId, String name) {
         return latest.computeIfAbsent(jobId + '\u0000' + name, k -> {
             AtomicReference<Double> holder = new AtomicReference<>(Double.NaN);
-            Gauge.builder(GAUGE, holder, AtomicReference::get).description("Latest value of a job's training metric")
+            Gauge gauge = Gauge.builder(GAUGE, holder, AtomicReference::get)
+                    .description("Latest value of a job's training metric")
                     .tag("job", jobId).tag("name", name).register(registry);
-            return holder;
+            return new Series(jobId, holder, gauge);
         });
     }
 }

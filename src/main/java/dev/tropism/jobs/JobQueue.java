@@ -1,6 +1,8 @@
 package dev.tropism.jobs;
 
 import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
@@ -19,11 +21,17 @@ import org.springframework.stereotype.Component;
  * {@code tropism.jobs.max-concurrent} at once. On start it first recovers jobs that a dead process
  * left {@code running}: their batch executions are marked failed and they are queued again, to
  * continue from their last checkpoint. On stop, running jobs checkpoint and go back to the queue.
+ *
+ * <p>Assumes a single service instance per database: a job that is {@code running} but owned by no
+ * live worker of this process (its worker died without settling it) is recovered like a crashed one
+ * at the next dispatch. Several instances sharing a database would recover each other's jobs.
  */
 @Component
 public class JobQueue implements SmartLifecycle {
 
     private static final Logger log = LoggerFactory.getLogger(JobQueue.class);
+    private static final int FAIL_ATTEMPTS = 3;
+    private static final long FAIL_BACKOFF_MILLIS = 500;
 
     private final JobStore jobs;
     private final JobEvents events;
@@ -32,6 +40,8 @@ public class JobQueue implements SmartLifecycle {
     private ScheduledExecutorService scheduler;
     private ExecutorService workers;
     private volatile boolean running;
+    /** Ids of the jobs this process has claimed and whose worker has not finished yet. */
+    private final Set<String> owned = ConcurrentHashMap.newKeySet();
 
     public JobQueue(JobStore jobs, JobEvents events, JobExecutor executor, JobsProperties properties) {
         this.jobs = jobs;
@@ -62,26 +72,48 @@ public class JobQueue implements SmartLifecycle {
     }
 
     /**
-     * Requeues every job left {@code running} by a process that is gone, marking its batch execution
-     * failed. Its metrics after the last checkpoint are discarded when it starts again.
+     * Requeues every job left {@code running} by a process that is gone (or by a worker of this one
+     * that ended without settling it), marking its batch execution failed. Its metrics after the last
+     * checkpoint are discarded when it starts again.
      */
-    public void recoverInterrupted() {
+    public synchronized void recoverInterrupted() {
         for (String id : jobs.idsIn(JobStatus.RUNNING)) {
-            JobRecord job = jobs.require(id);
-            if (job.batchJobExecutionId() != null) {
-                JobExecution execution = executor.batchRepository.getJobExecution(job.batchJobExecutionId());
-                if (execution != null && execution.isRunning()) {
-                    executor.jobOperator.recover(execution);
+            if (!owned.contains(id)) {
+                try {
+                    recover(id);
+                } catch (RuntimeException e) {
+                    log.error("could not recover interrupted job {}; retrying at the next dispatch", id, e);
                 }
             }
-            boolean cancel = JobRecord.CONTROL_CANCEL.equals(job.control());
-            if (jobs.transition(id, JobStatus.RUNNING, cancel ? JobStatus.CANCELLED : JobStatus.QUEUED)) {
-                events.publish(id, "warning", cancel ? "job.cancelled" : "job.recovered",
-                        cancel ? "The service stopped while the job was being cancelled; it is cancelled."
-                                : "The service stopped while the job was running; it resumes from its last checkpoint.",
-                        Map.of("step", job.currentStep()));
-                log.warn("recovered interrupted job {} at step {}", id, job.currentStep());
+        }
+    }
+
+    /** Recovers one job left {@code running} with no live worker (see {@link #recoverInterrupted}). */
+    private void recover(String id) {
+        JobRecord job = jobs.require(id);
+        if (job.batchJobExecutionId() != null) {
+            JobExecution execution = executor.batchRepository.getJobExecution(job.batchJobExecutionId());
+            if (execution != null && execution.isRunning()) {
+                executor.jobOperator.recover(execution);
             }
+        }
+        boolean cancel = JobRecord.CONTROL_CANCEL.equals(job.control());
+        boolean pause = JobRecord.CONTROL_PAUSE.equals(job.control());
+        JobStatus to = cancel ? JobStatus.CANCELLED : pause ? JobStatus.PAUSED : JobStatus.QUEUED;
+        if (jobs.transition(id, JobStatus.RUNNING, to)) {
+            if (cancel) {
+                executor.metrics.finished(id);
+            }
+            if (cancel && job.model().equals(job.resultModel())) {
+                executor.models.markFailed(job.model());
+            }
+            events.publish(id, "warning", cancel ? "job.cancelled" : pause ? "job.paused" : "job.recovered",
+                    cancel ? "The service stopped while the job was being cancelled; it is cancelled."
+                            : pause ? "The service stopped while the job was being paused; it is paused and resumes"
+                                    + " from its last checkpoint."
+                            : "The service stopped while the job was running; it resumes from its last checkpoint.",
+                    Map.of("step", job.currentStep()));
+            log.warn("recovered interrupted job {} at step {} as {}", id, job.currentStep(), to.wire());
         }
     }
 
@@ -97,29 +129,78 @@ public class JobQueue implements SmartLifecycle {
         if (!running) {
             return;
         }
+        recoverInterrupted();
         int active = jobs.count(JobStatus.RUNNING);
         for (String id : jobs.idsIn(JobStatus.QUEUED)) {
             if (active >= properties.maxConcurrent()) {
                 return;
             }
-            if (jobs.transition(id, JobStatus.QUEUED, JobStatus.RUNNING)) {
-                active++;
+            owned.add(id);
+            if (!jobs.transition(id, JobStatus.QUEUED, JobStatus.RUNNING)) {
+                owned.remove(id);
+                continue;
+            }
+            active++;
+            try {
                 workers.execute(() -> {
                     try {
                         executor.execute(id);
+                    } catch (Throwable t) {
+                        log.error("worker of job {} failed", id, t);
+                        failAbandoned(id, t);
                     } finally {
+                        owned.remove(id);
                         wake();
                     }
                 });
+            } catch (RejectedExecutionException e) {
+                // The queue is stopping: give the job back.
+                jobs.transition(id, JobStatus.RUNNING, JobStatus.QUEUED);
+                owned.remove(id);
+                return;
             }
         }
+    }
+
+    /**
+     * Fails a job whose worker ended with an error while it was still {@code running}, retrying with a
+     * short backoff (e.g. over a database blip). If that keeps failing, the job is left {@code running};
+     * once its worker is gone, the next dispatch recovers it and the slot is free again.
+     */
+    private void failAbandoned(String id, Throwable error) {
+        for (int attempt = 1; attempt <= FAIL_ATTEMPTS; attempt++) {
+            try {
+                if (jobs.require(id).status() == JobStatus.RUNNING) {
+                    executor.fail(id, error);
+                }
+                return;
+            } catch (RuntimeException e) {
+                log.warn("could not fail job {} (attempt {} of {})", id, attempt, FAIL_ATTEMPTS, e);
+            }
+            try {
+                Thread.sleep(FAIL_BACKOFF_MILLIS * attempt);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                break;
+            }
+        }
+        log.error("job {} is left running; it will be recovered from its last checkpoint", id);
     }
 
     @Override
     public void stop() {
         running = false;
         executor.shuttingDown = true;
-        scheduler.shutdownNow();
+        scheduler.shutdown();
+        try {
+            // Let an in-flight dispatch finish before the workers stop accepting jobs.
+            if (!scheduler.awaitTermination(30, TimeUnit.SECONDS)) {
+                scheduler.shutdownNow();
+            }
+        } catch (InterruptedException e) {
+            scheduler.shutdownNow();
+            Thread.currentThread().interrupt();
+        }
         workers.shutdown();
         try {
             if (!workers.awaitTermination(60, TimeUnit.SECONDS)) {

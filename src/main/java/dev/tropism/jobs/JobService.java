@@ -10,10 +10,13 @@ import dev.tropism.engine.PolicyFamily;
 import dev.tropism.engine.rl.GrpoConfig;
 import dev.tropism.models.ModelRecord;
 import dev.tropism.models.ModelStore;
+import dev.tropism.storage.ObjectStore;
 import dev.tropism.teams.Caller;
 import dev.tropism.web.ApiException;
 import dev.tropism.web.Ids;
 import dev.tropism.web.Violation;
+import java.io.IOException;
+import java.io.InputStream;
 import java.security.SecureRandom;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -23,6 +26,8 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.TreeSet;
 import java.util.regex.Pattern;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import org.springframework.http.HttpStatus;
 import org.springframework.stereotype.Service;
 import org.springframework.transaction.annotation.Transactional;
@@ -35,6 +40,7 @@ import tools.jackson.databind.json.JsonMapper;
 @Service
 public class JobService implements DatasetUsage {
 
+    private static final Logger log = LoggerFactory.getLogger(JobService.class);
     private static final Pattern SUFFIX = Pattern.compile("[A-Za-z0-9._-]{1,64}");
     private static final SecureRandom SEEDS = new SecureRandom();
 
@@ -45,9 +51,11 @@ public class JobService implements DatasetUsage {
     private final RewardSpecCatalog rewardSpecs;
     private final JobQueue queue;
     private final JsonMapper json;
+    private final ObjectStore objects;
+    private final JobMetrics metrics;
 
     public JobService(JobStore jobs, JobEvents events, ModelStore models, DatasetCatalog datasets,
-            RewardSpecCatalog rewardSpecs, JobQueue queue, JsonMapper json) {
+            RewardSpecCatalog rewardSpecs, JobQueue queue, JsonMapper json, ObjectStore objects, JobMetrics metrics) {
         this.jobs = jobs;
         this.events = events;
         this.models = models;
@@ -55,6 +63,8 @@ public class JobService implements DatasetUsage {
         this.rewardSpecs = rewardSpecs;
         this.queue = queue;
         this.json = json;
+        this.objects = objects;
+        this.metrics = metrics;
     }
 
     /** Validates an alignment job and queues it; 422 listing every violation otherwise. */
@@ -89,6 +99,13 @@ public class JobService implements DatasetUsage {
         if (model != null && type != null && !PolicyFamily.LANGUAGE_MODEL.wireName().equals(model.family())) {
             violations.add(new Violation("/model", "method " + type + " needs a "
                     + PolicyFamily.LANGUAGE_MODEL.wireName() + " model, not " + model.family()));
+        } else if (model != null && config != null && ModelRecord.READY.equals(model.status())) {
+            Integer block = blockSize(model);
+            if (block != null && config.maxCompletionLength() >= block - 1) {
+                violations.add(new Violation("/method/grpo/max_completion_length", "must leave room for the prompt"
+                        + " within the base model's block_size of " + block + " tokens (at most " + (block - 2)
+                        + "), got " + config.maxCompletionLength()));
+            }
         }
         DatasetInfo dataset = dataset(caller, "/dataset", request.dataset(), true, DatasetPurpose.PROMPTS, violations);
         DatasetInfo evalDataset = dataset(caller, "/eval_dataset", request.evalDataset(), false, DatasetPurpose.PROMPTS,
@@ -145,6 +162,7 @@ public class JobService implements DatasetUsage {
         JobRecord job = jobs.get(caller.teamId(), id);
         for (JobStatus from : List.of(JobStatus.QUEUED, JobStatus.PAUSED, JobStatus.VALIDATING)) {
             if (job.status() == from && jobs.transition(id, from, JobStatus.CANCELLED)) {
+                metrics.finished(id);
                 if (job.model().equals(job.resultModel())) {
                     models.markFailed(job.model());
                 }
@@ -165,7 +183,11 @@ public class JobService implements DatasetUsage {
             events.info(id, "job.pause_requested", "Pause requested; the job checkpoints after its current step.", null);
             return jobs.require(id);
         }
-        throw invalidState(jobs.require(id), "paused");
+        JobRecord job = jobs.require(id);
+        if (job.status() == JobStatus.RUNNING && JobRecord.CONTROL_CANCEL.equals(job.control())) {
+            throw ApiException.conflict("invalid_state", "Job " + id + " is being cancelled and cannot be paused.");
+        }
+        throw invalidState(job, "paused");
     }
 
     public JobRecord resume(Caller caller, String id) {
@@ -186,6 +208,25 @@ public class JobService implements DatasetUsage {
     private static ApiException invalidState(JobRecord job, String action) {
         return ApiException.conflict("invalid_state", "Job " + job.id() + " is " + job.status().wire()
                 + " and cannot be " + action + ".");
+    }
+
+    /** {@code config.block_size} of a stored model's {@code model.json}; null if it cannot be read. */
+    private Integer blockSize(ModelRecord model) {
+        String key = ModelRecord.prefixOf(model.id()) + "model.json";
+        try {
+            Optional<InputStream> in = objects.get(key);
+            if (in.isEmpty()) {
+                return null;
+            }
+            JsonNode block;
+            try (InputStream stream = in.get()) {
+                block = json.readTree(stream).path("config").path("block_size");
+            }
+            return block.isIntegralNumber() ? block.asInt() : null;
+        } catch (IOException | RuntimeException e) {
+            log.warn("could not read {}; the run checks max_completion_length when it opens", key, e);
+            return null;
+        }
     }
 
     private ModelRecord model(Caller caller, String id, List<Violation> violations) {

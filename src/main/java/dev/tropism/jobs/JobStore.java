@@ -82,9 +82,14 @@ public class JobStore {
         return spec.param(id).param(from.wire()).update() == 1;
     }
 
-    /** Records a control request for a running job; false if it is not running. */
+    /**
+     * Records a control request for a running job; false if it is not running, or if it is a pause
+     * and a cancel is already pending (a cancel is never overwritten).
+     */
     public boolean requestControl(String id, String control) {
-        return jdbc.sql("UPDATE jobs SET control = ? WHERE id = ? AND status = 'running'").params(control, id).update() == 1;
+        String keepCancel = JobRecord.CONTROL_CANCEL.equals(control) ? "" : " AND (control IS NULL OR control <> 'cancel')";
+        return jdbc.sql("UPDATE jobs SET control = ? WHERE id = ? AND status = 'running'" + keepCancel)
+                .params(control, id).update() == 1;
     }
 
     public String control(String id) {

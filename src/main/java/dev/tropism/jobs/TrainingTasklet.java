@@ -24,6 +24,8 @@ import org.springframework.batch.infrastructure.repeat.RepeatStatus;
  * The training loop of one launch. The first invocation opens the run (from the last checkpoint, if
  * any, discarding metrics recorded after it); each later invocation honours a pending cancel/pause,
  * then does exactly one optimizer step with its metrics, evaluation and checkpoint, in one transaction.
+ * The {@code jobs} row is updated only at the end of each invocation, so that its row lock (which a
+ * pause or cancel request waits for on PostgreSQL) is held only briefly before the commit.
  * The open {@link TrainingRun} lives only as long as this launch; everything else is in the database
  * or object storage.
  */
@@ -61,7 +63,8 @@ final class TrainingTasklet implements Tasklet {
         }
         if (JobRecord.CONTROL_PAUSE.equals(control) || x.shuttingDown) {
             checkpointIfNew();
-            stopAs(stepExecution, x.shuttingDown ? JobStatus.QUEUED : JobStatus.PAUSED);
+            // A requested pause wins over a shutdown (which would requeue the job).
+            stopAs(stepExecution, JobRecord.CONTROL_PAUSE.equals(control) ? JobStatus.PAUSED : JobStatus.QUEUED);
             return RepeatStatus.FINISHED;
         }
         if (run.step() < run.totalSteps()) {
@@ -78,7 +81,6 @@ final class TrainingTasklet implements Tasklet {
             evalNanos = 0;
             int step = run.step();
             x.metrics.record(jobId, step, values);
-            x.jobs.setCurrentStep(jobId, step);
             if (run.evalInterval() > 0 && step % run.evalInterval() == 0) {
                 evaluate(step);
             }
@@ -86,6 +88,8 @@ final class TrainingTasklet implements Tasklet {
                 checkpoint(step);
             }
             if (step < run.totalSteps()) {
+                // Last statement of the transaction: the row lock is held only until the commit.
+                x.jobs.setCurrentStep(jobId, step);
                 return RepeatStatus.CONTINUABLE;
             }
         }
@@ -114,8 +118,6 @@ final class TrainingTasklet implements Tasklet {
         lastCheckpointStep = checkpoint.map(Checkpoint::step).orElse(-1);
         lastEvalStep = lastCheckpointStep;
         int discarded = x.metrics.deleteAfter(jobId, lastCheckpointStep);
-        x.jobs.setCurrentStep(jobId, run.step());
-        x.jobs.markStarted(jobId, batchExecutionId, run.totalSteps());
         if (checkpoint.isPresent()) {
             x.events.info(jobId, "job.resumed", "Resumed from checkpoint " + checkpoint.get().id() + " at step "
                     + run.step() + ".", Map.of("checkpoint", checkpoint.get().id(), "step", run.step(),
@@ -127,6 +129,9 @@ final class TrainingTasklet implements Tasklet {
                 evaluate(0);
             }
         }
+        // Last, so that pause/cancel requests are not blocked by the job's row lock during the above.
+        x.jobs.setCurrentStep(jobId, run.step());
+        x.jobs.markStarted(jobId, batchExecutionId, run.totalSteps());
     }
 
     private void evaluate(int step) {
@@ -160,7 +165,10 @@ final class TrainingTasklet implements Tasklet {
         return id;
     }
 
-    /** Final evaluation and checkpoint, model export and registration, all in the last step's transaction. */
+    /**
+     * Final evaluation and checkpoint, model export and registration, all in the last step's transaction;
+     * the job's row is updated only at the end.
+     */
     private void finish() throws IOException {
         int step = run.step();
         if ((grpo || run.evalInterval() > 0) && lastEvalStep != step) {
@@ -182,7 +190,9 @@ final class TrainingTasklet implements Tasklet {
                     base.recipe(), ModelRecord.READY, base.id(), jobId, checkpointId, ModelRecord.prefixOf(modelId),
                     base.parameters(), Instant.now()));
         }
+        x.jobs.setCurrentStep(jobId, step);
         x.jobs.markSucceeded(jobId, modelId);
+        x.metrics.finished(jobId);
         Map<String, Object> data = new LinkedHashMap<>();
         data.put("step", step);
         data.put("model", modelId);
@@ -217,11 +227,21 @@ final class TrainingTasklet implements Tasklet {
     }
 
     private void applyStop() {
+        if (stoppedAs == JobStatus.QUEUED) {
+            // Stopped for a shutdown: honour a pause or cancel requested since the last control check.
+            String control = x.jobs.control(jobId);
+            if (JobRecord.CONTROL_CANCEL.equals(control)) {
+                stoppedAs = JobStatus.CANCELLED;
+            } else if (JobRecord.CONTROL_PAUSE.equals(control)) {
+                stoppedAs = JobStatus.PAUSED;
+            }
+        }
         if (!x.jobs.transition(jobId, JobStatus.RUNNING, stoppedAs)) {
             return;
         }
         Map<String, Object> data = Map.of("step", stoppedAtStep);
         if (stoppedAs == JobStatus.CANCELLED) {
+            x.metrics.finished(jobId);
             if (producesOwnModel()) {
                 x.models.markFailed(job.model());
             }

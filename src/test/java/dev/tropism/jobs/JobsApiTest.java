@@ -48,6 +48,7 @@ class JobsApiTest {
     @Autowired ModelStore models;
     @Autowired ObjectStore objects;
     @Autowired JobQueue queue;
+    @Autowired JobMetrics jobMetrics;
     @Autowired JobRepository batchRepository;
     @Autowired JdbcClient jdbc;
 
@@ -191,6 +192,9 @@ class JobsApiTest {
         assertThat(api.anonymous().get("/actuator/health").status()).isEqualTo(200);
         ApiResponse prometheus = api.admin().get("/actuator/prometheus");
         assertThat(prometheus.text()).contains("tropism_job_metric{job=\"" + id + "\",name=\"train/loss\"}");
+        // A finished job's gauges go once their final values have had time to be scraped.
+        jobMetrics.removeFinished(Instant.now().plus(JobMetrics.KEEP_FINISHED).plusSeconds(1));
+        assertThat(api.anonymous().get("/actuator/prometheus").text()).doesNotContain("job=\"" + id + "\"");
     }
 
     @Test
@@ -244,6 +248,32 @@ class JobsApiTest {
         assertThat(runs.openedAt.get(id)).containsExactly(0, pausedAt);
         assertThat(steps(id, "train/loss")).isEqualTo(range(1, 30));
         assertThat(steps(id, "eval/accuracy")).containsExactly(0, 10, 20, 30);
+    }
+
+    @Test
+    void pauseDoesNotOverrideAPendingCancel() throws Exception {
+        String id = submit(1000, 0, Map.of("step_millis", 200));
+        awaitStep(id, 1);
+        assertThat(team.calls().post("/v1/jobs/" + id + "/cancel", "").status()).isEqualTo(200);
+        ApiResponse pause = team.calls().post("/v1/jobs/" + id + "/pause", "");
+        assertThat(pause.status()).as(pause.toString()).isEqualTo(409);
+        await(id, "cancelled");
+    }
+
+    @Test
+    void recoveryOfAJobWithAPendingPauseLeavesItPaused() throws Exception {
+        String id = submit(20, 0, Map.of("step_millis", 20));
+        awaitStep(id, 3);
+        team.calls().post("/v1/jobs/" + id + "/pause", "");
+        await(id, "paused");
+        // As a killed process would leave it: running with the pause request not yet honoured.
+        jdbc.sql("UPDATE jobs SET status = 'running', control = 'pause' WHERE id = ?").param(id).update();
+        queue.recoverInterrupted();
+        await(id, "paused");
+        Thread.sleep(200);
+        assertThat(job(id).get("status").asString()).isEqualTo("paused");
+        assertThat(team.calls().post("/v1/jobs/" + id + "/resume", "").status()).isEqualTo(200);
+        await(id, "succeeded");
     }
 
     @Test
@@ -330,6 +360,29 @@ class JobsApiTest {
         r = team.calls().post("/v1/jobs", c);
         assertThat(r.json().get("errors")).extracting(e -> e.get("pointer").asString()).contains("/method/type");
         assertThat(team.calls().get("/v1/jobs").json().get("data")).isEmpty();
+    }
+
+    @Test
+    void maxCompletionLengthMustLeaveRoomForThePromptInTheBaseModel() throws Exception {
+        objects.put(ModelRecord.prefixOf(baseModel) + "model.json",
+                new ByteArrayInputStream("{\"format\":\"tropism-gpt-v1\",\"config\":{\"block_size\":12}}".getBytes()));
+        Map<String, Object> b = body(3, 0, Map.of());
+        b.put("method", Map.of("type", "grpo", "grpo", Map.of("max_steps", 3, "warmup_steps", 0,
+                "max_completion_length", 11)));
+        ApiResponse r = team.calls().post("/v1/jobs", b);
+        assertThat(r.status()).as(r.toString()).isEqualTo(422);
+        assertThat(r.json().get("errors")).extracting(e -> e.get("pointer").asString())
+                .containsExactly("/method/grpo/max_completion_length");
+        assertThat(team.calls().get("/v1/jobs").json().get("data")).isEmpty();
+    }
+
+    @Test
+    void aConfigErrorWhenTheRunOpensFailsTheJobAsInvalidConfig() throws Exception {
+        String id = submit(5, 0, Map.of("config_error", "must leave room for the prompt"));
+        JsonNode failed = await(id, "failed");
+        assertThat(failed.get("error").get("code").asString()).isEqualTo("invalid_config");
+        assertThat(failed.get("error").get("message").asString())
+                .isEqualTo("max_completion_length: must leave room for the prompt");
     }
 
     @Test

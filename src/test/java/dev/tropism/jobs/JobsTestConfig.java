@@ -5,6 +5,7 @@ import dev.tropism.catalog.DatasetInfo;
 import dev.tropism.catalog.DatasetPurpose;
 import dev.tropism.catalog.RewardSpecCatalog;
 import dev.tropism.catalog.RewardSpecInfo;
+import dev.tropism.engine.ConfigException;
 import dev.tropism.engine.NumericalInstabilityException;
 import dev.tropism.engine.RewardFunction;
 import dev.tropism.engine.RewardResult;
@@ -33,7 +34,8 @@ import tools.jackson.databind.json.JsonMapper;
 /**
  * Test doubles for the jobs machinery: an in-memory catalog of datasets and reward specs, and a
  * deterministic {@link TrainingRun} whose behaviour a job's {@code metadata} steers
- * ({@code step_millis}, {@code fail_at_step}).
+ * ({@code step_millis}, {@code fail_at_step}, {@code config_error}: the run fails to open with a
+ * {@link ConfigException} of that reason).
  */
 @TestConfiguration
 public class JobsTestConfig {
@@ -141,6 +143,9 @@ public class JobsTestConfig {
                 evalInterval = c.training().evalInterval();
             }
             JsonNode meta = job.metadata() == null ? json.createObjectNode() : json.readTree(job.metadata());
+            if (meta.has("config_error")) {
+                throw new ConfigException("max_completion_length", meta.get("config_error").asString());
+            }
             int start = checkpoint == null ? 0 : Integer.parseInt(Files.readString(checkpoint.resolve("state.txt")).trim());
             openedAt.computeIfAbsent(job.id(), k -> new CopyOnWriteArrayList<>()).add(start);
             return new CountingRun(start, maxSteps, evalInterval, meta.path("step_millis").asLong(0),
