@@ -54,12 +54,12 @@ public class JobController {
     public ListResponse<JobView> list(Caller caller, @RequestParam(required = false) Integer limit,
             @RequestParam(required = false) String after, @RequestParam(required = false) String status) {
         PageParams page = PageParams.of(limit, after);
-        return page.toResponse(jobs.list(caller.teamId(), status == null ? null : status(status), page), JobView::of);
+        return page.toResponse(jobs.list(caller.requireTeam(), status == null ? null : status(status), page), JobView::of);
     }
 
     @GetMapping("/{id}")
     public JobView get(Caller caller, @PathVariable String id) {
-        return JobView.of(jobs.get(caller.teamId(), id));
+        return JobView.of(jobs.get(caller.requireTeam(), id));
     }
 
     @PostMapping("/{id}/cancel")
@@ -80,7 +80,7 @@ public class JobController {
     @GetMapping("/{id}/events")
     public ListResponse<JobEvent> events(Caller caller, @PathVariable String id,
             @RequestParam(required = false) Integer limit, @RequestParam(required = false) String after) {
-        jobs.get(caller.teamId(), id);
+        jobs.get(caller.requireTeam(), id);
         PageParams page = PageParams.of(limit, after);
         long afterSeq = page.after() == null ? 0 : events.seqOf(id, page.after()).orElseThrow(page::unknownCursor);
         return page.toResponse(events.after(id, afterSeq, page.fetchSize()), e -> e);
@@ -88,7 +88,7 @@ public class JobController {
 
     @GetMapping(path = "/{id}/events", produces = MediaType.TEXT_EVENT_STREAM_VALUE)
     public SseEmitter eventStream(Caller caller, @PathVariable String id) {
-        jobs.get(caller.teamId(), id);
+        jobs.get(caller.requireTeam(), id);
         return stream.open(id);
     }
 
@@ -96,7 +96,7 @@ public class JobController {
     @GetMapping("/{id}/metrics")
     public Map<String, Object> metrics(Caller caller, @PathVariable String id,
             @RequestParam(required = false) String names) {
-        jobs.get(caller.teamId(), id);
+        jobs.get(caller.requireTeam(), id);
         Set<String> wanted = names == null ? Set.of() : Arrays.stream(names.split(",")).map(String::trim)
                 .filter(s -> !s.isEmpty()).collect(Collectors.toSet());
         return Map.of("job", id, "metrics", metrics.series(id, wanted));
@@ -104,7 +104,7 @@ public class JobController {
 
     @GetMapping("/{id}/checkpoints")
     public ListResponse<Checkpoint> checkpoints(Caller caller, @PathVariable String id) {
-        jobs.get(caller.teamId(), id);
+        jobs.get(caller.requireTeam(), id);
         return ListResponse.of(checkpoints.list(id), false);
     }
 

@@ -124,7 +124,7 @@ public class JobService implements DatasetUsage {
         if (!violations.isEmpty()) {
             throw ApiException.invalid(violations);
         }
-        JobRecord job = newJob(caller.teamId(), model.id(), dataset.id(), evalDataset == null ? null : evalDataset.id(),
+        JobRecord job = newJob(caller.requireTeam(), model.id(), dataset.id(), evalDataset == null ? null : evalDataset.id(),
                 rewardSpec.id(), json.writeValueAsString(method), request.seed(), request.suffix(),
                 request.metadata() == null || request.metadata().isNull() ? null : json.writeValueAsString(request.metadata()),
                 null, config.maxSteps(), null);
@@ -159,7 +159,7 @@ public class JobService implements DatasetUsage {
     }
 
     public JobRecord cancel(Caller caller, String id) {
-        JobRecord job = jobs.get(caller.teamId(), id);
+        JobRecord job = jobs.get(caller.requireTeam(), id);
         for (JobStatus from : List.of(JobStatus.QUEUED, JobStatus.PAUSED, JobStatus.VALIDATING)) {
             if (job.status() == from && jobs.transition(id, from, JobStatus.CANCELLED)) {
                 metrics.finished(id);
@@ -178,7 +178,7 @@ public class JobService implements DatasetUsage {
     }
 
     public JobRecord pause(Caller caller, String id) {
-        jobs.get(caller.teamId(), id);
+        jobs.get(caller.requireTeam(), id);
         if (jobs.requestControl(id, JobRecord.CONTROL_PAUSE)) {
             events.info(id, "job.pause_requested", "Pause requested; the job checkpoints after its current step.", null);
             return jobs.require(id);
@@ -191,7 +191,7 @@ public class JobService implements DatasetUsage {
     }
 
     public JobRecord resume(Caller caller, String id) {
-        jobs.get(caller.teamId(), id);
+        jobs.get(caller.requireTeam(), id);
         if (jobs.transition(id, JobStatus.PAUSED, JobStatus.QUEUED)) {
             events.info(id, "job.queued", "Job resumed; queued to continue from its last checkpoint.", null);
             queue.wake();
@@ -234,7 +234,7 @@ public class JobService implements DatasetUsage {
             violations.add(new Violation("/model", "is required"));
             return null;
         }
-        Optional<ModelRecord> model = models.find(id).filter(m -> m.teamId().equals(caller.teamId()));
+        Optional<ModelRecord> model = models.find(id).filter(m -> m.teamId().equals(caller.requireTeam()));
         if (model.isEmpty()) {
             violations.add(new Violation("/model", "no model with id '" + id + "'"));
         }
