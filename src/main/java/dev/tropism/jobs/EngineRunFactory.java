@@ -9,6 +9,7 @@ import dev.tropism.engine.lm.PretrainSpec;
 import dev.tropism.engine.rl.GrpoConfig;
 import dev.tropism.engine.rl.GrpoSpec;
 import dev.tropism.models.ModelRecord;
+import dev.tropism.models.ModelStore;
 import dev.tropism.teams.Caller;
 import dev.tropism.web.Violation;
 import java.io.IOException;
@@ -31,8 +32,11 @@ public class EngineRunFactory implements RunFactory {
     private final RewardSpecCatalog rewardSpecs;
     private final Artifacts artifacts;
     private final JsonMapper json;
+    private final ModelStore models;
 
-    public EngineRunFactory(DatasetCatalog datasets, RewardSpecCatalog rewardSpecs, Artifacts artifacts, JsonMapper json) {
+    public EngineRunFactory(DatasetCatalog datasets, RewardSpecCatalog rewardSpecs, Artifacts artifacts, JsonMapper json,
+            ModelStore models) {
+        this.models = models;
         this.datasets = datasets;
         this.rewardSpecs = rewardSpecs;
         this.artifacts = artifacts;
@@ -65,7 +69,9 @@ public class EngineRunFactory implements RunFactory {
             GrpoConfig config = MethodConfigs.grpo(method.get(MethodConfigs.GRPO), "/method/grpo", violations);
             requireValid(job, violations);
             Path baseModel = workDir.resolve("base-model");
-            artifacts.download(ModelRecord.prefixOf(job.model()), baseModel);
+            ModelRecord base = models.find(job.model())
+                    .orElseThrow(() -> new IllegalStateException("base model " + job.model() + " of job " + job.id() + " is gone"));
+            artifacts.download(base.objectPrefix(), baseModel); // models/<id>/ or a checkpoint's model/
             List<Map<String, Object>> prompts = datasets.readItems(system, job.dataset());
             List<Map<String, Object>> evalPrompts = job.evalDataset() == null ? List.of()
                     : datasets.readItems(system, job.evalDataset());

@@ -212,7 +212,7 @@ public class JobService implements DatasetUsage {
 
     /** {@code config.block_size} of a stored model's {@code model.json}; null if it cannot be read. */
     private Integer blockSize(ModelRecord model) {
-        String key = ModelRecord.prefixOf(model.id()) + "model.json";
+        String key = model.objectPrefix() + "model.json";
         try {
             Optional<InputStream> in = objects.get(key);
             if (in.isEmpty()) {

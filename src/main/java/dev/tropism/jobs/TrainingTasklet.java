@@ -1,7 +1,7 @@
 package dev.tropism.jobs;
 
 import dev.tropism.engine.MetricNames;
-import dev.tropism.engine.PolicyFamily;
+import dev.tropism.engine.lm.CheckpointFiles;
 import dev.tropism.engine.TrainingRun;
 import dev.tropism.models.ModelRecord;
 import dev.tropism.web.Ids;
@@ -159,6 +159,9 @@ final class TrainingTasklet implements Tasklet {
         Artifacts.deleteTree(dir);
         Map<String, Double> snapshot = x.metrics.at(jobId, step);
         x.checkpoints.insert(new Checkpoint(id, jobId, step, Instant.now(), x.json.writeValueAsString(snapshot), prefix));
+        if (!producesOwnModel()) {
+            registerCheckpointModel(id, step, prefix);
+        }
         lastCheckpointStep = step;
         x.events.info(jobId, "checkpoint.saved", "Checkpoint " + id + " saved at step " + step + ".",
                 Map.of("checkpoint", id, "step", step, "files", files));
@@ -185,8 +188,7 @@ final class TrainingTasklet implements Tasklet {
             x.models.markReady(modelId, checkpointId);
         } else {
             ModelRecord base = x.models.find(job.model()).orElseThrow();
-            String name = base.name() + ":" + (job.suffix() != null ? job.suffix() : jobId);
-            x.models.insert(new ModelRecord(0, modelId, job.teamId(), name, PolicyFamily.LANGUAGE_MODEL.wireName(),
+            x.models.insert(new ModelRecord(0, modelId, job.teamId(), alignedName(base), base.family(),
                     base.recipe(), ModelRecord.READY, base.id(), jobId, checkpointId, ModelRecord.prefixOf(modelId),
                     base.parameters(), Instant.now()));
         }
@@ -198,6 +200,23 @@ final class TrainingTasklet implements Tasklet {
         data.put("model", modelId);
         data.put("checkpoint", checkpointId);
         x.events.info(jobId, "job.succeeded", "Job succeeded after " + step + " steps; model " + modelId + " is ready.", data);
+    }
+
+    /** {@code <base name>:<suffix or job id>}, the aligned model's name. */
+    private String alignedName(ModelRecord base) {
+        return base.name() + ":" + (job.suffix() != null ? job.suffix() : jobId);
+    }
+
+    /**
+     * Every checkpoint of an alignment job is also a model ({@code <aligned name>@<step>}, with
+     * {@code parent}, {@code job} and {@code checkpoint}), so any step can be evaluated, served or
+     * aligned further. Its weights are the checkpoint's {@code model/} directory; nothing is copied.
+     */
+    private void registerCheckpointModel(String checkpointId, int step, String checkpointPrefix) {
+        ModelRecord base = x.models.find(job.model()).orElseThrow();
+        x.models.insert(new ModelRecord(0, Ids.newId("model_"), job.teamId(), alignedName(base) + "@" + step,
+                base.family(), base.recipe(), ModelRecord.READY, base.id(), jobId, checkpointId,
+                checkpointPrefix + CheckpointFiles.MODEL_DIR + "/", base.parameters(), Instant.now()));
     }
 
     /** Pretraining jobs produce the model they were created for; alignment jobs register a new one. */

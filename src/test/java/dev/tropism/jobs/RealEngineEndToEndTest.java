@@ -125,6 +125,20 @@ class RealEngineEndToEndTest {
         assertThat(listed.get("parent").asString()).isEqualTo(base);
         assertThat(listed.get("job").asString()).isEqualTo(grpo);
 
+        // Every checkpoint is a model too, with lineage, named <aligned name>@<step>.
+        Map<String, JsonNode> checkpointModels = new java.util.TreeMap<>();
+        for (JsonNode m : team.calls().get("/v1/models?limit=100").json().get("data")) {
+            if (grpo.equals(m.path("job").asString(null)) && !m.get("id").asString().equals(aligned)) {
+                checkpointModels.put(m.get("name").asString(), m);
+            }
+        }
+        String alignedName = listed.get("name").asString();
+        assertThat(checkpointModels.keySet()).containsExactly(alignedName + "@2", alignedName + "@4", alignedName + "@6");
+        JsonNode atStep2 = checkpointModels.get(alignedName + "@2");
+        assertThat(atStep2.get("parent").asString()).isEqualTo(base);
+        assertThat(atStep2.get("status").asString()).isEqualTo("ready");
+        assertThat(atStep2.get("checkpoint").asString()).isEqualTo(ckpts.get(0).get("id").asString());
+
         String prometheus = api.admin().get("/actuator/prometheus").text();
         assertThat(prometheus).contains("tropism_job_metric{job=\"" + grpo + "\",name=\"train/reward/mean\"}");
 
@@ -145,7 +159,8 @@ class RealEngineEndToEndTest {
         ApiResponse uploaded = team.calls().upload("/v1/datasets", "holey.jsonl",
                 holey.toString().getBytes(StandardCharsets.UTF_8), Map.of("purpose", "prompts"));
         assertThat(uploaded.status()).as(uploaded.toString()).isEqualTo(201);
-        String erring = submitGrpo(base, uploaded.json().get("id").asString(), null, rewardSpec, 2, 0);
+        // (aligning further from the step-2 checkpoint model: its weights are read from the checkpoint)
+        String erring = submitGrpo(atStep2.get("id").asString(), uploaded.json().get("id").asString(), null, rewardSpec, 2, 0);
         awaitStatus(erring, "succeeded");
         JsonNode errors = metrics(erring, "train/reward/errors").get("train/reward/errors");
         assertThat(stepsOf(errors)).containsExactly(1, 2);
