@@ -12,6 +12,8 @@ public final class MetricNames {
     // --- training (per optimizer step) ---
     public static final String TRAIN_LOSS = "train/loss";
     public static final String TRAIN_GRAD_NORM = "train/grad_norm";
+    /** 1 when this step's update was skipped because its gradient was not finite, else 0. */
+    public static final String TRAIN_SKIPPED_STEPS = "train/skipped_steps";
     public static final String TRAIN_LR = "train/lr";
     public static final String TRAIN_REWARD_MEAN = "train/reward/mean";
     public static final String TRAIN_REWARD_STD = "train/reward/std";

@@ -194,8 +194,11 @@ public final class Gpt implements AutoCloseable {
         NDArray bias = m.create(causal, new Shape(1, 1, tn, tk))
                 .add(keyMask.sub(1f).mul(-NEG_INF).reshape(batch, 1, 1, tk)); // (B, 1, Tn, Tk)
 
-        NDArray x = Embedding.embedding(tokens, params.get("wte"), SparseFormat.DENSE).singletonOrThrow()
-                .add(Embedding.embedding(positions, params.get("wpe"), SparseFormat.DENSE).singletonOrThrow()); // (B, Tn, d)
+        // Indices as int64, PyTorch's canonical index type (its int32 embedding path is far less exercised).
+        NDArray tokenIds = tokens.toType(DataType.INT64, false);
+        NDArray positionIds = positions.toType(DataType.INT64, false);
+        NDArray x = Embedding.embedding(tokenIds, params.get("wte"), SparseFormat.DENSE).singletonOrThrow()
+                .add(Embedding.embedding(positionIds, params.get("wpe"), SparseFormat.DENSE).singletonOrThrow()); // (B, Tn, d)
         Shape normShape = new Shape(d);
         float scale = (float) (1.0 / Math.sqrt(hs));
         for (int i = 0; i < config.nLayer(); i++) {

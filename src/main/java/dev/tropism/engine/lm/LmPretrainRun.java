@@ -41,6 +41,7 @@ public final class LmPretrainRun implements TrainingRun {
     private final List<int[]> eval = new ArrayList<>();
     private int step;
     private int stoppedEarlyAt = -1;
+    private int consecutiveSkips;
 
     public LmPretrainRun(PretrainSpec spec, Path checkpoint) throws IOException {
         this.spec = spec;
@@ -140,10 +141,16 @@ public final class LmPretrainRun implements TrainingRun {
             }
             gradNorm = Gradients.globalNorm(gpt.parameters(), m);
             if (!Double.isFinite(gradNorm)) {
-                throw new NumericalInstabilityException("gradient norm is " + gradNorm + " at step " + (step + 1)
-                        + " (non-finite in " + Gradients.nonFinite(gpt.parameters(), m) + ")");
+                String where = "gradient norm is " + gradNorm + " at step " + (step + 1) + " (non-finite in "
+                        + Gradients.nonFinite(gpt.parameters(), m) + ")";
+                if (++consecutiveSkips > Gradients.MAX_CONSECUTIVE_SKIPS) {
+                    throw new NumericalInstabilityException(where + ", " + consecutiveSkips + " steps in a row");
+                }
+                Gradients.zero(gpt.parameters(), m);
+            } else {
+                consecutiveSkips = 0;
+                optimizer.step(gpt.parameters(), schedule.at(step), Gradients.clipScale(gradNorm, cfg.gradClip()));
             }
-            optimizer.step(gpt.parameters(), schedule.at(step), Gradients.clipScale(gradNorm, cfg.gradClip()));
         } finally {
             gpt.requireGradients(false);
             Gradients.COLLECTOR_LOCK.unlock();
@@ -153,7 +160,10 @@ public final class LmPretrainRun implements TrainingRun {
         double seconds = (System.nanoTime() - start) / 1e9;
         Map<String, Double> metrics = new LinkedHashMap<>();
         metrics.put(MetricNames.TRAIN_LOSS, loss);
-        metrics.put(MetricNames.TRAIN_GRAD_NORM, gradNorm);
+        if (Double.isFinite(gradNorm)) {
+            metrics.put(MetricNames.TRAIN_GRAD_NORM, gradNorm);
+        }
+        metrics.put(MetricNames.TRAIN_SKIPPED_STEPS, Double.isFinite(gradNorm) ? 0.0 : 1.0);
         metrics.put(MetricNames.TRAIN_LR, lr);
         metrics.put(MetricNames.PERF_TOKENS_PER_SECOND, tokens / seconds);
         return metrics;

@@ -61,6 +61,7 @@ public final class GrpoRun implements TrainingRun {
     private final LrSchedule schedule;
     private final int maxPromptTokens;
     private int step;
+    private int consecutiveSkips;
     private int epochCached = -1;
     private List<Integer> epochOrder;
 
@@ -196,6 +197,7 @@ public final class GrpoRun implements TrainingRun {
         metrics.put(MetricNames.TRAIN_COMPLETION_LENGTH_MEAN, lengthSum / rows);
         metrics.put(MetricNames.TRAIN_TRUNCATED_RATIO, (double) truncated / rows);
         metrics.put(MetricNames.TRAIN_GRAD_NORM, stats.gradNorm);
+        metrics.put(MetricNames.TRAIN_SKIPPED_STEPS, (double) stats.skipped);
         metrics.put(MetricNames.TRAIN_LR, lr);
         double seconds = (t3 - t0) / 1e9;
         metrics.put(MetricNames.PERF_TOKENS_PER_SECOND, (rows * (double) batch.width() + lengthSum) / seconds);
@@ -241,6 +243,7 @@ public final class GrpoRun implements TrainingRun {
         double clipRatio;
         double entropy;
         double gradNorm;
+        int skipped;
     }
 
     /** The rollout as update tensors: left-padded prompt + completion, shifted for next-token targets. */
@@ -346,9 +349,16 @@ public final class GrpoRun implements TrainingRun {
                     }
                     double norm = Gradients.globalNorm(gpt.parameters(), s);
                     if (!Double.isFinite(norm)) {
-                        throw new NumericalInstabilityException("gradient norm is " + norm + " at step " + (step + 1)
-                                + " (non-finite in " + Gradients.nonFinite(gpt.parameters(), s) + ")");
+                        String where = "gradient norm is " + norm + " at step " + (step + 1) + " (non-finite in "
+                                + Gradients.nonFinite(gpt.parameters(), s) + ")";
+                        if (++consecutiveSkips > Gradients.MAX_CONSECUTIVE_SKIPS) {
+                            throw new NumericalInstabilityException(where + ", " + consecutiveSkips + " updates in a row");
+                        }
+                        Gradients.zero(gpt.parameters(), s);
+                        stats.skipped = 1;
+                        continue;
                     }
+                    consecutiveSkips = 0;
                     stats.gradNorm += norm / cfg.numIterations();
                     optimizer.step(gpt.parameters(), schedule.at(step), Gradients.clipScale(norm, cfg.gradClip()));
                 } finally {
