@@ -3,6 +3,7 @@ package dev.tropism.engine.lm;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.ndarray.types.SparseFormat;
@@ -135,7 +136,8 @@ public final class Gpt implements AutoCloseable {
                 if (target == null || !target.getShape().equals(a.getShape())) {
                     throw new IOException("weight '" + a.getName() + "' " + a.getShape() + " does not fit the config");
                 }
-                target.set(a.toFloatArray());
+                // Copy into the existing storage; set(Buffer) would re-point it at a temporary buffer.
+                target.set(new NDIndex("..."), a);
             }
         }
     }

@@ -3,6 +3,7 @@ package dev.tropism.engine.nn;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.index.NDIndex;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -104,7 +105,7 @@ public final class AdamW implements AutoCloseable {
                 if (dst == null) {
                     throw new IOException("optimizer state names unknown parameter " + name);
                 }
-                dst.set(a.toFloatArray());
+                dst.set(new NDIndex("..."), a); // in place, not set(Buffer): see Gradients.zero
             }
         }
         this.t = steps;

@@ -2,6 +2,7 @@ package dev.tropism.engine.nn;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.index.NDIndex;
 import java.util.Map;
 import java.util.concurrent.locks.ReentrantLock;
 
@@ -75,7 +76,9 @@ public final class Gradients {
             for (NDArray p : params.values()) {
                 NDArray g = p.getGradient();
                 g.attach(m);
-                g.set(new float[Math.toIntExact(g.size())]); // overwrite: 0 × NaN would stay NaN
+                // Fill in place (0 × NaN would stay NaN). Never NDArray.set(Buffer) here: on the PyTorch
+                // engine it re-points the tensor at a Java buffer that dies with this handle.
+                g.set(new NDIndex("..."), 0f);
             }
         }
     }
