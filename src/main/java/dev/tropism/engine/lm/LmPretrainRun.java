@@ -11,6 +11,7 @@ import dev.tropism.engine.TrainingRun;
 import dev.tropism.engine.nn.AdamW;
 import dev.tropism.engine.nn.Gradients;
 import dev.tropism.engine.nn.LrSchedule;
+import dev.tropism.engine.nn.NonFiniteGuard;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -41,7 +42,7 @@ public final class LmPretrainRun implements TrainingRun {
     private final List<int[]> eval = new ArrayList<>();
     private int step;
     private int stoppedEarlyAt = -1;
-    private int consecutiveSkips;
+    private final NonFiniteGuard guard = new NonFiniteGuard();
 
     public LmPretrainRun(PretrainSpec spec, Path checkpoint) throws IOException {
         this.spec = spec;
@@ -140,15 +141,7 @@ public final class LmPretrainRun implements TrainingRun {
                 gc.backward(lossArr);
             }
             gradNorm = Gradients.globalNorm(gpt.parameters(), m);
-            if (!Double.isFinite(gradNorm)) {
-                String where = "gradient norm is " + gradNorm + " at step " + (step + 1) + " (non-finite in "
-                        + Gradients.nonFinite(gpt.parameters(), m) + ")";
-                if (++consecutiveSkips > Gradients.MAX_CONSECUTIVE_SKIPS) {
-                    throw new NumericalInstabilityException(where + ", " + consecutiveSkips + " steps in a row");
-                }
-                Gradients.zero(gpt.parameters(), m);
-            } else {
-                consecutiveSkips = 0;
+            if (guard.admit(gradNorm, gpt.parameters(), m, step + 1)) {
                 optimizer.step(gpt.parameters(), schedule.at(step), Gradients.clipScale(gradNorm, cfg.gradClip()));
             }
         } finally {

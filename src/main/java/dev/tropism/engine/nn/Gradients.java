@@ -61,15 +61,6 @@ public final class Gradients {
         return out;
     }
 
-    /**
-     * How many consecutive updates with a non-finite gradient (but a finite loss) are skipped before a
-     * run fails with {@link dev.tropism.engine.NumericalInstabilityException}. Such single-step spikes were
-     * seen rarely (a few times in thousands of CPU steps, in the embedding gradients only, not
-     * reproducible with the same seed); skipping them, as mixed-precision loss scalers do, keeps a run
-     * alive while a persistent divergence still fails it.
-     */
-    public static final int MAX_CONSECUTIVE_SKIPS = 3;
-
     /** Zeroes every parameter's gradient in place (a skipped update must not leak into the next one). */
     public static void zero(Map<String, NDArray> params, NDManager scratch) {
         try (NDManager m = scratch.newSubManager()) {

@@ -23,6 +23,7 @@ import dev.tropism.engine.lm.Sampler.PromptBatch;
 import dev.tropism.engine.nn.AdamW;
 import dev.tropism.engine.nn.Gradients;
 import dev.tropism.engine.nn.LrSchedule;
+import dev.tropism.engine.nn.NonFiniteGuard;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -61,7 +62,7 @@ public final class GrpoRun implements TrainingRun {
     private final LrSchedule schedule;
     private final int maxPromptTokens;
     private int step;
-    private int consecutiveSkips;
+    private final NonFiniteGuard guard = new NonFiniteGuard();
     private int epochCached = -1;
     private List<Integer> epochOrder;
 
@@ -348,17 +349,10 @@ public final class GrpoRun implements TrainingRun {
                         gc.backward(r.loss());
                     }
                     double norm = Gradients.globalNorm(gpt.parameters(), s);
-                    if (!Double.isFinite(norm)) {
-                        String where = "gradient norm is " + norm + " at step " + (step + 1) + " (non-finite in "
-                                + Gradients.nonFinite(gpt.parameters(), s) + ")";
-                        if (++consecutiveSkips > Gradients.MAX_CONSECUTIVE_SKIPS) {
-                            throw new NumericalInstabilityException(where + ", " + consecutiveSkips + " updates in a row");
-                        }
-                        Gradients.zero(gpt.parameters(), s);
+                    if (!guard.admit(norm, gpt.parameters(), s, step + 1)) {
                         stats.skipped = 1;
                         continue;
                     }
-                    consecutiveSkips = 0;
                     stats.gradNorm += norm / cfg.numIterations();
                     optimizer.step(gpt.parameters(), schedule.at(step), Gradients.clipScale(norm, cfg.gradClip()));
                 } finally {

@@ -40,4 +40,33 @@ class GradientsTest {
             Gradients.COLLECTOR_LOCK.unlock();
         }
     }
+
+    @Test
+    void guardSkipsNonFiniteUpdatesThenFailsAfterThreeInARow() {
+        Gradients.COLLECTOR_LOCK.lock();
+        try (NDManager m = NDManager.newBaseManager()) {
+            NDArray w = m.create(new float[] {1f, 1f});
+            w.setRequiresGradient(true);
+            Map<String, NDArray> params = Map.of("w", w);
+            NonFiniteGuard guard = new NonFiniteGuard();
+            assertThat(guard.admit(0.5, params, m, 1)).isTrue();
+            for (int step = 2; step <= 4; step++) {
+                try (GradientCollector gc = ai.djl.engine.Engine.getInstance().newGradientCollector()) {
+                    gc.backward(w.mul(Float.NaN).sum());
+                }
+                Gradients.gradModeOff();
+                assertThat(guard.admit(Double.NaN, params, m, step)).as("step %d skipped", step).isFalse();
+                assertThat(w.getGradient().toFloatArray()).as("gradients zeroed").containsExactly(0f, 0f);
+            }
+            assertThat(guard.admit(1.0, params, m, 5)).as("a finite update resets the count").isTrue();
+            for (int step = 6; step <= 8; step++) {
+                assertThat(guard.admit(Double.POSITIVE_INFINITY, params, m, step)).isFalse();
+            }
+            org.assertj.core.api.Assertions.assertThatThrownBy(() -> guard.admit(Double.NaN, params, m, 9))
+                    .isInstanceOf(dev.tropism.engine.NumericalInstabilityException.class)
+                    .hasMessageContaining("4 updates in a row");
+        } finally {
+            Gradients.COLLECTOR_LOCK.unlock();
+        }
+    }
 }
