@@ -6,7 +6,7 @@ import java.nio.file.Path;
 import java.util.Optional;
 
 /** Resident memory of this process (JVM heap plus native tensors), read from Linux's /proc. */
-final class ProcessMemory {
+public final class ProcessMemory {
 
     private static final Path STATUS = Path.of("/proc/self/status");
 
@@ -14,12 +14,12 @@ final class ProcessMemory {
     }
 
     /** Current resident set size in MiB; empty where /proc is not available. */
-    static Optional<Double> residentMiB() {
+    public static Optional<Double> residentMiB() {
         return field("VmRSS:");
     }
 
     /** Peak resident set size (high-water mark) in MiB; empty where /proc is not available. */
-    static Optional<Double> peakResidentMiB() {
+    public static Optional<Double> peakResidentMiB() {
         return field("VmHWM:");
     }
 

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.tropism.demo.DemoProperties;
 import dev.tropism.demo.DemoScenario;
+import dev.tropism.jobs.ProcessMemory;
 import dev.tropism.teams.TeamService;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -76,7 +77,7 @@ class TropismBenchmark {
         double rssLate = rss.subList(Math.max(0, n - 20), n).stream().mapToDouble(Double::doubleValue).max().orElse(0);
         // The demo runs first, so this high-water mark is the service's own (the engine measurements
         // below allocate larger models in the same JVM).
-        double peakRss = peakRssMiB();
+        double peakRss = ProcessMemory.peakResidentMiB().orElse(Double.NaN);
 
         double peak = EngineBenchmarks.matmulPeakGflops();
         EngineBenchmarks.Pretraining pre = EngineBenchmarks.pretraining(60);
@@ -129,15 +130,6 @@ class TropismBenchmark {
         text = a >= 0 && b > a ? text.substring(0, a) + section + text.substring(b + end.length()) : text + "\n" + section + "\n";
         Files.createDirectories(file.getParent());
         Files.writeString(file, text, StandardCharsets.UTF_8);
-    }
-
-    private static double peakRssMiB() throws IOException {
-        for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
-            if (line.startsWith("VmHWM:")) {
-                return Long.parseLong(line.substring(6).trim().split("\\s+")[0]) / 1024.0;
-            }
-        }
-        return Double.NaN;
     }
 
     private static List<Double> values(JsonNode series) {

@@ -102,14 +102,6 @@ public final class Gpt implements AutoCloseable {
         return g;
     }
 
-    /** Copies every weight of {@code other} into this model, in place. */
-    public void copyFrom(Gpt other) {
-        for (Map.Entry<String, NDArray> e : params.entrySet()) {
-            NDArray src = other.params.get(e.getKey());
-            e.getValue().subi(e.getValue()).addi(src);
-        }
-    }
-
     public void save(Path file) throws IOException {
         try (OutputStream out = new BufferedOutputStream(Files.newOutputStream(file))) {
             saveParams(out);
