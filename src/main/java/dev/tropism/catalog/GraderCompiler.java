@@ -41,11 +41,20 @@ final class GraderCompiler {
                 List.copyOf(ctx.violations));
     }
 
+    /**
+     * How deep graders may nest (a top-level grader is depth 1). Deeper specs are rejected: they are
+     * never needed in practice and would let one spec make scoring arbitrarily slow.
+     */
+    static final int MAX_DEPTH = 8;
+
     /** State of one compilation, handed to grader types. */
     final class Context {
 
         private final List<Violation> violations = new ArrayList<>();
         private final Set<String> itemFields = new TreeSet<>();
+        /** Grader names seen so far: names become metric names, so they are unique within a spec. */
+        private final Set<String> names = new java.util.HashSet<>();
+        private int depth;
 
         void violation(String pointer, String reason) {
             violations.add(new Violation(pointer, reason));
@@ -76,7 +85,16 @@ final class GraderCompiler {
                         + types.keySet());
                 return null;
             }
-            return type.compile(node, pointer, this);
+            if (depth >= MAX_DEPTH) {
+                violation(pointer, "graders nest deeper than " + MAX_DEPTH + " levels");
+                return null;
+            }
+            depth++;
+            try {
+                return type.compile(node, pointer, this);
+            } finally {
+                depth--;
+            }
         }
 
         private static final java.util.regex.Pattern GRADER_NAME = java.util.regex.Pattern.compile("[A-Za-z0-9_.-]{1,64}");
@@ -99,6 +117,11 @@ final class GraderCompiler {
             String name = string(node, "name", pointer);
             if (name != null && !GRADER_NAME.matcher(name).matches()) {
                 violation(JsonPointers.child(pointer, "name"), "must be 1 to 64 letters, digits, '_', '.' or '-'");
+                return null;
+            }
+            if (name != null && !names.add(name)) {
+                violation(JsonPointers.child(pointer, "name"), "duplicate grader name '" + name
+                        + "'; names are metric names and must be unique within a spec");
                 return null;
             }
             return name;

@@ -1,13 +1,16 @@
 package dev.tropism.catalog;
 
+import dev.tropism.engine.RewardBatch;
+import dev.tropism.engine.RewardError;
 import dev.tropism.engine.RewardFunction;
 import dev.tropism.engine.RewardResult;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 
-/** A compiled grader as an engine reward function: thread-safe and never throws. */
+/**
+ * A compiled grader as an engine reward function: thread-safe and never throws. A grader bug (an
+ * unexpected exception) scores the whole batch 0 with an {@code exception} error.
+ */
 final class GraderRewardFunction implements RewardFunction {
 
     private final Grader grader;
@@ -17,14 +20,20 @@ final class GraderRewardFunction implements RewardFunction {
     }
 
     @Override
-    public RewardResult score(Map<String, Object> item, String outputText) {
+    public List<RewardResult> score(RewardBatch batch) {
         try {
-            Map<String, Double> subRewards = new LinkedHashMap<>();
-            List<String> errors = new ArrayList<>();
-            double reward = grader.score(item, outputText, subRewards, errors);
-            return new RewardResult(reward, subRewards, errors);
+            Outcomes out = new Outcomes(batch.size());
+            double[] scores = grader.score(GradingBatch.of(batch), out);
+            for (int i = 0; i < scores.length; i++) {
+                scores[i] = out.finite(i, grader.name(), scores[i], PerSampleGrader.FALLBACK);
+            }
+            return out.results(scores);
         } catch (RuntimeException e) {
-            return RewardResult.error(grader.name() + ": " + e);
+            List<RewardResult> failed = new ArrayList<>(batch.size());
+            for (int i = 0; i < batch.size(); i++) {
+                failed.add(RewardResult.error(RewardError.EXCEPTION, grader.name() + ": " + e));
+            }
+            return failed;
         }
     }
 }

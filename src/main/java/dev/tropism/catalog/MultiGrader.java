@@ -3,7 +3,6 @@ package dev.tropism.catalog;
 import dev.tropism.web.JsonPointers;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.Set;
 import tools.jackson.databind.JsonNode;
 
@@ -27,12 +26,18 @@ final class MultiGrader implements Grader {
     }
 
     @Override
-    public double score(Map<String, Object> item, String outputText, Map<String, Double> subRewards, List<String> errors) {
-        double total = 0.0;
+    public double[] score(GradingBatch batch, Outcomes out) {
+        double[] total = new double[batch.size()];
         for (Weighted w : parts) {
-            total += w.weight() * w.grader().score(item, outputText, subRewards, errors);
+            double[] part = w.grader().score(batch, out);
+            for (int i = 0; i < total.length; i++) {
+                total[i] += w.weight() * part[i];
+            }
         }
-        subRewards.put(name, total);
+        for (int i = 0; i < total.length; i++) {
+            total[i] = out.finite(i, name, total[i], PerSampleGrader.FALLBACK);
+            out.sub(i, name, total[i]);
+        }
         return total;
     }
 
@@ -72,18 +77,11 @@ final class MultiGrader implements Grader {
                 }
             }
             List<Weighted> parts = new ArrayList<>();
-            Set<String> seenNames = new java.util.HashSet<>();
-            if (name != null) {
-                seenNames.add(name);
-            }
             for (String key : graders.propertyNames()) {
                 String p = JsonPointers.child(gp, key);
                 Grader g = ctx.grader(graders.get(key), p);
                 if (g == null) {
                     continue;
-                }
-                if (!seenNames.add(g.name())) {
-                    ctx.violation(p + "/name", "duplicate grader name '" + g.name() + "'");
                 }
                 JsonNode w = weights == null ? null : weights.get(key);
                 parts.add(new Weighted(g, w != null && w.isNumber() ? w.asDouble() : 1.0));

@@ -1,6 +1,8 @@
 package dev.tropism.catalog;
 
+import dev.tropism.engine.RewardBatch;
 import dev.tropism.engine.RewardFunction;
+import dev.tropism.engine.ScoringContext;
 import dev.tropism.engine.RewardResult;
 import dev.tropism.teams.Caller;
 import dev.tropism.web.ApiException;
@@ -72,8 +74,11 @@ class RewardSpecService implements RewardSpecCatalog {
         return page.toResponse(specs.findPage(caller.requireTeam(), page), this::view);
     }
 
-    RewardResult run(Caller caller, String id, Map<String, Object> item, String outputText) {
-        return rewardFunction(caller, id).score(item, outputText);
+    /** Scores {@code outputs} as one group of samples answering {@code item}, without a model. */
+    List<RewardResult> run(Caller caller, String id, Map<String, Object> item, List<String> outputs) {
+        List<Map<String, Object>> items = java.util.Collections.nCopies(outputs.size(), item);
+        return RewardFunction.scoreSafely(rewardFunction(caller, id),
+                new RewardBatch(items, outputs, outputs.size(), ScoringContext.NONE));
     }
 
     @Override

@@ -2,6 +2,8 @@ package dev.tropism.catalog;
 
 import dev.tropism.engine.RewardResult;
 import dev.tropism.teams.Caller;
+import dev.tropism.web.ApiException;
+import dev.tropism.web.Violation;
 import dev.tropism.web.ListResponse;
 import dev.tropism.web.PageParams;
 import io.swagger.v3.oas.annotations.Parameter;
@@ -9,6 +11,7 @@ import jakarta.validation.Valid;
 import jakarta.validation.constraints.NotBlank;
 import jakarta.validation.constraints.NotNull;
 import jakarta.validation.constraints.Size;
+import java.util.List;
 import java.util.Map;
 import org.springframework.http.HttpStatus;
 import org.springframework.web.bind.annotation.GetMapping;
@@ -34,7 +37,12 @@ class RewardSpecsController {
     record Sample(@NotNull String outputText) {
     }
 
-    record RunRequest(@NotNull Map<String, Object> item, @NotNull @Valid Sample sample) {
+    /** One {@code sample}, or {@code samples} scored as one group (for group-aware graders). */
+    record RunRequest(@NotNull Map<String, Object> item, @Valid Sample sample,
+            @Size(min = 1, max = 64) List<@NotNull @Valid Sample> samples) {
+    }
+
+    record RunResults(List<RewardResult> results) {
     }
 
     private final RewardSpecService specs;
@@ -66,9 +74,18 @@ class RewardSpecsController {
         return specs.validate(body.grader());
     }
 
+    /**
+     * "Try it": scores one sample (answered as a reward result) or a group of samples (answered as
+     * {@code {"results": [...]}}) against an item, without a model.
+     */
     @PostMapping("/{id}/run")
-    RewardResult run(@Parameter(hidden = true) Caller caller, @PathVariable String id,
-            @Valid @RequestBody RunRequest body) {
-        return specs.run(caller, id, body.item(), body.sample().outputText());
+    Object run(@Parameter(hidden = true) Caller caller, @PathVariable String id, @Valid @RequestBody RunRequest body) {
+        if ((body.sample() == null) == (body.samples() == null)) {
+            throw ApiException.invalid(List.of(new Violation("/sample", "give exactly one of sample or samples")));
+        }
+        if (body.sample() != null) {
+            return specs.run(caller, id, body.item(), List.of(body.sample().outputText())).get(0);
+        }
+        return new RunResults(specs.run(caller, id, body.item(), body.samples().stream().map(Sample::outputText).toList()));
     }
 }

@@ -1,9 +1,7 @@
 package dev.tropism.catalog;
 
 import java.util.Arrays;
-import java.util.List;
 import java.util.Locale;
-import java.util.Map;
 import java.util.Set;
 import java.util.function.BiPredicate;
 import tools.jackson.databind.JsonNode;
@@ -13,7 +11,7 @@ import tools.jackson.databind.JsonNode;
  * OpenAI's string_check grader: {@code eq}, {@code ne}, {@code like} (contains, case-sensitive) and
  * {@code ilike} (contains, case-insensitive).
  */
-final class StringCheckGrader implements Grader {
+final class StringCheckGrader extends PerSampleGrader {
 
     enum Operation {
         EQ(String::equals),
@@ -37,34 +35,20 @@ final class StringCheckGrader implements Grader {
         }
     }
 
-    private final String name;
     private final Template input;
     private final Template reference;
     private final Operation operation;
 
     StringCheckGrader(String name, Template input, Template reference, Operation operation) {
-        this.name = name;
+        super(name);
         this.input = input;
         this.reference = reference;
         this.operation = operation;
     }
 
     @Override
-    public String name() {
-        return name;
-    }
-
-    @Override
-    public double score(Map<String, Object> item, String outputText, Map<String, Double> subRewards, List<String> errors) {
-        double score;
-        try {
-            score = operation.test.test(input.render(item, outputText), reference.render(item, outputText)) ? 1.0 : 0.0;
-        } catch (Template.MissingFieldException e) {
-            errors.add(name + ": " + e.getMessage());
-            score = 0.0;
-        }
-        subRewards.put(name, score);
-        return score;
+    double scoreOne(Sample sample) throws GradingException {
+        return operation.test.test(input.render(sample), reference.render(sample)) ? 1.0 : 0.0;
     }
 
     static final class Type implements GraderType {

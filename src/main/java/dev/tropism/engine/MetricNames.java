@@ -43,8 +43,24 @@ public final class MetricNames {
     public static final String EVAL_REWARD_MEAN = "eval/reward/mean";
     public static final String EVAL_ACCURACY = "eval/accuracy";
 
+    public static final String EVAL_REWARD_PREFIX = "eval/reward";
+    /** The gold (evaluation-only) reward of a job's {@code eval_reward_spec}: never optimized. */
+    public static final String EVAL_GOLD_PREFIX = "eval/gold";
+    public static final String EVAL_GOLD_MEAN = "eval/gold/mean";
+    public static final String EVAL_GOLD_ACCURACY = "eval/gold/accuracy";
+
     /** {@code train/reward/<grader>/mean} for one named reward component. */
     public static String trainRewardComponent(String grader) {
         return "train/reward/" + grader + "/mean";
+    }
+
+    /** {@code train/reward/errors/<kind>}: this step's per-sample reward errors of one kind. */
+    public static String trainRewardErrors(String kind) {
+        return "train/reward/errors/" + kind;
+    }
+
+    /** {@code <prefix>/<grader>/mean}, e.g. {@code eval/gold/correct/mean}. */
+    public static String component(String prefix, String grader) {
+        return prefix + "/" + grader + "/mean";
     }
 }

@@ -2,6 +2,7 @@ package dev.tropism.catalog;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.tropism.engine.RewardError;
 import dev.tropism.engine.RewardResult;
 import dev.tropism.web.Violation;
 import java.util.Map;
@@ -21,7 +22,7 @@ class GraderTest {
     RewardResult score(String grader, Map<String, Object> item, String output) {
         GraderCompiler.Result r = compile(grader);
         assertThat(r.violations()).isEmpty();
-        return new GraderRewardFunction(r.grader()).score(item, output);
+        return GraderTests.scoreOne(r.grader(), item, output);
     }
 
     static String check(String op, String reference) {
@@ -68,9 +69,9 @@ class GraderTest {
     void missingItemFieldIsAnErrorNotAnException() {
         RewardResult r = score(check("eq", "{{item.answer}}"), Map.of("other", "x"), "x");
         assertThat(r.reward()).isEqualTo(0.0);
-        assertThat(r.errors()).containsExactly("c: item has no field 'answer'");
-        assertThat(new GraderRewardFunction(compile(check("eq", "{{item.answer}}")).grader()).score(null, null)
-                .errors()).hasSize(1);
+        assertThat(r.errors()).containsExactly(new RewardError("missing_field", "c: item has no field 'answer'"));
+        assertThat(GraderTests.scoreOne(compile(check("eq", "{{item.answer}}")).grader(), Map.of(), "").errors())
+                .hasSize(1);
     }
 
     @Test
@@ -101,14 +102,14 @@ class GraderTest {
 
     @Test
     void rewardFunctionIsSafeAcrossThreads() throws Exception {
-        var fn = new GraderRewardFunction(compile(check("eq", "{{item.answer}}")).grader());
+        Grader fn = compile(check("eq", "{{item.answer}}")).grader();
         Thread[] threads = new Thread[4];
         double[] sums = new double[4];
         for (int t = 0; t < threads.length; t++) {
             int idx = t;
             threads[t] = new Thread(() -> {
                 for (int i = 0; i < 10_000; i++) {
-                    sums[idx] += fn.score(Map.of("answer", "a" + (i % 2)), "a0").reward();
+                    sums[idx] += GraderTests.scoreOne(fn, Map.of("answer", "a" + (i % 2)), "a0").reward();
                 }
             });
             threads[t].start();

@@ -96,7 +96,18 @@ class RewardSpecsApiTest {
                 Map.of("item", Map.of("question", "q"), "sample", Map.of("output_text", "x")));
         assertThat(missing.status()).isEqualTo(200);
         assertThat(missing.json().get("reward").asDouble()).isEqualTo(0.0);
-        assertThat(missing.json().get("errors").get(0).asString()).contains("answer");
+        assertThat(missing.json().get("errors").get(0).get("kind").asString()).isEqualTo("missing_field");
+        assertThat(missing.json().get("errors").get(0).get("message").asString()).contains("answer");
+
+        // A group of samples is answered with one result each; neither or both of sample/samples is a 422.
+        ApiResponse group = team.calls().post("/v1/reward-specs/" + eq + "/run", Map.of("item", Map.of("answer", "a"),
+                "samples", List.of(Map.of("output_text", "a"), Map.of("output_text", "b"))));
+        assertThat(group.status()).isEqualTo(200);
+        assertThat(group.json().get("results").get(0).get("reward").asDouble()).isEqualTo(1.0);
+        assertThat(group.json().get("results").get(1).get("reward").asDouble()).isEqualTo(0.0);
+        ApiResponse neither = team.calls().post("/v1/reward-specs/" + eq + "/run", Map.of("item", Map.of("answer", "a")));
+        assertThat(neither.status()).isEqualTo(422);
+        assertThat(neither.json().get("errors").get(0).get("pointer").asString()).isEqualTo("/sample");
 
         // Paginate: 4 specs, 3 per page.
         ApiResponse p1 = team.calls().get("/v1/reward-specs?limit=3");

@@ -113,7 +113,7 @@ public class JobsTestConfig {
         @Override
         public RewardFunction rewardFunction(Caller caller, String rewardSpecId) {
             get(caller, rewardSpecId);
-            return (item, output) -> RewardResult.of(output.equals(item.get("answer")) ? 1.0 : 0.0);
+            return RewardFunction.perSample((item, output) -> RewardResult.of(output.equals(item.get("answer")) ? 1.0 : 0.0));
         }
     }
 

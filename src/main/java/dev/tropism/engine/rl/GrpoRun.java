@@ -9,13 +9,16 @@ import com.google.gson.JsonObject;
 import dev.tropism.engine.ConfigException;
 import dev.tropism.engine.MetricNames;
 import dev.tropism.engine.NumericalInstabilityException;
-import dev.tropism.engine.RewardResult;
+import dev.tropism.engine.RewardBatch;
+import dev.tropism.engine.RewardFunction;
+import dev.tropism.engine.RewardStats;
 import dev.tropism.engine.TrainingRun;
 import dev.tropism.engine.lm.CharTokenizer;
 import dev.tropism.engine.lm.CheckpointFiles;
 import dev.tropism.engine.lm.Gpt;
 import dev.tropism.engine.lm.GreedyEval;
 import dev.tropism.engine.lm.LanguageModel;
+import dev.tropism.engine.lm.LmScoringContext;
 import dev.tropism.engine.lm.Sampler;
 import dev.tropism.engine.lm.Sampler.Completions;
 import dev.tropism.engine.lm.Sampler.Decoding;
@@ -33,7 +36,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
-import java.util.TreeMap;
 
 /**
  * GRPO (Shao et al. 2024, "DeepSeekMath", Algorithm 1) on a language model, one optimizer step per
@@ -58,6 +60,8 @@ public final class GrpoRun implements TrainingRun {
     private final NDManager root;
     private final LanguageModel policy;
     private final Gpt reference;
+    /** What graders may ask of the policy and the reference model (likelihood and shaped rewards). */
+    private final LmScoringContext scoring;
     private final AdamW optimizer;
     private final LrSchedule schedule;
     private final int maxPromptTokens;
@@ -97,6 +101,8 @@ public final class GrpoRun implements TrainingRun {
             // Constant after warmup (TRL's GRPO default schedule is linear decay; constant keeps resumed
             // and extended runs comparable). minRatio 1 turns the cosine off.
             schedule = new LrSchedule(cfg.learningRate(), cfg.warmupSteps(), cfg.maxSteps(), 1.0);
+            scoring = new LmScoringContext(policy, base, spec.seed(), maxPromptTokens, cfg.maxCompletionLength(),
+                    cfg.temperature(), cfg.topP(), root);
         } catch (IOException | RuntimeException e) {
             root.close();
             throw e;
@@ -164,11 +170,14 @@ public final class GrpoRun implements TrainingRun {
         long t1 = System.nanoTime();
 
         // 2. Reward
-        Scores scores = score(rowItems, completions.texts());
+        RewardStats scores = new RewardStats(prompts.size());
+        scores.addAll(RewardFunction.scoreSafely(spec.reward(),
+                new RewardBatch(rowItems, List.of(completions.texts()), g, scoring)));
+        double[] reward = scores.rewards();
         long t2 = System.nanoTime();
 
         // 3. Advantage
-        double[] advantage = GroupAdvantages.compute(scores.reward, g, cfg.scaleRewards());
+        double[] advantage = GroupAdvantages.compute(reward, g, cfg.scaleRewards());
 
         // 4. Update: μ optimizer steps on the same rollout batch
         Map<String, Double> metrics = new LinkedHashMap<>();
@@ -185,13 +194,12 @@ public final class GrpoRun implements TrainingRun {
             truncated += completions.truncated()[b] ? 1 : 0;
         }
         metrics.put(MetricNames.TRAIN_LOSS, stats.loss);
-        metrics.put(MetricNames.TRAIN_REWARD_MEAN, mean(scores.reward));
-        metrics.put(MetricNames.TRAIN_REWARD_STD, GroupAdvantages.std(scores.reward, 0, rows));
-        for (Map.Entry<String, double[]> e : scores.components.entrySet()) {
-            metrics.put(MetricNames.trainRewardComponent(e.getKey()), e.getValue()[0] / Math.max(1, e.getValue()[1]));
-        }
-        metrics.put(MetricNames.TRAIN_REWARD_ERRORS, (double) scores.errors);
-        metrics.put(MetricNames.TRAIN_FRAC_REWARD_ZERO_STD, GroupAdvantages.fracZeroStd(scores.reward, g));
+        metrics.put(MetricNames.TRAIN_REWARD_MEAN, scores.mean());
+        metrics.put(MetricNames.TRAIN_REWARD_STD, GroupAdvantages.std(reward, 0, rows));
+        scores.componentMeans().forEach((name, mean) -> metrics.put(MetricNames.trainRewardComponent(name), mean));
+        metrics.put(MetricNames.TRAIN_REWARD_ERRORS, (double) scores.errors());
+        scores.errorsByKind().forEach((kind, n) -> metrics.put(MetricNames.trainRewardErrors(kind), (double) n));
+        metrics.put(MetricNames.TRAIN_FRAC_REWARD_ZERO_STD, GroupAdvantages.fracZeroStd(reward, g));
         metrics.put(MetricNames.TRAIN_KL, stats.kl);
         metrics.put(MetricNames.TRAIN_CLIP_RATIO, stats.clipRatio);
         metrics.put(MetricNames.TRAIN_ENTROPY, stats.entropy);
@@ -206,36 +214,6 @@ public final class GrpoRun implements TrainingRun {
         metrics.put(MetricNames.PERF_REWARD_SECONDS, (t2 - t1) / 1e9);
         metrics.put(MetricNames.PERF_UPDATE_SECONDS, (t3 - t2) / 1e9);
         return metrics;
-    }
-
-    /** Rewards of one batch: totals, per-component sums and counts, and the number of errors. */
-    private static final class Scores {
-        final double[] reward;
-        final Map<String, double[]> components = new TreeMap<>();
-        int errors;
-
-        Scores(int n) {
-            reward = new double[n];
-        }
-    }
-
-    private Scores score(List<Map<String, Object>> rowItems, String[] texts) {
-        Scores s = new Scores(texts.length);
-        for (int b = 0; b < texts.length; b++) {
-            RewardResult r = GreedyEval.safeScore(spec.reward(), rowItems.get(b), texts[b]);
-            double value = Double.isFinite(r.reward()) ? r.reward() : 0.0;
-            if (!Double.isFinite(r.reward())) {
-                s.errors++;
-            }
-            s.reward[b] = value;
-            s.errors += r.errors().size();
-            for (Map.Entry<String, Double> e : r.subRewards().entrySet()) {
-                double[] acc = s.components.computeIfAbsent(e.getKey(), k -> new double[2]);
-                acc[0] += e.getValue();
-                acc[1] += 1;
-            }
-        }
-        return s;
     }
 
     private static final class UpdateStats {
@@ -369,8 +347,8 @@ public final class GrpoRun implements TrainingRun {
     public Map<String, Double> evaluate() {
         Gradients.gradModeOff();
         List<Map<String, Object>> items = spec.evalPrompts().subList(0, Math.min(cfg.evalLimit(), spec.evalPrompts().size()));
-        return GreedyEval.evaluate(policy, items, spec.reward(), maxPromptTokens, cfg.maxCompletionLength(),
-                cfg.accuracyThreshold(), root);
+        return GreedyEval.evaluate(policy, items, spec.reward(), spec.goldReward(), maxPromptTokens,
+                cfg.maxCompletionLength(), cfg.accuracyThreshold(), scoring, root);
     }
 
     @Override
@@ -386,13 +364,5 @@ public final class GrpoRun implements TrainingRun {
     @Override
     public void close() {
         root.close();
-    }
-
-    private static double mean(double[] x) {
-        double s = 0;
-        for (double v : x) {
-            s += v;
-        }
-        return x.length == 0 ? 0 : s / x.length;
     }
 }

@@ -15,8 +15,10 @@ import java.util.Map;
  * @param config GRPO hyperparameters
  * @param prompts training items; each has a {@code prompt} field plus whatever the reward reads
  * @param evalPrompts held-out items for greedy evaluation; may be empty
- * @param reward scores completions
+ * @param reward scores completions; the reward the run optimizes
  * @param seed seed of prompt order and sampling
+ * @param goldReward an evaluation-only reward (a job's {@code eval_reward_spec}) scored on the eval
+ *     completions as {@code eval/gold/...} and never optimized; null for none
  */
 public record GrpoSpec(
         Path baseModel,
@@ -24,7 +26,13 @@ public record GrpoSpec(
         List<Map<String, Object>> prompts,
         List<Map<String, Object>> evalPrompts,
         RewardFunction reward,
-        long seed) implements RunSpec {
+        long seed,
+        RewardFunction goldReward) implements RunSpec {
+
+    public GrpoSpec(Path baseModel, GrpoConfig config, List<Map<String, Object>> prompts,
+            List<Map<String, Object>> evalPrompts, RewardFunction reward, long seed) {
+        this(baseModel, config, prompts, evalPrompts, reward, seed, null);
+    }
 
     public GrpoSpec {
         if (prompts.isEmpty()) {

@@ -18,7 +18,8 @@ import org.junit.jupiter.api.Test;
 /** Pretraining: the loss falls, and stop_at_accuracy ends the run at the first evaluation that reaches it. */
 class LmPretrainRunTest {
 
-    private static final RewardFunction EXACT = (item, out) -> RewardResult.of(out.equals(item.get("answer")) ? 1 : 0);
+    private static final RewardFunction EXACT =
+            RewardFunction.perSample((item, out) -> RewardResult.of(out.equals(item.get("answer")) ? 1 : 0));
 
     /** "a=" → "b", "b=" → "c", ...: the successor letter, learnable in a few dozen steps. */
     private static List<String> corpus() {

@@ -33,7 +33,7 @@ class GrpoRunTest {
 
     private static final String[] CANDIDATES = {"x", "y", "z"};
     private static final RewardFunction EXACT_MATCH =
-            (item, output) -> RewardResult.of(output.equals(item.get("answer")) ? 1.0 : 0.0);
+            RewardFunction.perSample((item, output) -> RewardResult.of(output.equals(item.get("answer")) ? 1.0 : 0.0));
 
     @TempDir
     static Path tmp;
@@ -125,25 +125,32 @@ class GrpoRunTest {
 
     @Test
     void rewardFunctionErrorsAreCountedAndTheRunGoesOn() {
-        RewardFunction flaky = (item, output) -> {
-            if ("a=".equals(item.get("prompt"))) {
+        RewardFunction reporting = RewardFunction.perSample((item, output) -> "b=".equals(item.get("prompt"))
+                ? RewardResult.error("unparseable", "no answer found")
+                : RewardResult.of(output.equals(item.get("answer")) ? 1.0 : 0.0));
+        java.util.concurrent.atomic.AtomicInteger calls = new java.util.concurrent.atomic.AtomicInteger();
+        RewardFunction flaky = batch -> {
+            if (calls.incrementAndGet() == 2) {
                 throw new IllegalStateException("grader crashed");
             }
-            if ("b=".equals(item.get("prompt"))) {
-                return RewardResult.error("unparseable");
-            }
-            return EXACT_MATCH.score(item, output);
+            return reporting.score(batch);
         };
         GrpoSpec spec = new GrpoSpec(base, config(3, 1, 0.0), items, List.of(), flaky, 1);
         try (TrainingRun run = Engine.open(spec)) {
             for (int i = 0; i < 3; i++) {
                 Map<String, Double> m = run.trainStep();
-                // 8 prompts per step over 8 items: each prompt once per step, G = 8 samples each:
-                // 8 thrown ("a=") + 8 reported ("b=") errors.
-                assertEquals(16.0, m.get(MetricNames.TRAIN_REWARD_ERRORS), "step " + (i + 1));
                 assertTrue(Double.isFinite(m.get(MetricNames.TRAIN_LOSS)));
-                // the two erroring groups score 0 throughout: at least 2 of 8 groups are constant
-                assertTrue(m.get(MetricNames.TRAIN_FRAC_REWARD_ZERO_STD) >= 0.25);
+                if (i == 1) {
+                    // the grader threw: every one of the 64 samples is an error and scores 0
+                    assertEquals(64.0, m.get(MetricNames.TRAIN_REWARD_ERRORS));
+                    assertEquals(64.0, m.get(MetricNames.trainRewardErrors("exception")));
+                    assertEquals(1.0, m.get(MetricNames.TRAIN_FRAC_REWARD_ZERO_STD));
+                } else {
+                    // 8 prompts per step over 8 items, G = 8: the "b=" group reports 8 errors of its kind
+                    assertEquals(8.0, m.get(MetricNames.TRAIN_REWARD_ERRORS), "step " + (i + 1));
+                    assertEquals(8.0, m.get(MetricNames.trainRewardErrors("unparseable")));
+                    assertTrue(m.get(MetricNames.TRAIN_FRAC_REWARD_ZERO_STD) >= 0.125);
+                }
             }
             assertEquals(3, run.step());
         }

@@ -1,0 +1,43 @@
+package dev.tropism.catalog;
+
+/**
+ * A grader that scores each sample on its own. A sample whose scoring fails with a
+ * {@link GradingException}, or gives a non-finite score, scores {@link #FALLBACK} and carries an error
+ * of that kind.
+ */
+abstract class PerSampleGrader implements Grader {
+
+    /** The documented score of a sample its grader could not score. */
+    static final double FALLBACK = 0.0;
+
+    private final String name;
+
+    PerSampleGrader(String name) {
+        this.name = name;
+    }
+
+    @Override
+    public final String name() {
+        return name;
+    }
+
+    @Override
+    public final double[] score(GradingBatch batch, Outcomes out) {
+        double[] scores = new double[batch.size()];
+        for (int i = 0; i < scores.length; i++) {
+            double v;
+            try {
+                v = out.finite(i, name, scoreOne(batch.sample(i)), FALLBACK);
+            } catch (GradingException e) {
+                out.error(i, e.kind(), name + ": " + e.getMessage());
+                v = FALLBACK;
+            }
+            scores[i] = v;
+            out.sub(i, name, v);
+        }
+        return scores;
+    }
+
+    /** The score of one sample. */
+    abstract double scoreOne(Sample sample) throws GradingException;
+}

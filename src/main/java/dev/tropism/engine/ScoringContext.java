@@ -1,0 +1,39 @@
+package dev.tropism.engine;
+
+import java.util.List;
+import java.util.Map;
+
+/**
+ * What a reward function may ask of the model being trained or evaluated. Graders that need the
+ * policy (likelihood rewards) or the reference model (reward shaping against reference samples) use
+ * it; plain graders ignore it. Outside a run (a reward spec's "try it") there is no model, and
+ * {@link #NONE} answers every call with {@link UnsupportedOperationException}, which graders report
+ * as an {@code unsupported} error.
+ */
+public interface ScoringContext {
+
+    /**
+     * For each pair, the mean per-token log-probability of {@code targets[i]} following
+     * {@code contexts[i]} under the policy; NaN for an empty target.
+     */
+    double[] meanLogProbs(List<String> contexts, List<String> targets);
+
+    /**
+     * {@code m} completions of the item's prompt sampled from the reference (base) model at the run's
+     * sampling temperature. Deterministic for a given run seed and prompt, so they may be cached.
+     */
+    List<String> referenceCompletions(Map<String, Object> item, int m);
+
+    /** No model: every call throws {@link UnsupportedOperationException}. */
+    ScoringContext NONE = new ScoringContext() {
+        @Override
+        public double[] meanLogProbs(List<String> contexts, List<String> targets) {
+            throw new UnsupportedOperationException("no policy model in this context (only inside a job or dry-run)");
+        }
+
+        @Override
+        public List<String> referenceCompletions(Map<String, Object> item, int m) {
+            throw new UnsupportedOperationException("no reference model in this context (only inside a job or dry-run)");
+        }
+    };
+}
