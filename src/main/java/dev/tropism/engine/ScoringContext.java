@@ -13,10 +13,17 @@ import java.util.Map;
 public interface ScoringContext {
 
     /**
-     * For each pair, the mean per-token log-probability of {@code targets[i]} following
-     * {@code contexts[i]} under the policy; NaN for an empty target.
+     * How likely the policy finds a target text after a context, per token.
+     *
+     * @param meanLogProb mean over the target's tokens of log π(token | context, earlier target tokens)
+     * @param meanProb mean over the target's tokens of π(token | …)
+     * @param tokens the number of target tokens scored (0 for an empty target: both means are NaN)
      */
-    double[] meanLogProbs(List<String> contexts, List<String> targets);
+    record Likelihood(double meanLogProb, double meanProb, int tokens) {
+    }
+
+    /** For each pair, how likely the policy finds {@code targets[i]} following {@code contexts[i]}. */
+    Likelihood[] likelihoods(List<String> contexts, List<String> targets);
 
     /**
      * {@code m} completions of the item's prompt sampled from the reference (base) model at the run's
@@ -27,7 +34,7 @@ public interface ScoringContext {
     /** No model: every call throws {@link UnsupportedOperationException}. */
     ScoringContext NONE = new ScoringContext() {
         @Override
-        public double[] meanLogProbs(List<String> contexts, List<String> targets) {
+        public Likelihood[] likelihoods(List<String> contexts, List<String> targets) {
             throw new UnsupportedOperationException("no policy model in this context (only inside a job or dry-run)");
         }
 

@@ -2,7 +2,6 @@ package dev.tropism.engine.lm;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import dev.tropism.engine.ScoringContext;
 import dev.tropism.engine.nn.Gradients;
@@ -58,12 +57,12 @@ public final class LmScoringContext implements ScoringContext {
     }
 
     @Override
-    public double[] meanLogProbs(List<String> contexts, List<String> targets) {
+    public Likelihood[] likelihoods(List<String> contexts, List<String> targets) {
         if (contexts.size() != targets.size()) {
             throw new IllegalArgumentException(contexts.size() + " contexts but " + targets.size() + " targets");
         }
         Gradients.gradModeOff();
-        double[] out = new double[contexts.size()];
+        Likelihood[] out = new Likelihood[contexts.size()];
         for (int from = 0; from < out.length; from += CHUNK) {
             int to = Math.min(out.length, from + CHUNK);
             chunk(contexts.subList(from, to), targets.subList(from, to), out, from);
@@ -75,7 +74,7 @@ public final class LmScoringContext implements ScoringContext {
      * One forward pass over rows BOS ⊕ context ⊕ target, left-padded; the context is cut from the left
      * so that the whole target fits the block (a target longer than the block keeps its head).
      */
-    private void chunk(List<String> contexts, List<String> targets, double[] out, int offset) {
+    private void chunk(List<String> contexts, List<String> targets, Likelihood[] out, int offset) {
         CharTokenizer tok = policy.tokenizer();
         int block = policy.gpt().config().blockSize();
         int rows = contexts.size();
@@ -120,9 +119,12 @@ public final class LmScoringContext implements ScoringContext {
             NDArray logp = logits.logSoftmax(-1)
                     .gather(m.create(next, new Shape(rows, width)).expandDims(-1), -1).squeeze(-1); // (B, T)
             NDArray mask = m.create(targetMask, new Shape(rows, width)); // (B, T)
-            float[] sums = logp.mul(mask).sum(new int[] {1}).toType(DataType.FLOAT32, false).toFloatArray(); // (B)
+            float[] logSums = logp.mul(mask).sum(new int[] {1}).toFloatArray(); // (B)
+            float[] probSums = logp.exp().mul(mask).sum(new int[] {1}).toFloatArray(); // (B)
             for (int b = 0; b < rows; b++) {
-                out[offset + b] = targetLen[b] == 0 ? Double.NaN : sums[b] / targetLen[b];
+                int n = targetLen[b];
+                out[offset + b] = n == 0 ? new Likelihood(Double.NaN, Double.NaN, 0)
+                        : new Likelihood(logSums[b] / n, probSums[b] / n, n);
             }
         }
     }
