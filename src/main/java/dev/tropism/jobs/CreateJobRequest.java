@@ -4,8 +4,10 @@ import tools.jackson.databind.JsonNode;
 
 /**
  * {@code POST /v1/jobs}. {@code method} is {@code {"type":"grpo","grpo":{...snake_case hyperparameters}}};
- * {@code seed} is drawn at random when absent; {@code suffix} names the aligned model.
+ * {@code seed} is drawn at random when absent; {@code suffix} names the aligned model;
+ * {@code evalRewardSpec} is a gold reward scored at evaluations and never optimized;
+ * {@code rewardOptions} holds {@code normalization} and {@code hacking_monitor} (see {@link RewardOptions}).
  */
 public record CreateJobRequest(String model, String dataset, String evalDataset, String rewardSpec, JsonNode method,
-        Long seed, String suffix, JsonNode metadata) {
+        Long seed, String suffix, JsonNode metadata, String evalRewardSpec, JsonNode rewardOptions) {
 }

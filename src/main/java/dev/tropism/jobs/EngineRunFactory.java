@@ -76,7 +76,8 @@ public class EngineRunFactory implements RunFactory {
             List<Map<String, Object>> evalPrompts = job.evalDataset() == null ? List.of()
                     : datasets.readItems(system, job.evalDataset());
             return new GrpoSpec(baseModel, config, prompts, evalPrompts,
-                    rewardSpecs.rewardFunction(system, job.rewardSpec()), job.seed());
+                    rewardSpecs.rewardFunction(system, job.rewardSpec()), job.seed(),
+                    job.evalRewardSpec() == null ? null : rewardSpecs.rewardFunction(system, job.evalRewardSpec()));
         }
         throw new IllegalStateException("job " + job.id() + " has unsupported method type '" + type + "'");
     }

@@ -44,6 +44,13 @@ public class JobEvents {
                 .params(jobId, afterSeq, limit).query(JobEvents::map).list();
     }
 
+    /** The newest event of {@code type} of this job, if any. */
+    public java.util.Optional<JobEvent> latest(String jobId, String type) {
+        return jdbc.sql("SELECT seq, id, job_id, created_at, level, type, message, data FROM job_events"
+                        + " WHERE job_id = ? AND type = ? ORDER BY seq DESC LIMIT 1")
+                .params(jobId, type).query(JobEvents::map).optional();
+    }
+
     /** The sequence number of an event id of this job, for paging. */
     public java.util.Optional<Long> seqOf(String jobId, String eventId) {
         return jdbc.sql("SELECT seq FROM job_events WHERE job_id = ? AND id = ?").params(jobId, eventId)

@@ -3,7 +3,7 @@ package dev.tropism.jobs;
 import java.time.Instant;
 
 /**
- * A row of {@code jobs}. {@code method} and {@code metadata} are JSON text; {@code control} is a pending
+ * A row of {@code jobs}. {@code method}, {@code metadata} and {@code rewardOptions} are JSON text; {@code control} is a pending
  * request ({@code cancel} or {@code pause}) that the training loop honours between two steps.
  */
 public record JobRecord(
@@ -28,7 +28,9 @@ public record JobRecord(
         Instant createdAt,
         Instant startedAt,
         Instant finishedAt,
-        Long batchJobExecutionId) {
+        Long batchJobExecutionId,
+        String evalRewardSpec,
+        String rewardOptions) {
 
     public static final String CONTROL_CANCEL = "cancel";
     public static final String CONTROL_PAUSE = "pause";

@@ -89,6 +89,10 @@ public class JobService implements DatasetUsage {
                 }
             }
         }
+        RewardOptions rewardOptions = RewardOptions.parse(request.rewardOptions(), "/reward_options", violations);
+        if (type != null && rewardOptions.normalization() != null) {
+            method = withNormalization(method, type, rewardOptions.normalization(), violations);
+        }
         GrpoConfig config = MethodConfigs.GRPO.equals(type)
                 ? MethodConfigs.grpo(method.get(MethodConfigs.GRPO), "/method/grpo", violations) : null;
 
@@ -110,11 +114,22 @@ public class JobService implements DatasetUsage {
         DatasetInfo dataset = dataset(caller, "/dataset", request.dataset(), true, DatasetPurpose.PROMPTS, violations);
         DatasetInfo evalDataset = dataset(caller, "/eval_dataset", request.evalDataset(), false, DatasetPurpose.PROMPTS,
                 violations);
-        RewardSpecInfo rewardSpec = rewardSpec(caller, request.rewardSpec(), violations);
+        RewardSpecInfo rewardSpec = rewardSpec(caller, "/reward_spec", request.rewardSpec(), violations);
         if (rewardSpec != null) {
             requireFields("/dataset", dataset, rewardSpec, violations);
             requireFields("/eval_dataset", evalDataset, rewardSpec, violations);
         }
+        RewardSpecInfo goldSpec = null;
+        if (request.evalRewardSpec() != null) {
+            goldSpec = rewardSpec(caller, "/eval_reward_spec", request.evalRewardSpec(), violations);
+            if (request.evalDataset() == null) {
+                violations.add(new Violation("/eval_reward_spec", "needs eval_dataset: the gold reward scores the "
+                        + "completions of the evaluations"));
+            } else if (goldSpec != null) {
+                requireFields("/eval_dataset", evalDataset, goldSpec, violations);
+            }
+        }
+        checkMonitor(rewardOptions.hackingMonitor(), goldSpec != null, config, violations);
         if (request.suffix() != null && !SUFFIX.matcher(request.suffix()).matches()) {
             violations.add(new Violation("/suffix", "must be 1 to 64 letters, digits, '.', '_' or '-'"));
         }
@@ -127,7 +142,8 @@ public class JobService implements DatasetUsage {
         JobRecord job = newJob(caller.requireTeam(), model.id(), dataset.id(), evalDataset == null ? null : evalDataset.id(),
                 rewardSpec.id(), json.writeValueAsString(method), request.seed(), request.suffix(),
                 request.metadata() == null || request.metadata().isNull() ? null : json.writeValueAsString(request.metadata()),
-                null, config.maxSteps(), null);
+                null, config.maxSteps(), null, goldSpec == null ? null : goldSpec.id(),
+                rewardOptions.toJson() == null ? null : json.writeValueAsString(rewardOptions.toJson()));
         return job;
     }
 
@@ -142,16 +158,17 @@ public class JobService implements DatasetUsage {
                 hyperparameters == null || hyperparameters.isNull() ? Map.of() : hyperparameters);
         return newJob(teamId, modelId, datasetId, eval.evalDataset(), eval.rewardSpec(), json.writeValueAsString(method),
                 seed, null, null,
-                jobId, totalSteps, modelId);
+                jobId, totalSteps, modelId, null, null);
     }
 
     private JobRecord newJob(String teamId, String modelId, String datasetId, String evalDatasetId, String rewardSpecId,
-            String method, Long seed, String suffix, String metadata, String jobId, int totalSteps, String resultModel) {
+            String method, Long seed, String suffix, String metadata, String jobId, int totalSteps, String resultModel,
+            String evalRewardSpecId, String rewardOptions) {
         String id = jobId != null ? jobId : Ids.newId("job_");
         long s = seed != null ? seed : SEEDS.nextLong() & Long.MAX_VALUE;
         JobRecord job = new JobRecord(0, id, teamId, JobStatus.QUEUED, null, modelId, datasetId, evalDatasetId,
                 rewardSpecId, method, s, suffix, metadata, null, null, resultModel, 0, totalSteps, Instant.now(), null,
-                null, null);
+                null, null, evalRewardSpecId, rewardOptions);
         jobs.insert(job);
         events.info(id, "job.queued", "Job validated and queued.", Map.of("seed", s));
         afterCommit(queue::wake);
@@ -282,16 +299,58 @@ public class JobService implements DatasetUsage {
             return new EvalRefs(null, null);
         }
         DatasetInfo eval = dataset(caller, "/eval_dataset", evalDatasetId, true, DatasetPurpose.PROMPTS, violations);
-        RewardSpecInfo spec = rewardSpec(caller, rewardSpecId, violations);
+        RewardSpecInfo spec = rewardSpec(caller, "/reward_spec", rewardSpecId, violations);
         if (spec != null) {
             requireFields("/eval_dataset", eval, spec, violations);
         }
         return new EvalRefs(eval == null ? null : eval.id(), spec == null ? null : spec.id());
     }
 
-    private RewardSpecInfo rewardSpec(Caller caller, String id, List<Violation> violations) {
+    /**
+     * {@code reward_options.normalization} sets the method's {@code scale_rewards}; giving both is
+     * ambiguous and rejected. Returns the method with the setting spelled out (as it is stored).
+     */
+    private static JsonNode withNormalization(JsonNode method, String type, String normalization, List<Violation> violations) {
+        JsonNode hp = method.get(type);
+        if (hp != null && hp.isObject() && hp.has("scale_rewards")) {
+            violations.add(new Violation("/reward_options/normalization", "conflicts with /method/" + type
+                    + "/scale_rewards; give only one"));
+            return method;
+        }
+        if (hp != null && !hp.isNull() && !hp.isObject()) {
+            return method; // reported by the method's own validation
+        }
+        tools.jackson.databind.node.ObjectNode copy = (tools.jackson.databind.node.ObjectNode) method.deepCopy();
+        tools.jackson.databind.node.ObjectNode params = hp == null || hp.isNull() ? copy.putObject(type)
+                : (tools.jackson.databind.node.ObjectNode) copy.get(type);
+        params.put("scale_rewards", normalization);
+        return copy;
+    }
+
+    /** The monitor needs something to watch: a gold reward evaluated often enough, or a KL bound. */
+    private static void checkMonitor(HackingMonitorConfig monitor, boolean gold, GrpoConfig config, List<Violation> violations) {
+        if (monitor == null) {
+            return;
+        }
+        String p = "/reward_options/hacking_monitor";
+        if (!gold && monitor.klBound() <= 0) {
+            violations.add(new Violation(p, "has nothing to watch: give eval_reward_spec (proxy-vs-gold rule) or a "
+                    + "positive kl_bound"));
+        }
+        if (gold && config != null) {
+            if (config.evalInterval() <= 0) {
+                violations.add(new Violation("/method/grpo/eval_interval", "must be positive: the hacking monitor compares "
+                        + "the training reward with the gold reward of the evaluations"));
+            } else if (monitor.window() < 2 * config.evalInterval()) {
+                violations.add(new Violation(p + "/window", "must span at least two evaluations (2 × eval_interval = "
+                        + 2 * config.evalInterval() + " steps), got " + monitor.window()));
+            }
+        }
+    }
+
+    private RewardSpecInfo rewardSpec(Caller caller, String pointer, String id, List<Violation> violations) {
         if (id == null) {
-            violations.add(new Violation("/reward_spec", "is required"));
+            violations.add(new Violation(pointer, "is required"));
             return null;
         }
         try {
@@ -300,7 +359,7 @@ public class JobService implements DatasetUsage {
             if (e.status() != HttpStatus.NOT_FOUND) {
                 throw e;
             }
-            violations.add(new Violation("/reward_spec", "no reward spec with id '" + id + "'"));
+            violations.add(new Violation(pointer, "no reward spec with id '" + id + "'"));
             return null;
         }
     }

@@ -12,6 +12,8 @@ public record JobView(
         String dataset,
         String evalDataset,
         String rewardSpec,
+        String evalRewardSpec,
+        @JsonRawValue String rewardOptions,
         @JsonRawValue String method,
         long seed,
         String suffix,
@@ -30,7 +32,7 @@ public record JobView(
 
     public static JobView of(JobRecord j) {
         return new JobView(j.id(), "job", j.status().wire(), j.model(), j.dataset(), j.evalDataset(), j.rewardSpec(),
-                j.method(), j.seed(), j.suffix(), j.metadata(),
+                j.evalRewardSpec(), j.rewardOptions(), j.method(), j.seed(), j.suffix(), j.metadata(),
                 j.errorCode() == null ? null : new Error(j.errorCode(), j.errorMessage()), j.resultModel(),
                 j.currentStep(), j.totalSteps(), j.createdAt(), j.startedAt(), j.finishedAt());
     }

@@ -5,6 +5,7 @@ import dev.tropism.engine.lm.CheckpointFiles;
 import dev.tropism.engine.TrainingRun;
 import dev.tropism.models.ModelRecord;
 import dev.tropism.web.Ids;
+import dev.tropism.web.Violation;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -43,6 +44,9 @@ final class TrainingTasklet implements Tasklet {
     private int stoppedAtStep;
     private long lastStepEnd;
     private long evalNanos;
+    /** Null when the job has no hacking monitor. */
+    private HackingMonitor monitor;
+    private HackingMonitorConfig monitorConfig;
 
     TrainingTasklet(JobExecutor executor, String jobId) {
         this.x = executor;
@@ -81,8 +85,17 @@ final class TrainingTasklet implements Tasklet {
             evalNanos = 0;
             int step = run.step();
             x.metrics.record(jobId, step, values);
+            Map<String, Double> observed = values;
             if (run.evalInterval() > 0 && step % run.evalInterval() == 0) {
-                evaluate(step);
+                observed = new LinkedHashMap<>(values);
+                observed.putAll(evaluate(step));
+            }
+            if (monitor != null && monitor.observe(step, observed).map(this::alarm).orElse(false)
+                    && step < run.totalSteps()) {
+                checkpointIfNew();
+                stopAs(stepExecution, JobStatus.PAUSED);
+                x.jobs.setCurrentStep(jobId, step);
+                return RepeatStatus.FINISHED;
             }
             if (step % x.properties.checkpointInterval() == 0 && step < run.totalSteps()) {
                 checkpoint(step);
@@ -118,6 +131,7 @@ final class TrainingTasklet implements Tasklet {
         lastCheckpointStep = checkpoint.map(Checkpoint::step).orElse(-1);
         lastEvalStep = lastCheckpointStep;
         int discarded = x.metrics.deleteAfter(jobId, lastCheckpointStep);
+        openMonitor();
         if (checkpoint.isPresent()) {
             x.events.info(jobId, "job.resumed", "Resumed from checkpoint " + checkpoint.get().id() + " at step "
                     + run.step() + ".", Map.of("checkpoint", checkpoint.get().id(), "step", run.step(),
@@ -134,7 +148,7 @@ final class TrainingTasklet implements Tasklet {
         x.jobs.markStarted(jobId, batchExecutionId, run.totalSteps());
     }
 
-    private void evaluate(int step) {
+    private Map<String, Double> evaluate(int step) {
         long start = System.nanoTime();
         Map<String, Double> values = run.evaluate();
         evalNanos += System.nanoTime() - start;
@@ -142,6 +156,43 @@ final class TrainingTasklet implements Tasklet {
         lastEvalStep = step;
         x.events.info(jobId, "eval.completed", "Evaluated at step " + step + ".",
                 Map.of("step", step, "metrics", values));
+        if (monitor != null && step == 0) {
+            monitor.observe(0, values);
+        }
+        return values;
+    }
+
+    /**
+     * Records a hacking alarm as a {@code reward_hacking_suspected} warning event; true when the job
+     * should pause ({@code on_hacking: pause}).
+     */
+    private boolean alarm(HackingMonitor.Alarm alarm) {
+        x.events.publish(jobId, "warning", HackingMonitor.EVENT, alarm.message(), alarm.evidence());
+        return monitorConfig.onHacking() == HackingMonitorConfig.Action.PAUSE;
+    }
+
+    /**
+     * The job's hacking monitor, fed with the metrics recorded so far and quiet for a window after
+     * its last alarm (so resuming a job it paused does not pause it again at once).
+     */
+    private void openMonitor() {
+        if (job.rewardOptions() == null) {
+            return;
+        }
+        java.util.List<Violation> violations = new java.util.ArrayList<>();
+        RewardOptions options = RewardOptions.parse(x.json.readTree(job.rewardOptions()), "/reward_options", violations);
+        if (!violations.isEmpty()) {
+            throw new IllegalStateException("stored reward options of job " + jobId + " are invalid: " + violations);
+        }
+        monitorConfig = options.hackingMonitor();
+        if (monitorConfig == null) {
+            return;
+        }
+        int quietThrough = x.events.latest(jobId, HackingMonitor.EVENT)
+                .map(e -> x.json.readTree(e.data()).path("step").asInt(0) + monitorConfig.window()).orElse(-1);
+        monitor = new HackingMonitor(monitorConfig, quietThrough);
+        monitor.replay(x.metrics.series(jobId, java.util.List.of(MetricNames.TRAIN_REWARD_MEAN,
+                MetricNames.EVAL_GOLD_MEAN, MetricNames.TRAIN_KL)));
     }
 
     private void checkpointIfNew() throws IOException {

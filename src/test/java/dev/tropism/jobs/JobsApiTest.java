@@ -435,4 +435,105 @@ class JobsApiTest {
         assertThat(objects.stat("models/" + modelId + "/config.json")).isPresent();
         assertThat(steps(jobId, "train/loss")).isEqualTo(range(1, 7));
     }
+
+    @Test
+    void rewardOptionsAreValidatedWithPointers() {
+        Map<String, Object> noEvalDataset = body(10, 2, Map.of());
+        noEvalDataset.put("eval_reward_spec", catalog.addRewardSpec(team.id(), Set.of("answer")));
+        noEvalDataset.put("reward_options", Map.of("normalization", "batch", "hacking_monitor",
+                Map.of("window", 2, "on_hacking", "shout", "kl_bound", -1, "patience", 3)));
+        noEvalDataset.put("method", Map.of("type", "grpo", "grpo", Map.of("scale_rewards", "none")));
+        ApiResponse r = team.calls().post("/v1/jobs", noEvalDataset);
+        assertThat(r.status()).as(r.toString()).isEqualTo(422);
+        assertThat(r.json().get("errors")).extracting(e -> e.get("pointer").asString()).containsExactlyInAnyOrder(
+                "/eval_reward_spec", "/reward_options/normalization", "/reward_options/hacking_monitor/window",
+                "/reward_options/hacking_monitor/on_hacking", "/reward_options/hacking_monitor/kl_bound",
+                "/reward_options/hacking_monitor/patience");
+
+        Map<String, Object> nothingToWatch = body(10, 2, Map.of());
+        nothingToWatch.put("reward_options", Map.of("hacking_monitor", Map.of()));
+        nothingToWatch.put("eval_reward_spec", "rs_missing");
+        nothingToWatch.put("eval_dataset", prompts);
+        ApiResponse r2 = team.calls().post("/v1/jobs", nothingToWatch);
+        assertThat(r2.json().get("errors")).extracting(e -> e.get("pointer").asString())
+                .containsExactlyInAnyOrder("/eval_reward_spec", "/reward_options/hacking_monitor");
+
+        Map<String, Object> tooShort = body(10, 8, Map.of());
+        tooShort.put("eval_reward_spec", catalog.addRewardSpec(team.id(), Set.of("answer")));
+        tooShort.put("eval_dataset", prompts);
+        tooShort.put("reward_options", Map.of("hacking_monitor", Map.of("window", 10)));
+        assertThat(team.calls().post("/v1/jobs", tooShort).json().get("errors").get(0).get("detail").asString())
+                .contains("2 × eval_interval = 16");
+    }
+
+    @Test
+    void normalizationIsStoredAsTheMethodsScaleRewards() throws Exception {
+        Map<String, Object> b = body(3, 0, Map.of());
+        b.put("reward_options", Map.of("normalization", "none"));
+        ApiResponse r = team.calls().post("/v1/jobs", b);
+        assertThat(r.status()).as(r.toString()).isEqualTo(201);
+        assertThat(r.json().get("method").get("grpo").get("scale_rewards").asString()).isEqualTo("none");
+        assertThat(r.json().get("reward_options").get("normalization").asString()).isEqualTo("none");
+        await(r.json().get("id").asString(), "succeeded");
+    }
+
+    private String submitWatched(double goldSlope, String onHacking) {
+        Map<String, Object> b = body(40, 2, Map.of("gold_slope", goldSlope));
+        b.put("eval_dataset", prompts);
+        b.put("eval_reward_spec", catalog.addRewardSpec(team.id(), Set.of("answer")));
+        b.put("reward_options", Map.of("hacking_monitor", Map.of("window", 10, "on_hacking", onHacking)));
+        ApiResponse r = team.calls().post("/v1/jobs", b);
+        assertThat(r.status()).as(r.toString()).isEqualTo(201);
+        assertThat(r.json().get("eval_reward_spec").asString()).startsWith("rs_");
+        assertThat(r.json().get("reward_options").get("hacking_monitor").get("min_gold_drop").asDouble()).isEqualTo(0.02);
+        return r.json().get("id").asString();
+    }
+
+    private List<JsonNode> alarms(String id) {
+        List<JsonNode> out = new ArrayList<>();
+        team.calls().get("/v1/jobs/" + id + "/events?limit=100").json().get("data").forEach(e -> {
+            if (e.get("type").asString().equals("reward_hacking_suspected")) {
+                out.add(e);
+            }
+        });
+        return out;
+    }
+
+    @Test
+    void hackingMonitorPausesAJobWhoseProxyRisesWhileGoldFallsAndKeepsACheckpoint() throws Exception {
+        String id = submitWatched(-0.5, "pause");
+        JsonNode paused = await(id, "paused");
+        List<JsonNode> alarms = alarms(id);
+        assertThat(alarms).hasSize(1);
+        JsonNode alarm = alarms.get(0);
+        assertThat(alarm.get("level").asString()).isEqualTo("warning");
+        JsonNode evidence = alarm.get("data");
+        assertThat(evidence.get("rule").asString()).isEqualTo("proxy_up_gold_down");
+        assertThat(evidence.get("train_reward_change").asDouble()).isPositive();
+        assertThat(evidence.get("gold_reward_change").asDouble()).isNegative();
+        int step = evidence.get("step").asInt();
+        // half a window (5) of train points and two gold evaluations: the alarm comes at step 5
+        assertThat(step).isEqualTo(5);
+        assertThat(paused.get("current_step").asInt()).isEqualTo(step);
+        JsonNode checkpoints = team.calls().get("/v1/jobs/" + id + "/checkpoints").json().get("data");
+        assertThat(checkpoints).extracting(c -> c.get("step").asInt()).contains(step);
+
+        // Resumed, it stays quiet for a window after the alarm, then pauses again on the next episode.
+        assertThat(team.calls().post("/v1/jobs/" + id + "/resume", "").status()).isEqualTo(200);
+        await(id, "paused");
+        assertThat(alarms(id)).hasSize(2);
+        assertThat(alarms(id).get(1).get("data").get("step").asInt()).isEqualTo(step + 11);
+    }
+
+    @Test
+    void hackingMonitorStaysQuietOnAHealthyRunAndWarnsWithoutPausing() throws Exception {
+        String healthy = submitWatched(0.3, "pause");
+        await(healthy, "succeeded");
+        assertThat(alarms(healthy)).isEmpty();
+        assertThat(steps(healthy, "eval/gold/mean")).contains(0, 2, 40);
+
+        String warned = submitWatched(-0.5, "warn");
+        await(warned, "succeeded");
+        assertThat(alarms(warned)).extracting(a -> a.get("data").get("step").asInt()).containsExactly(5, 16, 27, 38);
+    }
 }

@@ -149,11 +149,15 @@ public class JobsTestConfig {
             int start = checkpoint == null ? 0 : Integer.parseInt(Files.readString(checkpoint.resolve("state.txt")).trim());
             openedAt.computeIfAbsent(job.id(), k -> new CopyOnWriteArrayList<>()).add(start);
             return new CountingRun(start, maxSteps, evalInterval, meta.path("step_millis").asLong(0),
-                    meta.path("fail_at_step").asInt(-1));
+                    meta.path("fail_at_step").asInt(-1), meta.has("gold_slope") ? meta.get("gold_slope").asDouble() : null);
         }
     }
 
-    /** A deterministic run: the value of every metric is a function of the step only. */
+    /**
+     * A deterministic run: the value of every metric is a function of the step only. The training
+     * reward rises linearly to 1; with a gold slope, evaluations report a gold reward of
+     * 0.5 + slope × step / total.
+     */
     static final class CountingRun implements TrainingRun {
 
         private int step;
@@ -161,13 +165,15 @@ public class JobsTestConfig {
         private final int evalInterval;
         private final long stepMillis;
         private final int failAt;
+        private final Double goldSlope;
 
-        CountingRun(int step, int total, int evalInterval, long stepMillis, int failAt) {
+        CountingRun(int step, int total, int evalInterval, long stepMillis, int failAt, Double goldSlope) {
             this.step = step;
             this.total = total;
             this.evalInterval = evalInterval;
             this.stepMillis = stepMillis;
             this.failAt = failAt;
+            this.goldSlope = goldSlope;
         }
 
         static double loss(int step) {
@@ -194,6 +200,9 @@ public class JobsTestConfig {
 
         @Override
         public Map<String, Double> evaluate() {
+            if (goldSlope != null) {
+                return Map.of("eval/accuracy", step / (double) total, "eval/gold/mean", 0.5 + goldSlope * step / total);
+            }
             return Map.of("eval/accuracy", step / (double) total);
         }
 

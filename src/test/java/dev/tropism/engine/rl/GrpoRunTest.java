@@ -77,16 +77,24 @@ class GrpoRunTest {
 
     @Test
     void grpoRaisesTheReward() {
-        GrpoSpec spec = new GrpoSpec(base, config(30, 1, 0.0), items, items, EXACT_MATCH, 1);
+        // A gold reward that disagrees with the optimized one: scored at evaluation, never optimized.
+        RewardFunction contrary = RewardFunction.perSample((item, output) ->
+                RewardResult.of(output.equals(item.get("answer")) ? 0.0 : 1.0));
+        GrpoSpec spec = new GrpoSpec(base, config(30, 1, 0.0), items, items, EXACT_MATCH, 1, contrary);
         List<Map<String, Double>> steps = new ArrayList<>();
         double accuracyBefore;
         double accuracyAfter;
         try (TrainingRun run = Engine.open(spec)) {
-            accuracyBefore = run.evaluate().get(MetricNames.EVAL_ACCURACY);
+            Map<String, Double> before = run.evaluate();
+            accuracyBefore = before.get(MetricNames.EVAL_ACCURACY);
+            assertEquals(1.0 - before.get(MetricNames.EVAL_REWARD_MEAN), before.get(MetricNames.EVAL_GOLD_MEAN), 1e-12);
             for (int i = 0; i < 30; i++) {
                 steps.add(run.trainStep());
             }
-            accuracyAfter = run.evaluate().get(MetricNames.EVAL_ACCURACY);
+            Map<String, Double> after = run.evaluate();
+            accuracyAfter = after.get(MetricNames.EVAL_ACCURACY);
+            assertEquals(1.0 - after.get(MetricNames.EVAL_REWARD_MEAN), after.get(MetricNames.EVAL_GOLD_MEAN), 1e-12);
+            assertTrue(after.get(MetricNames.EVAL_GOLD_MEAN) < before.get(MetricNames.EVAL_GOLD_MEAN));
         }
         double first = meanReward(steps.subList(0, 5));
         double last = meanReward(steps.subList(25, 30));
