@@ -274,6 +274,11 @@ public final class RewardModel implements AutoCloseable {
         return n;
     }
 
+    /** Whether {@link #close} was called; a closed model no longer scores. */
+    public synchronized boolean isClosed() {
+        return closed;
+    }
+
     /** Frees the native memory; waits for a {@link #score} call in progress. */
     @Override
     public synchronized void close() {
