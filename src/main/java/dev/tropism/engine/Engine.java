@@ -4,6 +4,8 @@ import dev.tropism.engine.lm.LmPretrainRun;
 import dev.tropism.engine.lm.PretrainSpec;
 import dev.tropism.engine.rl.GrpoRun;
 import dev.tropism.engine.rl.GrpoSpec;
+import dev.tropism.engine.rm.RewardModelRun;
+import dev.tropism.engine.rm.RewardModelSpec;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Path;
@@ -31,6 +33,9 @@ public final class Engine {
             }
             if (spec instanceof GrpoSpec g) {
                 return new GrpoRun(g, checkpoint);
+            }
+            if (spec instanceof RewardModelSpec r) {
+                return new RewardModelRun(r, checkpoint);
             }
             throw new IllegalArgumentException("unsupported run spec " + spec.getClass().getSimpleName());
         } catch (IOException e) {

@@ -24,6 +24,10 @@ public final class MetricNames {
     public static final String TRAIN_ENTROPY = "train/entropy";
     public static final String TRAIN_COMPLETION_LENGTH_MEAN = "train/completion_length/mean";
     public static final String TRAIN_TRUNCATED_RATIO = "train/completion_truncated_ratio";
+    /** Reward models: share of the batch's pairs where r(chosen) &gt; r(rejected). */
+    public static final String TRAIN_ACCURACY = "train/accuracy";
+    /** Reward models: mean margin r(chosen) − r(rejected) over the batch's pairs. */
+    public static final String TRAIN_MARGIN_MEAN = "train/margin/mean";
 
     // --- speed ---
     public static final String PERF_TOKENS_PER_SECOND = "perf/tokens_per_second";
@@ -41,7 +45,10 @@ public final class MetricNames {
     // --- evaluation (every eval_interval steps) ---
     public static final String EVAL_LOSS = "eval/loss";
     public static final String EVAL_REWARD_MEAN = "eval/reward/mean";
+    /** Share of correct eval samples; for reward models, held-out pairwise accuracy. */
     public static final String EVAL_ACCURACY = "eval/accuracy";
+    /** Reward models: expected calibration error of σ(r_c − r_r) on the held-out pairs (10 bins). */
+    public static final String EVAL_CALIBRATION_ECE = "eval/calibration_ece";
 
     public static final String EVAL_REWARD_PREFIX = "eval/reward";
     /** The gold (evaluation-only) reward of a job's {@code eval_reward_spec}: never optimized. */

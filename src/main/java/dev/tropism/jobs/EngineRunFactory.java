@@ -8,6 +8,9 @@ import dev.tropism.engine.TrainingRun;
 import dev.tropism.engine.lm.PretrainSpec;
 import dev.tropism.engine.rl.GrpoConfig;
 import dev.tropism.engine.rl.GrpoSpec;
+import dev.tropism.engine.rm.PreferencePair;
+import dev.tropism.engine.rm.RewardModelConfig;
+import dev.tropism.engine.rm.RewardModelSpec;
 import dev.tropism.models.ModelRecord;
 import dev.tropism.models.ModelStore;
 import dev.tropism.teams.Caller;
@@ -23,7 +26,8 @@ import tools.jackson.databind.json.JsonMapper;
 
 /**
  * Builds the engine's {@link RunSpec} from a stored job and opens it with {@link Engine#resume}. Data
- * is read with the job's team as a system caller; a GRPO base model is downloaded from object storage.
+ * is read with the job's team as a system caller; the base model of an alignment job is downloaded from
+ * object storage.
  */
 @Component
 public class EngineRunFactory implements RunFactory {
@@ -68,10 +72,7 @@ public class EngineRunFactory implements RunFactory {
         if (MethodConfigs.GRPO.equals(type)) {
             GrpoConfig config = MethodConfigs.grpo(method.get(MethodConfigs.GRPO), "/method/grpo", violations);
             requireValid(job, violations);
-            Path baseModel = workDir.resolve("base-model");
-            ModelRecord base = models.find(job.model())
-                    .orElseThrow(() -> new IllegalStateException("base model " + job.model() + " of job " + job.id() + " is gone"));
-            artifacts.download(base.objectPrefix(), baseModel); // models/<id>/ or a checkpoint's model/
+            Path baseModel = downloadBaseModel(job, workDir);
             List<Map<String, Object>> prompts = datasets.readItems(system, job.dataset());
             List<Map<String, Object>> evalPrompts = job.evalDataset() == null ? List.of()
                     : datasets.readItems(system, job.evalDataset());
@@ -79,7 +80,29 @@ public class EngineRunFactory implements RunFactory {
                     rewardSpecs.rewardFunction(system, job.rewardSpec()), job.seed(),
                     job.evalRewardSpec() == null ? null : rewardSpecs.rewardFunction(system, job.evalRewardSpec()));
         }
+        if (MethodConfigs.REWARD_MODEL.equals(type)) {
+            RewardModelConfig config = MethodConfigs.rewardModel(method.get(MethodConfigs.REWARD_MODEL),
+                    "/method/reward_model", violations);
+            requireValid(job, violations);
+            Path baseModel = downloadBaseModel(job, workDir);
+            List<PreferencePair> eval = job.evalDataset() == null ? List.of() : preferences(system, job.evalDataset());
+            return new RewardModelSpec(baseModel, config, preferences(system, job.dataset()), eval, job.seed());
+        }
         throw new IllegalStateException("job " + job.id() + " has unsupported method type '" + type + "'");
+    }
+
+    /** The job's base model, downloaded into {@code workDir/base-model}. */
+    private Path downloadBaseModel(JobRecord job, Path workDir) throws IOException {
+        Path baseModel = workDir.resolve("base-model");
+        ModelRecord base = models.find(job.model())
+                .orElseThrow(() -> new IllegalStateException("base model " + job.model() + " of job " + job.id() + " is gone"));
+        artifacts.download(base.objectPrefix(), baseModel); // models/<id>/ or a checkpoint's model/
+        return baseModel;
+    }
+
+    /** The pairs of a {@code preferences} dataset (its upload validation guarantees the three string fields). */
+    private List<PreferencePair> preferences(Caller system, String datasetId) {
+        return datasets.readItems(system, datasetId).stream().map(PreferencePair::of).toList();
     }
 
     private static void requireValid(JobRecord job, List<Violation> violations) {

@@ -8,6 +8,7 @@ import dev.tropism.catalog.RewardSpecCatalog;
 import dev.tropism.catalog.RewardSpecInfo;
 import dev.tropism.engine.PolicyFamily;
 import dev.tropism.engine.rl.GrpoConfig;
+import dev.tropism.engine.rm.RewardModelConfig;
 import dev.tropism.models.ModelRecord;
 import dev.tropism.models.ModelStore;
 import dev.tropism.storage.ObjectStore;
@@ -72,52 +73,62 @@ public class JobService implements DatasetUsage {
     public JobRecord submit(Caller caller, CreateJobRequest request) {
         List<Violation> violations = new ArrayList<>();
         JsonNode method = request.method();
-        String type = null;
+        AlignmentMethod alignment = null;
         if (method == null || method.isNull()) {
             violations.add(new Violation("/method", "is required"));
         } else if (!method.isObject()) {
             violations.add(new Violation("/method", "must be an object"));
         } else {
-            type = method.path("type").isString() ? method.get("type").asString() : null;
-            if (!MethodConfigs.GRPO.equals(type)) {
-                violations.add(new Violation("/method/type", "must be one of: grpo"));
-                type = null;
+            String type = method.path("type").isString() ? method.get("type").asString() : null;
+            alignment = AlignmentMethod.of(type).orElse(null);
+            if (alignment == null) {
+                violations.add(new Violation("/method/type", "must be one of: " + AlignmentMethod.wireNames()));
             }
             for (String key : method.propertyNames()) {
-                if (!key.equals("type") && !key.equals(type)) {
-                    violations.add(new Violation("/method/" + key, "unknown field for method type " + type));
+                if (!key.equals("type") && (alignment == null || !key.equals(alignment.wireName()))) {
+                    violations.add(new Violation("/method/" + key, "unknown field for method type "
+                            + (alignment == null ? null : alignment.wireName())));
                 }
             }
         }
         RewardOptions rewardOptions = RewardOptions.parse(request.rewardOptions(), "/reward_options", violations);
-        if (type != null && rewardOptions.normalization() != null) {
-            method = withNormalization(method, type, rewardOptions.normalization(), violations);
+        if (alignment != null && rewardOptions.normalization() != null) {
+            if (alignment.usesRewardSpec()) {
+                method = withNormalization(method, alignment.wireName(), rewardOptions.normalization(), violations);
+            } else {
+                violations.add(new Violation("/reward_options/normalization", "is not used by method "
+                        + alignment.wireName() + "; leave it out"));
+            }
         }
-        GrpoConfig config = MethodConfigs.GRPO.equals(type)
+        GrpoConfig grpo = alignment == AlignmentMethod.GRPO
                 ? MethodConfigs.grpo(method.get(MethodConfigs.GRPO), "/method/grpo", violations) : null;
+        RewardModelConfig rewardModel = alignment == AlignmentMethod.REWARD_MODEL
+                ? MethodConfigs.rewardModel(method.get(MethodConfigs.REWARD_MODEL), "/method/reward_model", violations)
+                : null;
 
         ModelRecord model = model(caller, request.model(), violations);
         if (model != null && !ModelRecord.READY.equals(model.status())) {
             violations.add(new Violation("/model", "model " + model.id() + " is " + model.status() + "; it must be ready"));
         }
-        if (model != null && type != null && !PolicyFamily.LANGUAGE_MODEL.wireName().equals(model.family())) {
-            violations.add(new Violation("/model", "method " + type + " needs a "
+        if (model != null && alignment != null && !PolicyFamily.LANGUAGE_MODEL.wireName().equals(model.family())) {
+            violations.add(new Violation("/model", "method " + alignment.wireName() + " needs a "
                     + PolicyFamily.LANGUAGE_MODEL.wireName() + " model, not " + model.family()));
-        } else if (model != null && config != null && ModelRecord.READY.equals(model.status())) {
-            Integer block = blockSize(model);
-            if (block != null && config.maxCompletionLength() >= block - 1) {
-                violations.add(new Violation("/method/grpo/max_completion_length", "must leave room for the prompt"
-                        + " within the base model's block_size of " + block + " tokens (at most " + (block - 2)
-                        + "), got " + config.maxCompletionLength()));
-            }
+        } else if (model != null && (grpo != null || rewardModel != null) && ModelRecord.READY.equals(model.status())) {
+            checkBlockSize(model, grpo, rewardModel, violations);
         }
-        DatasetInfo dataset = dataset(caller, "/dataset", request.dataset(), true, DatasetPurpose.PROMPTS, violations);
-        DatasetInfo evalDataset = dataset(caller, "/eval_dataset", request.evalDataset(), false, DatasetPurpose.PROMPTS,
-                violations);
-        RewardSpecInfo rewardSpec = rewardSpec(caller, "/reward_spec", request.rewardSpec(), violations);
-        if (rewardSpec != null) {
-            requireFields("/dataset", dataset, rewardSpec, violations);
-            requireFields("/eval_dataset", evalDataset, rewardSpec, violations);
+        DatasetPurpose purpose = alignment == null ? DatasetPurpose.PROMPTS : alignment.datasetPurpose();
+        DatasetInfo dataset = dataset(caller, "/dataset", request.dataset(), true, purpose, violations);
+        DatasetInfo evalDataset = dataset(caller, "/eval_dataset", request.evalDataset(), false, purpose, violations);
+        RewardSpecInfo rewardSpec = null;
+        if (alignment == null || alignment.usesRewardSpec()) {
+            rewardSpec = rewardSpec(caller, "/reward_spec", request.rewardSpec(), violations);
+            if (rewardSpec != null) {
+                requireFields("/dataset", dataset, rewardSpec, violations);
+                requireFields("/eval_dataset", evalDataset, rewardSpec, violations);
+            }
+        } else if (request.rewardSpec() != null) {
+            violations.add(new Violation("/reward_spec", "is not used by method " + alignment.wireName()
+                    + "; leave it out"));
         }
         RewardSpecInfo goldSpec = null;
         if (request.evalRewardSpec() != null) {
@@ -129,7 +140,7 @@ public class JobService implements DatasetUsage {
                 requireFields("/eval_dataset", evalDataset, goldSpec, violations);
             }
         }
-        checkMonitor(rewardOptions.hackingMonitor(), goldSpec != null, config, violations);
+        checkMonitor(rewardOptions.hackingMonitor(), goldSpec != null, grpo, violations);
         if (request.suffix() != null && !SUFFIX.matcher(request.suffix()).matches()) {
             violations.add(new Violation("/suffix", "must be 1 to 64 letters, digits, '.', '_' or '-'"));
         }
@@ -139,12 +150,31 @@ public class JobService implements DatasetUsage {
         if (!violations.isEmpty()) {
             throw ApiException.invalid(violations);
         }
-        JobRecord job = newJob(caller.requireTeam(), model.id(), dataset.id(), evalDataset == null ? null : evalDataset.id(),
-                rewardSpec.id(), json.writeValueAsString(method), request.seed(), request.suffix(),
+        int maxSteps = grpo != null ? grpo.maxSteps() : rewardModel.maxSteps();
+        return newJob(caller.requireTeam(), model.id(), dataset.id(), evalDataset == null ? null : evalDataset.id(),
+                rewardSpec == null ? null : rewardSpec.id(), json.writeValueAsString(method), request.seed(),
+                request.suffix(),
                 request.metadata() == null || request.metadata().isNull() ? null : json.writeValueAsString(request.metadata()),
-                null, config.maxSteps(), null, goldSpec == null ? null : goldSpec.id(),
+                null, maxSteps, null, goldSpec == null ? null : goldSpec.id(),
                 rewardOptions.toJson() == null ? null : json.writeValueAsString(rewardOptions.toJson()));
-        return job;
+    }
+
+    /** The method's sequence lengths must fit the base model's {@code block_size} (when model.json can be read). */
+    private void checkBlockSize(ModelRecord model, GrpoConfig grpo, RewardModelConfig rewardModel,
+            List<Violation> violations) {
+        Integer block = blockSize(model);
+        if (block == null) {
+            return;
+        }
+        if (grpo != null && grpo.maxCompletionLength() >= block - 1) {
+            violations.add(new Violation("/method/grpo/max_completion_length", "must leave room for the prompt"
+                    + " within the base model's block_size of " + block + " tokens (at most " + (block - 2)
+                    + "), got " + grpo.maxCompletionLength()));
+        }
+        if (rewardModel != null && rewardModel.maxLength() > block) {
+            violations.add(new Violation("/method/reward_model/max_length", "must be at most the base model's"
+                    + " block_size of " + block + " tokens (0 means block_size), got " + rewardModel.maxLength()));
+        }
     }
 
     /**
@@ -241,7 +271,7 @@ public class JobService implements DatasetUsage {
             }
             return block.isIntegralNumber() ? block.asInt() : null;
         } catch (IOException | RuntimeException e) {
-            log.warn("could not read {}; the run checks max_completion_length when it opens", key, e);
+            log.warn("could not read {}; the run checks its sequence lengths when it opens", key, e);
             return null;
         }
     }

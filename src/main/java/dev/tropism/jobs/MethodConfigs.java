@@ -3,6 +3,7 @@ package dev.tropism.jobs;
 import dev.tropism.engine.lm.GptConfig;
 import dev.tropism.engine.lm.PretrainConfig;
 import dev.tropism.engine.rl.GrpoConfig;
+import dev.tropism.engine.rm.RewardModelConfig;
 import dev.tropism.web.Violation;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -18,6 +19,7 @@ public final class MethodConfigs {
 
     public static final String GRPO = "grpo";
     public static final String PRETRAIN = "pretrain";
+    public static final String REWARD_MODEL = "reward_model";
 
     private MethodConfigs() {
     }
@@ -28,13 +30,25 @@ public final class MethodConfigs {
 
     /** GRPO hyperparameters from {@code node} (null or an object) over {@link GrpoConfig#DEFAULT}. */
     public static GrpoConfig grpo(JsonNode node, String pointer, List<Violation> violations) {
+        return bindOne(GrpoConfig.class, GrpoConfig.DEFAULT, GrpoConfig.DEFAULT.warmupSteps(), node, pointer, violations);
+    }
+
+    /** Reward-model hyperparameters from {@code node} (null or an object) over {@link RewardModelConfig#DEFAULT}. */
+    public static RewardModelConfig rewardModel(JsonNode node, String pointer, List<Violation> violations) {
+        return bindOne(RewardModelConfig.class, RewardModelConfig.DEFAULT, RewardModelConfig.DEFAULT.warmupSteps(), node,
+                pointer, violations);
+    }
+
+    /** A method whose hyperparameters are exactly the components of one config record. */
+    private static <R extends Record> R bindOne(Class<R> type, R defaults, int defaultWarmup, JsonNode node,
+            String pointer, List<Violation> violations) {
         Map<String, JsonNode> given = fields(node, pointer, violations);
         if (given == null) {
             return null;
         }
-        unknownKeys(given, HyperParameters.keys(GrpoConfig.class), List.of(), pointer, violations);
-        capDefaultWarmup(given, GrpoConfig.DEFAULT.warmupSteps());
-        return HyperParameters.bind(GrpoConfig.class, GrpoConfig.DEFAULT, given, pointer, List.of(), violations);
+        unknownKeys(given, HyperParameters.keys(type), List.of(), pointer, violations);
+        capDefaultWarmup(given, defaultWarmup);
+        return HyperParameters.bind(type, defaults, given, pointer, List.of(), violations);
     }
 
     /**

@@ -35,7 +35,8 @@ final class TrainingTasklet implements Tasklet {
     private final JobExecutor x;
     private final String jobId;
     private JobRecord job;
-    private boolean grpo;
+    /** The job's method; null for pretraining. */
+    private AlignmentMethod alignment;
     private Path workDir;
     private TrainingRun run;
     private int lastCheckpointStep = -1;
@@ -119,7 +120,7 @@ final class TrainingTasklet implements Tasklet {
 
     private void open(long batchExecutionId) throws IOException {
         job = x.jobs.require(jobId);
-        grpo = MethodConfigs.GRPO.equals(x.json.readTree(job.method()).path("type").asString(""));
+        alignment = AlignmentMethod.of(x.json.readTree(job.method()).path("type").asString("")).orElse(null);
         workDir = Files.createTempDirectory("tropism-" + jobId + "-");
         Optional<Checkpoint> checkpoint = x.checkpoints.latest(jobId);
         Path local = null;
@@ -139,8 +140,8 @@ final class TrainingTasklet implements Tasklet {
         } else {
             x.events.info(jobId, "job.started", "Training started: " + run.totalSteps() + " steps.",
                     Map.of("total_steps", run.totalSteps()));
-            if (grpo) {
-                evaluate(0);
+            if (alignment != null) {
+                evaluate(0); // the base model's (or the fresh head's) baseline
             }
         }
         // Last, so that pause/cancel requests are not blocked by the job's row lock during the above.
@@ -225,7 +226,7 @@ final class TrainingTasklet implements Tasklet {
      */
     private void finish() throws IOException {
         int step = run.step();
-        if ((grpo || run.evalInterval() > 0) && lastEvalStep != step) {
+        if ((alignment != null || run.evalInterval() > 0) && lastEvalStep != step) {
             evaluate(step);
         }
         String checkpointId = step != lastCheckpointStep ? checkpoint(step)
@@ -239,7 +240,7 @@ final class TrainingTasklet implements Tasklet {
             x.models.markReady(modelId, checkpointId);
         } else {
             ModelRecord base = x.models.find(job.model()).orElseThrow();
-            x.models.insert(new ModelRecord(0, modelId, job.teamId(), alignedName(base), base.family(),
+            x.models.insert(new ModelRecord(0, modelId, job.teamId(), alignedName(base), resultFamily(),
                     base.recipe(), ModelRecord.READY, base.id(), jobId, checkpointId, ModelRecord.prefixOf(modelId),
                     base.parameters(), Instant.now()));
         }
@@ -266,8 +267,13 @@ final class TrainingTasklet implements Tasklet {
     private void registerCheckpointModel(String checkpointId, int step, String checkpointPrefix) {
         ModelRecord base = x.models.find(job.model()).orElseThrow();
         x.models.insert(new ModelRecord(0, Ids.newId("model_"), job.teamId(), alignedName(base) + "@" + step,
-                base.family(), base.recipe(), ModelRecord.READY, base.id(), jobId, checkpointId,
+                resultFamily(), base.recipe(), ModelRecord.READY, base.id(), jobId, checkpointId,
                 checkpointPrefix + CheckpointFiles.MODEL_DIR + "/", base.parameters(), Instant.now()));
+    }
+
+    /** The family of an alignment job's models: a language model for GRPO, a reward model for reward_model. */
+    private String resultFamily() {
+        return alignment.produces().wireName();
     }
 
     /** Pretraining jobs produce the model they were created for; alignment jobs register a new one. */

@@ -22,7 +22,10 @@ import org.springframework.test.context.ContextConfiguration;
 @Retention(RetentionPolicy.RUNTIME)
 @Documented
 @SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT,
-        properties = "tropism.admin-key=" + TropismTestClient.ADMIN_KEY)
+        properties = {"tropism.admin-key=" + TropismTestClient.ADMIN_KEY,
+                // Spring keeps every distinct test context (and its pool) open for reuse: small pools keep
+                // the whole suite well under PostgreSQL's default 100 connections.
+                "spring.datasource.hikari.maximum-pool-size=6", "spring.datasource.hikari.minimum-idle=1"})
 @ContextConfiguration(initializers = TestDatabaseInitializer.class)
 @Import(TropismTestClient.class)
 public @interface TropismIntegrationTest {

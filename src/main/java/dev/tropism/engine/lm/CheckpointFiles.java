@@ -14,9 +14,9 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 
 /**
- * Layout of a resumable checkpoint directory: {@code model/} (a {@link LanguageModel}),
- * {@code optimizer.ndlist} (AdamW moments) and {@code state.json} (kind, step, seed, optimizer step
- * count and the run's config). RNG state needs no file: every random stream of a run is derived from
+ * Layout of a resumable checkpoint directory: {@code model/} (a {@link LanguageModel}, or another
+ * model format such as a reward model), {@code optimizer.ndlist} (AdamW moments) and {@code state.json}
+ * (kind, step, seed, optimizer step count and the run's config). RNG state needs no file: every random stream of a run is derived from
  * (seed, step), so restoring the step restores the RNG.
  */
 public final class CheckpointFiles {
@@ -29,8 +29,20 @@ public final class CheckpointFiles {
     private CheckpointFiles() {
     }
 
+    /** Writes a model directory (a {@link LanguageModel}, a reward model, ...) into {@code dir}. */
+    @FunctionalInterface
+    public interface ModelWriter {
+        void save(Path dir) throws IOException;
+    }
+
     /** Writes the three parts. {@code config} is the run's config record, stored for provenance. */
     public static void write(Path dir, String kind, int step, long seed, LanguageModel model, AdamW optimizer,
+            Object config) throws IOException {
+        write(dir, kind, step, seed, (ModelWriter) model::save, optimizer, config);
+    }
+
+    /** As {@link #write(Path, String, int, long, LanguageModel, AdamW, Object)} for any model format. */
+    public static void write(Path dir, String kind, int step, long seed, ModelWriter model, AdamW optimizer,
             Object config) throws IOException {
         Files.createDirectories(dir);
         model.save(dir.resolve(MODEL_DIR));

@@ -3,7 +3,6 @@ package dev.tropism.engine.lm;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.ndarray.types.SparseFormat;
@@ -11,6 +10,7 @@ import ai.djl.nn.Activation;
 import ai.djl.nn.core.Embedding;
 import ai.djl.nn.core.Linear;
 import ai.djl.nn.norm.LayerNorm;
+import dev.tropism.engine.nn.NamedArrays;
 import java.io.BufferedInputStream;
 import java.io.BufferedOutputStream;
 import java.io.IOException;
@@ -109,29 +109,11 @@ public final class Gpt implements AutoCloseable {
     }
 
     void saveParams(OutputStream out) throws IOException {
-        NDList list = new NDList();
-        for (Map.Entry<String, NDArray> e : params.entrySet()) {
-            e.getValue().setName(e.getKey());
-            list.add(e.getValue());
-        }
-        list.encode(out);
+        NamedArrays.write(params, out);
     }
 
     void loadParams(InputStream in) throws IOException {
-        try (NDManager tmp = manager.newSubManager()) {
-            NDList list = NDList.decode(tmp, in);
-            if (list.size() != params.size()) {
-                throw new IOException("weights hold " + list.size() + " arrays, the config expects " + params.size());
-            }
-            for (NDArray a : list) {
-                NDArray target = params.get(a.getName());
-                if (target == null || !target.getShape().equals(a.getShape())) {
-                    throw new IOException("weight '" + a.getName() + "' " + a.getShape() + " does not fit the config");
-                }
-                // Copy into the existing storage; set(Buffer) would re-point it at a temporary buffer.
-                target.set(new NDIndex("..."), a);
-            }
-        }
+        NamedArrays.readInto(params, in, manager);
     }
 
     public GptConfig config() {
@@ -168,6 +150,17 @@ public final class Gpt implements AutoCloseable {
      * @return (B, Tn, V) logits
      */
     public NDArray forward(NDArray tokens, NDArray positions, NDArray keyMask, KvCache cache) {
+        return Linear.linear(hidden(tokens, positions, keyMask, cache), params.get("wte")).singletonOrThrow(); // (B, Tn, V), tied to wte
+    }
+
+    /**
+     * The final hidden states (after the last LayerNorm, before the tied output projection): what
+     * {@link #forward} projects onto the vocabulary, and what a scalar head (a reward model) reads.
+     * Arguments as for {@link #forward}.
+     *
+     * @return (B, Tn, d) hidden states
+     */
+    public NDArray hidden(NDArray tokens, NDArray positions, NDArray keyMask, KvCache cache) {
         NDManager m = tokens.getManager();
         long batch = tokens.getShape().get(0);
         long tn = tokens.getShape().get(1);
@@ -221,8 +214,7 @@ public final class Gpt implements AutoCloseable {
         if (cache != null) {
             cache.advance(tn);
         }
-        x = LayerNorm.layerNorm(x, normShape, params.get("lnf.g"), params.get("lnf.b"), 1e-5f).singletonOrThrow();
-        return Linear.linear(x, params.get("wte")).singletonOrThrow(); // (B, Tn, V), tied to wte
+        return LayerNorm.layerNorm(x, normShape, params.get("lnf.g"), params.get("lnf.b"), 1e-5f).singletonOrThrow(); // (B, Tn, d)
     }
 
     private static NDArray heads(NDArray t, long batch, long tn, int nh, int hs) {

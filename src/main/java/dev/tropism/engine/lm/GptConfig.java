@@ -2,6 +2,8 @@ package dev.tropism.engine.lm;
 
 import static dev.tropism.engine.ConfigException.require;
 
+import com.google.gson.JsonObject;
+
 /**
  * Shape of the {@code tiny-gpt} decoder-only transformer (pre-LayerNorm, causal multi-head
  * attention, tied embeddings), after nanoGPT's GPTConfig.
@@ -40,6 +42,23 @@ public record GptConfig(int nLayer, int nEmbd, int nHead, int blockSize, int voc
 
     public GptConfig withVocabSize(int v) {
         return new GptConfig(nLayer, nEmbd, nHead, blockSize, v);
+    }
+
+    /** The {@code config} object of a model's {@code model.json}, in snake_case. */
+    public JsonObject toJson() {
+        JsonObject cfg = new JsonObject();
+        cfg.addProperty("n_layer", nLayer);
+        cfg.addProperty("n_embd", nEmbd);
+        cfg.addProperty("n_head", nHead);
+        cfg.addProperty("block_size", blockSize);
+        cfg.addProperty("vocab_size", vocabSize);
+        return cfg;
+    }
+
+    /** Reads what {@link #toJson()} wrote (validated like any other config). */
+    public static GptConfig fromJson(JsonObject c) {
+        return new GptConfig(c.get("n_layer").getAsInt(), c.get("n_embd").getAsInt(), c.get("n_head").getAsInt(),
+                c.get("block_size").getAsInt(), c.get("vocab_size").getAsInt());
     }
 
     /** Parameters excluding biases: tied embedding + position + 12·d² per block (nanoGPT's count). */

@@ -17,9 +17,9 @@ import java.nio.file.Path;
 public final class LanguageModel implements AutoCloseable {
 
     public static final String FORMAT = "tropism-lm/1";
-    static final String MODEL_JSON = "model.json";
-    static final String TOKENIZER_JSON = "tokenizer.json";
-    static final String WEIGHTS = "weights.ndlist";
+    public static final String MODEL_JSON = "model.json";
+    public static final String TOKENIZER_JSON = "tokenizer.json";
+    public static final String WEIGHTS = "weights.ndlist";
     private static final Gson GSON = new GsonBuilder().setPrettyPrinting().create();
 
     private final Gpt gpt;
@@ -64,25 +64,16 @@ public final class LanguageModel implements AutoCloseable {
         if (o == null || !o.has("format") || !FORMAT.equals(o.get("format").getAsString())) {
             throw new IOException(MODEL_JSON + " must have \"format\": \"" + FORMAT + "\"");
         }
-        JsonObject c = o.getAsJsonObject("config");
-        return new GptConfig(c.get("n_layer").getAsInt(), c.get("n_embd").getAsInt(), c.get("n_head").getAsInt(),
-                c.get("block_size").getAsInt(), c.get("vocab_size").getAsInt());
+        return GptConfig.fromJson(o.getAsJsonObject("config"));
     }
 
     static JsonObject describe(Gpt gpt) {
-        GptConfig c = gpt.config();
-        JsonObject cfg = new JsonObject();
-        cfg.addProperty("n_layer", c.nLayer());
-        cfg.addProperty("n_embd", c.nEmbd());
-        cfg.addProperty("n_head", c.nHead());
-        cfg.addProperty("block_size", c.blockSize());
-        cfg.addProperty("vocab_size", c.vocabSize());
         JsonObject o = new JsonObject();
         o.addProperty("format", FORMAT);
         o.addProperty("family", "language-model");
         o.addProperty("architecture", "tiny-gpt");
         o.addProperty("parameters", gpt.parameterCount());
-        o.add("config", cfg);
+        o.add("config", gpt.config().toJson());
         return o;
     }
 

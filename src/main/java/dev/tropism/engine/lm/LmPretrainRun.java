@@ -140,10 +140,7 @@ public final class LmPretrainRun implements TrainingRun {
                 }
                 gc.backward(lossArr);
             }
-            gradNorm = Gradients.globalNorm(gpt.parameters(), m);
-            if (guard.admit(gradNorm, gpt.parameters(), m, step + 1)) {
-                optimizer.step(gpt.parameters(), schedule.at(step), Gradients.clipScale(gradNorm, cfg.gradClip()));
-            }
+            gradNorm = guard.clippedStep(optimizer, gpt.parameters(), schedule.at(step), cfg.gradClip(), m, step + 1);
         } finally {
             gpt.requireGradients(false);
             Gradients.COLLECTOR_LOCK.unlock();
@@ -153,11 +150,7 @@ public final class LmPretrainRun implements TrainingRun {
         double seconds = (System.nanoTime() - start) / 1e9;
         Map<String, Double> metrics = new LinkedHashMap<>();
         metrics.put(MetricNames.TRAIN_LOSS, loss);
-        if (Double.isFinite(gradNorm)) {
-            metrics.put(MetricNames.TRAIN_GRAD_NORM, gradNorm);
-        }
-        metrics.put(MetricNames.TRAIN_SKIPPED_STEPS, Double.isFinite(gradNorm) ? 0.0 : 1.0);
-        metrics.put(MetricNames.TRAIN_LR, lr);
+        NonFiniteGuard.putUpdateMetrics(metrics, gradNorm, lr);
         metrics.put(MetricNames.PERF_TOKENS_PER_SECOND, tokens / seconds);
         return metrics;
     }

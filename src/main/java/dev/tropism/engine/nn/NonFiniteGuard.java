@@ -2,6 +2,7 @@ package dev.tropism.engine.nn;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
+import dev.tropism.engine.MetricNames;
 import dev.tropism.engine.NumericalInstabilityException;
 import java.util.Map;
 
@@ -18,6 +19,31 @@ public final class NonFiniteGuard {
     public static final int MAX_CONSECUTIVE_SKIPS = 3;
 
     private int consecutive;
+
+    /**
+     * After backward: measures the global gradient norm and applies the optimizer's update, scaled down to
+     * {@code gradClip} (0: unclipped), unless {@link #admit} skips it.
+     *
+     * @param step the 1-based step, for the error message
+     * @return the norm; not finite when the update was skipped
+     */
+    public double clippedStep(AdamW optimizer, Map<String, NDArray> params, double lr, double gradClip,
+            NDManager scratch, int step) {
+        double norm = Gradients.globalNorm(params, scratch);
+        if (admit(norm, params, scratch, step)) {
+            optimizer.step(params, lr, Gradients.clipScale(norm, gradClip));
+        }
+        return norm;
+    }
+
+    /** Puts {@code train/grad_norm} (when finite), {@code train/skipped_steps} and {@code train/lr} of one update. */
+    public static void putUpdateMetrics(Map<String, Double> metrics, double gradNorm, double lr) {
+        if (Double.isFinite(gradNorm)) {
+            metrics.put(MetricNames.TRAIN_GRAD_NORM, gradNorm);
+        }
+        metrics.put(MetricNames.TRAIN_SKIPPED_STEPS, Double.isFinite(gradNorm) ? 0.0 : 1.0);
+        metrics.put(MetricNames.TRAIN_LR, lr);
+    }
 
     /**
      * @param norm the global gradient norm of this update

@@ -1,0 +1,52 @@
+package dev.tropism.engine.rm;
+
+import ai.djl.ndarray.NDArray;
+
+/**
+ * The Bradley–Terry preference loss (Bradley &amp; Terry 1952, "Rank Analysis of Incomplete Block
+ * Designs"), as used to train reward models in InstructGPT (Ouyang et al. 2022, Eq. 1): the probability
+ * that a rater prefers y_c over y_r for x is modelled as σ(r(x, y_c) − r(x, y_r)), and the loss is its
+ * negative log-likelihood, averaged over the batch's pairs:
+ *
+ * <pre>loss = −mean log σ(r_c − r_r) + η · mean (r_c + r_r)²</pre>
+ *
+ * The second term is the optional reward-centering regularizer (Eisenstein et al. 2023; TRL's
+ * center_rewards_coefficient η). InstructGPT's 1/C(K,2) factor is absent because each pair stands
+ * alone (K = 2).
+ */
+public final class BradleyTerry {
+
+    private BradleyTerry() {
+    }
+
+    /**
+     * @param rChosen (P) rewards of the chosen responses
+     * @param rRejected (P) rewards of the rejected responses, pair by pair
+     * @param eta η, weight of the centering term; 0 leaves it out
+     * @return () the scalar loss
+     */
+    public static NDArray loss(NDArray rChosen, NDArray rRejected, double eta) {
+        NDArray margin = rChosen.sub(rRejected); // (P)
+        NDArray nll = softplus(margin.neg()).mean(); // −log σ(m) = softplus(−m)
+        if (eta == 0) {
+            return nll;
+        }
+        return nll.add(rChosen.add(rRejected).square().mean().mul((float) eta));
+    }
+
+    /** softplus(z) = log(1 + e^z) as max(z, 0) + log(1 + e^−|z|), which neither overflows nor loses small values. */
+    static NDArray softplus(NDArray z) {
+        return z.maximum(0f).add(z.abs().neg().exp().add(1f).log());
+    }
+
+    /** The same negative log-likelihood for one pair, in double precision: −log σ(margin). */
+    public static double pairLoss(double margin) {
+        double z = -margin;
+        return Math.max(z, 0) + Math.log1p(Math.exp(-Math.abs(z)));
+    }
+
+    /** σ(margin): the modelled probability that the chosen response is preferred. */
+    public static double preferenceProbability(double margin) {
+        return margin >= 0 ? 1 / (1 + Math.exp(-margin)) : Math.exp(margin) / (1 + Math.exp(margin));
+    }
+}
