@@ -32,7 +32,7 @@ final class GraderCompiler {
 
     static GraderCompiler standard() {
         return new GraderCompiler(List.of(new StringCheckGrader.Type(), new MultiGrader.Type(),
-                new TextSimilarityGrader.Type()));
+                new TextSimilarityGrader.Type(), new ChecksGrader.Type(), new GatedGrader.Type()));
     }
 
     Result compile(JsonNode grader, String pointer) {
