@@ -21,9 +21,11 @@ import java.util.Map;
  * for short sentences and gives a policy no gradient; method 1 replaces a zero match count by ε.
  * Orders above the candidate's length have no n-grams at all and are left out of the mean
  * (sacreBLEU's "effective order" for sentence BLEU, Post 2018), so a short exact answer such as
- * {@code "Paris"} scores 1 rather than 0.1^¾. For candidates of at least 4 tokens this is exactly
- * NLTK's {@code sentence_bleu} with {@code SmoothingFunction().method1}. An empty candidate scores 0
- * (and 1 when the reference is empty too).
+ * {@code "Paris"} scores 1 rather than 0.1^¾. A candidate sharing no token with the reference scores 0
+ * (smoothing is for missing higher-order matches, not for no overlap at all), as does an empty
+ * candidate (1 when the reference is empty too). For candidates of at least 4 tokens this is the
+ * definition NLTK's {@code sentence_bleu} implements with {@code SmoothingFunction().method1}
+ * (not cross-checked against NLTK here: the tests use hand-computed values).
  */
 final class SentenceBleu {
 
@@ -49,6 +51,9 @@ final class SentenceBleu {
             int matched = 0;
             for (Map.Entry<List<String>, Integer> g : ngrams(candidate, n).entrySet()) {
                 matched += Math.min(g.getValue(), ref.getOrDefault(g.getKey(), 0));
+            }
+            if (matched == 0 && n == 1) {
+                return 0.0; // no token in common
             }
             double pn = matched > 0 ? (double) matched / total : EPSILON / total;
             logSum += Math.log(pn) / order;

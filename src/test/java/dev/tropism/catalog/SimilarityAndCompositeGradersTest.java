@@ -91,8 +91,9 @@ class SimilarityAndCompositeGradersTest {
                 row(sim("bleu", "the cat sat on the mat"), "the cat", Math.exp(-2)),
                 // c = 5 > r = 4 so BP = 1; p = 4/5, 3/4, 2/3, 1/2 → (1/5)^(1/4)
                 row(sim("bleu", "a b c d"), "a b c d e", Math.pow(0.2, 0.25)),
-                // no overlap: p_n = 0.1/4, 0.1/3, 0.1/2, 0.1/1 → 0.1 / 24^(1/4)
-                row(sim("bleu", "w x y z"), "a b c d", 0.1 / Math.pow(24, 0.25)),
+                row(sim("bleu", "w x y z"), "a b c d", 0.0),                       // no token in common
+                // one unigram match: p_n = 1/4, then 0.1/3, 0.1/2, 0.1/1 → (1/4 · 0.1³ / 6)^(1/4)
+                row(sim("bleu", "a x y z"), "a b c d", Math.pow(0.25 * 0.001 / 6, 0.25)),
                 row(sim("bleu", "a"), "", 0.0),
                 row(sim("bleu", ""), "   ", 1.0),                                   // both have no tokens
                 row(sim("bleu", "the cat sat"), "  the \t cat\u3000sat\n", 1.0),  // Unicode whitespace splits tokens
