@@ -31,8 +31,9 @@ final class GraderCompiler {
     }
 
     static GraderCompiler standard() {
-        return new GraderCompiler(List.of(new StringCheckGrader.Type(), new MultiGrader.Type(), new LikelihoodGrader.Type(),
-                new ShapedGrader.Type()));
+        return new GraderCompiler(List.of(new StringCheckGrader.Type(), new MultiGrader.Type(),
+                new TextSimilarityGrader.Type(), new ChecksGrader.Type(), new GatedGrader.Type(),
+                new LikelihoodGrader.Type(), new ShapedGrader.Type()));
     }
 
     Result compile(JsonNode grader, String pointer) {

@@ -1,23 +1,45 @@
 package dev.tropism.catalog;
 
-import dev.tropism.web.JsonPointers;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
 import tools.jackson.databind.JsonNode;
 
-/** {@code multi}: the weighted sum of named sub-graders (weights default to 1.0). */
+/**
+ * {@code multi}: combines named sub-graders ({@code graders}, keyed) into one score, either as a
+ * weighted sum ({@code weights} by key, default 1.0 each) or by a {@code formula} over the keys (see
+ * {@link Formula}). A sample whose formula fails to evaluate scores {@link PerSampleGrader#FALLBACK}
+ * with a {@code formula} error; a non-finite result scores it with a {@code non_finite} error.
+ */
 final class MultiGrader implements Grader {
 
-    private record Weighted(Grader grader, double weight) {
+    /** How the sub-graders' scores of one sample combine into the multi grader's score. */
+    sealed interface Combination permits WeightedSum, Formula {
+
+        /** The combined score of sample {@code i}, given {@code scores[k][i]} of sub-grader k. */
+        double combine(double[][] scores, int i) throws GradingException;
+    }
+
+    /** Σ_k weight_k · score_k. */
+    record WeightedSum(double[] weights) implements Combination {
+
+        @Override
+        public double combine(double[][] scores, int i) {
+            double total = 0;
+            for (int k = 0; k < weights.length; k++) {
+                total += weights[k] * scores[k][i];
+            }
+            return total;
+        }
     }
 
     private final String name;
-    private final List<Weighted> parts;
+    private final List<Grader> graders;
+    private final Combination combination;
 
-    private MultiGrader(String name, List<Weighted> parts) {
+    private MultiGrader(String name, List<Grader> graders, Combination combination) {
         this.name = name;
-        this.parts = List.copyOf(parts);
+        this.graders = List.copyOf(graders);
+        this.combination = combination;
     }
 
     @Override
@@ -27,23 +49,28 @@ final class MultiGrader implements Grader {
 
     @Override
     public double[] score(GradingBatch batch, Outcomes out) {
-        double[] total = new double[batch.size()];
-        for (Weighted w : parts) {
-            double[] part = w.grader().score(batch, out);
-            for (int i = 0; i < total.length; i++) {
-                total[i] += w.weight() * part[i];
-            }
+        double[][] scores = new double[graders.size()][];
+        for (int k = 0; k < scores.length; k++) {
+            scores[k] = graders.get(k).score(batch, out);
         }
+        double[] total = new double[batch.size()];
         for (int i = 0; i < total.length; i++) {
-            total[i] = out.finite(i, name, total[i], PerSampleGrader.FALLBACK);
-            out.sub(i, name, total[i]);
+            double v;
+            try {
+                v = out.finite(i, name, combination.combine(scores, i), PerSampleGrader.FALLBACK);
+            } catch (GradingException e) {
+                out.error(i, e.kind(), name + ": " + e.getMessage());
+                v = PerSampleGrader.FALLBACK;
+            }
+            total[i] = v;
+            out.sub(i, name, v);
         }
         return total;
     }
 
     static final class Type implements GraderType {
 
-        private static final Set<String> FIELDS = Set.of("type", "name", "graders", "weights");
+        private static final Set<String> FIELDS = Set.of("type", "name", "graders", "weights", "formula");
 
         @Override
         public String type() {
@@ -54,39 +81,28 @@ final class MultiGrader implements Grader {
         public Grader compile(JsonNode node, String pointer, GraderCompiler.Context ctx) {
             ctx.onlyFields(node, pointer, FIELDS);
             String name = ctx.name(node, pointer);
-            JsonNode graders = node.get("graders");
-            String gp = pointer + "/graders";
-            if (graders == null || !graders.isObject() || graders.isEmpty()) {
-                ctx.violation(gp, "must be a non-empty object of named graders");
+            boolean hasFormula = node.has("formula") && !node.get("formula").isNull();
+            String text = hasFormula ? ctx.string(node, "formula", pointer) : null;
+            String fp = pointer + "/formula";
+            boolean hasWeights = node.has("weights") && !node.get("weights").isNull();
+            if (hasFormula && hasWeights) {
+                ctx.violation(fp, "give either formula or weights, not both: the formula carries its own coefficients");
+            }
+            List<NamedGraders.Part> parts = NamedGraders.compile(node, "graders", hasFormula ? null : "weights",
+                    pointer, ctx);
+            if (parts == null) {
                 return null;
             }
-            JsonNode weights = node.get("weights");
-            String wp = pointer + "/weights";
-            if (weights != null && !weights.isNull() && !weights.isObject()) {
-                ctx.violation(wp, "must be an object of numbers keyed by grader");
-                weights = null;
+            Combination combination;
+            if (hasFormula) {
+                combination = text == null ? null : Formula.compile(text, NamedGraders.keys(node, "graders"), name, fp, ctx);
+            } else {
+                combination = new WeightedSum(parts.stream().mapToDouble(NamedGraders.Part::weight).toArray());
             }
-            if (weights != null) {
-                for (String key : weights.propertyNames()) {
-                    JsonNode w = weights.get(key);
-                    if (!graders.has(key)) {
-                        ctx.violation(JsonPointers.child(wp, key), "no grader named '" + key + "' in graders");
-                    } else if (!w.isNumber() || !Double.isFinite(w.asDouble())) {
-                        ctx.violation(JsonPointers.child(wp, key), "must be a finite number");
-                    }
-                }
+            if (name == null || combination == null) {
+                return null;
             }
-            List<Weighted> parts = new ArrayList<>();
-            for (String key : graders.propertyNames()) {
-                String p = JsonPointers.child(gp, key);
-                Grader g = ctx.grader(graders.get(key), p);
-                if (g == null) {
-                    continue;
-                }
-                JsonNode w = weights == null ? null : weights.get(key);
-                parts.add(new Weighted(g, w != null && w.isNumber() ? w.asDouble() : 1.0));
-            }
-            return name == null ? null : new MultiGrader(name, parts);
+            return new MultiGrader(name, parts.stream().map(NamedGraders.Part::grader).toList(), combination);
         }
     }
 }
