@@ -31,7 +31,8 @@ final class GraderCompiler {
     }
 
     static GraderCompiler standard() {
-        return new GraderCompiler(List.of(new StringCheckGrader.Type(), new MultiGrader.Type()));
+        return new GraderCompiler(List.of(new StringCheckGrader.Type(), new MultiGrader.Type(),
+                new RegexGrader.Type()));
     }
 
     Result compile(JsonNode grader, String pointer) {
