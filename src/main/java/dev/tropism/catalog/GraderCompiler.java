@@ -32,7 +32,7 @@ final class GraderCompiler {
 
     static GraderCompiler standard() {
         return new GraderCompiler(List.of(new StringCheckGrader.Type(), new MultiGrader.Type(),
-                new RegexGrader.Type(), new NumericGrader.Type(), new JsonGrader.Type()));
+                new RegexGrader.Type(), new NumericGrader.Type(), new JsonGrader.Type(), new LengthGrader.Type()));
     }
 
     Result compile(JsonNode grader, String pointer) {
