@@ -14,7 +14,7 @@ import com.google.re2j.PatternSyntaxException;
  * a counted repetition into that many copies of its operand, with no program-size limit (RE2's
  * {@code max_mem}). Measured here: {@code ((a{1000}){1000}){1000}} exhausts the heap while compiling,
  * {@code (a{1000}){1000}} takes about a minute on 100,000 chars, and even {@code (a{62}){62}$} (about
- * 4,000 instructions) takes 10 s on 100,000 chars, about 25 ns per char and instruction. So a pattern
+ * 4,000 instructions) takes 10 s on 100,000 chars. So a pattern
  * is bounded at compile time ({@link #MAX_PATTERN_LENGTH}, {@link #MAX_PROGRAM_SIZE} on the
  * {@link #programSize} estimate), and so is each input it is matched against: at most
  * {@link #WORK_BUDGET} / program size chars, and never more than {@link #MAX_INPUT_LENGTH}.
@@ -32,11 +32,12 @@ final class Regexes {
 
     /**
      * Input chars × program size allowed for one match: under half a second in the worst case (a pattern
-     * that keeps every instruction's thread alive; 25–45 ns per char and instruction measured here).
-     * Patterns of up to 100 instructions, which is most, get the full {@link #MAX_INPUT_LENGTH}; the
-     * largest get 5,000 chars.
+     * that keeps every instruction's thread alive, such as {@code (a{43}){43}$} on a run of a's: 25 ns
+     * per char and instruction measured here once the JIT has warmed up, 75 ns before). Patterns of up
+     * to 50 instructions, which is most, get the full {@link #MAX_INPUT_LENGTH}; the largest get 2,500
+     * chars.
      */
-    static final long WORK_BUDGET = 10_000_000;
+    static final long WORK_BUDGET = 5_000_000;
 
     /** Error kind of an input longer than its pattern may match. */
     static final String INPUT_TOO_LONG = "input_too_long";
