@@ -32,6 +32,7 @@ final class GraderCompiler {
 
     static GraderCompiler standard() {
         return new GraderCompiler(List.of(new StringCheckGrader.Type(), new MultiGrader.Type(),
+                new RegexGrader.Type(), new NumericGrader.Type(), new JsonGrader.Type(), new LengthGrader.Type(),
                 new TextSimilarityGrader.Type(), new ChecksGrader.Type(), new GatedGrader.Type(),
                 new LikelihoodGrader.Type(), new ShapedGrader.Type()));
     }
