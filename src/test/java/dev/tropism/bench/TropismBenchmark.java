@@ -7,10 +7,8 @@ import dev.tropism.demo.DemoScenario;
 import dev.tropism.jobs.ProcessMemory;
 import dev.tropism.teams.TeamService;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.LocalDate;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Tag;
@@ -113,23 +111,9 @@ class TropismBenchmark {
                 n / 4 + 1, n / 4 + Math.min(20, n / 4), rssEarly, rssLate));
         String table = String.join("\n", rows);
         System.out.println(table);
-        write(table);
+        BenchmarkDocs.writeSection("bench", "./mvnw -Pbench test", table);
 
         assertThat(r.evalProblems()).isGreaterThanOrEqualTo(500);
-    }
-
-    private static void write(String table) throws IOException {
-        Path file = Path.of("docs", "benchmarks.md");
-        String begin = "<!-- bench:begin -->";
-        String end = "<!-- bench:end -->";
-        String section = begin + "\nMeasured " + LocalDate.now() + " with `./mvnw -Pbench test` on this machine ("
-                + Runtime.getRuntime().availableProcessors() + " cores):\n\n" + table + "\n" + end;
-        String text = Files.exists(file) ? Files.readString(file, StandardCharsets.UTF_8) : "# Benchmarks\n\n" + begin + "\n" + end + "\n";
-        int a = text.indexOf(begin);
-        int b = text.indexOf(end);
-        text = a >= 0 && b > a ? text.substring(0, a) + section + text.substring(b + end.length()) : text + "\n" + section + "\n";
-        Files.createDirectories(file.getParent());
-        Files.writeString(file, text, StandardCharsets.UTF_8);
     }
 
     private static List<Double> values(JsonNode series) {
