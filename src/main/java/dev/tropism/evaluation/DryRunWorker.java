@@ -63,9 +63,12 @@ class DryRunWorker {
                 Path modelDir = work.resolve("model");
                 artifacts.download(model.objectPrefix(), modelDir); // models/<id>/ or a checkpoint's model/
                 LmDryRun.Result result = LmDryRun.run(modelDir, items, reward, r.config());
-                store.markSucceeded(id, json.writeValueAsString(DryRunReport.of(result)));
-                log.info("dry-run {} of {} scored {} samples in {} s", id, r.rewardSpec(), result.samples().size(),
-                        String.format("%.2f", result.totalSeconds()));
+                DryRunReport report = DryRunReport.of(result);
+                store.markSucceeded(id, json.writeValueAsString(report));
+                log.info("dry-run {} of {}: {} samples in {} s, mean reward {}, zero-variance groups {}", id,
+                        r.rewardSpec(), report.samples(), String.format("%.2f", result.totalSeconds()),
+                        String.format("%.4f", report.reward().mean()),
+                        String.format("%.3f", report.zeroVarianceGroupFraction()));
             } finally {
                 Artifacts.deleteTree(work);
             }
