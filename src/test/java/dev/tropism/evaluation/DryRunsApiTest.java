@@ -155,60 +155,76 @@ class DryRunsApiTest {
         assertThat(report.get("completions").get("mean_tokens").asDouble()).isBetween(1.0, 4.0);
     }
 
+    /**
+     * A multi spec on the briefly pretrained model: {@code exact} (the output is the answer) plus
+     * {@code has_one} (the output contains a "1"), which sampled outputs of a barely trained model split
+     * on. Every number is checked against what the spec must give.
+     */
     @Test
-    void anExactMatchSpecOnThePretrainedModel() throws InterruptedException {
-        String exact = spec(team, "exact", stringCheck("exact", "{{sample.output_text}}", "{{item.answer}}", "eq"));
+    void aMultiSpecOnThePretrainedModel() throws InterruptedException {
+        String spec = spec(team, "exact-plus", Map.of("type", "multi", "name", "total", "graders", Map.of(
+                "exact", stringCheck("exact", "{{sample.output_text}}", "{{item.answer}}", "eq"),
+                "has_one", stringCheck("has_one", "{{sample.output_text}}", "1", "like"))));
         Map<String, Object> request = body("model", model, "dataset", train, "samples_per_prompt", 4, "limit", 20,
                 "max_new_tokens", 4, "temperature", 0.7);
-        JsonNode done = run(exact, request);
+        JsonNode done = run(spec, request);
         long seed = done.get("seed").asLong(); // drawn, and echoed
         JsonNode report = done.get("report");
         int n = report.get("samples").asInt();
         assertThat(n).isEqualTo(20 * 4);
+        assertThat(report.get("components").propertyNames()).containsExactlyInAnyOrder("exact", "has_one", "total");
         JsonNode reward = report.get("reward");
         assertThat(reward.get("count").asInt()).isEqualTo(n);
-        double mean = reward.get("mean").asDouble();
-        assertThat(mean).isBetween(0.0, 1.0);
-        assertThat(reward.get("min").asDouble()).isBetween(0.0, 1.0);
-        assertThat(reward.get("max").asDouble()).isBetween(0.0, 1.0);
-        // The only component is the total.
-        JsonNode component = report.get("components").get("exact");
-        assertThat(component.get("mean").asDouble()).isEqualTo(mean);
-        assertThat(component.get("std").asDouble()).isEqualTo(reward.get("std").asDouble());
-        int[] counts = ints(reward.get("histogram").get("counts"));
-        assertThat(java.util.Arrays.stream(counts).sum()).isEqualTo(n);
-        if (reward.get("min").asDouble() < reward.get("max").asDouble()) {
-            // A 0/1 reward fills only the first and the last of the 20 bins; the mean is the last one's share.
-            assertThat(counts).hasSize(20);
-            assertThat(counts[0] + counts[19]).isEqualTo(n);
-            assertThat(mean).isCloseTo(counts[19] / (double) n, within(1e-12));
-            double p = mean;
-            assertThat(reward.get("std").asDouble()).isCloseTo(Math.sqrt(p * (1 - p) * n / (n - 1)), within(1e-9));
-        }
+        assertThat(reward.get("min").asDouble()).isBetween(0.0, 2.0);
+        assertThat(reward.get("max").asDouble()).isBetween(0.0, 2.0);
+        // The multi grader's own sub-reward is the total.
+        JsonNode total = report.get("components").get("total");
+        assertThat(total.get("mean").asDouble()).isEqualTo(reward.get("mean").asDouble());
+        assertThat(total.get("histogram")).isEqualTo(reward.get("histogram"));
+        double exactMean = report.get("components").get("exact").get("mean").asDouble();
+        assertThat(exactMean).isBetween(0.0, 1.0);
+        // A 0/1 component that is not constant fills only the first and the last of the 20 bins, its mean
+        // is the last bin's share and its sample std is sqrt(p(1 − p) · n / (n − 1)).
+        JsonNode hasOne = report.get("components").get("has_one");
+        assertThat(hasOne.get("count").asInt()).isEqualTo(n);
+        assertThat(hasOne.get("min").asDouble()).isZero();
+        assertThat(hasOne.get("max").asDouble()).isEqualTo(1.0);
+        int[] counts = ints(hasOne.get("histogram").get("counts"));
+        assertThat(counts).hasSize(20);
+        assertThat(counts[0] + counts[19]).isEqualTo(n);
+        double p = hasOne.get("mean").asDouble();
+        assertThat(p).isCloseTo(counts[19] / (double) n, within(1e-12));
+        assertThat(hasOne.get("std").asDouble()).isCloseTo(Math.sqrt(p * (1 - p) * n / (n - 1)), within(1e-9));
+        assertThat(reward.get("mean").asDouble()).isCloseTo(exactMean + p, within(1e-12));
         double zero = report.get("zero_variance_group_fraction").asDouble();
         assertThat(zero).isBetween(0.0, 1.0);
         assertThat(zero * 20).isCloseTo(report.get("zero_variance_groups").asInt(), within(1e-9));
         assertThat(report.get("errors_by_kind").isEmpty()).isTrue();
-        // Every example is scored as the spec says: 1 exactly when the output is the answer.
+        // Every example is scored as the spec says, and the lists run from low to high.
         List<Double> order = new ArrayList<>();
         for (String end : List.of("low", "median", "high")) {
             for (JsonNode e : report.get("examples").get(end)) {
-                boolean right = e.get("output").asString().equals(e.get("item").get("answer").asString());
-                assertThat(e.get("reward").asDouble()).as("%s", e).isEqualTo(right ? 1.0 : 0.0);
-                assertThat(e.get("sub_rewards").get("exact").asDouble()).isEqualTo(e.get("reward").asDouble());
-                assertThat(e.get("item").has("prompt")).isTrue();
+                String output = e.get("output").asString();
+                double right = output.equals(e.get("item").get("answer").asString()) ? 1 : 0;
+                double one = output.contains("1") ? 1 : 0;
+                assertThat(e.get("sub_rewards").get("exact").asDouble()).as("%s", e).isEqualTo(right);
+                assertThat(e.get("sub_rewards").get("has_one").asDouble()).as("%s", e).isEqualTo(one);
+                assertThat(e.get("reward").asDouble()).as("%s", e).isEqualTo(right + one);
+                assertThat(e.get("item").get("prompt").asString()).endsWith("=");
                 order.add(e.get("reward").asDouble());
             }
         }
         assertThat(order).isSorted();
+        assertThat(order.get(0)).isEqualTo(reward.get("min").asDouble());
+        assertThat(order.get(order.size() - 1)).isEqualTo(reward.get("max").asDouble());
 
         // The same seed gives the same report (same process, same threads).
         request.put("seed", seed);
-        JsonNode again = run(exact, request).get("report");
-        assertThat(again.get("reward").get("mean").asDouble()).isEqualTo(mean);
+        JsonNode again = run(spec, request).get("report");
+        assertThat(again.get("reward")).isEqualTo(reward);
         assertThat(again.get("examples")).isEqualTo(report.get("examples"));
 
-        JsonNode list = team.calls().get("/v1/reward-specs/" + exact + "/dry-runs").json();
+        JsonNode list = team.calls().get("/v1/reward-specs/" + spec + "/dry-runs").json();
         assertThat(list.get("object").asString()).isEqualTo("list");
         assertThat(list.get("data")).hasSize(2);
         assertThat(list.get("data").get(0).get("id").asString()).isEqualTo(done.get("id").asString());
