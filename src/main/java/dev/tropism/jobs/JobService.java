@@ -258,7 +258,7 @@ public class JobService implements DatasetUsage {
     }
 
     /** {@code config.block_size} of a stored model's {@code model.json}; null if it cannot be read. */
-    private Integer blockSize(ModelRecord model) {
+    public Integer blockSize(ModelRecord model) {
         String key = model.objectPrefix() + "model.json";
         try {
             Optional<InputStream> in = objects.get(key);
