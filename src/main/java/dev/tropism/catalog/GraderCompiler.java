@@ -34,8 +34,33 @@ final class GraderCompiler {
         return new GraderCompiler(List.of(new StringCheckGrader.Type(), new MultiGrader.Type()));
     }
 
+    /**
+     * The standard types plus {@code extra}: types that need Spring-configured dependencies (e.g.
+     * {@code webhook}) and are therefore beans rather than entries of {@link #standard()}.
+     */
+    static GraderCompiler standard(List<GraderType> extra) {
+        GraderCompiler compiler = standard();
+        for (GraderType t : extra) {
+            compiler.types.put(t.type(), t);
+        }
+        return compiler;
+    }
+
     Result compile(JsonNode grader, String pointer) {
-        Context ctx = new Context();
+        return compile(grader, pointer, false);
+    }
+
+    /**
+     * Compiles a spec that was valid when it was stored. Checks against server configuration that may
+     * have changed since (a webhook's host allow-list) are skipped here, because graders repeat them at
+     * call time and report a per-sample error instead: a stored spec keeps compiling.
+     */
+    Result compileStored(JsonNode grader, String pointer) {
+        return compile(grader, pointer, true);
+    }
+
+    private Result compile(JsonNode grader, String pointer, boolean stored) {
+        Context ctx = new Context(stored);
         Grader g = ctx.grader(grader, pointer);
         return new Result(ctx.violations.isEmpty() ? g : null, Collections.unmodifiableSet(ctx.itemFields),
                 List.copyOf(ctx.violations));
@@ -54,7 +79,17 @@ final class GraderCompiler {
         private final Set<String> itemFields = new TreeSet<>();
         /** Grader names seen so far: names become metric names, so they are unique within a spec. */
         private final Set<String> names = new java.util.HashSet<>();
+        private final boolean stored;
         private int depth;
+
+        private Context(boolean stored) {
+            this.stored = stored;
+        }
+
+        /** True when compiling a stored spec (see {@link GraderCompiler#compileStored}). */
+        boolean stored() {
+            return stored;
+        }
 
         void violation(String pointer, String reason) {
             violations.add(new Violation(pointer, reason));
