@@ -30,8 +30,8 @@ public record WebhookProperties(
         @DefaultValue("4194304") int maxResponseBytes,
         @DefaultValue CircuitBreaker circuitBreaker) {
 
-    /** A host name, or a {@code *.} wildcard followed by one. */
-    private static final Pattern HOST_PATTERN = Pattern.compile("(\\*\\.)?[a-z0-9]([a-z0-9.:\\-\\[\\]]*[a-z0-9\\]])?");
+    /** A host name or IP literal ({@code [::1]} as URLs write IPv6), or a {@code *.} wildcard and a name. */
+    private static final Pattern HOST_PATTERN = Pattern.compile("(\\*\\.)?[a-z0-9]([a-z0-9.\\-]*[a-z0-9])?|\\[[0-9a-f:.]+]");
 
     /**
      * The per-URL breaker (resilience4j's count-based sliding window): it opens when at least

@@ -143,6 +143,9 @@ class WebhookTransport {
         this.timer = Executors.newSingleThreadScheduledExecutor(daemon("tropism-webhook-retry-"));
         this.http = HttpClient.newBuilder()
                 .followRedirects(HttpClient.Redirect.NEVER) // a redirect could lead off the allow-list
+                // HTTP/1.1: for http:// URLs the JDK would otherwise attempt an h2c upgrade on every POST,
+                // which some scorer frameworks reject; concurrency comes from parallel connections anyway.
+                .version(HttpClient.Version.HTTP_1_1)
                 .connectTimeout(properties.connectTimeout())
                 .executor(executor)
                 .build();

@@ -1,6 +1,7 @@
 package dev.tropism.catalog;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.tropism.catalog.ScorerServer.Answer;
 import dev.tropism.engine.RewardBatch;
@@ -336,5 +337,10 @@ class WebhookGraderTest {
         assertThat(p.allows("10.0.0.70")).isFalse();
         assertThat(p.allows(null)).isFalse();
         assertThat(WebhookProperties.allowing(List.of(), BREAKER).allows("localhost")).isFalse();
+        assertThat(WebhookProperties.allowing(List.of("[::1]"), BREAKER).allows("[::1]")).isTrue();
+        for (String bad : new String[] {"*", "*.", "http://x", "a/b", "*.*.example.com"}) {
+            assertThatThrownBy(() -> WebhookProperties.allowing(List.of(bad), BREAKER)).as(bad)
+                    .hasMessageContaining("tropism.webhooks.allowed-hosts");
+        }
     }
 }
