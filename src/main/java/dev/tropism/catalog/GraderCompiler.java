@@ -37,8 +37,38 @@ final class GraderCompiler {
                 new LikelihoodGrader.Type(), new ShapedGrader.Type()));
     }
 
+    /**
+     * The standard types plus {@code extra}: types that need Spring-configured dependencies (e.g.
+     * {@code webhook}) and are therefore beans rather than entries of {@link #standard()}.
+     */
+    static GraderCompiler standard(List<GraderType> extra) {
+        GraderCompiler compiler = standard();
+        for (GraderType t : extra) {
+            compiler.types.put(t.type(), t);
+        }
+        return compiler;
+    }
+
     Result compile(JsonNode grader, String pointer) {
-        Context ctx = new Context();
+        return compile(grader, pointer, null, false);
+    }
+
+    /** Compiles a new spec of team {@code teamId} (graders that name team resources check them). */
+    Result compile(JsonNode grader, String pointer, String teamId) {
+        return compile(grader, pointer, teamId, false);
+    }
+
+    /**
+     * Compiles a spec that was valid when it was stored. Checks against server configuration that may
+     * have changed since (a webhook's host allow-list) are skipped here, because graders repeat them at
+     * call time and report a per-sample error instead: a stored spec keeps compiling.
+     */
+    Result compileStored(JsonNode grader, String pointer, String teamId) {
+        return compile(grader, pointer, teamId, true);
+    }
+
+    private Result compile(JsonNode grader, String pointer, String teamId, boolean stored) {
+        Context ctx = new Context(teamId, stored);
         Grader g = ctx.grader(grader, pointer);
         return new Result(ctx.violations.isEmpty() ? g : null, Collections.unmodifiableSet(ctx.itemFields),
                 List.copyOf(ctx.violations));
@@ -57,7 +87,29 @@ final class GraderCompiler {
         private final Set<String> itemFields = new TreeSet<>();
         /** Grader names seen so far: names become metric names, so they are unique within a spec. */
         private final Set<String> names = new java.util.HashSet<>();
+        private final String teamId;
+        private final boolean stored;
         private int depth;
+
+        /** A context for a new spec of no team (template parsing in tests). */
+        Context() {
+            this(null, false);
+        }
+
+        private Context(String teamId, boolean stored) {
+            this.teamId = teamId;
+            this.stored = stored;
+        }
+
+        /** The team the spec belongs to; null when compiled without one (validation in tests). */
+        String teamId() {
+            return teamId;
+        }
+
+        /** True when compiling a stored spec (see {@link GraderCompiler#compileStored}). */
+        boolean stored() {
+            return stored;
+        }
 
         void violation(String pointer, String reason) {
             violations.add(new Violation(pointer, reason));

@@ -39,27 +39,33 @@ class RewardSpecService implements RewardSpecCatalog {
 
     private final RewardSpecRepository specs;
     private final JsonMapper json;
-    private final GraderCompiler compiler = GraderCompiler.standard();
+    private final GraderCompiler compiler;
+    private final WebhookSecrets secrets;
     /** Specs never change once created, so their compiled graders are cached by id. */
     private final Map<String, Grader> compiled = new ConcurrentHashMap<>();
 
-    RewardSpecService(RewardSpecRepository specs, JsonMapper json) {
+    /** {@code configuredTypes}: grader types that are Spring beans (they need configured dependencies). */
+    RewardSpecService(RewardSpecRepository specs, JsonMapper json, List<GraderType> configuredTypes,
+            WebhookSecrets secrets) {
         this.specs = specs;
         this.json = json;
+        this.compiler = GraderCompiler.standard(configuredTypes);
+        this.secrets = secrets;
     }
 
     /** Validates without storing; 422 listing every violation when invalid. */
-    Validation validate(JsonNode grader) {
-        GraderCompiler.Result r = compileOrThrow(grader);
+    Validation validate(Caller caller, JsonNode grader) {
+        GraderCompiler.Result r = compileOrThrow(caller, grader);
         return new Validation(true, r.itemFields());
     }
 
     @Transactional
     RewardSpecView create(Caller caller, String name, JsonNode grader) {
         String teamId = caller.requireTeam();
-        GraderCompiler.Result r = compileOrThrow(grader);
+        GraderCompiler.Result r = compileOrThrow(caller, grader);
         RewardSpecEntity e = specs.save(new RewardSpecEntity(Ids.newId("rs_"), teamId, name,
-                json.writeValueAsString(grader), json.writeValueAsString(r.itemFields()), Timestamps.now()));
+                json.writeValueAsString(secrets.seal(grader)), json.writeValueAsString(r.itemFields()),
+                Timestamps.now()));
         compiled.put(e.id(), r.grader());
         return view(e);
     }
@@ -93,7 +99,8 @@ class RewardSpecService implements RewardSpecCatalog {
     public RewardFunction rewardFunction(Caller caller, String rewardSpecId) {
         RewardSpecEntity e = find(caller, rewardSpecId);
         Grader g = compiled.computeIfAbsent(e.id(), id -> {
-            GraderCompiler.Result r = compiler.compile(json.readTree(e.grader()), POINTER);
+            GraderCompiler.Result r = compiler.compileStored(secrets.open(json.readTree(e.grader())), POINTER,
+                    e.teamId());
             if (!r.valid()) {
                 throw new IllegalStateException("Stored reward spec " + id + " no longer compiles: " + r.violations());
             }
@@ -102,8 +109,8 @@ class RewardSpecService implements RewardSpecCatalog {
         return new GraderRewardFunction(g);
     }
 
-    private GraderCompiler.Result compileOrThrow(JsonNode grader) {
-        GraderCompiler.Result r = compiler.compile(grader, POINTER);
+    private GraderCompiler.Result compileOrThrow(Caller caller, JsonNode grader) {
+        GraderCompiler.Result r = compiler.compile(grader, POINTER, caller.requireTeam());
         if (!r.valid()) {
             throw ApiException.invalid(r.violations());
         }
@@ -120,7 +127,7 @@ class RewardSpecService implements RewardSpecCatalog {
     }
 
     private RewardSpecView view(RewardSpecEntity e) {
-        return new RewardSpecView(e.id(), "reward_spec", e.name(), json.readTree(e.grader()), itemFields(e),
-                e.createdAt());
+        return new RewardSpecView(e.id(), "reward_spec", e.name(), secrets.redact(json.readTree(e.grader())),
+                itemFields(e), e.createdAt());
     }
 }

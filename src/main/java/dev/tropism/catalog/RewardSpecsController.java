@@ -70,8 +70,8 @@ class RewardSpecsController {
     }
 
     @PostMapping("/validate")
-    RewardSpecService.Validation validate(@RequestBody ValidateRequest body) {
-        return specs.validate(body.grader());
+    RewardSpecService.Validation validate(@Parameter(hidden = true) Caller caller, @RequestBody ValidateRequest body) {
+        return specs.validate(caller, body.grader());
     }
 
     /**

@@ -11,7 +11,9 @@ import dev.tropism.engine.ConfigException;
  * @param minTrainRise least rise of {@code train/reward/mean} over the window (least-squares slope ×
  *     the steps it spans) that counts as "rising"; default 0.05
  * @param minGoldDrop least fall of {@code eval/gold/mean} over the window that counts as "falling";
- *     default 0.02
+ *     default 0.05. It must exceed the noise of the gold evaluation: an accuracy p measured on n eval
+ *     items has a standard error of sqrt(p(1 − p)/n), 0.035 at p = 0.6 and n = 200, and a healthy run
+ *     measured that way raised a false alarm at 0.02 (docs/benchmarks.md, reward hacking)
  * @param klBound upper bound on the mean {@code train/kl} over the last five steps; default 0 = no KL
  *     rule
  * @param onHacking what an alarm does besides the {@code reward_hacking_suspected} event: {@code warn}
@@ -24,7 +26,7 @@ public record HackingMonitorConfig(int window, double minTrainRise, double minGo
         WARN, PAUSE
     }
 
-    public static final HackingMonitorConfig DEFAULT = new HackingMonitorConfig(20, 0.05, 0.02, 0.0, Action.WARN);
+    public static final HackingMonitorConfig DEFAULT = new HackingMonitorConfig(20, 0.05, 0.05, 0.0, Action.WARN);
 
     public HackingMonitorConfig {
         if (window < 4 || window > 100_000) {

@@ -1,6 +1,7 @@
 package dev.tropism.models;
 
 import ai.djl.ndarray.NDManager;
+import dev.tropism.catalog.RewardModelScorer;
 import dev.tropism.engine.PolicyFamily;
 import dev.tropism.engine.rm.RewardModel;
 import dev.tropism.jobs.Artifacts;
@@ -33,7 +34,7 @@ import org.springframework.stereotype.Component;
  * </pre>
  */
 @Component
-public class RewardModels {
+public class RewardModels implements RewardModelScorer {
 
     private final ModelStore models;
     private final Artifacts artifacts;
@@ -58,6 +59,20 @@ public class RewardModels {
     public Optional<String> unusable(Caller caller, String modelId) {
         return models.find(modelId).filter(m -> m.teamId().equals(caller.requireTeam())).map(RewardModels::problem)
                 .orElse(Optional.of("no model with id '" + modelId + "'"));
+    }
+
+    @Override
+    public Optional<String> unusable(String teamId, String modelId) {
+        return unusable(system(teamId), modelId);
+    }
+
+    @Override
+    public double[] score(String teamId, String modelId, List<String> prompts, List<String> completions) {
+        return open(system(teamId), modelId).score(prompts, completions);
+    }
+
+    private static Caller system(String teamId) {
+        return new Caller(teamId, "system", false);
     }
 
     private static Optional<String> problem(ModelRecord m) {

@@ -485,7 +485,7 @@ class JobsApiTest {
         ApiResponse r = team.calls().post("/v1/jobs", b);
         assertThat(r.status()).as(r.toString()).isEqualTo(201);
         assertThat(r.json().get("eval_reward_spec").asString()).startsWith("rs_");
-        assertThat(r.json().get("reward_options").get("hacking_monitor").get("min_gold_drop").asDouble()).isEqualTo(0.02);
+        assertThat(r.json().get("reward_options").get("hacking_monitor").get("min_gold_drop").asDouble()).isEqualTo(0.05);
         return r.json().get("id").asString();
     }
 
@@ -501,7 +501,7 @@ class JobsApiTest {
 
     @Test
     void hackingMonitorPausesAJobWhoseProxyRisesWhileGoldFallsAndKeepsACheckpoint() throws Exception {
-        String id = submitWatched(-0.5, "pause");
+        String id = submitWatched(-1.0, "pause");
         JsonNode paused = await(id, "paused");
         List<JsonNode> alarms = alarms(id);
         assertThat(alarms).hasSize(1);
@@ -532,7 +532,7 @@ class JobsApiTest {
         assertThat(alarms(healthy)).isEmpty();
         assertThat(steps(healthy, "eval/gold/mean")).contains(0, 2, 40);
 
-        String warned = submitWatched(-0.5, "warn");
+        String warned = submitWatched(-1.0, "warn");
         await(warned, "succeeded");
         assertThat(alarms(warned)).extracting(a -> a.get("data").get("step").asInt()).containsExactly(5, 16, 27, 38);
     }

@@ -131,6 +131,36 @@ class RewardModelJobTest {
         assertThatThrownBy(() -> rewardModels.open(new Caller(api.newTeam("rm-other").id(), "x", false), result))
                 .isInstanceOfSatisfying(ApiException.class, e -> assertThat(e.status().value()).isEqualTo(404));
 
+        // A reward_model grader scores with it through a reward spec: same numbers as the handle, optionally
+        // squashed; a language model, a missing model or another team's is a 422 at the grader's model.
+        Map<String, Object> grader = new java.util.LinkedHashMap<>(Map.of("type", "reward_model", "name", "rm",
+                "model", result));
+        ApiResponse spec = team.calls().post("/v1/reward-specs", Map.of("name", "learned", "grader", grader));
+        assertThat(spec.status()).as(spec.toString()).isEqualTo(201);
+        assertThat(spec.json().get("item_fields").get(0).asString()).isEqualTo("prompt");
+        ApiResponse scored = team.calls().post("/v1/reward-specs/" + spec.json().get("id").asString() + "/run",
+                Map.of("item", Map.of("prompt", "a="), "samples", List.of(Map.of("output_text", "b"),
+                        Map.of("output_text", "k"))));
+        assertThat(scored.status()).as(scored.toString()).isEqualTo(200);
+        assertThat(scored.json().get("results").get(0).get("reward").asDouble())
+                .isCloseTo(r[0], org.assertj.core.data.Offset.offset(1e-5));
+        assertThat(scored.json().get("results").get(1).get("sub_rewards").get("rm").asDouble())
+                .isCloseTo(r[1], org.assertj.core.data.Offset.offset(1e-5));
+        grader.put("transform", "sigmoid");
+        String squashed = team.calls().post("/v1/reward-specs", Map.of("name", "squashed", "grader", grader)).json()
+                .get("id").asString();
+        assertThat(team.calls().post("/v1/reward-specs/" + squashed + "/run", Map.of("item", Map.of("prompt", "a="),
+                "sample", Map.of("output_text", "b"))).json().get("reward").asDouble())
+                .isCloseTo(1 / (1 + Math.exp(-r[0])), org.assertj.core.data.Offset.offset(1e-5));
+        for (String bad : List.of(base, "model_missing")) {
+            ApiResponse rejected = team.calls().post("/v1/reward-specs", Map.of("name", "bad", "grader",
+                    Map.of("type", "reward_model", "name", "rm", "model", bad)));
+            assertThat(rejected.status()).isEqualTo(422);
+            assertThat(pointers(rejected)).containsExactly("/grader/model");
+        }
+        assertThat(pointers(api.newTeam("rm-thief").calls().post("/v1/reward-specs", Map.of("name", "stolen",
+                "grader", Map.of("type", "reward_model", "name", "rm", "model", result))))).containsExactly("/grader/model");
+
         // A reward model is not a policy: no method takes it as its model.
         ApiResponse onRewardModel = team.calls().post("/v1/jobs", Map.of("model", result, "dataset", trainSet,
                 "method", Map.of("type", "reward_model")));

@@ -13,7 +13,8 @@ import org.springframework.test.context.ContextConfiguration;
  * A full application on a random port against its own fresh PostgreSQL database (Testcontainers
  * when Docker is available, else a {@code tropism_t_*} database created on 127.0.0.1:5432 and dropped
  * when the context closes), a fresh temporary {@code tropism.data-dir}, admin key
- * {@value TropismTestClient#ADMIN_KEY}, and a {@link TropismTestClient} bean to autowire.
+ * {@value TropismTestClient#ADMIN_KEY}, webhooks allowed to 127.0.0.1 only, and a {@link TropismTestClient}
+ * bean to autowire.
  *
  * <p>Add properties with {@code @TestPropertySource(properties = ...)} on the test class (a new
  * context, hence a new database, per distinct configuration).
@@ -25,7 +26,9 @@ import org.springframework.test.context.ContextConfiguration;
         properties = {"tropism.admin-key=" + TropismTestClient.ADMIN_KEY,
                 // Spring keeps every distinct test context (and its pool) open for reuse: small pools keep
                 // the whole suite well under PostgreSQL's default 100 connections.
-                "spring.datasource.hikari.maximum-pool-size=6", "spring.datasource.hikari.minimum-idle=1"})
+                "spring.datasource.hikari.maximum-pool-size=6", "spring.datasource.hikari.minimum-idle=1",
+                // webhook graders in API tests call scorer servers the tests start on loopback
+                "tropism.webhooks.allowed-hosts=127.0.0.1"})
 @ContextConfiguration(initializers = TestDatabaseInitializer.class)
 @Import(TropismTestClient.class)
 public @interface TropismIntegrationTest {
