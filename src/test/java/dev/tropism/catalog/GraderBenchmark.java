@@ -12,6 +12,7 @@ import dev.tropism.engine.lm.Gpt;
 import dev.tropism.engine.lm.GptConfig;
 import dev.tropism.engine.lm.LanguageModel;
 import dev.tropism.engine.lm.LmScoringContext;
+import dev.tropism.engine.rm.RewardModel;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -138,11 +139,40 @@ class GraderBenchmark {
             boolean targeted = List.of("string_check", "regex", "numeric").contains(e.getKey());
             row(table, e.getKey(), r, targeted ? "≥ 50,000 (2 cores)" : "");
         }
-        // Graders that ask the model: a 4-layer d = 128 tiny GPT (the demo's shape), one thread (the
-        // scoring context belongs to the run's thread).
+        // webhook: a loopback scorer (JDK HttpServer, exact match), batches of 64, 4 in flight.
+        WebhookTransport transport = new WebhookTransport(WebhookProperties.allowing(List.of("127.0.0.1"),
+                WebhookGraderTest.BREAKER));
+        try (ScorerServer server = ScorerServer.start((body, call) -> ScorerServer.Answer.ok(ScorerServer.exactMatch(body)))) {
+            GraderCompiler compiler = GraderCompiler.standard(List.of(new WebhookGrader.Type(transport)));
+            Grader hook = compiler.compile(GraderTests.JSON.readTree("{\"type\":\"webhook\",\"name\":\"hook\",\"url\":\""
+                    + server.url() + "\",\"batch_size\":64,\"max_concurrency\":4}"), "/grader").grader();
+            row(table, "webhook (loopback scorer, 64 per request, 4 in flight)", measure(hook, batches, MEASURE_NANOS), "");
+        } finally {
+            transport.close();
+        }
+        // Graders that ask a model: a 4-layer d = 128 tiny GPT (the demo's shape) as policy, reference and
+        // reward-model backbone.
         try (NDManager m = NDManager.newBaseManager()) {
             CharTokenizer tok = CharTokenizer.fit(List.of("0123456789+=,{}\":[] abcdefghijklmnopqrstuvwxyz"));
             LanguageModel model = new LanguageModel(Gpt.initialize(new GptConfig(4, 128, 4, 64, tok.vocabSize()), 1, m), tok);
+            java.nio.file.Path dir = java.nio.file.Files.createTempDirectory("bench-rm-");
+            model.save(dir);
+            try (RewardModel rm = RewardModel.fromLanguageModel(dir, 0, 1, m)) {
+                RewardModelScorer scorer = new RewardModelScorer() {
+                    @Override
+                    public java.util.Optional<String> unusable(String teamId, String modelId) {
+                        return java.util.Optional.empty();
+                    }
+
+                    @Override
+                    public double[] score(String teamId, String modelId, List<String> prompts, List<String> completions) {
+                        return rm.score(prompts, completions);
+                    }
+                };
+                Grader g = GraderCompiler.standard(List.of(new RewardModelGrader.Type(scorer))).compile(GraderTests.JSON
+                        .readTree("{\"type\":\"reward_model\",\"name\":\"rm\",\"model\":\"model_x\"}"), "/grader", "team_x").grader();
+                row(table, "reward_model (tiny GPT backbone + scalar head)", measure(g, batches, MODEL_MEASURE_NANOS), "");
+            }
             LmScoringContext ctx = new LmScoringContext(model, model, 1, 32, 16, 1.0, 1.0, m);
             List<RewardBatch> modelBatches = List.of(batch(rng, ctx), batch(rng, ctx));
             String likelihood = "{\"type\":\"likelihood\",\"name\":\"lik\",\"reference\":\"{{item.answer}}\"}";
