@@ -93,7 +93,7 @@ final class Formula implements MultiGrader.Combination {
                     Map.entry("-", new InfixMinusOperator()),
                     Map.entry("*", new InfixMultiplicationOperator()),
                     Map.entry("/", new InfixDivisionOperator()),
-                    Map.entry("^", new InfixPowerOfOperator()),
+                    Map.entry("^", new BoundedPower()),
                     Map.entry("%", new InfixModuloOperator()),
                     Map.entry("=", new InfixEqualsOperator()),
                     Map.entry("==", new InfixEqualsOperator()),
@@ -113,8 +113,8 @@ final class Formula implements MultiGrader.Combination {
                     Map.<String, FunctionIfc>entry("IF", new IfFunction()),
                     Map.<String, FunctionIfc>entry("CLIP", new ClipFunction()),
                     Map.<String, FunctionIfc>entry("SQRT", new SqrtFunction()),
-                    Map.<String, FunctionIfc>entry("FLOOR", new FloorFunction()),
-                    Map.<String, FunctionIfc>entry("CEILING", new CeilingFunction())))
+                    Map.<String, FunctionIfc>entry("FLOOR", new Bounded(new FloorFunction())),
+                    Map.<String, FunctionIfc>entry("CEILING", new Bounded(new CeilingFunction()))))
             .defaultConstants(Map.of())
             .arraysAllowed(false)
             .structuresAllowed(false)
@@ -123,6 +123,60 @@ final class Formula implements MultiGrader.Combination {
             .powerOfPrecedence(OperatorIfc.OPERATOR_PRECEDENCE_POWER_HIGHER)
             .mathContext(MathContext.DECIMAL64)
             .build();
+
+    /**
+     * Largest magnitude (decimal digits before the point) a value may reach in a formula. Rewards are
+     * doubles, so nothing beyond 10^308 means anything, and BigDecimal work on a value such as 10^(6·10^8)
+     * (floor, ceiling) would take minutes per sample: such values are an evaluation error instead.
+     */
+    static final int MAX_MAGNITUDE = 400;
+
+    static void checkMagnitude(BigDecimal v, Token token) throws EvaluationException {
+        if (v.signum() != 0 && v.precision() - v.scale() > MAX_MAGNITUDE) {
+            throw new EvaluationException(token, "value beyond 1e" + MAX_MAGNITUDE);
+        }
+    }
+
+    /** {@code x ^ y} with |y| ≤ 1000 and a result within {@link #MAX_MAGNITUDE}. */
+    @com.ezylang.evalex.operators.InfixOperator(precedence = OperatorIfc.OPERATOR_PRECEDENCE_POWER, leftAssociative = false)
+    static final class BoundedPower extends InfixPowerOfOperator {
+
+        @Override
+        public EvaluationValue evaluate(Expression expression, Token token, EvaluationValue... operands)
+                throws EvaluationException {
+            if (operands[1].isNumberValue() && operands[1].getNumberValue().abs().compareTo(BigDecimal.valueOf(1000)) > 0) {
+                throw new EvaluationException(token, "exponent beyond ±1000");
+            }
+            if (operands[0].isNumberValue()) {
+                checkMagnitude(operands[0].getNumberValue(), token);
+            }
+            EvaluationValue v = super.evaluate(expression, token, operands);
+            if (v.isNumberValue()) {
+                checkMagnitude(v.getNumberValue(), token);
+            }
+            return v;
+        }
+    }
+
+    /** A one-argument function whose argument must lie within {@link #MAX_MAGNITUDE} (floor, ceiling). */
+    @FunctionParameter(name = "value")
+    static final class Bounded extends AbstractFunction {
+
+        private final FunctionIfc inner;
+
+        Bounded(FunctionIfc inner) {
+            this.inner = inner;
+        }
+
+        @Override
+        public EvaluationValue evaluate(Expression expression, Token token, EvaluationValue... args)
+                throws EvaluationException {
+            if (args[0].isNumberValue()) {
+                checkMagnitude(args[0].getNumberValue(), token);
+            }
+            return inner.evaluate(expression, token, args);
+        }
+    }
 
     /** {@code clip(x, lo, hi)}: x limited to [lo, hi] ({@code lo} when lo &gt; hi). */
     @FunctionParameter(name = "value")

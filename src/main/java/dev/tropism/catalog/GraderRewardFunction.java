@@ -28,7 +28,7 @@ final class GraderRewardFunction implements RewardFunction {
                 scores[i] = out.finite(i, grader.name(), scores[i], PerSampleGrader.FALLBACK);
             }
             return out.results(scores);
-        } catch (RuntimeException e) {
+        } catch (RuntimeException | StackOverflowError e) {
             List<RewardResult> failed = new ArrayList<>(batch.size());
             for (int i = 0; i < batch.size(); i++) {
                 failed.add(RewardResult.error(RewardError.EXCEPTION, grader.name() + ": " + e));

@@ -1,9 +1,11 @@
 package dev.tropism.catalog;
 
+import dev.tropism.engine.RewardError;
+
 /**
  * A grader that scores each sample on its own. A sample whose scoring fails with a
  * {@link GradingException}, or gives a non-finite score, scores {@link #FALLBACK} and carries an error
- * of that kind.
+ * of that kind; any other exception on one sample is an {@code exception} error of that sample only.
  */
 abstract class PerSampleGrader implements Grader {
 
@@ -30,6 +32,10 @@ abstract class PerSampleGrader implements Grader {
                 v = out.finite(i, name, scoreOne(batch.sample(i)), FALLBACK);
             } catch (GradingException e) {
                 out.error(i, e.kind(), name + ": " + e.getMessage());
+                v = FALLBACK;
+            } catch (RuntimeException | StackOverflowError e) {
+                // A library edge case on one sample (or very deep output JSON) costs that sample only.
+                out.error(i, RewardError.EXCEPTION, name + ": " + e.getClass().getSimpleName() + ": " + e.getMessage());
                 v = FALLBACK;
             }
             scores[i] = v;

@@ -98,14 +98,23 @@ class RewardSpecService implements RewardSpecCatalog {
     @Transactional(readOnly = true)
     public RewardFunction rewardFunction(Caller caller, String rewardSpecId) {
         RewardSpecEntity e = find(caller, rewardSpecId);
-        Grader g = compiled.computeIfAbsent(e.id(), id -> {
-            GraderCompiler.Result r = compiler.compileStored(secrets.open(json.readTree(e.grader())), POINTER,
-                    e.teamId());
-            if (!r.valid()) {
-                throw new IllegalStateException("Stored reward spec " + id + " no longer compiles: " + r.violations());
+        Grader g = compiled.get(e.id());
+        if (g == null) {
+            GraderCompiler.Result r;
+            try {
+                r = compiler.compileStored(secrets.open(json.readTree(e.grader())), POINTER, e.teamId());
+            } catch (RuntimeException ex) {
+                // e.g. a secret sealed with a key the service no longer has
+                throw ApiException.conflict("reward_spec_unusable", "reward spec " + e.id() + " cannot be loaded: "
+                        + ex.getMessage());
             }
-            return r.grader();
-        });
+            if (!r.valid()) {
+                throw ApiException.conflict("reward_spec_unusable", "reward spec " + e.id()
+                        + " no longer compiles on this server: " + r.violations());
+            }
+            g = r.grader();
+            compiled.putIfAbsent(e.id(), g);
+        }
         return new GraderRewardFunction(g);
     }
 

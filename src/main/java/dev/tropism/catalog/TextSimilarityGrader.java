@@ -67,9 +67,21 @@ final class TextSimilarityGrader extends PerSampleGrader {
         return t.isEmpty() ? List.of() : Arrays.asList(WHITESPACE.split(t));
     }
 
+    /**
+     * Longest text compared, in chars. Levenshtein and the LCS of ROUGE-L cost time proportional to the
+     * product of both lengths: 10,000 × 10,000 is about 0.1 s, and unbounded texts could pin a worker.
+     */
+    static final int MAX_CHARS = 10_000;
+
     @Override
     double scoreOne(Sample sample) throws GradingException {
-        return metric.similarity(input.render(sample), reference.render(sample), n);
+        String a = input.render(sample);
+        String b = reference.render(sample);
+        if (a.length() > MAX_CHARS || b.length() > MAX_CHARS) {
+            throw new GradingException(Regexes.INPUT_TOO_LONG, "texts of " + a.length() + " and " + b.length()
+                    + " chars; text_similarity compares at most " + MAX_CHARS);
+        }
+        return metric.similarity(a, b, n);
     }
 
     /**

@@ -286,6 +286,9 @@ final class WebhookGrader implements Grader {
                 "expect", "host", "upgrade", "transfer-encoding", "te", "trailer");
         /** Headers that carry credentials: those belong in the encrypted secret. */
         private static final Set<String> CREDENTIALS = Set.of("authorization", "proxy-authorization", "cookie");
+        /** Header names that look like credentials (X-Api-Key, X-Auth-Token, …): plain headers are stored and shown. */
+        private static final java.util.regex.Pattern CREDENTIAL_LIKE = java.util.regex.Pattern.compile(
+                ".*(api[-_]?key|token|secret|password|passwd|credential|session).*");
         private static final int MAX_HEADERS = 32;
         private static final int MAX_URL = 2048;
         static final String DEFAULT_SECRET_HEADER = "Authorization";
@@ -324,7 +327,8 @@ final class WebhookGrader implements Grader {
             if (secret != null) {
                 headers.put(secretHeader, secretHeader.equalsIgnoreCase(DEFAULT_SECRET_HEADER) ? "Bearer " + secret : secret);
             }
-            return new WebhookGrader(name, transport, new WebhookTransport.Target(url, headers, attemptMs), timeoutMs,
+            return new WebhookGrader(name, transport, new WebhookTransport.Target(url, headers, attemptMs, ctx.teamId()),
+                    timeoutMs,
                     batchSize, maxConcurrency, maxRetries, secret);
         }
 
@@ -446,7 +450,8 @@ final class WebhookGrader implements Grader {
                     problem = "is not a valid HTTP header name";
                 } else if (RESERVED.contains(lower)) {
                     problem = "is set by Tropism or the HTTP client and cannot be given";
-                } else if (CREDENTIALS.contains(lower) || (secretHeader != null && lower.equalsIgnoreCase(secretHeader))) {
+                } else if (CREDENTIALS.contains(lower) || CREDENTIAL_LIKE.matcher(lower).matches()
+                        || (secretHeader != null && lower.equalsIgnoreCase(secretHeader))) {
                     problem = "carries credentials: give them as secret (stored encrypted, never shown) instead";
                 } else if (!v.isString() || !HEADER_VALUE.matcher(v.asString()).matches()) {
                     problem = "must be a string of 1 to 1024 printable ASCII characters";

@@ -37,7 +37,7 @@ import org.springframework.stereotype.Component;
 /**
  * The HTTP side of {@code webhook} graders, shared by every grader and job of this process: one JDK
  * {@link HttpClient} (redirects never followed, so that a scorer cannot bounce a request to a host off
- * the allow-list), one resilience4j circuit breaker per webhook URL, and one timer for retry backoff.
+ * the allow-list), one resilience4j circuit breaker per team and webhook URL, and one timer for retry backoff.
  *
  * <p>A call ({@link #post}) is retried by resilience4j {@link Retry} with randomized exponential backoff
  * (initial {@value #INITIAL_BACKOFF_MS} ms, ×2 per retry, ±50% jitter so that many graders do not retry in
@@ -106,11 +106,14 @@ class WebhookTransport {
         private final URI url;
         private final Map<String, String> headers;
         private final int attemptTimeoutMs;
+        private final String team;
 
-        Target(URI url, Map<String, String> headers, int attemptTimeoutMs) {
+        /** @param team the spec's team: breakers are per team and URL, so one team cannot trip another's */
+        Target(URI url, Map<String, String> headers, int attemptTimeoutMs, String team) {
             this.url = url;
             this.headers = Map.copyOf(headers);
             this.attemptTimeoutMs = attemptTimeoutMs;
+            this.team = team == null ? "" : team;
         }
 
         URI url() {
@@ -175,9 +178,13 @@ class WebhookTransport {
         return executor;
     }
 
-    /** The breaker of {@code url}, shared by every grader posting there. */
-    CircuitBreaker breaker(URI url) {
-        return breakers.circuitBreaker(url.getScheme() + "://" + url.getRawAuthority() + url.getRawPath());
+    /**
+     * The breaker of {@code url} for one team, shared by every grader of that team posting there. Per
+     * team, so that one team's failing (or deliberately too impatient) spec cannot open the circuit
+     * for the others.
+     */
+    CircuitBreaker breaker(String team, URI url) {
+        return breakers.circuitBreaker(team + " " + url.getScheme() + "://" + url.getRawAuthority() + url.getRawPath());
     }
 
     /** A retry policy of {@code maxRetries} retries after the first attempt. */
@@ -216,7 +223,7 @@ class WebhookTransport {
             return CompletableFuture.failedFuture(new Failure(WebhookGrader.HOST_NOT_ALLOWED, "host '"
                     + target.url().getHost() + "' is not on tropism.webhooks.allowed-hosts", false, false, deadlineNanos));
         }
-        CircuitBreaker breaker = breaker(target.url());
+        CircuitBreaker breaker = breaker(target.team, target.url());
         if (!breaker.tryAcquirePermission()) {
             return CompletableFuture.failedFuture(new Failure(WebhookGrader.CIRCUIT_OPEN, "circuit breaker for "
                     + target.where() + " is open after repeated failures; not called", false, false, deadlineNanos));

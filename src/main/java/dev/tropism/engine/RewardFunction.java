@@ -29,7 +29,7 @@ public interface RewardFunction {
             }
             problem = "reward function returned " + (results == null ? "null" : results.size() + " results")
                     + " for " + batch.size() + " samples";
-        } catch (RuntimeException e) {
+        } catch (RuntimeException | StackOverflowError e) {
             problem = "reward function threw " + e.getClass().getSimpleName() + ": " + e.getMessage();
         }
         List<RewardResult> out = new ArrayList<>(batch.size());

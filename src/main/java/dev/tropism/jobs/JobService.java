@@ -131,7 +131,16 @@ public class JobService implements DatasetUsage {
                     + "; leave it out"));
         }
         RewardSpecInfo goldSpec = null;
-        if (request.evalRewardSpec() != null) {
+        if (alignment != null && !alignment.usesRewardSpec()) {
+            if (request.evalRewardSpec() != null) {
+                violations.add(new Violation("/eval_reward_spec", "is not used by method " + alignment.wireName()
+                        + "; leave it out"));
+            }
+            if (rewardOptions.hackingMonitor() != null) {
+                violations.add(new Violation("/reward_options/hacking_monitor", "is not used by method "
+                        + alignment.wireName() + " (it has no policy reward to watch); leave it out"));
+            }
+        } else if (request.evalRewardSpec() != null) {
             goldSpec = rewardSpec(caller, "/eval_reward_spec", request.evalRewardSpec(), violations);
             if (request.evalDataset() == null) {
                 violations.add(new Violation("/eval_reward_spec", "needs eval_dataset: the gold reward scores the "

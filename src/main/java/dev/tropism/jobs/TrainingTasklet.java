@@ -189,8 +189,11 @@ final class TrainingTasklet implements Tasklet {
         if (monitorConfig == null) {
             return;
         }
+        // An alarm after the checkpoint we resume from was discarded with its steps: it does not count.
         int quietThrough = x.events.latest(jobId, HackingMonitor.EVENT)
-                .map(e -> x.json.readTree(e.data()).path("step").asInt(0) + monitorConfig.window()).orElse(-1);
+                .map(e -> x.json.readTree(e.data()).path("step").asInt(0))
+                .filter(step -> step <= lastCheckpointStep)
+                .map(step -> step + monitorConfig.window()).orElse(-1);
         monitor = new HackingMonitor(monitorConfig, quietThrough);
         monitor.replay(x.metrics.series(jobId, java.util.List.of(MetricNames.TRAIN_REWARD_MEAN,
                 MetricNames.EVAL_GOLD_MEAN, MetricNames.TRAIN_KL)));

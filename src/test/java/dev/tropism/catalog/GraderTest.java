@@ -119,4 +119,26 @@ class GraderTest {
         }
         assertThat(sums).containsOnly(5000.0);
     }
+
+    @Test
+    void aLibraryFailureOnOneSampleCostsThatSampleOnly() {
+        Grader flaky = new PerSampleGrader("flaky") {
+            @Override
+            double scoreOne(Sample sample) {
+                if (sample.outputText().equals("boom")) {
+                    throw new IllegalArgumentException("edge case");
+                }
+                if (sample.outputText().equals("deep")) {
+                    throw new StackOverflowError();
+                }
+                return 1.0;
+            }
+        };
+        var results = GraderTests.scoreGroup(flaky, Map.of(), java.util.List.of("ok", "boom", "deep", "fine"),
+                dev.tropism.engine.ScoringContext.NONE);
+        assertThat(results).extracting(RewardResult::reward).containsExactly(1.0, 0.0, 0.0, 1.0);
+        assertThat(results.get(1).errors()).extracting(RewardError::kind).containsExactly("exception");
+        assertThat(results.get(2).errors()).extracting(RewardError::kind).containsExactly("exception");
+        assertThat(results.get(3).errors()).isEmpty();
+    }
 }

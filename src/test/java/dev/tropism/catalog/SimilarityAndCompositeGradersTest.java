@@ -212,6 +212,16 @@ class SimilarityAndCompositeGradersTest {
     }
 
     @Test
+    void overlongTextsAreAnInputTooLongErrorNotAQuadraticScan() {
+        String grader = "{\"type\":\"text_similarity\",\"name\":\"sim\",\"reference\":\"{{item.answer}}\","
+                + "\"metric\":\"fuzzy_ratio\"}";
+        RewardResult r = GraderTests.scoreOne(GraderTests.compile(grader), Map.of("answer", "a".repeat(10_001)),
+                "b".repeat(1_000_000));
+        assertThat(r.reward()).isZero();
+        assertThat(r.errors()).extracting(RewardError::kind).containsExactly("input_too_long");
+    }
+
+    @Test
     void gatedRecordsDenseSubRewardsEvenWhenTheGateIsShut() {
         RewardResult r = GraderTests.scoreOne(GraderTests.compile(json(gated(""))), Map.of("answer", "42"), "please 41");
         assertThat(r.reward()).isEqualTo(0.0);
@@ -226,6 +236,13 @@ class SimilarityAndCompositeGradersTest {
         assertThat(formulaErrors("sim * 1e400")).extracting(RewardError::kind).containsExactly("non_finite");
         assertThat(formulaErrors("0 ^ (-1) + sim")).extracting(RewardError::kind).containsExactly("formula");
         assertThat(formulaErrors("sqrt(sim - 1)")).extracting(RewardError::kind).containsExactly("formula");
+        // Huge magnitudes are refused before BigDecimal work that would take minutes per sample.
+        long t0 = System.nanoTime();
+        for (String hostile : List.of("floor(10^600000000) + sim", "ceiling(1e600000000) + sim", "(10^300)^1000 + sim",
+                "sim ^ 100000")) {
+            assertThat(formulaErrors(hostile)).as(hostile).extracting(RewardError::kind).containsExactly("formula");
+        }
+        assertThat((System.nanoTime() - t0) / 1e9).isLessThan(5.0);
         RewardResult ok = GraderTests.scoreOne(GraderTests.compile(json(formula("0.5 * sim"))), SITTING, "kitten");
         assertThat(ok.errors()).isEmpty();
         assertThat(ok.subRewards()).containsEntry("exact", 0.0).containsKeys("sim", "total");

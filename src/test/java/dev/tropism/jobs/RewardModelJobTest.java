@@ -187,6 +187,13 @@ class RewardModelJobTest {
         assertThat(pointers(r)).containsExactlyInAnyOrder("/dataset", "/eval_dataset", "/reward_spec",
                 "/method/reward_model/nope", "/method/reward_model/eval_fraction");
 
+        // reward options that only make sense for a policy reward: gold spec, normalization, hacking monitor
+        Map<String, Object> options = new java.util.HashMap<>(Map.of("model", base, "dataset", prefs,
+                "method", Map.of("type", "reward_model"), "eval_reward_spec", spec.json().get("id").asString(),
+                "reward_options", Map.of("normalization", "none", "hacking_monitor", Map.of("kl_bound", 0.1))));
+        assertThat(pointers(team.calls().post("/v1/jobs", options))).containsExactlyInAnyOrder("/eval_reward_spec",
+                "/reward_options/normalization", "/reward_options/hacking_monitor");
+
         // max_length beyond the base model's block_size (8)
         ApiResponse tooLong = team.calls().post("/v1/jobs", Map.of("model", base, "dataset", prefs,
                 "method", Map.of("type", "reward_model", "reward_model", Map.of("max_length", 9))));

@@ -132,9 +132,12 @@ public final class LmScoringContext implements ScoringContext {
     @Override
     public List<String> referenceCompletions(Map<String, Object> item, int m) {
         String prompt = String.valueOf(item.get("prompt"));
-        List<String> cached = referenceCache.get(prompt);
-        if (cached != null && cached.size() >= m) {
-            return cached.subList(0, m);
+        // Keyed by (m, prompt): the first m of M > m samples differ from m samples drawn on their own (the
+        // rows share one random stream), and a resumed run must get what the first run got.
+        String key = m + "\u0000" + prompt;
+        List<String> cached = referenceCache.get(key);
+        if (cached != null) {
+            return cached;
         }
         Gradients.gradModeOff();
         List<String> prompts = new ArrayList<>(m);
@@ -146,7 +149,7 @@ public final class LmScoringContext implements ScoringContext {
         Sampler.Completions c = Sampler.sample(reference, batch, maxNewTokens,
                 new Sampler.Decoding(temperature, topP, rng), true, parent);
         List<String> texts = List.of(c.texts());
-        referenceCache.put(prompt, texts);
+        referenceCache.put(key, texts);
         return texts;
     }
 }
