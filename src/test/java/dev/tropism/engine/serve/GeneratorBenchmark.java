@@ -28,7 +28,8 @@ import org.junit.jupiter.api.Test;
 class GeneratorBenchmark {
 
     private static final int NEW_TOKENS = 48;
-    private static final long SECONDS = 8;
+    private static final long SECONDS = 4;
+    private static final int REPEATS = 3;
     private static final int[] CLIENTS = {1, 8, 32, 64};
 
     record Measured(double tokensPerSecond, double p50Ms, double p99Ms, double ttftP50Ms, int requests) {
@@ -49,8 +50,13 @@ class GeneratorBenchmark {
                     + "| p99 ms | TTFT p50 ms | speed-up |\n|---|---|---|---|---|---|---|---|---|---|\n");
             double speedUpAt32 = 0;
             for (int clients : CLIENTS) {
-                Measured b = measure(model, 64, clients, SECONDS);
-                Measured o = measure(model, 1, clients, SECONDS);
+                // best of alternating windows: this shared VM's load comes in bursts
+                Measured b = null;
+                Measured o = null;
+                for (int rep = 0; rep < REPEATS; rep++) {
+                    b = best(b, measure(model, 64, clients, SECONDS));
+                    o = best(o, measure(model, 1, clients, SECONDS));
+                }
                 double speedUp = b.tokensPerSecond() / o.tokensPerSecond();
                 if (clients == 32) {
                     speedUpAt32 = speedUp;
@@ -62,11 +68,62 @@ class GeneratorBenchmark {
             table.append(String.format(Locale.ROOT, "%nModel: 4 layers, d = 128, 4 heads, context 64 (%,d parameters, random "
                     + "weights); prompts like `12+34=`; %d new tokens per request (greedy; sampling costs the same per "
                     + "token); "
-                    + "%d s closed loop per cell; latency = submit to result, TTFT = submit to first token.%n",
-                    gpt.parameterCount(), NEW_TOKENS, SECONDS));
+                    + "best of %d alternating %d s closed-loop windows per cell; latency = submit to result, TTFT = submit to first token.%n",
+                    gpt.parameterCount(), NEW_TOKENS, REPEATS, SECONDS));
+            table.append(kvLayout(manager));
             System.out.println(table);
             BenchmarkDocs.writeSection("generator", "./mvnw -Pbench test -Dtest=GeneratorBenchmark", table.toString());
             assertTrue(speedUpAt32 >= 4, "continuous batching at 32 clients gave only " + speedUpAt32 + "x");
+        }
+    }
+
+    /**
+     * The two KV-cache layouts the design weighed, at 32 rows of width 56 in the benchmark's shape:
+     * stacking per-row caches costs a concat of every row, every layer, every step; the batched cache
+     * that {@link BatchCache} keeps costs a gather + trim only on the steps where a row leaves.
+     */
+    private static String kvLayout(NDManager manager) {
+        int rows = 32;
+        int layers = 4;
+        ai.djl.ndarray.types.Shape row = new ai.djl.ndarray.types.Shape(1, 4, 56, 32); // (1, nh, W, hs)
+        try (NDManager m = manager.newSubManager()) {
+            List<ai.djl.ndarray.NDArray> perRow = new ArrayList<>();
+            for (int r = 0; r < rows; r++) {
+                perRow.add(m.randomNormal(row));
+            }
+            ai.djl.ndarray.NDArray batched = ai.djl.ndarray.NDArrays.concat(new ai.djl.ndarray.NDList(perRow), 0);
+            int[] keep = new int[rows - 1];
+            for (int r = 0; r < keep.length; r++) {
+                keep[r] = r + 1;
+            }
+            double stack = Double.MAX_VALUE;
+            double gather = Double.MAX_VALUE;
+            for (int rep = 0; rep < 200; rep++) {
+                long t0 = System.nanoTime();
+                try (NDManager s = m.newSubManager()) {
+                    for (int l = 0; l < 2 * layers; l++) { // keys and values
+                        ai.djl.ndarray.NDArrays.concat(new ai.djl.ndarray.NDList(perRow), 0).attach(s);
+                    }
+                }
+                long t1 = System.nanoTime();
+                try (NDManager s = m.newSubManager()) {
+                    BatchCache c = new BatchCache(s);
+                    ai.djl.ndarray.NDArray[] k = new ai.djl.ndarray.NDArray[layers];
+                    ai.djl.ndarray.NDArray[] v = new ai.djl.ndarray.NDArray[layers];
+                    for (int l = 0; l < layers; l++) {
+                        k[l] = batched.get(s, new ai.djl.ndarray.index.NDIndex("..."));
+                        v[l] = batched.get(s, new ai.djl.ndarray.index.NDIndex("..."));
+                    }
+                    long g0 = System.nanoTime();
+                    c.join(Gpt.KvCache.of(k, v), s);
+                    c.retain(keep, 1, s);
+                    gather = Math.min(gather, (System.nanoTime() - g0) / 1e3);
+                }
+                stack = Math.min(stack, (t1 - t0) / 1e3);
+            }
+            return String.format(Locale.ROOT, "%nKV layout at 32 rows × 56 positions (best of 200): stacking per-row caches "
+                    + "costs %.0f µs on every step; the batched cache's row gather + trim costs %.0f µs, only on steps "
+                    + "where a row leaves.%n", stack, gather);
         }
     }
 
@@ -110,6 +167,10 @@ class GeneratorBenchmark {
         Collections.sort(latency);
         Collections.sort(ttft);
         return new Measured(tokens / elapsed, pct(latency, 0.5), pct(latency, 0.99), pct(ttft, 0.5), done.size());
+    }
+
+    private static Measured best(Measured a, Measured b) {
+        return a == null || b.tokensPerSecond() > a.tokensPerSecond() ? b : a;
     }
 
     private static double pct(List<Double> sorted, double q) {
