@@ -297,6 +297,36 @@ public final class Gpt implements AutoCloseable {
             length += n;
         }
 
+        /**
+         * A cache over existing per-layer arrays, each (B, nh, Tc, hs) with the same Tc: what a continuous
+         * batcher builds when it gathers, pads or joins rows of other caches between decoding steps.
+         */
+        public static KvCache of(NDArray[] keys, NDArray[] values) {
+            if (keys.length != values.length || keys.length == 0) {
+                throw new IllegalArgumentException("need the same positive number of key and value layers");
+            }
+            KvCache c = new KvCache(keys.length);
+            System.arraycopy(keys, 0, c.keys, 0, keys.length);
+            System.arraycopy(values, 0, c.values, 0, values.length);
+            c.length = keys[0].getShape().get(2);
+            return c;
+        }
+
+        /** Number of layers. */
+        public int layers() {
+            return keys.length;
+        }
+
+        /** Layer {@code layer}'s cached keys (B, nh, Tc, hs); null before the first forward. */
+        public NDArray keys(int layer) {
+            return keys[layer];
+        }
+
+        /** Layer {@code layer}'s cached values (B, nh, Tc, hs); null before the first forward. */
+        public NDArray values(int layer) {
+            return values[layer];
+        }
+
         private static NDArray concat(NDArray old, NDArray add) {
             if (old == null) {
                 return add;

@@ -145,8 +145,12 @@ public final class Sampler {
         return id != CharTokenizer.PAD && id != CharTokenizer.BOS && id != CharTokenizer.UNK;
     }
 
-    /** Picks a token id from one row of logits. */
-    static int pick(float[] logits, int offset, int vocab, Decoding d) {
+    /**
+     * Picks a token id from one row of logits ({@code logits[offset .. offset + vocab)}): greedy when
+     * {@code d.rng()} is null, else one draw of {@code d.rng()} from the temperature-scaled, top-p
+     * filtered distribution over the generatable ids.
+     */
+    public static int pick(float[] logits, int offset, int vocab, Decoding d) {
         if (d.rng() == null) {
             int best = CharTokenizer.EOS;
             for (int i = 0; i < vocab; i++) {
