@@ -167,6 +167,35 @@ class RealEngineEndToEndTest {
         assertThat(errors.get(0).get("value").asDouble() + errors.get(1).get("value").asDouble())
                 .as("grader errors %s", errors).isPositive();
 
+        // --- the model-based and group-aware graders inside a real GRPO job, with a gold spec and the
+        // hacking monitor: every component is logged, and none of them lacks its model ---
+        String exactJson = "{\"type\":\"string_check\",\"name\":\"%s\",\"input\":\"{{sample.output_text}}\","
+                + "\"reference\":\"{{item.answer}}\",\"operation\":\"eq\"}";
+        String family = "{\"type\":\"multi\",\"name\":\"family\",\"formula\":\"lik + par + chk + re\",\"graders\":{"
+                + "\"lik\":{\"type\":\"likelihood\",\"name\":\"lik\",\"reference\":\"{{item.answer}}\",\"debias\":true},"
+                + "\"par\":{\"type\":\"shaped\",\"name\":\"par\",\"references\":2,\"grader\":" + exactJson.formatted("p_exact") + "},"
+                + "\"chk\":{\"type\":\"checks\",\"name\":\"chk\",\"checks\":[" + exactJson.formatted("c_exact") + ","
+                + "{\"type\":\"length\",\"name\":\"short\",\"max\":3}]},"
+                + "\"re\":{\"type\":\"regex\",\"name\":\"re\",\"pattern\":\"^(\\\\d+)$\",\"extract\":1,\"grader\":"
+                + "{\"type\":\"numeric\",\"name\":\"num\",\"reference\":\"{{item.answer}}\"}}}}";
+        ApiResponse familySpec = team.calls().post("/v1/reward-specs", Map.of("name", "family", "grader", JSON.readTree(family)));
+        assertThat(familySpec.status()).as(familySpec.toString()).isEqualTo(201);
+        String gold = team.calls().post("/v1/reward-specs", Map.of("name", "gold", "grader",
+                JSON.readTree(exactJson.formatted("gold_exact")))).json().get("id").asString();
+        String familyJob = submitGrpo(aligned, train, eval, familySpec.json().get("id").asString(), 2, 1, Map.of(
+                "eval_reward_spec", gold, "reward_options", Map.of("normalization", "batch",
+                        "hacking_monitor", Map.of("window", 4, "kl_bound", 10.0))));
+        awaitStatus(familyJob, "succeeded");
+        JsonNode familyMetrics = metrics(familyJob, null);
+        for (String name : List.of("family", "lik", "par", "p_exact", "chk", "c_exact", "short", "re", "num")) {
+            assertThat(stepsOf(familyMetrics.get("train/reward/" + name + "/mean"))).as(name).containsExactly(1, 2);
+        }
+        for (String name : List.of("eval/gold/mean", "eval/gold/accuracy", "eval/gold/gold_exact/mean", "eval/reward/lik/mean")) {
+            assertThat(stepsOf(familyMetrics.get(name))).as(name).containsExactly(0, 1, 2);
+        }
+        assertThat(familyMetrics.has("train/reward/errors/unsupported")).isFalse();
+        familyMetrics.get("train/reward/errors").forEach(e -> assertThat(e.get("value").asDouble()).isZero());
+
         // --- pause and resume a real run ---
         String long1 = submitGrpo(aligned, train, eval, rewardSpec, 40, 0);
         awaitStep(long1, 2);
@@ -286,6 +315,11 @@ class RealEngineEndToEndTest {
 
     private String submitGrpo(String model, String dataset, String evalDataset, String rewardSpec, int maxSteps,
             int evalInterval) {
+        return submitGrpo(model, dataset, evalDataset, rewardSpec, maxSteps, evalInterval, Map.of());
+    }
+
+    private String submitGrpo(String model, String dataset, String evalDataset, String rewardSpec, int maxSteps,
+            int evalInterval, Map<String, Object> extra) {
         Map<String, Object> grpo = new LinkedHashMap<>();
         grpo.put("max_steps", maxSteps);
         grpo.put("prompts_per_step", 4);
@@ -303,6 +337,7 @@ class RealEngineEndToEndTest {
         body.put("method", Map.of("type", "grpo", "grpo", grpo));
         body.put("seed", 7);
         body.put("suffix", "e2e");
+        body.putAll(extra);
         ApiResponse r = team.calls().post("/v1/jobs", body);
         assertThat(r.status()).as(r.toString()).isEqualTo(201);
         return r.json().get("id").asString();
