@@ -40,6 +40,15 @@ public class ModelStore {
         return find(id).filter(m -> m.teamId().equals(teamId)).orElseThrow(() -> ApiException.notFound("model", id));
     }
 
+    /**
+     * The team's model exported from checkpoint {@code checkpointId} (the oldest, when both an aligned
+     * model and its {@code @step} twin share the final checkpoint: they hold the same weights).
+     */
+    public Optional<ModelRecord> findByCheckpoint(String teamId, String checkpointId) {
+        return jdbc.sql("SELECT " + COLUMNS + " FROM models WHERE team_id = ? AND checkpoint = ? ORDER BY seq LIMIT 1")
+                .params(teamId, checkpointId).query(ModelStore::map).optional();
+    }
+
     /** Oldest first; fetches {@link PageParams#fetchSize()} rows. */
     public List<ModelRecord> list(String teamId, PageParams page) {
         long afterSeq = page.after() == null ? 0 : find(page.after()).filter(m -> m.teamId().equals(teamId))

@@ -2,12 +2,18 @@ package dev.tropism.models;
 
 import java.time.Instant;
 
-/** A model as the API shows it. */
-public record ModelView(String id, String object, String name, String family, String recipe, String status,
-        String parent, String job, String checkpoint, String objectPrefix, Long parameters, Instant createdAt) {
+/**
+ * A model as the API shows it. Also a valid OpenAI model object: {@code id}, {@code object: "model"},
+ * {@code created} (epoch seconds) and {@code owned_by} (the owning team), so that OpenAI client
+ * libraries can list Tropism's models; the other fields are Tropism's own.
+ */
+public record ModelView(String id, String object, long created, String ownedBy, String name, String family,
+        String recipe, String status, String parent, String job, String checkpoint, String objectPrefix,
+        Long parameters, Instant createdAt) {
 
     public static ModelView of(ModelRecord m) {
-        return new ModelView(m.id(), "model", m.name(), m.family(), m.recipe(), m.status(), m.parent(), m.job(),
-                m.checkpoint(), m.objectPrefix(), m.parameters(), m.createdAt());
+        return new ModelView(m.id(), "model", m.createdAt().getEpochSecond(), m.teamId(), m.name(), m.family(),
+                m.recipe(), m.status(), m.parent(), m.job(), m.checkpoint(), m.objectPrefix(), m.parameters(),
+                m.createdAt());
     }
 }
