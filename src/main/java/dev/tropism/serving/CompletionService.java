@@ -16,6 +16,7 @@ import dev.tropism.serving.OpenAiResponses.CompletionLogprobs;
 import dev.tropism.serving.OpenAiResponses.Message;
 import dev.tropism.serving.OpenAiResponses.TextChoice;
 import dev.tropism.serving.OpenAiResponses.Usage;
+import dev.tropism.usage.UsageRecorder;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -43,11 +44,14 @@ public class CompletionService {
     private final ServedModels served;
     private final ServingProperties properties;
     private final MeterRegistry meters;
+    private final UsageRecorder usage;
 
-    public CompletionService(ServedModels served, ServingProperties properties, MeterRegistry meters) {
+    public CompletionService(ServedModels served, ServingProperties properties, MeterRegistry meters,
+            UsageRecorder usage) {
         this.served = served;
         this.properties = properties;
         this.meters = meters;
+        this.usage = usage;
     }
 
     /**
@@ -126,6 +130,10 @@ public class CompletionService {
         }
     }
 
+    /**
+     * Metrics and the team's daily usage of a request whose generations have all ended, however they
+     * ended: a cancelled stream counts the tokens it actually produced.
+     */
     private void count(String teamId, String modelId, Submission s, List<GenerationResult> results) {
         long completion = 0;
         for (GenerationResult r : results) {
@@ -135,6 +143,7 @@ public class CompletionService {
         meters.counter(TOKENS_METRIC, "team", teamId, "model", modelId, "kind", "prompt")
                 .increment(s.promptTokenTotal());
         meters.counter(TOKENS_METRIC, "team", teamId, "model", modelId, "kind", "completion").increment(completion);
+        usage.record(teamId, modelId, s.promptTokenTotal(), completion, 0);
     }
 
     private static int maxTokens(CompletionParams p, int promptTokens, int block) {
