@@ -244,7 +244,7 @@ class OpenAiRequests {
         return out;
     }
 
-    private static boolean bool(JsonNode body, String name, boolean fallback) {
+    static boolean bool(JsonNode body, String name, boolean fallback) {
         JsonNode v = body.get(name);
         if (v == null || v.isNull()) {
             return fallback;
@@ -255,12 +255,12 @@ class OpenAiRequests {
         return v.booleanValue();
     }
 
-    private static int intField(JsonNode body, String name, int fallback, int min, int max) {
+    static int intField(JsonNode body, String name, int fallback, int min, int max) {
         Integer v = optionalInt(body, name, min, max);
         return v == null ? fallback : v;
     }
 
-    private static Integer optionalInt(JsonNode body, String name, int min, int max) {
+    static Integer optionalInt(JsonNode body, String name, int min, int max) {
         JsonNode v = body.get(name);
         if (v == null || v.isNull()) {
             return null;
@@ -272,7 +272,7 @@ class OpenAiRequests {
         return v.intValue();
     }
 
-    private static double number(JsonNode body, String name, double fallback, double min, double max) {
+    static double number(JsonNode body, String name, double fallback, double min, double max) {
         JsonNode v = body.get(name);
         if (v == null || v.isNull()) {
             return fallback;
