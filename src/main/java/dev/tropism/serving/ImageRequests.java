@@ -52,14 +52,7 @@ final class ImageRequests {
             throw OpenAiException.invalid("prompt", "'prompt' may have at most " + MAX_PROMPT_CHARS + " characters.");
         }
         int n = OpenAiRequests.intField(body, "n", 1, 1, maxN);
-        Long seed = null;
-        JsonNode s = body.get("seed");
-        if (s != null && !s.isNull()) {
-            if (!s.isIntegralNumber() || !s.canConvertToLong()) {
-                throw OpenAiException.invalid("seed", "'seed' must be an integer.");
-            }
-            seed = s.longValue();
-        }
+        Long seed = OpenAiRequests.seed(body);
         String format = "b64_json";
         JsonNode f = body.get("response_format");
         if (f != null && !f.isNull()) {

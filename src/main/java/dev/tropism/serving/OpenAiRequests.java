@@ -126,14 +126,7 @@ class OpenAiRequests {
         if (user != null && !user.isNull() && !user.isString()) {
             throw OpenAiException.invalid("user", "'user' must be a string.");
         }
-        Long seed = null;
-        JsonNode s = body.get("seed");
-        if (s != null && !s.isNull()) {
-            if (!s.isIntegralNumber() || !s.canConvertToLong()) {
-                throw OpenAiException.invalid("seed", "'seed' must be an integer.");
-            }
-            seed = s.longValue();
-        }
+        Long seed = seed(body);
         boolean stream = bool(body, "stream", false);
         boolean includeUsage = false;
         JsonNode options = body.get("stream_options");
@@ -242,6 +235,18 @@ class OpenAiRequests {
                     + " non-empty strings.");
         }
         return out;
+    }
+
+    /** {@code seed}: an integer (a long), or null when absent. */
+    static Long seed(JsonNode body) {
+        JsonNode s = body.get("seed");
+        if (s == null || s.isNull()) {
+            return null;
+        }
+        if (!s.isIntegralNumber() || !s.canConvertToLong()) {
+            throw OpenAiException.invalid("seed", "'seed' must be an integer.");
+        }
+        return s.longValue();
     }
 
     static boolean bool(JsonNode body, String name, boolean fallback) {
