@@ -91,14 +91,15 @@ public class CompletionService {
         try {
             LanguageModel model = lease.model();
             int block = model.gpt().config().blockSize();
-            int[] promptTokens = new int[p.prompts().size()];
+            List<String> prompts = p.prompts(model.chatFormat()); // a chat through the model's own template
+            int[] promptTokens = new int[prompts.size()];
             List<GenerationRequest> requests = new ArrayList<>();
-            for (int i = 0; i < p.prompts().size(); i++) {
-                promptTokens[i] = model.tokenizer().encode(p.prompts().get(i)).length + 1; // BOS + the prompt
+            for (int i = 0; i < prompts.size(); i++) {
+                promptTokens[i] = model.tokenizer().encode(prompts.get(i)).length + 1; // BOS + the prompt
                 int maxTokens = maxTokens(p, promptTokens[i], block);
                 for (int c = 0; c < p.n(); c++) {
                     int k = i * p.n() + c;
-                    GenerationRequest.Builder b = GenerationRequest.builder(p.prompts().get(i)).maxTokens(maxTokens)
+                    GenerationRequest.Builder b = GenerationRequest.builder(prompts.get(i)).maxTokens(maxTokens)
                             .temperature(p.temperature()).topP(p.topP()).stop(p.stop())
                             .seed(p.seed() == null ? null : p.seed() + k).timeout(properties.requestTimeout());
                     if (p.logprobs()) {

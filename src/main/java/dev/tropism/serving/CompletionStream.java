@@ -61,7 +61,7 @@ class CompletionStream {
         CompletionService.Submission s = service.submit(teamId, p, k -> new GenerationListener() {
             @Override
             public void onDelta(GenerationDelta delta) {
-                int base = p.prompts().get(k / p.n()).length();
+                int base = p.chat() ? 0 : p.prompts().get(k / p.n()).length(); // text_offset: completions only
                 send(emitter, chunks.text(k, delta, base + offsets[k]));
                 offsets[k] += delta.text().length();
             }

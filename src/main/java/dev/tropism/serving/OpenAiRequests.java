@@ -77,11 +77,11 @@ class OpenAiRequests {
         int n = intField(body, "n", 1, 1, properties.maxN());
         neutral(body, "best_of", b -> b.isIntegralNumber() && b.longValue() == n, "equal to n");
         Integer top = optionalInt(body, "logprobs", 0, GenerationRequest.MAX_TOP_LOGPROBS);
-        return common(body, prompts, false, optionalInt(body, "max_tokens", 1, Integer.MAX_VALUE), n, top != null,
-                top == null ? 0 : top);
+        return common(body, prompts, List.of(), optionalInt(body, "max_tokens", 1, Integer.MAX_VALUE), n,
+                top != null, top == null ? 0 : top);
     }
 
-    /** {@code POST /v1/chat/completions}: the messages rendered through {@link ChatTemplate}. */
+    /** {@code POST /v1/chat/completions}: the messages, rendered later through the model's chat template. */
     CompletionParams chat(JsonNode body) {
         allowOnly(body, CHAT);
         JsonNode messages = body.get("messages");
@@ -103,19 +103,21 @@ class OpenAiRequests {
         if (maxTokens != null && legacy != null && !maxTokens.equals(legacy)) {
             throw OpenAiException.invalid("max_tokens", "'max_tokens' and 'max_completion_tokens' differ.");
         }
-        return common(body, List.of(ChatTemplate.render(parsed)), true, maxTokens != null ? maxTokens : legacy, n,
-                logprobs, top == null ? 0 : top);
+        return common(body, List.of(), parsed, maxTokens != null ? maxTokens : legacy, n, logprobs,
+                top == null ? 0 : top);
     }
 
-    private CompletionParams common(JsonNode body, List<String> prompts, boolean chat, Integer maxTokens, int n,
-            boolean logprobs, int topLogprobs) {
+    private CompletionParams common(JsonNode body, List<String> prompts, List<ChatTemplate.Message> messages,
+            Integer maxTokens, int n, boolean logprobs, int topLogprobs) {
+        boolean chat = !messages.isEmpty();
+        int promptCount = chat ? 1 : prompts.size();
         JsonNode model = body.get("model");
         if (model == null || !model.isString() || model.stringValue().isBlank()) {
             throw OpenAiException.invalid("model", "'model' is required: a model id or a checkpoint id (ckpt_...).");
         }
-        if (prompts.size() * (long) n > properties.maxN()) {
+        if (promptCount * (long) n > properties.maxN()) {
             throw OpenAiException.invalid("n", "At most " + properties.maxN() + " choices per request (n × prompts), got "
-                    + prompts.size() * (long) n + ".");
+                    + promptCount * (long) n + ".");
         }
         double temperature = number(body, "temperature", 1.0, 0, 2);
         double topP = number(body, "top_p", 1.0, Double.MIN_VALUE, 1);
@@ -139,7 +141,7 @@ class OpenAiRequests {
             }
             includeUsage = bool(options, "include_usage", false);
         }
-        return new CompletionParams(model.stringValue(), prompts, chat, maxTokens, temperature, topP, n, stop(body),
+        return new CompletionParams(model.stringValue(), prompts, messages, chat, maxTokens, temperature, topP, n, stop(body),
                 seed, logprobs, topLogprobs, stream, includeUsage);
     }
 
