@@ -7,9 +7,14 @@ import dev.tropism.support.TropismTestClient;
 import dev.tropism.support.TropismTestClient.ApiResponse;
 import dev.tropism.support.TropismTestClient.Team;
 import dev.tropism.usage.UsageStore;
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
+import java.net.HttpURLConnection;
+import java.nio.charset.StandardCharsets;
 import java.time.LocalDate;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ExecutorService;
@@ -22,7 +27,10 @@ import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.test.context.TestPropertySource;
 import tools.jackson.databind.JsonNode;
 
-/** {@code GET /v1/usage} on PostgreSQL: counts after real requests, streamed too, team isolation, bad parameters. */
+/**
+ * {@code GET /v1/usage} on PostgreSQL: counts after real requests (streamed and cancelled too), team
+ * isolation, concurrent additions, bad parameters.
+ */
 @TropismIntegrationTest
 @TestPropertySource(properties = {"tropism.jobs.poll-interval=50ms", "tropism.serving.max-n=8"})
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
@@ -102,6 +110,31 @@ class UsageApiTest {
             assertThat(System.nanoTime()).as("usage never reached %d requests: %s", requests, r).isLessThan(deadline);
             Thread.sleep(50);
         }
+    }
+
+    @Test
+    void cancelledStreamCountsTheTokensItProduced() throws Exception {
+        Team t = api.newTeam("usage-cancel");
+        String m = ServingFixtures.pretrain(t, ServingFixtures.corpus(t), "tiny-cancel", 11).get("id").asString();
+        int full = ServingFixtures.BLOCK_SIZE - 3;
+        Map<String, Object> req = new LinkedHashMap<>(Map.of("model", m, "prompt", "1", "max_tokens", full,
+                "temperature", 0));
+        ApiResponse whole = t.calls().post("/v1/completions", req);
+        // greedy decoding of this barely trained model runs to max_tokens, long enough to outlast a disconnect
+        assertThat(whole.json().get("choices").get(0).get("finish_reason").asString()).as(whole.toString())
+                .isEqualTo("length");
+        req.put("stream", true);
+        HttpURLConnection c = ServingFixtures.open(api, t.key(), "/v1/completions", req);
+        assertThat(c.getResponseCode()).isEqualTo(200);
+        BufferedReader in = new BufferedReader(new InputStreamReader(c.getInputStream(),
+                StandardCharsets.UTF_8));
+        assertThat(in.readLine()).startsWith("data: ");
+        c.disconnect(); // closes the socket mid-stream: the generation is cancelled
+
+        JsonNode row = awaitRow(t, "/v1/usage?model=" + m, 2);
+        assertThat(row.get("prompt_tokens").asLong()).isEqualTo(4); // BOS + "1", twice
+        long cancelled = row.get("completion_tokens").asLong() - full;
+        assertThat(cancelled).isBetween(1L, full - 1L);
     }
 
     @Test
