@@ -16,9 +16,9 @@ import org.springframework.web.bind.annotation.RestController;
 
 /**
  * {@code GET /v1/usage?from=YYYY-MM-DD&to=YYYY-MM-DD&model=}: the caller's team's serving usage per UTC
- * day and model. {@code to} defaults to today (UTC), {@code from} to 30 days before {@code to}; both are
- * inclusive and at most {@value #MAX_DAYS} days apart. Bad parameters answer 400 {@code
- * invalid_parameter} with every violation.
+ * day and model. {@code to} defaults to today (UTC), {@code from} to 29 days before {@code to} (30
+ * days); both are inclusive, and the range spans at most {@value #MAX_DAYS} days. Bad parameters answer
+ * 400 {@code invalid_parameter} with every violation.
  */
 @RestController
 class UsageController {
