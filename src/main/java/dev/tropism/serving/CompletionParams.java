@@ -1,5 +1,6 @@
 package dev.tropism.serving;
 
+import dev.tropism.engine.lm.ChatFormat;
 import java.util.List;
 
 /**
@@ -7,8 +8,9 @@ import java.util.List;
  * the model is known (context limits are checked against the model in {@link CompletionService}).
  *
  * @param model a model id or a checkpoint id
- * @param prompts the texts to continue: the {@code prompt} strings, or the chat rendered through the
- *     chat template (one)
+ * @param prompts the {@code prompt} strings to continue; empty for a chat
+ * @param messages a chat's messages, rendered through the model's chat template once the model is
+ *     known ({@link #prompts(ChatFormat)}); empty for completions
  * @param chat whether this is a chat completion (response shapes differ)
  * @param maxTokens tokens to generate per choice; null = the default (16 for completions, the rest of
  *     the context for chat, as OpenAI's)
@@ -22,17 +24,28 @@ import java.util.List;
  * @param stream answer with server-sent events
  * @param includeUsage {@code stream_options.include_usage}: a last chunk with {@code usage}
  */
-public record CompletionParams(String model, List<String> prompts, boolean chat, Integer maxTokens,
+public record CompletionParams(String model, List<String> prompts, List<ChatTemplate.Message> messages, boolean chat, Integer maxTokens,
         double temperature, double topP, int n, List<String> stop, Long seed, boolean logprobs, int topLogprobs,
         boolean stream, boolean includeUsage) {
 
     public CompletionParams {
         prompts = List.copyOf(prompts);
+        messages = List.copyOf(messages);
         stop = List.copyOf(stop);
+    }
+
+    /** How many texts this request continues: its prompts, or one chat. */
+    public int promptCount() {
+        return chat ? 1 : prompts.size();
+    }
+
+    /** The texts to continue on a model with this chat template: the prompts, or the rendered chat. */
+    public List<String> prompts(ChatFormat format) {
+        return chat ? List.of(ChatTemplate.render(messages, format)) : prompts;
     }
 
     /** Generations this request asks for: {@code n} per prompt. */
     public int choices() {
-        return prompts.size() * n;
+        return promptCount() * n;
     }
 }

@@ -16,6 +16,7 @@ import dev.tropism.serving.OpenAiResponses.CompletionLogprobs;
 import dev.tropism.serving.OpenAiResponses.Message;
 import dev.tropism.serving.OpenAiResponses.TextChoice;
 import dev.tropism.serving.OpenAiResponses.Usage;
+import dev.tropism.usage.UsageRecorder;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -43,11 +44,14 @@ public class CompletionService {
     private final ServedModels served;
     private final ServingProperties properties;
     private final MeterRegistry meters;
+    private final UsageRecorder usage;
 
-    public CompletionService(ServedModels served, ServingProperties properties, MeterRegistry meters) {
+    public CompletionService(ServedModels served, ServingProperties properties, MeterRegistry meters,
+            UsageRecorder usage) {
         this.served = served;
         this.properties = properties;
         this.meters = meters;
+        this.usage = usage;
     }
 
     /**
@@ -87,14 +91,15 @@ public class CompletionService {
         try {
             LanguageModel model = lease.model();
             int block = model.gpt().config().blockSize();
-            int[] promptTokens = new int[p.prompts().size()];
+            List<String> prompts = p.prompts(model.chatFormat()); // a chat through the model's own template
+            int[] promptTokens = new int[prompts.size()];
             List<GenerationRequest> requests = new ArrayList<>();
-            for (int i = 0; i < p.prompts().size(); i++) {
-                promptTokens[i] = model.tokenizer().encode(p.prompts().get(i)).length + 1; // BOS + the prompt
+            for (int i = 0; i < prompts.size(); i++) {
+                promptTokens[i] = model.tokenizer().encode(prompts.get(i)).length + 1; // BOS + the prompt
                 int maxTokens = maxTokens(p, promptTokens[i], block);
                 for (int c = 0; c < p.n(); c++) {
                     int k = i * p.n() + c;
-                    GenerationRequest.Builder b = GenerationRequest.builder(p.prompts().get(i)).maxTokens(maxTokens)
+                    GenerationRequest.Builder b = GenerationRequest.builder(prompts.get(i)).maxTokens(maxTokens)
                             .temperature(p.temperature()).topP(p.topP()).stop(p.stop())
                             .seed(p.seed() == null ? null : p.seed() + k).timeout(properties.requestTimeout());
                     if (p.logprobs()) {
@@ -126,6 +131,10 @@ public class CompletionService {
         }
     }
 
+    /**
+     * Metrics and the team's daily usage of a request whose generations have all ended, however they
+     * ended: a cancelled stream counts the tokens it actually produced.
+     */
     private void count(String teamId, String modelId, Submission s, List<GenerationResult> results) {
         long completion = 0;
         for (GenerationResult r : results) {
@@ -135,6 +144,7 @@ public class CompletionService {
         meters.counter(TOKENS_METRIC, "team", teamId, "model", modelId, "kind", "prompt")
                 .increment(s.promptTokenTotal());
         meters.counter(TOKENS_METRIC, "team", teamId, "model", modelId, "kind", "completion").increment(completion);
+        usage.record(teamId, modelId, s.promptTokenTotal(), completion, 0);
     }
 
     private static int maxTokens(CompletionParams p, int promptTokens, int block) {

@@ -72,7 +72,7 @@ class CompletionStream implements AutoCloseable {
         CompletionService.Submission s = service.submit(teamId, p, k -> new GenerationListener() {
             @Override
             public void onDelta(GenerationDelta delta) {
-                int base = p.prompts().get(k / p.n()).length();
+                int base = p.chat() ? 0 : p.prompts().get(k / p.n()).length(); // text_offset: completions only
                 send(writer, chunks.text(k, delta, base + offsets[k]));
                 offsets[k] += delta.text().length();
             }

@@ -77,11 +77,11 @@ class OpenAiRequests {
         int n = intField(body, "n", 1, 1, properties.maxN());
         neutral(body, "best_of", b -> b.isIntegralNumber() && b.longValue() == n, "equal to n");
         Integer top = optionalInt(body, "logprobs", 0, GenerationRequest.MAX_TOP_LOGPROBS);
-        return common(body, prompts, false, optionalInt(body, "max_tokens", 1, Integer.MAX_VALUE), n, top != null,
-                top == null ? 0 : top);
+        return common(body, prompts, List.of(), optionalInt(body, "max_tokens", 1, Integer.MAX_VALUE), n,
+                top != null, top == null ? 0 : top);
     }
 
-    /** {@code POST /v1/chat/completions}: the messages rendered through {@link ChatTemplate}. */
+    /** {@code POST /v1/chat/completions}: the messages, rendered later through the model's chat template. */
     CompletionParams chat(JsonNode body) {
         allowOnly(body, CHAT);
         JsonNode messages = body.get("messages");
@@ -103,19 +103,21 @@ class OpenAiRequests {
         if (maxTokens != null && legacy != null && !maxTokens.equals(legacy)) {
             throw OpenAiException.invalid("max_tokens", "'max_tokens' and 'max_completion_tokens' differ.");
         }
-        return common(body, List.of(ChatTemplate.render(parsed)), true, maxTokens != null ? maxTokens : legacy, n,
-                logprobs, top == null ? 0 : top);
+        return common(body, List.of(), parsed, maxTokens != null ? maxTokens : legacy, n, logprobs,
+                top == null ? 0 : top);
     }
 
-    private CompletionParams common(JsonNode body, List<String> prompts, boolean chat, Integer maxTokens, int n,
-            boolean logprobs, int topLogprobs) {
+    private CompletionParams common(JsonNode body, List<String> prompts, List<ChatTemplate.Message> messages,
+            Integer maxTokens, int n, boolean logprobs, int topLogprobs) {
+        boolean chat = !messages.isEmpty();
+        int promptCount = chat ? 1 : prompts.size();
         JsonNode model = body.get("model");
         if (model == null || !model.isString() || model.stringValue().isBlank()) {
             throw OpenAiException.invalid("model", "'model' is required: a model id or a checkpoint id (ckpt_...).");
         }
-        if (prompts.size() * (long) n > properties.maxN()) {
+        if (promptCount * (long) n > properties.maxN()) {
             throw OpenAiException.invalid("n", "At most " + properties.maxN() + " choices per request (n × prompts), got "
-                    + prompts.size() * (long) n + ".");
+                    + promptCount * (long) n + ".");
         }
         double temperature = number(body, "temperature", 1.0, 0, 2);
         double topP = number(body, "top_p", 1.0, Double.MIN_VALUE, 1);
@@ -126,14 +128,7 @@ class OpenAiRequests {
         if (user != null && !user.isNull() && !user.isString()) {
             throw OpenAiException.invalid("user", "'user' must be a string.");
         }
-        Long seed = null;
-        JsonNode s = body.get("seed");
-        if (s != null && !s.isNull()) {
-            if (!s.isIntegralNumber() || !s.canConvertToLong()) {
-                throw OpenAiException.invalid("seed", "'seed' must be an integer.");
-            }
-            seed = s.longValue();
-        }
+        Long seed = seed(body);
         boolean stream = bool(body, "stream", false);
         boolean includeUsage = false;
         JsonNode options = body.get("stream_options");
@@ -146,7 +141,7 @@ class OpenAiRequests {
             }
             includeUsage = bool(options, "include_usage", false);
         }
-        return new CompletionParams(model.stringValue(), prompts, chat, maxTokens, temperature, topP, n, stop(body),
+        return new CompletionParams(model.stringValue(), prompts, messages, chat, maxTokens, temperature, topP, n, stop(body),
                 seed, logprobs, topLogprobs, stream, includeUsage);
     }
 
@@ -244,7 +239,19 @@ class OpenAiRequests {
         return out;
     }
 
-    private static boolean bool(JsonNode body, String name, boolean fallback) {
+    /** {@code seed}: an integer (a long), or null when absent. */
+    static Long seed(JsonNode body) {
+        JsonNode s = body.get("seed");
+        if (s == null || s.isNull()) {
+            return null;
+        }
+        if (!s.isIntegralNumber() || !s.canConvertToLong()) {
+            throw OpenAiException.invalid("seed", "'seed' must be an integer.");
+        }
+        return s.longValue();
+    }
+
+    static boolean bool(JsonNode body, String name, boolean fallback) {
         JsonNode v = body.get(name);
         if (v == null || v.isNull()) {
             return fallback;
@@ -255,12 +262,12 @@ class OpenAiRequests {
         return v.booleanValue();
     }
 
-    private static int intField(JsonNode body, String name, int fallback, int min, int max) {
+    static int intField(JsonNode body, String name, int fallback, int min, int max) {
         Integer v = optionalInt(body, name, min, max);
         return v == null ? fallback : v;
     }
 
-    private static Integer optionalInt(JsonNode body, String name, int min, int max) {
+    static Integer optionalInt(JsonNode body, String name, int min, int max) {
         JsonNode v = body.get(name);
         if (v == null || v.isNull()) {
             return null;
@@ -272,7 +279,7 @@ class OpenAiRequests {
         return v.intValue();
     }
 
-    private static double number(JsonNode body, String name, double fallback, double min, double max) {
+    static double number(JsonNode body, String name, double fallback, double min, double max) {
         JsonNode v = body.get(name);
         if (v == null || v.isNull()) {
             return fallback;

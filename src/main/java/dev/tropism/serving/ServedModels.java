@@ -73,9 +73,7 @@ public class ServedModels {
      *     of another family (text endpoints serve {@code language-model} only) or one not ready yet
      */
     public ModelRecord resolve(String teamId, String id) {
-        Optional<ModelRecord> found = id.startsWith(CHECKPOINT_PREFIX) ? models.findByCheckpoint(teamId, id)
-                : models.find(id).filter(m -> m.teamId().equals(teamId));
-        ModelRecord m = found.orElseThrow(() -> OpenAiException.modelNotFound(id));
+        ModelRecord m = find(teamId, id);
         if (!PolicyFamily.LANGUAGE_MODEL.wireName().equals(m.family())) {
             throw new OpenAiException(HttpStatus.BAD_REQUEST, OpenAiException.INVALID_REQUEST, "model",
                     "model_not_supported", "The model '" + id + "' is a " + m.family() + "; this endpoint serves "
@@ -86,6 +84,17 @@ public class ServedModels {
                     "model_not_ready", "The model '" + id + "' is " + m.status() + "; it can be called once ready.", null);
         }
         return m;
+    }
+
+    /**
+     * The caller's model addressed by {@code id} (a model id or a checkpoint id), of any family or status.
+     *
+     * @throws OpenAiException 404 for an unknown or another team's model or checkpoint
+     */
+    public ModelRecord find(String teamId, String id) {
+        Optional<ModelRecord> found = id.startsWith(CHECKPOINT_PREFIX) ? models.findByCheckpoint(teamId, id)
+                : models.find(id).filter(m -> m.teamId().equals(teamId));
+        return found.orElseThrow(() -> OpenAiException.modelNotFound(id));
     }
 
     /**

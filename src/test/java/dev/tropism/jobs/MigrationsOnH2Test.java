@@ -19,6 +19,18 @@ class MigrationsOnH2Test {
         assertThat(result.success).isTrue();
         try (Connection c = DriverManager.getConnection(url, "sa", "")) {
             c.createStatement().execute("INSERT INTO job_metrics (job_id, step, name, \"value\") VALUES ('job_1', 1, 'train/loss', 0.5)");
+            for (int i = 0; i < 2; i++) { // the usage upsert of UsageStore
+                c.createStatement().execute("INSERT INTO usage_daily (team_id, usage_date, model, requests, prompt_tokens,"
+                        + " completion_tokens, images) VALUES ('team_1', DATE '2026-01-02', 'm', 0, 0, 0, 0)"
+                        + " ON CONFLICT DO NOTHING");
+                c.createStatement().execute("UPDATE usage_daily SET requests = requests + 1, prompt_tokens = prompt_tokens"
+                        + " + 3 WHERE team_id = 'team_1' AND usage_date = DATE '2026-01-02' AND model = 'm'");
+            }
+            try (ResultSet rs = c.createStatement().executeQuery("SELECT requests, prompt_tokens FROM usage_daily")) {
+                assertThat(rs.next()).isTrue();
+                assertThat(rs.getLong(1)).isEqualTo(2);
+                assertThat(rs.getLong(2)).isEqualTo(6);
+            }
             try (ResultSet rs = c.createStatement().executeQuery("SELECT NEXT VALUE FOR batch_job_execution_seq")) {
                 assertThat(rs.next()).isTrue();
             }

@@ -38,11 +38,17 @@ final class ServingFixtures {
 
     /** Pretrains a 1-layer model for a few steps and waits until it is ready; returns its JSON. */
     static JsonNode pretrain(Team team, String corpus, String name, long seed) throws InterruptedException {
+        return pretrain(team, corpus, name, seed, 1, 32, 2, BLOCK_SIZE);
+    }
+
+    /** Pretrains a model of this shape for 3 steps and waits until it is ready; returns its JSON. */
+    static JsonNode pretrain(Team team, String corpus, String name, long seed, int layers, int embd, int heads,
+            int blockSize) throws InterruptedException {
         Map<String, Object> hp = new LinkedHashMap<>();
-        hp.put("n_layer", 1);
-        hp.put("n_embd", 32);
-        hp.put("n_head", 2);
-        hp.put("block_size", BLOCK_SIZE);
+        hp.put("n_layer", layers);
+        hp.put("n_embd", embd);
+        hp.put("n_head", heads);
+        hp.put("block_size", blockSize);
         hp.put("max_steps", 3);
         hp.put("batch_size", 4);
         ApiResponse created = team.calls().post("/v1/models", Map.of("name", name, "recipe", "tiny-gpt", "dataset", corpus,

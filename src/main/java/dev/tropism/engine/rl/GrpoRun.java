@@ -89,7 +89,7 @@ public final class GrpoRun implements TrainingRun {
                 state = CheckpointFiles.readState(checkpoint, KIND, spec.seed());
                 policy = LanguageModel.load(checkpoint.resolve(CheckpointFiles.MODEL_DIR), root);
             } else {
-                policy = new LanguageModel(reference.copy(root), base.tokenizer());
+                policy = new LanguageModel(reference.copy(root), base.tokenizer(), base.chatFormat());
             }
             Gpt gpt = policy.gpt();
             optimizer = new AdamW(gpt.parameters(), new HashSet<>(gpt.matrixParameterNames()), 0.9, 0.99, 1e-8,
