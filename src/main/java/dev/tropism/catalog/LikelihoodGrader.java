@@ -112,10 +112,7 @@ final class LikelihoodGrader implements Grader {
                 scores[i] = out.finite(i, name, v, PerSampleGrader.FALLBACK);
             }
         }
-        for (int i = 0; i < n; i++) {
-            out.sub(i, name, scores[i]);
-        }
-        return scores;
+        return out.record(name, scores);
     }
 
     private double value(Likelihood l) {

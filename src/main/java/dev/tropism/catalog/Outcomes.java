@@ -27,6 +27,14 @@ final class Outcomes {
         subRewards.get(i).put(name, value);
     }
 
+    /** Records {@code scores} as grader {@code name}'s sub-reward of every sample; returns them. */
+    double[] record(String name, double[] scores) {
+        for (int i = 0; i < scores.length; i++) {
+            sub(i, name, scores[i]);
+        }
+        return scores;
+    }
+
     void error(int i, String kind, String message) {
         errors.get(i).add(new RewardError(kind, message));
     }

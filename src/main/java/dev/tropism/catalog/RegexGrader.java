@@ -105,10 +105,7 @@ final class RegexGrader implements Grader {
                 }
             }
         }
-        for (int i = 0; i < n; i++) {
-            out.sub(i, name, scores[i]);
-        }
-        return scores;
+        return out.record(name, scores);
     }
 
     /** The extracted text ("" when no group is extracted) when the sample matches, else null. */

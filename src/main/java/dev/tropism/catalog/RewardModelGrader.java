@@ -77,10 +77,7 @@ final class RewardModelGrader implements Grader {
                 }
             }
         }
-        for (int i = 0; i < n; i++) {
-            out.sub(i, name, scores[i]);
-        }
-        return scores;
+        return out.record(name, scores);
     }
 
     /** The {@code reward_model} type: a bean, because it needs the models module's scorer. */

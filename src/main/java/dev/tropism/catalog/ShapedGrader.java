@@ -78,10 +78,7 @@ final class ShapedGrader implements Grader {
             }
             scores[i] = out.finite(i, name, v, PerSampleGrader.FALLBACK);
         }
-        for (int i = 0; i < n; i++) {
-            out.sub(i, name, scores[i]);
-        }
-        return scores;
+        return out.record(name, scores);
     }
 
     /** r_ref per group: M reference completions of the group's item, scored by the inner grader. */

@@ -172,10 +172,7 @@ final class WebhookGrader implements Grader {
                 }
             }
         }
-        for (int i = 0; i < n; i++) {
-            out.sub(i, name, scores[i]);
-        }
-        return scores;
+        return out.record(name, scores);
     }
 
     /** Sends the requests not yet taken, one after another, until none is left or the deadline passed. */
