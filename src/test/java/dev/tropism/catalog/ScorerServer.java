@@ -76,6 +76,7 @@ final class ScorerServer implements AutoCloseable {
         server.createContext("/", exchange -> {
             int now = inFlight.incrementAndGet();
             maxInFlight.accumulateAndGet(now, Math::max);
+            boolean answered = false;
             try (exchange) {
                 JsonNode body = JSON.readTree(exchange.getRequestBody().readAllBytes());
                 seen.add(new Seen(body, exchange.getRequestHeaders()));
@@ -84,6 +85,10 @@ final class ScorerServer implements AutoCloseable {
                     Thread.sleep(a.delayMs());
                 }
                 byte[] out = a.body().getBytes(StandardCharsets.UTF_8);
+                // No longer in flight once the answer starts: the client may send its next request as soon as
+                // it has read this one, before this handler has returned.
+                inFlight.decrementAndGet();
+                answered = true;
                 exchange.getResponseHeaders().add("Content-Type", "application/json");
                 if (a.status() / 100 == 3) {
                     exchange.getResponseHeaders().add("Location", "http://example.com/elsewhere");
@@ -97,7 +102,9 @@ final class ScorerServer implements AutoCloseable {
             } catch (IOException e) {
                 // the client went away (a cancelled call)
             } finally {
-                inFlight.decrementAndGet();
+                if (!answered) {
+                    inFlight.decrementAndGet();
+                }
             }
         });
         server.start();
