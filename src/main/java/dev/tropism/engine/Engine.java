@@ -34,6 +34,12 @@ public final class Engine {
             if (spec instanceof GrpoSpec g) {
                 return new GrpoRun(g, checkpoint);
             }
+            if (spec instanceof dev.tropism.engine.flow.FlowPretrainSpec f) {
+                return new dev.tropism.engine.flow.FlowPretrainRun(f, checkpoint);
+            }
+            if (spec instanceof dev.tropism.engine.flow.FlowAlignSpec f) {
+                return new dev.tropism.engine.flow.FlowRlRun(f, checkpoint);
+            }
             if (spec instanceof RewardModelSpec r) {
                 return new RewardModelRun(r, checkpoint);
             }

@@ -29,6 +29,35 @@ public final class MetricNames {
     /** Reward models: mean margin r(chosen) − r(rejected) over the batch's pairs. */
     public static final String TRAIN_MARGIN_MEAN = "train/margin/mean";
 
+    // --- flow-matching jobs ---
+    /** The gold (evaluation-only) reward of the step's training samples: never optimized. */
+    public static final String TRAIN_GOLD_MEAN = "train/gold/mean";
+    /** Mean pairwise L2 distance between a step's samples in the diversity feature space (gold classifier). */
+    public static final String TRAIN_DIVERSITY = "train/diversity";
+    /** The same over the fixed-seed eval samples. */
+    public static final String EVAL_DIVERSITY = "eval/diversity";
+    /** Mean and variance of the importance ratio over the trained steps (GRPO-Guard's diagnosis). */
+    public static final String TRAIN_RATIO_MEAN = "train/ratio/mean";
+    public static final String TRAIN_RATIO_VAR = "train/ratio/var";
+    /** Share of noisy steps whose dense reward gain is positive (DenseGRPO, TP-GRPO). */
+    public static final String TRAIN_POSITIVE_GAIN_FRACTION = "train/positive_gain_fraction";
+    /** TP-GRPO: share of (sample, step) pairs detected as turning points. */
+    public static final String TRAIN_TURNING_POINT_FRACTION = "train/turning_point_fraction";
+    /** Flow-DPO: share of pairs whose implicit reward ranks the winner first. */
+    public static final String TRAIN_PREFERENCE_ACCURACY = "train/preference_accuracy";
+    /** Wall time of ODE completions from intermediate states (DenseGRPO, TempFlow, TP-GRPO). */
+    public static final String PERF_COMPLETION_SECONDS = "perf/completion_seconds";
+
+    /** GRPO-Guard: {@code train/ratio/step<k>/mean} and {@code /var}, the ratio's moments at denoising step k. */
+    public static String trainRatioAtStep(int k, String moment) {
+        return "train/ratio/step" + k + "/" + moment;
+    }
+
+    /** Pretraining of {@code tiny-flow}: {@code train/classifier/<role>/heldout_accuracy}. */
+    public static String classifierAccuracy(String role) {
+        return "train/classifier/" + role + "/heldout_accuracy";
+    }
+
     // --- speed ---
     public static final String PERF_TOKENS_PER_SECOND = "perf/tokens_per_second";
     public static final String PERF_ROLLOUT_SECONDS = "perf/rollout_seconds";

@@ -13,9 +13,22 @@ import java.util.Map;
  * @param outputs each sample's completion text, without the end-of-sequence marker
  * @param groupSize samples per group; {@code items.size()} is a multiple of it
  * @param context the model behind the samples, or {@link ScoringContext#NONE}
+ * @param images the generated images when the samples are images (flow-matching models; each output text
+ *     is then empty), else null
  */
 public record RewardBatch(List<Map<String, Object>> items, List<String> outputs, int groupSize,
-        ScoringContext context) {
+        ScoringContext context, GeneratedImages images) {
+
+    /** A batch of texts. */
+    public RewardBatch(List<Map<String, Object>> items, List<String> outputs, int groupSize, ScoringContext context) {
+        this(items, outputs, groupSize, context, null);
+    }
+
+    /** A batch of images, one per item, with empty output texts. */
+    public static RewardBatch ofImages(List<Map<String, Object>> items, GeneratedImages images, int groupSize) {
+        return new RewardBatch(items, java.util.Collections.nCopies(items.size(), ""), groupSize, ScoringContext.NONE,
+                images);
+    }
 
     public RewardBatch {
         items = List.copyOf(items);
@@ -28,6 +41,9 @@ public record RewardBatch(List<Map<String, Object>> items, List<String> outputs,
         }
         if (context == null) {
             context = ScoringContext.NONE;
+        }
+        if (images != null && images.count() != items.size()) {
+            throw new IllegalArgumentException(images.count() + " images for " + items.size() + " items");
         }
     }
 

@@ -40,6 +40,33 @@ public interface TrainingRun extends AutoCloseable {
     /** Writes an inference-only model (config, tokenizer, weights) into {@code dir}. */
     void exportModel(Path dir) throws IOException;
 
+    /**
+     * A PNG grid of fixed-seed samples drawn at the last {@link #evaluate()}, for families that generate
+     * images; empty otherwise (and before the first evaluation).
+     */
+    default java.util.Optional<byte[]> evalSamplesPng() {
+        return java.util.Optional.empty();
+    }
+
+    /**
+     * Further models that {@link #exportModel} writes into sub-directories of its directory, to be
+     * registered beside the exported model (the {@code tiny-flow} recipe's two classifiers).
+     */
+    default java.util.List<Companion> companions() {
+        return java.util.List.of();
+    }
+
+    /**
+     * A model exported beside the main one.
+     *
+     * @param suffix appended to the main model's name ({@code <name>/<suffix>})
+     * @param family its {@link PolicyFamily} wire name or another family name
+     * @param subdir its directory relative to the export directory
+     * @param parameters its parameter count
+     */
+    record Companion(String suffix, String family, String subdir, long parameters) {
+    }
+
     @Override
     void close();
 }
