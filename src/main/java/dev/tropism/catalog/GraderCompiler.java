@@ -34,7 +34,7 @@ final class GraderCompiler {
         return new GraderCompiler(List.of(new StringCheckGrader.Type(), new MultiGrader.Type(),
                 new RegexGrader.Type(), new NumericGrader.Type(), new JsonGrader.Type(), new LengthGrader.Type(),
                 new TextSimilarityGrader.Type(), new ChecksGrader.Type(), new GatedGrader.Type(),
-                new LikelihoodGrader.Type(), new ShapedGrader.Type()));
+                new LikelihoodGrader.Type(), new ShapedGrader.Type(), new ImageStatGrader.Type()));
     }
 
     /**
@@ -180,6 +180,22 @@ final class GraderCompiler {
                 return null;
             }
             return name;
+        }
+
+        /**
+         * A grader's optional {@code name}: as {@link #name(JsonNode, String)} when given, else
+         * {@code fallback} (which must still be unique within the spec).
+         */
+        String name(JsonNode node, String pointer, String fallback) {
+            if (!GraderOptions.absent(node, "name")) {
+                return name(node, pointer);
+            }
+            if (!names.add(fallback)) {
+                violation(JsonPointers.child(pointer, "name"), "the default name '" + fallback
+                        + "' is taken by another grader of this spec; give this one a name");
+                return null;
+            }
+            return fallback;
         }
 
         /** The field when it is a string, else null (with a violation). */

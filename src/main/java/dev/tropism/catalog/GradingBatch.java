@@ -1,5 +1,6 @@
 package dev.tropism.catalog;
 
+import dev.tropism.engine.GeneratedImages;
 import dev.tropism.engine.RewardBatch;
 import dev.tropism.engine.ScoringContext;
 import java.util.List;
@@ -22,8 +23,10 @@ final class GradingBatch {
 
     static GradingBatch of(RewardBatch batch) {
         Sample[] samples = new Sample[batch.size()];
+        GeneratedImages images = batch.images();
         for (int i = 0; i < samples.length; i++) {
-            samples[i] = new Sample(batch.items().get(i), batch.outputs().get(i));
+            samples[i] = images == null ? new Sample(batch.items().get(i), batch.outputs().get(i))
+                    : new Sample(batch.items().get(i), batch.outputs().get(i), images.get(i), images.side());
         }
         return new GradingBatch(samples, batch.groupSize(), batch.context());
     }

@@ -1,5 +1,6 @@
 package dev.tropism.catalog;
 
+import dev.tropism.engine.GeneratedImages;
 import dev.tropism.engine.RewardBatch;
 import dev.tropism.engine.RewardFunction;
 import dev.tropism.engine.ScoringContext;
@@ -80,11 +81,45 @@ class RewardSpecService implements RewardSpecCatalog {
         return page.toResponse(specs.findPage(caller.requireTeam(), page), this::view);
     }
 
-    /** Scores {@code outputs} as one group of samples answering {@code item}, without a model. */
-    List<RewardResult> run(Caller caller, String id, Map<String, Object> item, List<String> outputs) {
-        List<Map<String, Object>> items = java.util.Collections.nCopies(outputs.size(), item);
-        return RewardFunction.scoreSafely(rewardFunction(caller, id),
-                new RewardBatch(items, outputs, outputs.size(), ScoringContext.NONE));
+    /**
+     * Scores {@code samples} as one group answering {@code item}, without a model: all texts
+     * ({@code output_text}) or all images of one size ({@code image_b64}, see {@link SampleImages}).
+     *
+     * @param pointer where the samples are in the request: {@code /sample}, or {@code /samples/} followed
+     *     by each index
+     */
+    List<RewardResult> run(Caller caller, String id, Map<String, Object> item,
+            List<RewardSpecsController.Sample> samples, String pointer) {
+        RewardFunction reward = rewardFunction(caller, id);
+        List<Map<String, Object>> items = java.util.Collections.nCopies(samples.size(), item);
+        List<String> outputs = new java.util.ArrayList<>();
+        List<float[]> images = new java.util.ArrayList<>();
+        int side = 0;
+        for (int i = 0; i < samples.size(); i++) {
+            RewardSpecsController.Sample s = samples.get(i);
+            String at = pointer.endsWith("/") ? pointer + i : pointer;
+            if ((s.outputText() == null) == (s.imageB64() == null)) {
+                throw ApiException.invalid(at + "/output_text", "give exactly one of output_text or image_b64");
+            }
+            if (i > 0 && (s.imageB64() == null) != images.isEmpty()) {
+                throw ApiException.invalid(at, "samples of one request are all texts or all images");
+            }
+            if (s.outputText() != null) {
+                outputs.add(s.outputText());
+                continue;
+            }
+            SampleImages.Decoded d = SampleImages.decode(s.imageB64(), at + "/image_b64");
+            if (i > 0 && d.side() != side) {
+                throw ApiException.invalid(at + "/image_b64", "is " + d.side() + "×" + d.side() + "; the samples of one"
+                        + " request have one size (" + side + "×" + side + ")");
+            }
+            side = d.side();
+            images.add(d.pixels());
+        }
+        RewardBatch batch = images.isEmpty()
+                ? new RewardBatch(items, outputs, samples.size(), ScoringContext.NONE)
+                : RewardBatch.ofImages(items, new GeneratedImages(side, images), samples.size());
+        return RewardFunction.scoreSafely(reward, batch);
     }
 
     @Override

@@ -34,7 +34,8 @@ class RewardSpecsController {
     record ValidateRequest(JsonNode grader) {
     }
 
-    record Sample(@NotNull String outputText) {
+    /** A text sample ({@code output_text}) or an image sample ({@code image_b64}: a base64 PNG). */
+    record Sample(String outputText, String imageB64) {
     }
 
     /** One {@code sample}, or {@code samples} scored as one group (for group-aware graders). */
@@ -76,7 +77,7 @@ class RewardSpecsController {
 
     /**
      * "Try it": scores one sample (answered as a reward result) or a group of samples (answered as
-     * {@code {"results": [...]}}) against an item, without a model.
+     * {@code {"results": [...]}}) against an item, without a model. Samples are texts or images.
      */
     @PostMapping("/{id}/run")
     Object run(@Parameter(hidden = true) Caller caller, @PathVariable String id, @Valid @RequestBody RunRequest body) {
@@ -84,8 +85,8 @@ class RewardSpecsController {
             throw ApiException.invalid(List.of(new Violation("/sample", "give exactly one of sample or samples")));
         }
         if (body.sample() != null) {
-            return specs.run(caller, id, body.item(), List.of(body.sample().outputText())).get(0);
+            return specs.run(caller, id, body.item(), List.of(body.sample()), "/sample").get(0);
         }
-        return new RunResults(specs.run(caller, id, body.item(), body.samples().stream().map(Sample::outputText).toList()));
+        return new RunResults(specs.run(caller, id, body.item(), body.samples(), "/samples/"));
     }
 }

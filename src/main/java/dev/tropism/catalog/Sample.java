@@ -7,8 +7,8 @@ import tools.jackson.databind.json.JsonMapper;
 
 /**
  * One sample being graded: its dataset item and output text, with the output parsed as JSON on first
- * use ({@code {{sample.output_json.<path>}}} and {@code json} graders share the parse). Confined to the
- * thread grading its batch.
+ * use ({@code {{sample.output_json.<path>}}} and {@code json} graders share the parse), and for image
+ * samples (flow-matching models) the image. Confined to the thread grading its batch.
  */
 final class Sample {
 
@@ -16,12 +16,21 @@ final class Sample {
 
     private final Map<String, Object> item;
     private final String outputText;
+    /** [0, 1] pixels, row-major, {@code imageSide}², or null for a text sample. */
+    private final float[] image;
+    private final int imageSide;
     private JsonNode json;
     private String jsonError;
 
     Sample(Map<String, Object> item, String outputText) {
+        this(item, outputText, null, 0);
+    }
+
+    Sample(Map<String, Object> item, String outputText, float[] image, int imageSide) {
         this.item = item == null ? Map.of() : item;
         this.outputText = outputText == null ? "" : outputText;
+        this.image = image;
+        this.imageSide = imageSide;
     }
 
     Map<String, Object> item() {
@@ -30,6 +39,16 @@ final class Sample {
 
     String outputText() {
         return outputText;
+    }
+
+    /** The image's [0, 1] pixels (shared, not copied: read only), or null for a text sample. */
+    float[] image() {
+        return image;
+    }
+
+    /** Width and height of {@link #image()}. */
+    int imageSide() {
+        return imageSide;
     }
 
     /** The output parsed as JSON; a {@code json_parse} error when it is not JSON. */
@@ -53,6 +72,6 @@ final class Sample {
 
     /** The same item with another output (a regex grader hands its capture to a nested grader). */
     Sample withOutput(String text) {
-        return new Sample(item, text);
+        return new Sample(item, text, image, imageSide);
     }
 }

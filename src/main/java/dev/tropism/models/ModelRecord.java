@@ -30,6 +30,17 @@ public record ModelRecord(
     public static final String READY = "ready";
     public static final String FAILED = "failed";
 
+    /** Why this model cannot be used as a {@code family} model (another family, not ready), or empty. */
+    public java.util.Optional<String> unusableAs(String family) {
+        if (!family.equals(this.family)) {
+            return java.util.Optional.of("model " + id + " is a " + this.family + ", not a " + family);
+        }
+        if (!READY.equals(status)) {
+            return java.util.Optional.of("model " + id + " is " + status + "; it must be ready");
+        }
+        return java.util.Optional.empty();
+    }
+
     public static String prefixOf(String modelId) {
         return "models/" + modelId + "/";
     }

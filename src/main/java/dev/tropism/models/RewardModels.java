@@ -76,13 +76,7 @@ public class RewardModels implements RewardModelScorer {
     }
 
     private static Optional<String> problem(ModelRecord m) {
-        if (!PolicyFamily.REWARD_MODEL.wireName().equals(m.family())) {
-            return Optional.of("model " + m.id() + " is a " + m.family() + ", not a " + PolicyFamily.REWARD_MODEL.wireName());
-        }
-        if (!ModelRecord.READY.equals(m.status())) {
-            return Optional.of("model " + m.id() + " is " + m.status() + "; it must be ready");
-        }
-        return Optional.empty();
+        return m.unusableAs(PolicyFamily.REWARD_MODEL.wireName());
     }
 
     /**

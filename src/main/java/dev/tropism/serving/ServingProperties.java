@@ -21,6 +21,10 @@ import org.springframework.util.unit.DataSize;
  * @param memoryOverhead factor applied to a model's weights plus its full KV cache (fp32) to estimate its
  *     native footprint (allocator slack, activations of one step)
  * @param maxBodySize larger request bodies answer 413
+ * @param imageModelCacheSize flow-matching models kept loaded for {@code /v1/images/generations}; the least
+ *     recently used is closed beyond that
+ * @param imageConcurrency image requests generating at once (each uses the CPU fully for its duration)
+ * @param imageQueueCapacity image requests that may wait for a free generator; more answer 429
  */
 @ConfigurationProperties("tropism.serving")
 public record ServingProperties(
@@ -30,7 +34,10 @@ public record ServingProperties(
         @DefaultValue("8") int maxN,
         @DefaultValue("2GB") DataSize memoryBudget,
         @DefaultValue("1.5") double memoryOverhead,
-        @DefaultValue("1MB") DataSize maxBodySize) {
+        @DefaultValue("1MB") DataSize maxBodySize,
+        @DefaultValue("2") int imageModelCacheSize,
+        @DefaultValue("1") int imageConcurrency,
+        @DefaultValue("16") int imageQueueCapacity) {
 
     public ServingProperties {
         require(maxBatch >= 1 && maxBatch <= 1024, "max-batch must be in [1, 1024], got " + maxBatch);
@@ -42,6 +49,12 @@ public record ServingProperties(
         require(Double.isFinite(memoryOverhead) && memoryOverhead >= 1, "memory-overhead must be >= 1, got "
                 + memoryOverhead);
         require(maxBodySize.toBytes() >= 1024, "max-body-size must be at least 1KB, got " + maxBodySize);
+        require(imageModelCacheSize >= 1 && imageModelCacheSize <= 64, "image-model-cache-size must be in [1, 64], got "
+                + imageModelCacheSize);
+        require(imageConcurrency >= 1 && imageConcurrency <= 64, "image-concurrency must be in [1, 64], got "
+                + imageConcurrency);
+        require(imageQueueCapacity >= 0 && imageQueueCapacity <= 10_000, "image-queue-capacity must be in [0, 10000],"
+                + " got " + imageQueueCapacity);
     }
 
     private static void require(boolean ok, String message) {
