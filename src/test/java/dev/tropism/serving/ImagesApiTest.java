@@ -16,7 +16,10 @@ import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.test.context.TestPropertySource;
 import tools.jackson.databind.JsonNode;
 
-/** {@code POST /v1/images/generations} before the flow family: validation, model lookup, clean refusals. */
+/**
+ * {@code POST /v1/images/generations} without a flow model: validation, model lookup, clean refusals of other
+ * families (generation itself: {@link ImageGenerationApiTest}).
+ */
 @TropismIntegrationTest
 @TestPropertySource(properties = {"tropism.jobs.poll-interval=50ms", "tropism.serving.max-n=8"})
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
@@ -99,6 +102,18 @@ class ImagesApiTest {
         assertParam(body("steering", Map.of("type", "fk", "reward_spec", "rs_1", "temperature", 0)),
                 "steering.temperature");
         assertParam(body("steering", Map.of("type", "best_of_n", "reward_spec", "rs_1", "beam", 2)), "steering.beam");
+        assertParam(body("steering", Map.of("type", "fk", "reward_spec", "rs_1", "lambda", -1)), "steering.lambda");
+        assertParam(body("steering", Map.of("type", "fk", "reward_spec", "rs_1", "lambda", 1001)), "steering.lambda");
+        assertParam(body("steering", Map.of("type", "fk", "reward_spec", "rs_1", "potential", "min")),
+                "steering.potential");
+        assertParam(body("steering", Map.of("type", "fk", "reward_spec", "rs_1", "resample_interval", 0)),
+                "steering.resample_interval");
+        assertParam(body("steering", Map.of("type", "fk", "reward_spec", "rs_1", "ess_threshold", 1.5)),
+                "steering.ess_threshold");
+        assertParam(body("steering", Map.of("type", "best_of_n", "reward_spec", "rs_1", "lambda", 5)),
+                "steering.lambda");
+        assertParam(body("steering", Map.of("type", "fk", "reward_spec", "rs_1", "particles", 65)),
+                "steering.particles");
         ApiResponse notJson = team.calls().post("/v1/images/generations", java.util.List.of(1));
         assertThat(error(notJson, 400).get("type").asString()).isEqualTo("invalid_request_error");
         ServingFixtures.Stream badKey = ServingFixtures.stream(api, "tp_wrong", "/v1/images/generations", body());
