@@ -26,8 +26,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.SynchronousQueue;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
@@ -69,7 +69,7 @@ class ImageService {
         AtomicInteger threads = new AtomicInteger();
         int q = properties.imageQueueCapacity();
         this.pool = new ThreadPoolExecutor(properties.imageConcurrency(), properties.imageConcurrency(), 0,
-                TimeUnit.MILLISECONDS, q == 0 ? new LinkedBlockingQueue<>(1) : new ArrayBlockingQueue<>(q), r -> {
+                TimeUnit.MILLISECONDS, q == 0 ? new SynchronousQueue<>() : new ArrayBlockingQueue<>(q), r -> {
                     Thread t = new Thread(r, "image-generation-" + threads.incrementAndGet());
                     t.setDaemon(true);
                     return t;
