@@ -162,14 +162,10 @@ public class JobService implements DatasetUsage {
                 requireFields("/eval_dataset", evalDataset, goldSpec, violations);
             }
         }
-        if (grpo != null) {
-            checkMonitor(rewardOptions.hackingMonitor(), goldSpec != null, grpo.evalInterval(), "/method/grpo", violations);
-        } else if (flow != null) {
-            checkMonitor(rewardOptions.hackingMonitor(), goldSpec != null, flow.config().evalInterval(), flowPointer,
-                    violations);
-        } else {
-            checkMonitor(rewardOptions.hackingMonitor(), goldSpec != null, null, null, violations);
-        }
+        Integer evalInterval = grpo != null ? Integer.valueOf(grpo.evalInterval())
+                : flow != null ? Integer.valueOf(flow.config().evalInterval()) : null;
+        checkMonitor(rewardOptions.hackingMonitor(), goldSpec != null, evalInterval,
+                grpo != null ? "/method/grpo" : flowPointer, violations);
         if (request.suffix() != null && !SUFFIX.matcher(request.suffix()).matches()) {
             violations.add(new Violation("/suffix", "must be 1 to 64 letters, digits, '.', '_' or '-'"));
         }

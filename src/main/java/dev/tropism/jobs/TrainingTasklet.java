@@ -291,7 +291,7 @@ final class TrainingTasklet implements Tasklet {
                 checkpointPrefix + CheckpointFiles.MODEL_DIR + "/", base.parameters(), Instant.now()));
     }
 
-    /** The family of an alignment job's models: a language model for GRPO, a reward model for reward_model. */
+    /** The family of an alignment job's models: {@link AlignmentMethod#produces()}. */
     private String resultFamily() {
         return alignment.produces().wireName();
     }
