@@ -2,6 +2,7 @@ package dev.tropism.jobs;
 
 import dev.tropism.catalog.DatasetPurpose;
 import dev.tropism.engine.PolicyFamily;
+import dev.tropism.engine.flow.FlowMethodType;
 import java.util.Arrays;
 import java.util.Optional;
 import java.util.stream.Collectors;
@@ -14,18 +15,42 @@ public enum AlignmentMethod {
     /** GRPO on a prompt set, scored by a reward spec; produces an aligned language model. */
     GRPO(MethodConfigs.GRPO, DatasetPurpose.PROMPTS, true, PolicyFamily.LANGUAGE_MODEL),
     /** Bradley–Terry training on a preference set; produces a reward model. No reward spec. */
-    REWARD_MODEL(MethodConfigs.REWARD_MODEL, DatasetPurpose.PREFERENCES, false, PolicyFamily.REWARD_MODEL);
+    REWARD_MODEL(MethodConfigs.REWARD_MODEL, DatasetPurpose.PREFERENCES, false, PolicyFamily.REWARD_MODEL),
+    /*
+     * The flow alignment methods: each trains a flow-matching model on a prompt set of class names, scored
+     * (as images) by a reward spec, and produces an aligned flow-matching model.
+     */
+    FLOW_GRPO(FlowMethodType.FLOW_GRPO),
+    DENSE_GRPO(FlowMethodType.DENSE_GRPO),
+    TEMPFLOW_GRPO(FlowMethodType.TEMPFLOW_GRPO),
+    TP_GRPO(FlowMethodType.TP_GRPO),
+    GRPO_GUARD(FlowMethodType.GRPO_GUARD),
+    FLOW_DPO(FlowMethodType.FLOW_DPO),
+    FLOW_RWR(FlowMethodType.FLOW_RWR);
 
     private final String wireName;
     private final DatasetPurpose datasetPurpose;
     private final boolean usesRewardSpec;
     private final PolicyFamily produces;
+    private final PolicyFamily trains;
+    private final FlowMethodType flowType;
 
     AlignmentMethod(String wireName, DatasetPurpose datasetPurpose, boolean usesRewardSpec, PolicyFamily produces) {
         this.wireName = wireName;
         this.datasetPurpose = datasetPurpose;
         this.usesRewardSpec = usesRewardSpec;
         this.produces = produces;
+        this.trains = PolicyFamily.LANGUAGE_MODEL;
+        this.flowType = null;
+    }
+
+    AlignmentMethod(FlowMethodType flowType) {
+        this.wireName = flowType.wireName();
+        this.datasetPurpose = DatasetPurpose.PROMPTS;
+        this.usesRewardSpec = true;
+        this.produces = PolicyFamily.FLOW_MATCHING;
+        this.trains = PolicyFamily.FLOW_MATCHING;
+        this.flowType = flowType;
     }
 
     /** The {@code method.type} value, which also names the hyperparameter object. */
@@ -48,11 +73,21 @@ public enum AlignmentMethod {
         return produces;
     }
 
+    /** The family the job's {@code model} must have. */
+    public PolicyFamily trains() {
+        return trains;
+    }
+
+    /** The engine's flow method, or null for the language-model methods. */
+    public FlowMethodType flowType() {
+        return flowType;
+    }
+
     public static Optional<AlignmentMethod> of(String type) {
         return Arrays.stream(values()).filter(m -> m.wireName.equals(type)).findFirst();
     }
 
-    /** "grpo, reward_model", for messages. */
+    /** "grpo, reward_model, flow_grpo, …", for messages. */
     public static String wireNames() {
         return Arrays.stream(values()).map(AlignmentMethod::wireName).collect(Collectors.joining(", "));
     }

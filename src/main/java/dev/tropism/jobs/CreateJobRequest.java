@@ -4,8 +4,9 @@ import tools.jackson.databind.JsonNode;
 
 /**
  * {@code POST /v1/jobs}. {@code method} is {@code {"type":"grpo","grpo":{...snake_case hyperparameters}}}
- * or {@code {"type":"reward_model","reward_model":{...}}} (see {@link AlignmentMethod}); {@code reward_spec}
- * is required by GRPO and not accepted by {@code reward_model};
+ * or {@code {"type":"reward_model","reward_model":{...}}}, or a flow method such as
+ * {@code {"type":"flow_grpo","flow_grpo":{...}}} (see {@link AlignmentMethod}); {@code reward_spec}
+ * is required by GRPO and the flow methods and not accepted by {@code reward_model};
  * {@code seed} is drawn at random when absent; {@code suffix} names the aligned model;
  * {@code evalRewardSpec} is a gold reward scored at evaluations and never optimized;
  * {@code rewardOptions} holds {@code normalization} and {@code hacking_monitor} (see {@link RewardOptions}).

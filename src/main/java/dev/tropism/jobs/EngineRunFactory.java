@@ -5,6 +5,8 @@ import dev.tropism.catalog.RewardSpecCatalog;
 import dev.tropism.engine.Engine;
 import dev.tropism.engine.RunSpec;
 import dev.tropism.engine.TrainingRun;
+import dev.tropism.engine.flow.FlowAlignSpec;
+import dev.tropism.engine.flow.FlowPretrainSpec;
 import dev.tropism.engine.lm.PretrainSpec;
 import dev.tropism.engine.rl.GrpoConfig;
 import dev.tropism.engine.rl.GrpoSpec;
@@ -58,7 +60,14 @@ public class EngineRunFactory implements RunFactory {
         JsonNode method = json.readTree(job.method());
         String type = method.path("type").asString("");
         List<Violation> violations = new ArrayList<>();
-        if (MethodConfigs.PRETRAIN.equals(type)) {
+        if (MethodConfigs.PRETRAIN.equals(type)
+                && MethodConfigs.TINY_FLOW.equals(method.path(MethodConfigs.RECIPE).asString(""))) {
+            MethodConfigs.FlowPretrain config = MethodConfigs.flowPretrain(method.get(MethodConfigs.PRETRAIN),
+                    "/method/pretrain", violations);
+            requireValid(job, violations);
+            return new FlowPretrainSpec(config.model(), config.training(), job.seed());
+        }
+        if (MethodConfigs.PRETRAIN.equals(type)) { // tiny-gpt (jobs stored before recipes were named have none)
             MethodConfigs.Pretrain config = MethodConfigs.pretrain(method.get(MethodConfigs.PRETRAIN), "/method/pretrain", violations);
             requireValid(job, violations);
             List<String> corpus = datasets.readItems(system, job.dataset()).stream()
@@ -73,12 +82,20 @@ public class EngineRunFactory implements RunFactory {
             GrpoConfig config = MethodConfigs.grpo(method.get(MethodConfigs.GRPO), "/method/grpo", violations);
             requireValid(job, violations);
             Path baseModel = downloadBaseModel(job, workDir);
-            List<Map<String, Object>> prompts = datasets.readItems(system, job.dataset());
-            List<Map<String, Object>> evalPrompts = job.evalDataset() == null ? List.of()
-                    : datasets.readItems(system, job.evalDataset());
-            return new GrpoSpec(baseModel, config, prompts, evalPrompts,
+            return new GrpoSpec(baseModel, config, prompts(system, job), evalPrompts(system, job),
                     rewardSpecs.rewardFunction(system, job.rewardSpec()), job.seed(),
                     job.evalRewardSpec() == null ? null : rewardSpecs.rewardFunction(system, job.evalRewardSpec()));
+        }
+        AlignmentMethod flow = AlignmentMethod.of(type).filter(m -> m.flowType() != null).orElse(null);
+        if (flow != null) {
+            MethodConfigs.FlowAlign config = MethodConfigs.flowAlign(flow.flowType(), method.get(type), "/method/" + type,
+                    violations);
+            requireValid(job, violations);
+            Path baseModel = downloadBaseModel(job, workDir);
+            return new FlowAlignSpec(baseModel, config.type(), config.config(), config.extra(), prompts(system, job),
+                    evalPrompts(system, job), rewardSpecs.rewardFunction(system, job.rewardSpec()),
+                    job.evalRewardSpec() == null ? null : rewardSpecs.rewardFunction(system, job.evalRewardSpec()),
+                    job.seed());
         }
         if (MethodConfigs.REWARD_MODEL.equals(type)) {
             RewardModelConfig config = MethodConfigs.rewardModel(method.get(MethodConfigs.REWARD_MODEL),
@@ -98,6 +115,15 @@ public class EngineRunFactory implements RunFactory {
                 .orElseThrow(() -> new IllegalStateException("base model " + job.model() + " of job " + job.id() + " is gone"));
         artifacts.download(base.objectPrefix(), baseModel); // models/<id>/ or a checkpoint's model/
         return baseModel;
+    }
+
+    private List<Map<String, Object>> prompts(Caller system, JobRecord job) {
+        return datasets.readItems(system, job.dataset());
+    }
+
+    /** The items of {@code eval_dataset}; empty when the job has none. */
+    private List<Map<String, Object>> evalPrompts(Caller system, JobRecord job) {
+        return job.evalDataset() == null ? List.of() : datasets.readItems(system, job.evalDataset());
     }
 
     /** The pairs of a {@code preferences} dataset (its upload validation guarantees the three string fields). */

@@ -63,6 +63,7 @@ public final class HyperParameters {
         } catch (NoSuchMethodException e) {
             throw new IllegalStateException(e);
         }
+        ctor.setAccessible(true); // a method's own config record may be package-private in the engine
         // The constructor stops at the first value out of range: to report every one at once (and those
         // besides wrong types), put the offending given value back to its default and construct again,
         // until it passes or fails on a field already reset (or not given).
@@ -92,7 +93,9 @@ public final class HyperParameters {
 
     private static Object defaultOf(RecordComponent c, Record defaults) {
         try {
-            return c.getAccessor().invoke(defaults);
+            java.lang.reflect.Method accessor = c.getAccessor();
+            accessor.setAccessible(true);
+            return accessor.invoke(defaults);
         } catch (ReflectiveOperationException e) {
             throw new IllegalStateException(e);
         }

@@ -41,6 +41,7 @@ public class JobExecutor {
     final JobMetrics metrics;
     final Checkpoints checkpoints;
     final Artifacts artifacts;
+    final JobSamples samples;
     final RunFactory runs;
     final ModelStore models;
     final JsonMapper json;
@@ -49,8 +50,8 @@ public class JobExecutor {
 
     public JobExecutor(JobRepository batchRepository, JobOperator jobOperator,
             PlatformTransactionManager transactionManager, JobStore jobs, JobEvents events, JobMetrics metrics,
-            Checkpoints checkpoints, Artifacts artifacts, RunFactory runs, ModelStore models, JsonMapper json,
-            JobsProperties properties) {
+            Checkpoints checkpoints, Artifacts artifacts, JobSamples samples, RunFactory runs, ModelStore models,
+            JsonMapper json, JobsProperties properties) {
         this.batchRepository = batchRepository;
         this.jobOperator = jobOperator;
         this.transactionManager = transactionManager;
@@ -60,6 +61,7 @@ public class JobExecutor {
         this.metrics = metrics;
         this.checkpoints = checkpoints;
         this.artifacts = artifacts;
+        this.samples = samples;
         this.runs = runs;
         this.models = models;
         this.json = json;

@@ -6,7 +6,6 @@ import dev.tropism.catalog.DatasetPurpose;
 import dev.tropism.catalog.DatasetUsage;
 import dev.tropism.catalog.RewardSpecCatalog;
 import dev.tropism.catalog.RewardSpecInfo;
-import dev.tropism.engine.PolicyFamily;
 import dev.tropism.engine.rl.GrpoConfig;
 import dev.tropism.engine.rm.RewardModelConfig;
 import dev.tropism.models.ModelRecord;
@@ -93,7 +92,10 @@ public class JobService implements DatasetUsage {
         }
         RewardOptions rewardOptions = RewardOptions.parse(request.rewardOptions(), "/reward_options", violations);
         if (alignment != null && rewardOptions.normalization() != null) {
-            if (alignment.usesRewardSpec()) {
+            if (alignment.flowType() != null) {
+                violations.add(new Violation("/reward_options/normalization", "is not used by method "
+                        + alignment.wireName() + " (its advantages are always normalized within each group); leave it out"));
+            } else if (alignment.usesRewardSpec()) {
                 method = withNormalization(method, alignment.wireName(), rewardOptions.normalization(), violations);
             } else {
                 violations.add(new Violation("/reward_options/normalization", "is not used by method "
@@ -105,20 +107,31 @@ public class JobService implements DatasetUsage {
         RewardModelConfig rewardModel = alignment == AlignmentMethod.REWARD_MODEL
                 ? MethodConfigs.rewardModel(method.get(MethodConfigs.REWARD_MODEL), "/method/reward_model", violations)
                 : null;
+        String flowPointer = alignment == null || alignment.flowType() == null ? null : "/method/" + alignment.wireName();
+        MethodConfigs.FlowAlign flow = flowPointer == null ? null
+                : MethodConfigs.flowAlign(alignment.flowType(), method.get(alignment.wireName()), flowPointer, violations);
 
         ModelRecord model = model(caller, request.model(), violations);
         if (model != null && !ModelRecord.READY.equals(model.status())) {
             violations.add(new Violation("/model", "model " + model.id() + " is " + model.status() + "; it must be ready"));
         }
-        if (model != null && alignment != null && !PolicyFamily.LANGUAGE_MODEL.wireName().equals(model.family())) {
+        boolean familyFits = model != null && alignment != null && alignment.trains().wireName().equals(model.family());
+        if (model != null && alignment != null && !familyFits) {
             violations.add(new Violation("/model", "method " + alignment.wireName() + " needs a "
-                    + PolicyFamily.LANGUAGE_MODEL.wireName() + " model, not " + model.family()));
-        } else if (model != null && (grpo != null || rewardModel != null) && ModelRecord.READY.equals(model.status())) {
+                    + alignment.trains().wireName() + " model, not " + model.family()));
+        } else if (familyFits && (grpo != null || rewardModel != null) && ModelRecord.READY.equals(model.status())) {
             checkBlockSize(model, grpo, rewardModel, violations);
         }
         DatasetPurpose purpose = alignment == null ? DatasetPurpose.PROMPTS : alignment.datasetPurpose();
         DatasetInfo dataset = dataset(caller, "/dataset", request.dataset(), true, purpose, violations);
         DatasetInfo evalDataset = dataset(caller, "/eval_dataset", request.evalDataset(), false, purpose, violations);
+        if (familyFits && flowPointer != null && ModelRecord.READY.equals(model.status())) {
+            List<String> classes = flowClasses(model);
+            if (classes != null) {
+                checkClasses(caller, "/dataset", dataset, classes, violations);
+                checkClasses(caller, "/eval_dataset", evalDataset, classes, violations);
+            }
+        }
         RewardSpecInfo rewardSpec = null;
         if (alignment == null || alignment.usesRewardSpec()) {
             rewardSpec = rewardSpec(caller, "/reward_spec", request.rewardSpec(), violations);
@@ -149,7 +162,10 @@ public class JobService implements DatasetUsage {
                 requireFields("/eval_dataset", evalDataset, goldSpec, violations);
             }
         }
-        checkMonitor(rewardOptions.hackingMonitor(), goldSpec != null, grpo, violations);
+        Integer evalInterval = grpo != null ? Integer.valueOf(grpo.evalInterval())
+                : flow != null ? Integer.valueOf(flow.config().evalInterval()) : null;
+        checkMonitor(rewardOptions.hackingMonitor(), goldSpec != null, evalInterval,
+                grpo != null ? "/method/grpo" : flowPointer, violations);
         if (request.suffix() != null && !SUFFIX.matcher(request.suffix()).matches()) {
             violations.add(new Violation("/suffix", "must be 1 to 64 letters, digits, '.', '_' or '-'"));
         }
@@ -159,7 +175,7 @@ public class JobService implements DatasetUsage {
         if (!violations.isEmpty()) {
             throw ApiException.invalid(violations);
         }
-        int maxSteps = grpo != null ? grpo.maxSteps() : rewardModel.maxSteps();
+        int maxSteps = grpo != null ? grpo.maxSteps() : flow != null ? flow.config().maxSteps() : rewardModel.maxSteps();
         return newJob(caller.requireTeam(), model.id(), dataset.id(), evalDataset == null ? null : evalDataset.id(),
                 rewardSpec == null ? null : rewardSpec.id(), json.writeValueAsString(method), request.seed(),
                 request.suffix(),
@@ -188,13 +204,16 @@ public class JobService implements DatasetUsage {
 
     /**
      * Queues the pretraining job of a new model (validated by the models module). The job's
-     * {@code model} and {@code result_model} are both the model being trained.
+     * {@code model} and {@code result_model} are both the model being trained. The stored method names the
+     * recipe, so that the run is rebuilt from it when the job executes or resumes.
+     *
+     * @param datasetId the corpus, or null for a recipe that ships its data ({@code tiny-flow})
      */
     @Transactional
-    public JobRecord submitPretrain(String teamId, String jobId, String modelId, String datasetId,
+    public JobRecord submitPretrain(String teamId, String jobId, String modelId, String recipe, String datasetId,
             JsonNode hyperparameters, int totalSteps, Long seed, EvalRefs eval) {
-        Map<String, Object> method = Map.of("type", MethodConfigs.PRETRAIN, MethodConfigs.PRETRAIN,
-                hyperparameters == null || hyperparameters.isNull() ? Map.of() : hyperparameters);
+        Map<String, Object> method = Map.of("type", MethodConfigs.PRETRAIN, MethodConfigs.RECIPE, recipe,
+                MethodConfigs.PRETRAIN, hyperparameters == null || hyperparameters.isNull() ? Map.of() : hyperparameters);
         return newJob(teamId, modelId, datasetId, eval.evalDataset(), eval.rewardSpec(), json.writeValueAsString(method),
                 seed, null, null,
                 jobId, totalSteps, modelId, null, null);
@@ -268,20 +287,63 @@ public class JobService implements DatasetUsage {
 
     /** {@code config.block_size} of a stored model's {@code model.json}; null if it cannot be read. */
     public Integer blockSize(ModelRecord model) {
+        JsonNode block = modelJson(model, "the run checks its sequence lengths when it opens").path("config")
+                .path("block_size");
+        return block.isIntegralNumber() ? block.asInt() : null;
+    }
+
+    /** The class names in a flow model's {@code model.json}; null if they cannot be read. */
+    private List<String> flowClasses(ModelRecord model) {
+        JsonNode classes = modelJson(model, "the run checks its prompts when it opens").path("classes");
+        if (!classes.isArray()) {
+            return null;
+        }
+        List<String> names = new ArrayList<>();
+        classes.forEach(c -> names.add(c.asString()));
+        return names;
+    }
+
+    /**
+     * A stored model's {@code model.json} (under its object prefix: {@code models/<id>/} or a checkpoint's
+     * {@code model/}); a missing node when it cannot be read.
+     */
+    private JsonNode modelJson(ModelRecord model, String fallback) {
         String key = model.objectPrefix() + "model.json";
         try {
             Optional<InputStream> in = objects.get(key);
             if (in.isEmpty()) {
-                return null;
+                return tools.jackson.databind.node.MissingNode.getInstance();
             }
-            JsonNode block;
             try (InputStream stream = in.get()) {
-                block = json.readTree(stream).path("config").path("block_size");
+                return json.readTree(stream);
             }
-            return block.isIntegralNumber() ? block.asInt() : null;
         } catch (IOException | RuntimeException e) {
-            log.warn("could not read {}; the run checks its sequence lengths when it opens", key, e);
-            return null;
+            log.warn("could not read {}; {}", key, fallback, e);
+            return tools.jackson.databind.node.MissingNode.getInstance();
+        }
+    }
+
+    /** Every line of a flow prompt set must name one of the model's classes in {@code prompt}. */
+    private void checkClasses(Caller caller, String pointer, DatasetInfo dataset, List<String> classes,
+            List<Violation> violations) {
+        if (dataset == null) {
+            return;
+        }
+        List<Integer> bad = new ArrayList<>();
+        List<Map<String, Object>> items = datasets.readItems(caller, dataset.id());
+        for (int i = 0; i < items.size(); i++) {
+            Object prompt = items.get(i).get("prompt");
+            if (!(prompt instanceof String name) || !classes.contains(name)) {
+                bad.add(i + 1);
+            }
+        }
+        if (!bad.isEmpty()) {
+            int shown = Math.min(bad.size(), 10);
+            violations.add(new Violation(pointer, "dataset " + dataset.id() + " has prompts that are not classes of the"
+                    + " model, on line(s) " + bad.subList(0, shown).stream().map(String::valueOf)
+                    .collect(java.util.stream.Collectors.joining(", "))
+                    + (bad.size() > shown ? " and " + (bad.size() - shown) + " more" : "")
+                    + "; each prompt must be one of: " + String.join(", ", classes)));
         }
     }
 
@@ -366,8 +428,14 @@ public class JobService implements DatasetUsage {
         return copy;
     }
 
-    /** The monitor needs something to watch: a gold reward evaluated often enough, or a KL bound. */
-    private static void checkMonitor(HackingMonitorConfig monitor, boolean gold, GrpoConfig config, List<Violation> violations) {
+    /**
+     * The monitor needs something to watch: a gold reward evaluated often enough, or a KL bound.
+     *
+     * @param evalInterval the method's {@code eval_interval}, null when its config did not bind
+     * @param methodPointer where the method's hyperparameters are, e.g. {@code /method/grpo}
+     */
+    private static void checkMonitor(HackingMonitorConfig monitor, boolean gold, Integer evalInterval,
+            String methodPointer, List<Violation> violations) {
         if (monitor == null) {
             return;
         }
@@ -376,13 +444,13 @@ public class JobService implements DatasetUsage {
             violations.add(new Violation(p, "has nothing to watch: give eval_reward_spec (proxy-vs-gold rule) or a "
                     + "positive kl_bound"));
         }
-        if (gold && config != null) {
-            if (config.evalInterval() <= 0) {
-                violations.add(new Violation("/method/grpo/eval_interval", "must be positive: the hacking monitor compares "
-                        + "the training reward with the gold reward of the evaluations"));
-            } else if (monitor.window() < 2 * config.evalInterval()) {
+        if (gold && evalInterval != null) {
+            if (evalInterval <= 0) {
+                violations.add(new Violation(methodPointer + "/eval_interval", "must be positive: the hacking monitor "
+                        + "compares the training reward with the gold reward of the evaluations"));
+            } else if (monitor.window() < 2 * evalInterval) {
                 violations.add(new Violation(p + "/window", "must span at least two evaluations (2 × eval_interval = "
-                        + 2 * config.evalInterval() + " steps), got " + monitor.window()));
+                        + 2 * evalInterval + " steps), got " + monitor.window()));
             }
         }
     }

@@ -149,11 +149,15 @@ final class TrainingTasklet implements Tasklet {
         x.jobs.markStarted(jobId, batchExecutionId, run.totalSteps());
     }
 
-    private Map<String, Double> evaluate(int step) {
+    private Map<String, Double> evaluate(int step) throws IOException {
         long start = System.nanoTime();
         Map<String, Double> values = run.evaluate();
         evalNanos += System.nanoTime() - start;
         x.metrics.record(jobId, step, values);
+        Optional<byte[]> grid = run.evalSamplesPng();
+        if (grid.isPresent()) {
+            x.samples.put(jobId, step, grid.get());
+        }
         lastEvalStep = step;
         x.events.info(jobId, "eval.completed", "Evaluated at step " + step + ".",
                 Map.of("step", step, "metrics", values));
@@ -247,6 +251,7 @@ final class TrainingTasklet implements Tasklet {
                     base.recipe(), ModelRecord.READY, base.id(), jobId, checkpointId, ModelRecord.prefixOf(modelId),
                     base.parameters(), Instant.now()));
         }
+        registerCompanions(x.models.find(modelId).orElseThrow(), checkpointId);
         x.jobs.setCurrentStep(jobId, step);
         x.jobs.markSucceeded(jobId, modelId);
         x.metrics.finished(jobId);
@@ -255,6 +260,18 @@ final class TrainingTasklet implements Tasklet {
         data.put("model", modelId);
         data.put("checkpoint", checkpointId);
         x.events.info(jobId, "job.succeeded", "Job succeeded after " + step + " steps; model " + modelId + " is ready.", data);
+    }
+
+    /**
+     * Registers the models exported beside {@code main} (the {@code tiny-flow} recipe's classifiers), so that
+     * users get their ids: {@code <main name>/<suffix>}, child of {@code main}, stored in its sub-directory.
+     */
+    private void registerCompanions(ModelRecord main, String checkpointId) {
+        for (TrainingRun.Companion c : run.companions()) {
+            x.models.insert(new ModelRecord(0, Ids.newId("model_"), job.teamId(), main.name() + "/" + c.suffix(),
+                    c.family(), main.recipe(), ModelRecord.READY, main.id(), jobId, checkpointId,
+                    main.objectPrefix() + c.subdir() + "/", c.parameters(), Instant.now()));
+        }
     }
 
     /** {@code <base name>:<suffix or job id>}, the aligned model's name. */
@@ -274,7 +291,7 @@ final class TrainingTasklet implements Tasklet {
                 checkpointPrefix + CheckpointFiles.MODEL_DIR + "/", base.parameters(), Instant.now()));
     }
 
-    /** The family of an alignment job's models: a language model for GRPO, a reward model for reward_model. */
+    /** The family of an alignment job's models: {@link AlignmentMethod#produces()}. */
     private String resultFamily() {
         return alignment.produces().wireName();
     }

@@ -3,8 +3,11 @@ package dev.tropism.models;
 import tools.jackson.databind.JsonNode;
 
 /**
- * {@code POST /v1/models}: pretrain a new model of {@code recipe} on a corpus dataset. Hyperparameters
- * are snake_case: {@code n_layer, n_embd, n_head, block_size} and the pretraining knobs. {@code seed} is
+ * {@code POST /v1/models}: pretrain a new model of {@code recipe}: {@code tiny-gpt} on a corpus dataset, or
+ * {@code tiny-flow} on the shipped Fashion-MNIST subset (no {@code dataset}, {@code eval_dataset} or
+ * {@code reward_spec}). Hyperparameters are snake_case: for {@code tiny-gpt}
+ * {@code n_layer, n_embd, n_head, block_size} and the pretraining knobs; for {@code tiny-flow} the
+ * {@code FlowNetConfig} and {@code FlowPretrainConfig} keys. {@code seed} is
  * optional (random when absent) and makes initialization, batching and the held-out split reproducible.
  * {@code eval_dataset} + {@code reward_spec} (optional, together) add greedy {@code eval/accuracy} every
  * {@code eval_interval} steps, which {@code stop_at_accuracy} can use to stop pretraining early.

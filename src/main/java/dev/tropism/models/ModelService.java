@@ -15,11 +15,16 @@ import java.util.List;
 import org.springframework.stereotype.Service;
 import org.springframework.transaction.annotation.Transactional;
 
-/** Creates models by pretraining: a {@code training} model plus the job that trains it. */
+/**
+ * Creates models by pretraining: a {@code training} model plus the job that trains it. Recipes:
+ * {@code tiny-gpt} (a language model on a corpus dataset) and {@code tiny-flow} (a flow-matching image model
+ * on the Fashion-MNIST subset shipped with the service, with its two image classifiers).
+ */
 @Service
 public class ModelService {
 
-    public static final String TINY_GPT = "tiny-gpt";
+    public static final String TINY_GPT = MethodConfigs.TINY_GPT;
+    public static final String TINY_FLOW = MethodConfigs.TINY_FLOW;
 
     private final ModelStore models;
     private final JobService jobs;
@@ -29,6 +34,10 @@ public class ModelService {
         this.jobs = jobs;
     }
 
+    /** What a validated request pretrains: the model row's family and size, and the job's inputs. */
+    private record Plan(String family, long parameters, int totalSteps, String datasetId, JobService.EvalRefs eval) {
+    }
+
     @Transactional
     public ModelRecord create(Caller caller, CreateModelRequest request) {
         caller.requireTeam();
@@ -36,9 +45,28 @@ public class ModelService {
         if (request.name() == null || request.name().isBlank() || request.name().length() > 100) {
             violations.add(new Violation("/name", "is required, at most 100 characters"));
         }
-        if (!TINY_GPT.equals(request.recipe())) {
-            violations.add(new Violation("/recipe", "must be one of: " + TINY_GPT));
+        Plan plan;
+        if (TINY_FLOW.equals(request.recipe())) {
+            plan = tinyFlow(request, violations);
+        } else {
+            if (!TINY_GPT.equals(request.recipe())) {
+                violations.add(new Violation("/recipe", "must be one of: " + TINY_GPT + ", " + TINY_FLOW));
+            }
+            plan = tinyGpt(caller, request, violations);
         }
+        if (!violations.isEmpty()) {
+            throw ApiException.invalid(violations);
+        }
+        String modelId = Ids.newId("model_");
+        String jobId = Ids.newId("job_");
+        models.insert(new ModelRecord(0, modelId, caller.teamId(), request.name(), plan.family(), request.recipe(),
+                ModelRecord.TRAINING, null, jobId, null, ModelRecord.prefixOf(modelId), plan.parameters(), Instant.now()));
+        jobs.submitPretrain(caller.teamId(), jobId, modelId, request.recipe(), plan.datasetId(),
+                request.hyperparameters(), plan.totalSteps(), request.seed(), plan.eval());
+        return models.find(modelId).orElseThrow();
+    }
+
+    private Plan tinyGpt(Caller caller, CreateModelRequest request, List<Violation> violations) {
         DatasetInfo dataset = jobs.dataset(caller, "/dataset", request.dataset(), true, DatasetPurpose.CORPUS, violations);
         MethodConfigs.Pretrain config = MethodConfigs.pretrain(request.hyperparameters(), "/hyperparameters", violations);
         JobService.EvalRefs eval = jobs.pretrainEval(caller, request.evalDataset(), request.rewardSpec(), violations);
@@ -46,16 +74,26 @@ public class ModelService {
             violations.add(new Violation("/hyperparameters/stop_at_accuracy",
                     "needs eval_dataset and reward_spec to measure accuracy"));
         }
-        if (!violations.isEmpty()) {
-            throw ApiException.invalid(violations);
+        return config == null || dataset == null ? null : new Plan(PolicyFamily.LANGUAGE_MODEL.wireName(),
+                config.model().approxParameters(), config.training().maxSteps(), dataset.id(), eval);
+    }
+
+    /** {@code tiny-flow} trains on shipped data and measures itself with its own classifiers: no datasets, no spec. */
+    private static Plan tinyFlow(CreateModelRequest request, List<Violation> violations) {
+        String why = "is not used by recipe " + TINY_FLOW + ", which trains on the Fashion-MNIST subset shipped with the"
+                + " service and evaluates with its own classifiers; leave it out";
+        if (request.dataset() != null) {
+            violations.add(new Violation("/dataset", why));
         }
-        String modelId = Ids.newId("model_");
-        String jobId = Ids.newId("job_");
-        models.insert(new ModelRecord(0, modelId, caller.teamId(), request.name(), PolicyFamily.LANGUAGE_MODEL.wireName(),
-                TINY_GPT, ModelRecord.TRAINING, null, jobId, null, ModelRecord.prefixOf(modelId),
-                config.model().approxParameters(), Instant.now()));
-        jobs.submitPretrain(caller.teamId(), jobId, modelId, dataset.id(), request.hyperparameters(),
-                config.training().maxSteps(), request.seed(), eval);
-        return models.find(modelId).orElseThrow();
+        if (request.evalDataset() != null) {
+            violations.add(new Violation("/eval_dataset", why));
+        }
+        if (request.rewardSpec() != null) {
+            violations.add(new Violation("/reward_spec", why));
+        }
+        MethodConfigs.FlowPretrain config = MethodConfigs.flowPretrain(request.hyperparameters(), "/hyperparameters",
+                violations);
+        return config == null ? null : new Plan(PolicyFamily.FLOW_MATCHING.wireName(), config.parameters(),
+                config.training().maxSteps(), null, new JobService.EvalRefs(null, null));
     }
 }
