@@ -129,9 +129,14 @@ public final class FlowRlRun implements TrainingRun {
         schedule = new LrSchedule(cfg.learningRate(), cfg.warmupSteps() * cfg.numIterations(),
                 cfg.maxSteps() * cfg.numIterations(), 1.0);
         sigmas = FlowSampler.sigmas(cfg.sampleSteps());
-        promptLabels = labelsOf(spec.prompts());
         evalItems = spec.evalPrompts().isEmpty() ? distinct(spec.prompts()) : spec.evalPrompts();
-        evalLabels = labelsOf(evalItems);
+        try {
+            promptLabels = labelsOf(spec.prompts());
+            evalLabels = labelsOf(evalItems);
+        } catch (RuntimeException e) {
+            root.close();
+            throw e;
+        }
     }
 
     private int[] labelsOf(List<Map<String, Object>> items) {
@@ -140,7 +145,6 @@ public final class FlowRlRun implements TrainingRun {
             Object prompt = items.get(i).get("prompt");
             out[i] = classes.indexOf(String.valueOf(prompt));
             if (out[i] < 0) {
-                root.close();
                 throw new IllegalArgumentException("prompt " + i + " names class '" + prompt + "', which the model "
                         + "does not know; its classes: " + String.join(", ", classes));
             }
