@@ -154,10 +154,15 @@ try {
   const chart = page.locator('figure.chart', { has: page.locator('figcaption', { hasText: /^train\/reward$/ }) });
   await chart.waitFor({ timeout: 60_000 });
   const points = async () => Number(await chart.getAttribute('data-points'));
-  const first = await points();
-  await waitFor('the reward curve to gain points', async () => (await points()) >= first + 6, 60_000);
-  const second = await points();
-  log(`4. reward curve grew live from ${first} to ${second} points`);
+  // live: the curve keeps gaining points while the page is open (three readings, each higher than the last)
+  const readings = [await points()];
+  for (let i = 0; i < 2; i++) {
+    const last = readings[readings.length - 1];
+    await waitFor('the reward curve to gain points', async () => (await points()) > last, 60_000);
+    await page.waitForTimeout(1000);
+    readings.push(await points());
+  }
+  log(`4. reward curve grew live: ${readings.join(' -> ')} points`);
   // every metric under its API name: its own chart, or a series (legend entry) in its group's chart
   for (const name of ['train/loss', 'train/kl', 'eval/accuracy', 'train/reward/exact/mean', 'train/reward/std']) {
     await page.locator('figure.chart').filter({ hasText: name }).first().waitFor({ timeout: 60_000 });
@@ -191,9 +196,18 @@ try {
   await shot('08-models');
 
   // ---- 6. the playground: completions from two models ----
-  const models = (await call('GET', '/v1/models?limit=100', null, key)).data;
-  const aligned = models.find((m) => m.job === jobId && m.status === 'ready');
+  const models = [];
+  for (let after = ''; ;) {
+    const page1 = await call('GET', `/v1/models?limit=100${after}`, null, key);
+    models.push(...page1.data);
+    if (!page1.has_more) break;
+    after = `&after=${page1.data[page1.data.length - 1].id}`;
+  }
+  // the newest checkpoint of the cancelled run (each checkpoint is a model, name@step)
+  const step = (m) => Number(/@(\d+)$/.exec(m.name)?.[1] ?? -1);
+  const aligned = models.filter((m) => m.job === jobId && m.status === 'ready').sort((x, y) => step(y) - step(x))[0];
   if (!aligned) throw new Error(`no checkpoint model of ${jobId} in ${JSON.stringify(models.map((m) => m.name))}`);
+  await page.locator('summary', { hasText: jobId }).click();
   await page.getByRole('link', { name: `Open ${aligned.name} in the playground` }).click();
   await page.getByRole('heading', { name: 'Playground', exact: true }).waitFor();
   if ((await page.getByLabel('Left model', { exact: true }).inputValue()) !== base1.id) throw new Error('left model is not the base');

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { chartOf, groupCharts, mergeStep } from './metrics';
-import { align } from './components/Chart';
+import { align, ticks } from './components/Chart';
 
 describe('mergeStep', () => {
   it('keeps one value per step in step order, adding late values of a step', () => {
@@ -31,5 +31,16 @@ describe('charts', () => {
       [1, null, 3],
       [null, 5, null],
     ]);
+  });
+});
+
+describe('axis ticks', () => {
+  it('keeps neighbours apart and numbers short', () => {
+    expect(ticks([2.725, 2.73, 2.735])).toEqual(['2.725', '2.730', '2.735']);
+    expect(ticks([0, 0.5, 1])).toEqual(['0.0', '0.5', '1.0']);
+    expect(ticks([0, 10, 20])).toEqual(['0', '10', '20']);
+    expect(ticks([10000, 15000, 20000])).toEqual(['10k', '15k', '20k']);
+    expect(ticks([0, 1e-4, 2e-4, 3e-4])).toEqual(['0', '1e-4', '2e-4', '3e-4']);
+    expect(ticks([5e-5, 1e-4, 1.5e-4])).toEqual(['0.5e-4', '1.0e-4', '1.5e-4']);
   });
 });

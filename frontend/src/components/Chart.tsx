@@ -4,6 +4,34 @@ import 'uplot/dist/uPlot.min.css';
 
 export type Series = { step: number; value: number }[];
 
+/**
+ * Axis labels that stay short and still tell neighbours apart: as many decimals as the spacing between
+ * ticks needs, thousands as k, and tiny values in a shared power of ten (3e-4).
+ */
+export function ticks(splits: number[]): string[] {
+  if (splits.length === 0) return [];
+  const step = splits.length > 1 ? Math.abs(splits[1] - splits[0]) : Math.abs(splits[0]) || 1;
+  const maxAbs = Math.max(...splits.map(Math.abs));
+  const decimals = (unit: number) => Math.min(6, Math.max(0, Math.ceil(-Math.log10(step / unit) - 1e-9)));
+  if (maxAbs >= 1e4) return splits.map((v) => `${(v / 1000).toFixed(decimals(1000))}k`);
+  if (maxAbs > 0 && maxAbs < 1e-2) {
+    const e = Math.floor(Math.log10(maxAbs));
+    return splits.map((v) => (v === 0 ? '0' : `${(v / 10 ** e).toFixed(decimals(10 ** e))}e${e}`));
+  }
+  return splits.map((v) => v.toFixed(decimals(1)));
+}
+
+/** A flat series gets a small band around its value instead of uPlot's default 0–100. */
+export function yRange(_u: unknown, min: number | null, max: number | null): [number, number] {
+  if (min === null || max === null) return [0, 1];
+  if (min === max) {
+    const pad = Math.abs(min) > 0 ? Math.abs(min) * 0.1 : 1;
+    return [min - pad, max + pad];
+  }
+  const pad = (max - min) * 0.05;
+  return [min - pad, max + pad];
+}
+
 const COLORS = ['#2563eb', '#dc2626', '#16a34a', '#9333ea', '#ea580c', '#0891b2', '#4d7c0f', '#be185d'];
 
 /** Aligns several series on the union of their steps (uPlot's data layout), null where a series has no point. */
@@ -37,8 +65,8 @@ export function MetricChart({ title, series, height = 200 }: {
     const opts: uPlot.Options = {
       width: Math.max(200, el.clientWidth),
       height,
-      scales: { x: { time: false } },
-      axes: [{ label: 'step' }, {}],
+      scales: { x: { time: false }, y: { range: yRange } },
+      axes: [{ label: 'step', values: (_u, splits) => ticks(splits) }, { size: 60, values: (_u, splits) => ticks(splits) }],
       cursor: { drag: { x: true, y: false } },
       hooks: { setSelect: [(u) => { if (u.select.width > 0) zoomed.current = true; }] },
       series: [
@@ -48,7 +76,8 @@ export function MetricChart({ title, series, height = 200 }: {
           stroke: COLORS[i % COLORS.length],
           width: 1.5,
           spanGaps: true,
-          points: { show: s.points.length < 40 },
+          // dots only while few points are in view
+          points: { show: (_u: uPlot, _si: number, i0: number, i1: number) => i1 - i0 < 40 },
         })),
       ],
     };

@@ -208,7 +208,7 @@ export function JobDetail() {
             <Empty>No events yet.</Empty>
           ) : (
             <ol className="events" aria-label="Event log">
-              {events.map((e) => (
+              {[...events].reverse().map((e) => (
                 <li key={e.id} className={`level-${e.level}`}>
                   <time dateTime={e.created_at}>{new Date(e.created_at).toLocaleTimeString()}</time>
                   <code>{e.type}</code> {e.message}
@@ -235,7 +235,7 @@ function Checkpoints({ jobId, tick }: { jobId: string; tick: number }) {
         <Empty>No checkpoints yet.</Empty>
       ) : (
         list.data && (
-          <div className="table-wrap">
+          <div className="table-wrap scroll">
             <table>
               <thead>
                 <tr>
@@ -246,7 +246,7 @@ function Checkpoints({ jobId, tick }: { jobId: string; tick: number }) {
                 </tr>
               </thead>
               <tbody>
-                {list.data.data.map((c) => (
+                {[...list.data.data].reverse().map((c) => (
                   <tr key={c.id}>
                     <td>{c.step}</td>
                     <td>
@@ -325,6 +325,12 @@ function ImageSample({ sample }: { sample: Sample }) {
   );
 }
 
+/** At most `k` items spread evenly over `items`, always keeping the last. */
+export function spread<T>(items: T[], k: number): T[] {
+  if (items.length <= k) return items;
+  return Array.from({ length: k }, (_, i) => items[Math.round(((i + 1) * (items.length - 1)) / k)]);
+}
+
 interface Row {
   label: string;
   model: string;
@@ -348,7 +354,7 @@ function Completions({ job, checkpointTick }: { job: Job; checkpointTick: number
     try {
       const lines = await firstLines(`/v1/datasets/${job.eval_dataset ?? job.dataset}/content`, 4);
       const ps = lines.map((l) => String(JSON.parse(l).prompt ?? ''));
-      const ckpts = (await api.get<ListResponse<Checkpoint>>(`/v1/jobs/${job.id}/checkpoints`)).data;
+      const ckpts = spread((await api.get<ListResponse<Checkpoint>>(`/v1/jobs/${job.id}/checkpoints`)).data, 4);
       const targets = [{ label: 'base', model: job.model }, ...ckpts.map((c) => ({ label: `step ${c.step}`, model: c.id }))];
       const out: Row[] = [];
       for (const t of targets) {
@@ -372,7 +378,7 @@ function Completions({ job, checkpointTick }: { job: Job; checkpointTick: number
   return (
     <>
       <p className="muted">
-        Greedy completions of the first eval prompts by the base model and each checkpoint.{' '}
+        Greedy completions of the first eval prompts by the base model and up to four checkpoints.{' '}
         <button type="button" onClick={generate} disabled={busy}>
           {busy ? 'Generating…' : rows ? 'Regenerate' : 'Show completions'}
         </button>

@@ -96,7 +96,7 @@ export function lineage(models: Model[]): Lineage[] {
 
 function Node({ node }: { node: Lineage }) {
   const m = node.model;
-  const isCheckpoint = /@\d+$/.test(m.name);
+  const isCheckpoint = isCheckpointModel(m);
   return (
     <li>
       <div className={`model-row${isCheckpoint ? ' checkpoint' : ''}`}>
@@ -121,13 +121,42 @@ function Node({ node }: { node: Lineage }) {
       </div>
       {node.children.length > 0 && (
         <ul>
-          {node.children.map((c) => (
+          {node.children.filter((c) => !isCheckpointModel(c.model)).map((c) => (
             <Node key={c.model.id} node={c} />
+          ))}
+          {checkpointsByJob(node.children).map(([job, ckpts]) => (
+            <li key={job}>
+              <details>
+                <summary>
+                  {ckpts.length} checkpoint{ckpts.length === 1 ? '' : 's'} of job <code>{job}</code>: {ckpts[0].model.name}
+                  {ckpts.length > 1 && <> … {ckpts[ckpts.length - 1].model.name}</>}
+                </summary>
+                <ul>
+                  {[...ckpts].reverse().map((c) => (
+                    <Node key={c.model.id} node={c} />
+                  ))}
+                </ul>
+              </details>
+            </li>
           ))}
         </ul>
       )}
     </li>
   );
+}
+
+const isCheckpointModel = (m: Model) => /@\d+$/.test(m.name);
+const stepOf = (m: Model) => Number(/@(\d+)$/.exec(m.name)?.[1] ?? 0);
+
+/** Checkpoint models among `nodes`, by job, each in step order (a run can save hundreds: they fold away). */
+export function checkpointsByJob(nodes: Lineage[]): [string, Lineage[]][] {
+  const byJob = new Map<string, Lineage[]>();
+  for (const n of nodes) {
+    if (!isCheckpointModel(n.model)) continue;
+    const job = n.model.job ?? '?';
+    byJob.set(job, [...(byJob.get(job) ?? []), n]);
+  }
+  return [...byJob.entries()].map(([job, list]) => [job, list.sort((x, y) => stepOf(x.model) - stepOf(y.model))]);
 }
 
 export function Models() {
