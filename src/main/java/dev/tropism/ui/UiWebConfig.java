@@ -1,7 +1,7 @@
 package dev.tropism.ui;
 
 import java.io.IOException;
-import java.util.List;
+import java.util.regex.Pattern;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.core.io.Resource;
 import org.springframework.http.CacheControl;
@@ -11,15 +11,17 @@ import org.springframework.web.servlet.resource.PathResourceResolver;
 
 /**
  * Serves the web UI (built from {@code frontend/} into {@code classpath:/static/}) at {@code /}. The UI
- * routes on the client ({@code /jobs/job_…}), so a reload of such a path must answer {@code index.html}:
- * any GET that is not a file, not under an API prefix and has no file extension falls back to it. API
- * paths keep their own 404s; the UI itself needs no key (it only calls {@code /v1/**}, which does).
+ * routes on the client ({@code /jobs/job_…}), so a reload of one of its routes must answer
+ * {@code index.html}. Only the UI's own routes do ({@link #CLIENT_ROUTES}, the paths of
+ * {@code frontend/src/App.tsx}): any other missing path, API or not, keeps its 404 problem. The UI itself
+ * needs no key (it only calls {@code /v1/**}, which does).
  */
 @Configuration
 class UiWebConfig implements WebMvcConfigurer {
 
-    /** Paths that belong to the API, the actuator or the API docs, never to the UI. */
-    static final List<String> NOT_UI = List.of("v1/", "actuator", "v3/", "swagger-ui", "error");
+    /** The client-side routes of the UI (without the leading slash), as in {@code frontend/src/App.tsx}. */
+    static final Pattern CLIENT_ROUTES = Pattern.compile(
+            "(|signin|jobs|jobs/[^/.]+|models|datasets|reward-specs|playground)/?");
 
     @Override
     public void addResourceHandlers(ResourceHandlerRegistry registry) {
@@ -41,16 +43,11 @@ class UiWebConfig implements WebMvcConfigurer {
             if (!path.isEmpty() && file.exists() && file.isReadable()) {
                 return file;
             }
-            if (!isClientRoute(path)) {
+            if (!CLIENT_ROUTES.matcher(path).matches()) {
                 return null;
             }
             Resource index = location.createRelative("index.html");
             return index.exists() && index.isReadable() ? index : null;
-        }
-
-        static boolean isClientRoute(String path) {
-            String last = path.substring(path.lastIndexOf('/') + 1);
-            return NOT_UI.stream().noneMatch(path::startsWith) && !last.contains(".");
         }
     }
 }

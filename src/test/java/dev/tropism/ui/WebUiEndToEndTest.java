@@ -41,6 +41,9 @@ class WebUiEndToEndTest {
         assertThat(route.status()).isEqualTo(200);
         assertThat(route.text()).contains("<div id=\"root\">");
         assertThat(api.anonymous().get("/").text()).contains("<div id=\"root\">");
+        assertThat(api.anonymous().get("/reward-specs").text()).contains("<div id=\"root\">");
+        // only the UI's routes: any other page is still a 404 problem
+        assertThat(api.anonymous().get("/no-such-page").status()).isEqualTo(404);
         // the API keeps its own answers
         assertThat(api.anonymous().get("/v1/jobs").status()).isEqualTo(401);
         ApiResponse unknown = api.admin().get("/v1/no-such-endpoint");
