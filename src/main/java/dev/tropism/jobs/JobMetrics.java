@@ -86,6 +86,17 @@ public class JobMetrics {
         return out;
     }
 
+    /** One recorded value: a series name at a step. */
+    public record Row(int step, String name, double value) {
+    }
+
+    /** Every value recorded at {@code fromStep} or later, in step order (for the metrics stream). */
+    public List<Row> since(String jobId, int fromStep) {
+        return jdbc.sql("SELECT step, name, \"value\" FROM job_metrics WHERE job_id = ? AND step >= ? ORDER BY step, name")
+                .params(jobId, fromStep)
+                .query((rs, i) -> new Row(rs.getInt("step"), rs.getString("name"), rs.getDouble("value"))).list();
+    }
+
     /** Marks a job terminal (succeeded, failed, cancelled): its gauges go {@link #KEEP_FINISHED} later. */
     public void finished(String jobId) {
         Instant now = Instant.now();

@@ -1,0 +1,66 @@
+import { Navigate, NavLink, Route, Routes, useLocation } from 'react-router-dom';
+import { useAuth } from './auth';
+import { SignIn } from './pages/SignIn';
+import { Jobs } from './pages/Jobs';
+import { LaunchJob } from './pages/LaunchJob';
+import { JobDetail } from './pages/JobDetail';
+import { Models } from './pages/Models';
+import { Datasets } from './pages/Datasets';
+import { RewardSpecs } from './pages/RewardSpecs';
+import { Playground } from './pages/Playground';
+
+const NAV = [
+  ['/jobs', 'Jobs'],
+  ['/jobs/new', 'Launch job'],
+  ['/models', 'Models'],
+  ['/datasets', 'Datasets'],
+  ['/reward-specs', 'Reward specs'],
+  ['/playground', 'Playground'],
+] as const;
+
+export function App() {
+  const auth = useAuth();
+  const location = useLocation();
+  if (!auth.signedIn) {
+    return (
+      <Routes>
+        <Route path="/signin" element={<SignIn />} />
+        <Route path="*" element={<Navigate to="/signin" replace state={{ from: location.pathname + location.search }} />} />
+      </Routes>
+    );
+  }
+  return (
+    <div className="shell">
+      <a className="skip" href="#main">
+        Skip to content
+      </a>
+      <header className="topbar">
+        <span className="brand">Tropism</span>
+        <nav aria-label="Main">
+          {NAV.map(([to, label]) => (
+            <NavLink key={to} to={to} end>
+              {label}
+            </NavLink>
+          ))}
+        </nav>
+        <button type="button" className="secondary" onClick={auth.signOut}>
+          Sign out
+        </button>
+      </header>
+      <main id="main" tabIndex={-1}>
+        <Routes>
+          <Route path="/" element={<Navigate to="/jobs" replace />} />
+          <Route path="/signin" element={<Navigate to="/jobs" replace />} />
+          <Route path="/jobs" element={<Jobs />} />
+          <Route path="/jobs/new" element={<LaunchJob />} />
+          <Route path="/jobs/:id" element={<JobDetail />} />
+          <Route path="/models" element={<Models />} />
+          <Route path="/datasets" element={<Datasets />} />
+          <Route path="/reward-specs" element={<RewardSpecs />} />
+          <Route path="/playground" element={<Playground />} />
+          <Route path="*" element={<p>No such page. <NavLink to="/jobs">Back to jobs</NavLink></p>} />
+        </Routes>
+      </main>
+    </div>
+  );
+}

@@ -1,0 +1,59 @@
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { api, ApiError, checkKey, parseSse, storeKey, type SseMessage } from './api';
+import { mockFetch, problem, json } from './test-fetch';
+
+afterEach(() => vi.unstubAllGlobals());
+
+describe('parseSse', () => {
+  it('splits events, joins data lines and keeps the unfinished rest', () => {
+    const got: SseMessage[] = [];
+    const rest = parseSse('id:3\nevent:metrics\ndata:{"step":3}\n\n:comment\n\nevent:x\ndata:a\ndata:b\n\nevent:metr', (m) => got.push(m));
+    expect(got).toEqual([
+      { event: 'metrics', data: '{"step":3}', id: '3' },
+      { event: 'x', data: 'a\nb', id: undefined },
+    ]);
+    expect(rest).toBe('event:metr');
+  });
+
+  it('handles CRLF and a space after the colon', () => {
+    const got: SseMessage[] = [];
+    parseSse('event: job.queued\r\ndata: {}\r\n\r\n', (m) => got.push(m));
+    expect(got).toEqual([{ event: 'job.queued', data: '{}', id: undefined }]);
+  });
+});
+
+describe('request', () => {
+  it('sends the stored key as a bearer token and parses JSON', async () => {
+    storeKey('tro_abc');
+    const calls = mockFetch({ 'GET /v1/jobs/job_1': () => json({ id: 'job_1' }) });
+    expect(await api.get('/v1/jobs/job_1')).toEqual({ id: 'job_1' });
+    expect(new Headers(calls[0].init.headers).get('Authorization')).toBe('Bearer tro_abc');
+  });
+
+  it('turns a problem detail into an ApiError with its field errors by pointer', async () => {
+    mockFetch({
+      'POST /v1/jobs': () =>
+        problem(422, 'validation_failed', 'Request is invalid', [
+          { pointer: '/method/grpo/beta', detail: 'must be ≥ 0' },
+          { pointer: '/model', detail: 'not found' },
+        ]),
+    });
+    const err = (await api.post('/v1/jobs', {}).catch((e) => e)) as ApiError;
+    expect(err).toBeInstanceOf(ApiError);
+    expect(err.status).toBe(422);
+    expect(err.code).toBe('validation_failed');
+    expect(err.byPointer()).toEqual({ '/method/grpo/beta': 'must be ≥ 0', '/model': 'not found' });
+  });
+
+  it('maps an OpenAI-shaped error to its param', async () => {
+    mockFetch({ 'POST /v1/completions': () => json({ error: { message: 'no such model', type: 'invalid_request_error', param: 'model', code: 'model_not_found' } }, 404) });
+    const err = (await api.post('/v1/completions', {}).catch((e) => e)) as ApiError;
+    expect(err.code).toBe('model_not_found');
+    expect(err.byPointer()).toEqual({ '/model': 'no such model' });
+  });
+
+  it('explains that the admin key alone cannot sign in', async () => {
+    mockFetch({ 'GET /v1/jobs': () => problem(400, 'team_required', 'Send X-Tropism-Team') });
+    await expect(checkKey('admin')).rejects.toThrow(/team key/);
+  });
+});

@@ -1,0 +1,336 @@
+// The public REST API, as the UI uses it: a bearer key from session storage, RFC 9457 problem details
+// turned into ApiError (with their per-field `errors`), and server-sent events read with fetch (EventSource
+// cannot send an Authorization header, and a key never goes into a URL).
+
+const KEY = 'tropism.apiKey';
+
+export function storedKey(): string | null {
+  return sessionStorage.getItem(KEY);
+}
+
+export function storeKey(key: string | null) {
+  if (key) sessionStorage.setItem(KEY, key);
+  else sessionStorage.removeItem(KEY);
+}
+
+/** One entry of a problem's `errors`: an RFC 6901 pointer into the request and what is wrong there. */
+export interface FieldError {
+  pointer: string;
+  detail: string;
+}
+
+/** A failed call: the problem detail's fields (or the OpenAI error's message on the serving endpoints). */
+export class ApiError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+    readonly errors: FieldError[] = [],
+  ) {
+    super(message);
+  }
+
+  /** detail by pointer, for inline display next to form fields. */
+  byPointer(): Record<string, string> {
+    const out: Record<string, string> = {};
+    for (const e of this.errors) out[e.pointer] = out[e.pointer] ? `${out[e.pointer]}; ${e.detail}` : e.detail;
+    return out;
+  }
+}
+
+/** Called when any request answers 401: the stored key is no longer valid. */
+let onUnauthorized: () => void = () => {};
+export function setUnauthorizedHandler(handler: () => void) {
+  onUnauthorized = handler;
+}
+
+function headers(extra?: HeadersInit, key = storedKey()): Headers {
+  const h = new Headers(extra);
+  if (key) h.set('Authorization', `Bearer ${key}`);
+  return h;
+}
+
+async function toError(res: Response): Promise<ApiError> {
+  let body: any = null;
+  try {
+    body = await res.json();
+  } catch {
+    // not JSON: fall through to the status line
+  }
+  if (body?.error && typeof body.error === 'object') {
+    // OpenAI-shaped errors of the serving endpoints
+    const e = body.error;
+    const errors = e.param ? [{ pointer: `/${e.param}`, detail: e.message }] : [];
+    return new ApiError(res.status, e.code ?? e.type ?? 'error', e.message ?? res.statusText, errors);
+  }
+  return new ApiError(
+    res.status,
+    body?.code ?? 'http_' + res.status,
+    body?.detail ?? body?.title ?? `${res.status} ${res.statusText}`,
+    Array.isArray(body?.errors) ? body.errors : [],
+  );
+}
+
+export async function request<T>(method: string, path: string, body?: unknown, init: RequestInit = {}): Promise<T> {
+  const isForm = body instanceof FormData;
+  const res = await fetch(path, {
+    ...init,
+    method,
+    headers: headers(body === undefined || isForm ? init.headers : { 'Content-Type': 'application/json', ...init.headers }),
+    body: body === undefined ? undefined : isForm ? body : JSON.stringify(body),
+  });
+  if (!res.ok) {
+    const err = await toError(res);
+    if (res.status === 401) onUnauthorized();
+    throw err;
+  }
+  if (res.status === 204) return undefined as T;
+  return (await res.json()) as T;
+}
+
+export const api = {
+  get: <T>(path: string, init?: RequestInit) => request<T>('GET', path, undefined, init),
+  post: <T>(path: string, body?: unknown) => request<T>('POST', path, body ?? {}),
+  del: (path: string) => request<void>('DELETE', path),
+};
+
+/** Checks a key without storing it: a team key lists its jobs; the admin key alone answers team_required. */
+export async function checkKey(key: string): Promise<void> {
+  const res = await fetch('/v1/jobs?limit=1', { headers: headers(undefined, key) });
+  if (!res.ok) {
+    const err = await toError(res);
+    if (err.code === 'team_required') {
+      throw new ApiError(400, err.code, 'This is the admin key: sign in with a team key (tro_…), which the admin creates.');
+    }
+    throw err;
+  }
+}
+
+/** A body fetched with the key, as an object URL (for images behind auth). */
+export async function blobUrl(path: string, signal?: AbortSignal): Promise<string> {
+  const res = await fetch(path, { headers: headers(), signal });
+  if (!res.ok) throw await toError(res);
+  return URL.createObjectURL(await res.blob());
+}
+
+export interface SseMessage {
+  event: string;
+  data: string;
+  id?: string;
+}
+
+/** Splits a server-sent-events text stream into messages; returns the unfinished rest. */
+export function parseSse(buffer: string, emit: (m: SseMessage) => void): string {
+  const blocks = buffer.replace(/\r\n/g, '\n').split('\n\n');
+  const rest = blocks.pop() ?? '';
+  for (const block of blocks) {
+    let event = 'message';
+    let id: string | undefined;
+    const data: string[] = [];
+    for (const line of block.split('\n')) {
+      if (line.startsWith(':')) continue;
+      const colon = line.indexOf(':');
+      const field = colon < 0 ? line : line.slice(0, colon);
+      let value = colon < 0 ? '' : line.slice(colon + 1);
+      if (value.startsWith(' ')) value = value.slice(1);
+      if (field === 'event') event = value;
+      else if (field === 'data') data.push(value);
+      else if (field === 'id') id = value;
+    }
+    if (data.length) emit({ event, data: data.join('\n'), id });
+  }
+  return rest;
+}
+
+/**
+ * Follows an SSE endpoint with fetch until the server ends it or `signal` aborts. Resolves when the
+ * stream ends; rejects with ApiError when the request is refused.
+ */
+export async function followSse(path: string, onMessage: (m: SseMessage) => void, signal: AbortSignal): Promise<void> {
+  const res = await fetch(path, { headers: headers({ Accept: 'text/event-stream' }), signal });
+  if (!res.ok || !res.body) {
+    const err = await toError(res);
+    if (res.status === 401) onUnauthorized();
+    throw err;
+  }
+  const reader = res.body.pipeThrough(new TextDecoderStream()).getReader();
+  let buffer = '';
+  for (;;) {
+    const { value, done } = await reader.read();
+    if (done) break;
+    buffer = parseSse(buffer + value, onMessage);
+  }
+  parseSse(buffer + '\n\n', onMessage);
+}
+
+/** The first `n` lines of an NDJSON body, reading no more of it than needed. */
+export async function firstLines(path: string, n: number, signal?: AbortSignal): Promise<string[]> {
+  const controller = new AbortController();
+  signal?.addEventListener('abort', () => controller.abort());
+  const res = await fetch(path, { headers: headers(), signal: controller.signal });
+  if (!res.ok || !res.body) throw await toError(res);
+  const reader = res.body.pipeThrough(new TextDecoderStream()).getReader();
+  let text = '';
+  for (;;) {
+    const { value, done } = await reader.read();
+    if (done) break;
+    text += value;
+    if (text.split('\n').length > n) break;
+  }
+  controller.abort();
+  return text.split('\n').filter((l) => l.trim() !== '').slice(0, n);
+}
+
+// ---- Resource shapes (snake_case, as the API sends them) ----
+
+export interface ListResponse<T> {
+  object: 'list';
+  data: T[];
+  has_more: boolean;
+}
+
+export type JobStatus = 'validating' | 'queued' | 'running' | 'paused' | 'succeeded' | 'failed' | 'cancelled';
+export const JOB_STATUSES: JobStatus[] = ['queued', 'running', 'paused', 'succeeded', 'failed', 'cancelled'];
+export const TERMINAL: JobStatus[] = ['succeeded', 'failed', 'cancelled'];
+
+export interface Job {
+  id: string;
+  status: JobStatus;
+  model: string;
+  dataset: string;
+  eval_dataset: string | null;
+  reward_spec: string | null;
+  eval_reward_spec: string | null;
+  method: { type: string; [k: string]: unknown };
+  seed: number;
+  suffix: string | null;
+  error: { code: string; message: string } | null;
+  result_model: string | null;
+  current_step: number;
+  total_steps: number | null;
+  created_at: string;
+  started_at: string | null;
+  finished_at: string | null;
+}
+
+export interface JobEvent {
+  id: string;
+  created_at: string;
+  level: string;
+  type: string;
+  message: string;
+  data: Record<string, unknown> | null;
+}
+
+export interface Checkpoint {
+  id: string;
+  step: number;
+  created_at: string;
+  metrics: Record<string, number> | null;
+  object_prefix: string;
+}
+
+export interface Model {
+  id: string;
+  name: string;
+  family: string;
+  recipe: string;
+  status: string;
+  parent: string | null;
+  job: string | null;
+  checkpoint: string | null;
+  parameters: number | null;
+  created_at: string;
+}
+
+export interface Dataset {
+  id: string;
+  name: string;
+  purpose: 'corpus' | 'prompts' | 'preferences';
+  lines: number;
+  fields: string[];
+  size_bytes: number;
+  created_at: string;
+}
+
+export interface RewardSpec {
+  id: string;
+  name: string;
+  grader: Record<string, unknown>;
+  item_fields: string[];
+  created_at: string;
+}
+
+export interface RewardResult {
+  reward: number;
+  sub_rewards: Record<string, number>;
+  errors: { kind: string; message: string }[];
+}
+
+export interface Histogram {
+  bin_edges: number[];
+  counts: number[];
+}
+
+export interface Distribution {
+  count: number;
+  mean: number;
+  std: number;
+  min: number;
+  max: number;
+  histogram: Histogram;
+}
+
+export interface DryRun {
+  id: string;
+  status: string;
+  model: string;
+  dataset: string;
+  error: { code: string; message: string } | null;
+  report: {
+    prompts: number;
+    samples: number;
+    reward: Distribution;
+    components: Record<string, Distribution>;
+    zero_variance_group_fraction: number;
+    errors_by_kind: Record<string, number>;
+    completions: { mean_tokens: number; truncated_fraction: number };
+    examples: Record<'low' | 'median' | 'high', { item: Record<string, unknown>; output: string; reward: number }[]>;
+  } | null;
+  created_at: string;
+}
+
+export interface Hyperparameter {
+  key: string;
+  type: 'integer' | 'number' | 'boolean' | 'enum';
+  default: number | boolean | string;
+  values: string[] | null;
+  description: string | null;
+}
+
+export interface Method {
+  type: string;
+  dataset_purpose: string;
+  uses_reward_spec: boolean;
+  produces: string;
+  hyperparameters: Hyperparameter[];
+}
+
+export interface Sample {
+  step: number;
+  url: string;
+  created_at: string;
+}
+
+/** Every page of a list endpoint (the API pages at most 100 at a time). */
+export async function listAll<T extends { id: string }>(path: string, max = 500): Promise<T[]> {
+  const out: T[] = [];
+  let after: string | undefined;
+  const sep = path.includes('?') ? '&' : '?';
+  for (;;) {
+    const page = await api.get<ListResponse<T>>(`${path}${sep}limit=100${after ? `&after=${after}` : ''}`);
+    out.push(...page.data);
+    if (!page.has_more || out.length >= max || page.data.length === 0) return out;
+    after = page.data[page.data.length - 1].id;
+  }
+}
