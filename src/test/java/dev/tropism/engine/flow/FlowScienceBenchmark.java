@@ -23,7 +23,8 @@ import org.junit.jupiter.api.Test;
  * budget for every method and 3 seeds each? Writes tables into docs/benchmarks.md and plots into docs/img.
  *
  * <p>Run: {@code ./mvnw -Pbench test -Dtest=FlowScienceBenchmark} (all parts, about an hour on 2 idle cores) or
- * one part with {@code -Dtest='FlowScienceBenchmark#task1'}. The base model is the {@code tiny-flow} recipe at
+ * one part with {@code -Dtest='FlowScienceBenchmark#task1'}. {@code -Dflow.bench.steps}, {@code .seeds},
+ * {@code .methods} (comma-separated types), {@code .lr} and {@code .beta} change the budget for quick looks. The base model is the {@code tiny-flow} recipe at
  * its defaults (seed 1), pretrained once into {@code target/bench/tiny-flow} and reused.
  *
  * <p>Rewards are computed with the recipe's classifiers directly ({@link ImageClassifier}), the same math as
@@ -33,7 +34,7 @@ import org.junit.jupiter.api.Test;
 class FlowScienceBenchmark {
 
     static final Path BASE = Path.of("target", "bench", "tiny-flow");
-    static final int SEEDS = 3;
+    static final int SEEDS = Integer.getInteger("flow.bench.seeds", 3);
     static final int STEPS = Integer.getInteger("flow.bench.steps", 40);
     static final int EVAL_EVERY = 5;
 
@@ -144,8 +145,9 @@ class FlowScienceBenchmark {
     @Test
     void task1() throws IOException {
         Path base = base();
-        FlowMethodType[] methods = {FlowMethodType.FLOW_GRPO, FlowMethodType.DENSE_GRPO, FlowMethodType.TEMPFLOW_GRPO,
-                FlowMethodType.TP_GRPO, FlowMethodType.GRPO_GUARD, FlowMethodType.FLOW_DPO};
+        FlowMethodType[] methods = java.util.Arrays.stream(System.getProperty("flow.bench.methods",
+                "flow_grpo,dense_grpo,tempflow_grpo,tp_grpo,grpo_guard,flow_dpo").split(","))
+                .map(name -> FlowMethodType.of(name).orElseThrow()).toArray(FlowMethodType[]::new);
         StringBuilder table = new StringBuilder("| method | proxy @0 | proxy @" + STEPS / 2 + " | proxy @" + STEPS
                 + " | gold @" + STEPS + " | gold accuracy @" + STEPS + " | steps to proxy +0.10 | diversity @0 → @" + STEPS
                 + " | s/step |\n|---|---|---|---|---|---|---|---|---|\n");
@@ -161,6 +163,7 @@ class FlowScienceBenchmark {
                 for (int seed = 1; seed <= SEEDS; seed++) {
                     runs.add(run(method, config(0.0, LEARNING_RATE), null, classProbability(rewardClassifier),
                             classProbability(goldClassifier), seed));
+                    progress("task1 " + method.wireName() + " seed " + seed + ": " + summary(runs.get(runs.size() - 1)));
                 }
                 for (int step : runs.get(0).eval().keySet()) {
                     proxyPlot.point(method.wireName(), step, mean(runs, c -> c.eval().get(step).get(MetricNames.EVAL_REWARD_MEAN)));
@@ -215,6 +218,7 @@ class FlowScienceBenchmark {
                 for (int seed = 1; seed <= SEEDS; seed++) {
                     runs.add(run(v.method(), config(v.beta(), LEARNING_RATE), null, inkMass(),
                             classProbability(goldClassifier), seed));
+                    progress("task2 " + v.name() + " seed " + seed + ": " + summary(runs.get(runs.size() - 1)));
                 }
                 for (int step : runs.get(0).eval().keySet()) {
                     accuracy.point(v.name(), step, mean(runs, c -> c.eval().get(step).get(MetricNames.EVAL_GOLD_ACCURACY)));
@@ -294,6 +298,33 @@ class FlowScienceBenchmark {
     }
 
     // ------------------------------------------------------------------ helpers
+
+    /** Eval proxy/gold per eval step, and train reward and KL averaged over each fifth of the run. */
+    static String summary(Curves c) {
+        StringBuilder out = new StringBuilder(String.format(Locale.ROOT, "%.0fs eval", c.seconds()));
+        c.eval().forEach((step, m) -> out.append(String.format(Locale.ROOT, " %d:%.3f/%.3f", step,
+                m.get(MetricNames.EVAL_REWARD_MEAN), m.getOrDefault(MetricNames.EVAL_GOLD_MEAN, Double.NaN))));
+        out.append(" | train reward/kl");
+        int n = c.train().size();
+        for (int from = 1; from <= n; from += Math.max(1, n / 5)) {
+            int to = Math.min(n, from + Math.max(1, n / 5) - 1);
+            double r = 0;
+            double kl = 0;
+            for (int s = from; s <= to; s++) {
+                r += c.train().get(s).getOrDefault(MetricNames.TRAIN_REWARD_MEAN, Double.NaN);
+                kl += c.train().get(s).getOrDefault(MetricNames.TRAIN_KL, Double.NaN);
+            }
+            out.append(String.format(Locale.ROOT, " %.3f/%.2g", r / (to - from + 1), kl / (to - from + 1)));
+        }
+        return out.toString();
+    }
+
+    /** Appends a line to target/bench/flow-progress.log (surefire shows stdout only at the end). */
+    static void progress(String line) throws IOException {
+        Files.createDirectories(BASE.getParent());
+        Files.writeString(BASE.getParent().resolve("flow-progress.log"), java.time.LocalTime.now() + " " + line + "\n",
+                java.nio.file.StandardOpenOption.CREATE, java.nio.file.StandardOpenOption.APPEND);
+    }
 
     static double[] column(float[][] p, int label) {
         double[] out = new double[p.length];
