@@ -41,7 +41,7 @@ export function LaunchJob() {
   );
   const [methods, models, datasets, specs] = catalog.data ?? [[], [], [], []];
 
-  const [picked, setType] = useState('grpo');
+  const [picked, setPicked] = useState('grpo');
   const [model, setModel] = useState(params.get('model') ?? '');
   const [dataset, setDataset] = useState('');
   const [evalDataset, setEvalDataset] = useState('');
@@ -116,7 +116,7 @@ export function LaunchJob() {
     );
   const chosen = (id: string, fallback?: string) => (id ? <code>{id}</code> : fallback);
   function chooseType(next: string) {
-    setType(next);
+    setPicked(next);
     setHp({});
     const purpose = methods.find((m) => m.type === next)?.dataset_purpose;
     if (purpose !== method?.dataset_purpose) {
