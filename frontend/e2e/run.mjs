@@ -7,7 +7,10 @@
 // pretrained base model); everything the issue lists is then done in the browser:
 //   1. sign in; 2. upload a dataset with a bad line and see the line error; 3. create a reward spec and
 //   try it; 4. launch a small GRPO job and watch its curve gain points live; 5. cancel it; 6. open the
-//   playground and get completions from two models.
+//   playground and get completions from two models; 7. the flow-matching path: upload a prompt set of class
+//   names, pretrain a tiny-flow model on the Models page (its two classifiers appear in the lineage), launch
+//   flow_grpo on it (a validation error inline first), watch the job's image grids appear in the gallery, and
+//   generate images from the base and the aligned model side by side (steered best-of-N, with rewards).
 // A screenshot of every page is saved (laptop width, and tablet width for some). Exits non-zero on failure.
 import { chromium } from 'playwright-core';
 import { mkdirSync } from 'node:fs';
@@ -221,9 +224,104 @@ try {
   await shot('09-playground-tablet', TABLET);
   log('6. completions from', base1.id, 'and', aligned.id);
 
+  // ---- 7. the flow-matching path ----
+  const flowStarted = Date.now();
+  await page.getByRole('link', { name: 'Datasets' }).click();
+  await page.getByLabel('JSONL file').setInputFiles({ name: 'classes.jsonl', mimeType: 'application/x-ndjson',
+    buffer: Buffer.from('{"prompt":"sneaker"}\n{"prompt":"trouser"}\n') });
+  await page.getByLabel('Purpose').selectOption('prompts');
+  await page.getByLabel('Name').fill('flow-classes');
+  await page.getByRole('button', { name: 'Upload' }).click();
+  await page.getByRole('status').filter({ hasText: /Uploaded ds_\w+: 2 lines/ }).waitFor();
+  log('7. uploaded the class-name prompts');
+
+  await page.getByRole('link', { name: 'Models' }).click();
+  await page.getByText('Pretrain a base model').click();
+  await page.getByLabel('Recipe').selectOption('tiny-flow');
+  await page.getByLabel('Name').fill('shoes');
+  await page.getByLabel('Hyperparameters (JSON)').fill(JSON.stringify({ channels: 8, embed_dim: 16, groups: 4, max_steps: 20,
+    batch_size: 16, classifier_steps: 20, eval_interval: 10, sample_steps: 3 }));
+  await page.getByRole('button', { name: 'Pretrain' }).click();
+  const made = await page.getByRole('status').filter({ hasText: /Pretraining model_/ }).locator('code').textContent();
+  const flowBase = made.trim();
+  const flowReady = await waitFor('tiny-flow model ready', async () => {
+    const m = await call('GET', `/v1/models/${flowBase}`, null, key);
+    if (m.status === 'failed') throw new Error(`tiny-flow pretraining failed: ${JSON.stringify(m)}`);
+    return m.status === 'ready' && m;
+  }, 180_000);
+  if (!flowReady.classes?.includes('sneaker')) throw new Error(`no classes on ${JSON.stringify(flowReady)}`);
+  // the lineage: both classifiers under the flow model
+  const lineageList = page.getByRole('list', { name: 'Model lineage' });
+  for (const c of ['shoes/reward-classifier', 'shoes/gold-classifier']) await lineageList.getByText(c).waitFor({ timeout: 30_000 });
+  await shot('10-flow-lineage');
+  log(`7. tiny-flow ${flowBase} ready with its classifiers in ${((Date.now() - flowStarted) / 1000).toFixed(1)} s`);
+
+  // image reward specs on the two classifiers (the graders need the companions' ids)
+  const companion = async (name) => (await call('GET', '/v1/models?limit=100', null, key)).data.find((m) => m.name === name);
+  const rewardClf = await companion('shoes/reward-classifier');
+  const goldClf = await companion('shoes/gold-classifier');
+  if (rewardClf.parent !== flowBase || goldClf.parent !== flowBase) throw new Error('classifiers are not children of the flow model');
+  const flowReward = await call('POST', '/v1/reward-specs', { name: 'flow-reward', grader: { type: 'classifier', model: rewardClf.id } }, key);
+  const flowGold = await call('POST', '/v1/reward-specs', { name: 'flow-gold', grader: { type: 'classifier', model: goldClf.id } }, key);
+
+  await page.getByRole('link', { name: 'Align shoes', exact: true }).click();
+  await page.getByLabel('noise_level', { exact: true }).waitFor();
+  const methodOptions = await page.getByLabel('Method').locator('option').allTextContents();
+  if (methodOptions.includes('grpo') || !methodOptions.includes('flow_dpo')) throw new Error(`methods offered for a flow model: ${methodOptions}`);
+  const classesSet = (await call('GET', '/v1/datasets?limit=100', null, key)).data.find((d) => d.name === 'flow-classes');
+  await page.getByLabel('Dataset', { exact: true }).selectOption(classesSet.id);
+  await page.getByLabel('Eval dataset').selectOption(classesSet.id);
+  await page.getByLabel('Reward spec', { exact: true }).selectOption(flowReward.id);
+  await page.getByLabel('Gold reward spec').selectOption(flowGold.id);
+  await page.getByLabel('Suffix').fill('e2e');
+  await page.getByLabel('Seed').fill('3');
+  const flowHp = { max_steps: '6', prompts_per_step: '1', num_generations: '2', sample_steps: '3', eval_interval: '2',
+    eval_samples_per_prompt: '2', noise_level: '0' };
+  for (const [k, v] of Object.entries(flowHp)) await page.getByLabel(k, { exact: true }).fill(v);
+  await page.getByRole('button', { name: 'Launch job' }).click();
+  const noiseField = page.locator('.field', { has: page.getByLabel('noise_level', { exact: true }) });
+  await noiseField.locator('.field-error').getByText(/must be in \(0, 5\]/).waitFor();
+  await shot('10-flow-launch');
+  await page.getByLabel('noise_level', { exact: true }).fill('');
+  await page.getByRole('button', { name: 'Launch job' }).click();
+  await page.getByRole('heading', { name: /^Job job_/ }).waitFor();
+  const flowJob = (await page.getByRole('heading', { name: /^Job job_/ }).locator('code').textContent()).trim();
+  log('7. launched', flowJob);
+  await page.locator('h1 .badge', { hasText: 'succeeded' }).waitFor({ timeout: 120_000 });
+  const grids = page.getByRole('img', { name: /^Image grid at step/ });
+  // evaluations before training (step 0) and every eval_interval steps
+  await waitFor('four image grids (steps 0, 2, 4, 6)', async () => (await grids.count()) === 4, 60_000);
+  for (let i = 0; i < 4; i++) {
+    await waitFor('grid decoded', () => grids.nth(i).evaluate((img) => img.complete && img.naturalWidth > 0), 30_000);
+  }
+  const captions = await page.locator('.gallery figcaption').allTextContents();
+  if (captions.join(',') !== 'step 6,step 4,step 2,step 0') throw new Error(`gallery captions: ${captions}`);
+  await page.locator('figure.chart').filter({ hasText: 'eval/gold' }).first().waitFor();
+  await shot('11-flow-job-gallery');
+  await shot('11-flow-job-gallery-tablet', TABLET);
+  log('7. gallery shows', captions.join(', '));
+
+  await page.getByRole('link', { name: 'compare with its base' }).click();
+  await page.getByRole('heading', { name: 'Playground', exact: true }).waitFor();
+  if ((await page.getByLabel('Left model', { exact: true }).inputValue()) !== flowBase) throw new Error('left model is not the flow base');
+  await page.getByLabel('Class').selectOption('sneaker');
+  await page.getByLabel('Images (n)').fill('2');
+  await page.getByLabel('Steering', { exact: true }).selectOption('best_of_n');
+  await page.getByLabel('Steering reward spec').selectOption(flowReward.id);
+  await page.getByLabel('Particles').fill('2');
+  await page.getByRole('button', { name: 'Generate' }).click();
+  for (const side of ['Left model output', 'Right model output']) {
+    await page.getByLabel(side).getByTestId('image-reward').nth(1).waitFor({ timeout: 60_000 });
+    const ok = await page.getByLabel(side).getByRole('img').evaluateAll((imgs) => imgs.length === 2 && imgs.every((i) => i.complete && i.naturalWidth === 56));
+    if (!ok) throw new Error(`${side}: not two decoded 56x56 images`);
+  }
+  await shot('12-flow-playground');
+  await shot('12-flow-playground-tablet', TABLET);
+  log(`7. flow path done in ${((Date.now() - flowStarted) / 1000).toFixed(1)} s`);
+
   const unexpected = consoleErrors.filter((e) => !e.startsWith('Failed to load resource'));
   if (badResponses.length || unexpected.length) throw new Error(`unexpected failures: ${[...badResponses, ...unexpected].join('\n')}`);
-  console.log(`e2e: all 6 steps passed in ${((Date.now() - started) / 1000).toFixed(1)} s; screenshots:\n  ${shots.join('\n  ')}`);
+  console.log(`e2e: all 7 steps passed in ${((Date.now() - started) / 1000).toFixed(1)} s; screenshots:\n  ${shots.join('\n  ')}`);
 } catch (e) {
   await page.screenshot({ path: join(shotDir, 'failure.png'), fullPage: true }).catch(() => {});
   console.error('e2e FAILED:', e);

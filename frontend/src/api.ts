@@ -240,8 +240,13 @@ export interface Model {
   job: string | null;
   checkpoint: string | null;
   parameters: number | null;
+  /** The class names an image model (flow-matching, image-classifier) is prompted with; null for the others. */
+  classes?: string[] | null;
   created_at: string;
 }
+
+/** Families that generate (the playground) and can be aligned; reward models and image classifiers only score. */
+export const PLAYABLE = ['language-model', 'flow-matching'];
 
 export interface Dataset {
   id: string;
@@ -312,6 +317,8 @@ export interface Method {
   type: string;
   dataset_purpose: string;
   uses_reward_spec: boolean;
+  /** The family the job's model must have. */
+  required_family: string;
   produces: string;
   hyperparameters: Hyperparameter[];
 }

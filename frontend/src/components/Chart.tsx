@@ -56,6 +56,7 @@ export function MetricChart({ title, series, height = 200 }: {
   height?: number;
 }) {
   const box = useRef<HTMLDivElement>(null);
+  const figure = useRef<HTMLElement>(null);
   const plot = useRef<uPlot | null>(null);
   const zoomed = useRef(false);
   const names = series.map((s) => s.name).join('|');
@@ -68,7 +69,11 @@ export function MetricChart({ title, series, height = 200 }: {
       scales: { x: { time: false }, y: { range: yRange } },
       axes: [{ label: 'step', values: (_u, splits) => ticks(splits) }, { size: 60, values: (_u, splits) => ticks(splits) }],
       cursor: { drag: { x: true, y: false } },
-      hooks: { setSelect: [(u) => { if (u.select.width > 0) zoomed.current = true; }] },
+      hooks: {
+        setSelect: [(u) => { if (u.select.width > 0) zoomed.current = true; }],
+        // the legend's "step" line only while the cursor is on a point (otherwise uPlot shows "step: --")
+        setLegend: [(u) => figure.current?.classList.toggle('hovering', u.cursor.idx != null)],
+      },
       series: [
         { label: 'step' },
         ...series.map((s, i) => ({
@@ -105,7 +110,7 @@ export function MetricChart({ title, series, height = 200 }: {
 
   const points = series.reduce((n, s) => n + s.points.length, 0);
   return (
-    <figure className="chart" aria-label={`${title}: ${points} points`} data-points={points}>
+    <figure ref={figure} className="chart" aria-label={`${title}: ${points} points`} data-points={points}>
       <figcaption>{title}</figcaption>
       <div ref={box} />
     </figure>

@@ -9,6 +9,8 @@ import { age, Empty, ErrorBox, errorText, Loading, StatusBadge, useAsync } from 
 import { groupCharts, mergeStep, type MetricMap } from '../metrics';
 import { Progress } from './Jobs';
 
+const isSpeed = (chart: string) => chart.startsWith('perf/');
+
 type StreamState = 'connecting' | 'live' | 'ended' | 'error';
 
 /** Follows an SSE endpoint for as long as the page is open; `restart` reconnects after an error. */
@@ -190,11 +192,24 @@ export function JobDetail() {
       {charts.length === 0 ? (
         <Empty>{terminal ? 'This job recorded no metrics.' : 'No metrics yet: they appear here as each step finishes.'}</Empty>
       ) : (
-        <div className="charts">
-          {charts.map((c) => (
-            <MetricChart key={c.title} title={c.title} series={c.names.map((n) => ({ name: n, points: metrics[n] }))} />
-          ))}
-        </div>
+        <>
+          <div className="charts">
+            {charts.filter((c) => !isSpeed(c.title)).map((c) => (
+              <MetricChart key={c.title} title={c.title} series={c.names.map((n) => ({ name: n, points: metrics[n] }))} />
+            ))}
+          </div>
+          {charts.some((c) => isSpeed(c.title)) && (
+            // speed is for diagnosis, not for judging the run: folded unless asked for (or filtered for)
+            <details className="speed" open={filter !== '' || undefined}>
+              <summary>Speed and memory (perf/*): {charts.filter((c) => isSpeed(c.title)).length} charts</summary>
+              <div className="charts">
+                {charts.filter((c) => isSpeed(c.title)).map((c) => (
+                  <MetricChart key={c.title} title={c.title} series={c.names.map((n) => ({ name: n, points: metrics[n] }))} />
+                ))}
+              </div>
+            </details>
+          )}
+        </>
       )}
 
       <Gallery job={j} checkpointTick={checkpointTick} />
@@ -288,11 +303,14 @@ function Gallery({ job, checkpointTick }: { job: Job; checkpointTick: number }) 
       {samples.loading && !samples.data ? (
         <Loading what="Loading samples" />
       ) : samples.data && samples.data.data.length > 0 ? (
-        <div className="grids">
-          {samples.data.data.map((s) => (
-            <ImageSample key={s.step} sample={s} />
-          ))}
-        </div>
+        <>
+          <p className="muted">Evaluation grids, newest first: one row per eval prompt (class), fixed seeds across steps.</p>
+          <div className="grids" aria-label="Image samples">
+            {[...samples.data.data].reverse().map((s) => (
+              <ImageSample key={s.step} sample={s} />
+            ))}
+          </div>
+        </>
       ) : (
         <Completions job={job} checkpointTick={checkpointTick} />
       )}
@@ -300,8 +318,15 @@ function Gallery({ job, checkpointTick }: { job: Job; checkpointTick: number }) 
   );
 }
 
+/** A whole-number multiple of a grid's width near 192 px: small grids grow, and pixels stay square. */
+export function upscaled(naturalWidth: number, target = 192): number | undefined {
+  if (!naturalWidth) return undefined;
+  return Math.max(1, Math.round(target / naturalWidth)) * naturalWidth;
+}
+
 function ImageSample({ sample }: { sample: Sample }) {
   const [url, setUrl] = useState<string | null>(null);
+  const [width, setWidth] = useState<number | undefined>(undefined);
   const [error, setError] = useState<unknown>(null);
   useEffect(() => {
     const controller = new AbortController();
@@ -319,7 +344,7 @@ function ImageSample({ sample }: { sample: Sample }) {
   }, [sample.url]);
   return (
     <figure>
-      {url ? <img src={url} alt={`Image grid at step ${sample.step}`} /> : error ? <ErrorBox error={error} /> : <Loading what="Loading image" />}
+      {url ? <img src={url} alt={`Image grid at step ${sample.step}`} width={width} onLoad={(e) => setWidth(upscaled(e.currentTarget.naturalWidth))} /> : error ? <ErrorBox error={error} /> : <Loading what="Loading image" />}
       <figcaption>step {sample.step}</figcaption>
     </figure>
   );

@@ -3,10 +3,9 @@ import { useNavigate, useSearchParams } from 'react-router-dom';
 import { api, ApiError, listAll, type Dataset, type Hyperparameter, type Job, type ListResponse, type Method, type Model, type RewardSpec } from '../api';
 import { Empty, ErrorBox, Field, Loading, useAction, useAsync } from '../components/ui';
 
-/** The family of model a method starts from: image methods align flow-matching models. */
-export function familyFor(method: Method | undefined): string {
-  if (!method) return 'language-model';
-  return method.produces === 'reward-model' ? 'language-model' : method.produces;
+/** The methods that can start from `model`: every method until a model is chosen. */
+export function methodsFor(methods: Method[], model: Model | undefined): Method[] {
+  return model ? methods.filter((m) => m.required_family === model.family) : methods;
 }
 
 /** A typed value from a text box; what cannot be parsed is sent as typed, and the API says why it is wrong. */
@@ -42,7 +41,7 @@ export function LaunchJob() {
   );
   const [methods, models, datasets, specs] = catalog.data ?? [[], [], [], []];
 
-  const [type, setType] = useState('grpo');
+  const [picked, setPicked] = useState('grpo');
   const [model, setModel] = useState(params.get('model') ?? '');
   const [dataset, setDataset] = useState('');
   const [evalDataset, setEvalDataset] = useState('');
@@ -54,9 +53,15 @@ export function LaunchJob() {
   const [rawHp, setRawHp] = useState('{}');
   const { busy, error, run } = useAction();
 
+  // The model comes first: it decides which methods fit (a flow-matching model: the flow methods; a
+  // language model: grpo and reward_model).
+  const families = new Set(methods.map((m) => m.required_family));
+  const usableModels = models.filter((m) => families.has(m.family) && m.status === 'ready');
+  const chosenModel = usableModels.find((m) => m.id === model);
+  const fitting = methodsFor(methods, chosenModel);
+  // a model given in the URL (the Models page's "Align…") may not fit the default method
+  const type = fitting.some((m) => m.type === picked) ? picked : fitting[0]?.type ?? picked;
   const method = methods.find((m) => m.type === type);
-  const family = familyFor(method);
-  const usableModels = models.filter((m) => m.family === family && m.status === 'ready');
   const usableDatasets = datasets.filter((d) => !method || d.purpose === method.dataset_purpose);
   const errors = error instanceof ApiError ? error.byPointer() : {};
   const base = `/method/${type}`;
@@ -97,31 +102,51 @@ export function LaunchJob() {
   if (catalog.loading && !catalog.data) return <Loading what="Loading models, datasets and reward specs" />;
   if (catalog.error) return <ErrorBox error={catalog.error} title="Could not load the catalog" />;
 
+  // Options show names (ids can be told apart in the help line below the box, where they are not cut off).
   const select = (value: string, set: (v: string) => void, options: { id: string; name: string }[], optional = false) =>
     (p: object) => (
       <select {...p} value={value} onChange={(e) => set(e.target.value)} required={!optional}>
         <option value="">{optional ? '(none)' : 'choose…'}</option>
         {options.map((o) => (
-          <option key={o.id} value={o.id}>
-            {o.name} ({o.id})
+          <option key={o.id} value={o.id} title={o.id}>
+            {o.name}
           </option>
         ))}
       </select>
     );
+  const chosen = (id: string, fallback?: string) => (id ? <code>{id}</code> : fallback);
+  function chooseType(next: string) {
+    setPicked(next);
+    setHp({});
+    const purpose = methods.find((m) => m.type === next)?.dataset_purpose;
+    if (purpose !== method?.dataset_purpose) {
+      setDataset('');
+      setEvalDataset('');
+    }
+  }
+  function chooseModel(id: string) {
+    setModel(id);
+    const fits = methodsFor(methods, usableModels.find((m) => m.id === id));
+    if (!fits.some((m) => m.type === type) && fits.length > 0) chooseType(fits[0].type);
+  }
 
   return (
     <section>
       <h1>Launch job</h1>
       {usableModels.length === 0 && (
-        <Empty>No ready {family} model yet: pretrain one (POST /v1/models) or wait for one to finish.</Empty>
+        <Empty>No ready model yet: pretrain one on the Models page or wait for one to finish.</Empty>
       )}
       <form className="launch" onSubmit={submit} aria-label="Launch job" noValidate>
         <fieldset>
           <legend>What to train</legend>
-          <Field label="Method" error={errors['/method/type'] ?? errors['/method']}>
+          <Field label="Model" help={chosen(model, 'A ready language or flow-matching model.')} error={errors['/model']}>
+            {select(model, chooseModel, usableModels)}
+          </Field>
+          <Field label="Method" help={method ? `Needs a ${method.required_family} model; produces a ${method.produces} model.` : undefined}
+            error={errors['/method/type'] ?? errors['/method']}>
             {(p) => (
-              <select {...p} value={type} onChange={(e) => { setType(e.target.value); setHp({}); setDataset(''); setEvalDataset(''); }}>
-                {methods.map((m) => (
+              <select {...p} value={type} onChange={(e) => chooseType(e.target.value)}>
+                {fitting.map((m) => (
                   <option key={m.type} value={m.type}>
                     {m.type}
                   </option>
@@ -129,21 +154,20 @@ export function LaunchJob() {
               </select>
             )}
           </Field>
-          <Field label="Model" help={`A ready ${family} model.`} error={errors['/model']}>
-            {select(model, setModel, usableModels)}
-          </Field>
-          <Field label="Dataset" help={method ? `A ${method.dataset_purpose} dataset.` : undefined} error={errors['/dataset']}>
+          <Field label="Dataset" error={errors['/dataset']}
+            help={chosen(dataset, method?.required_family === 'flow-matching' ? 'Prompts that are class names, e.g. {"prompt":"sneaker"}.'
+              : method ? `A ${method.dataset_purpose} dataset.` : undefined)}>
             {select(dataset, setDataset, usableDatasets)}
           </Field>
-          <Field label="Eval dataset" help="Optional: held-out items for evaluations." error={errors['/eval_dataset']}>
+          <Field label="Eval dataset" help={chosen(evalDataset, 'Optional: held-out items for evaluations.')} error={errors['/eval_dataset']}>
             {select(evalDataset, setEvalDataset, usableDatasets, true)}
           </Field>
           {method?.uses_reward_spec !== false && (
             <>
-              <Field label="Reward spec" help="What the method optimizes." error={errors['/reward_spec']}>
+              <Field label="Reward spec" help={chosen(rewardSpec, 'What the method optimizes.')} error={errors['/reward_spec']}>
                 {select(rewardSpec, setRewardSpec, specs)}
               </Field>
-              <Field label="Gold reward spec" help="Optional: scored at evaluations (eval/gold/*), never optimized."
+              <Field label="Gold reward spec" help={chosen(evalRewardSpec, 'Optional, with an eval dataset: scored at evaluations (eval/gold/*), never optimized.')}
                 error={errors['/eval_reward_spec']}>
                 {select(evalRewardSpec, setEvalRewardSpec, specs, true)}
               </Field>

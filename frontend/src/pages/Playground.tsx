@@ -1,25 +1,56 @@
 import { useState, type FormEvent } from 'react';
 import { useSearchParams } from 'react-router-dom';
-import { api, ApiError, listAll, type Model } from '../api';
-import { Empty, ErrorBox, Field, Loading, useAsync } from '../components/ui';
+import { api, ApiError, listAll, PLAYABLE, type Model, type RewardSpec } from '../api';
+import { Empty, ErrorBox, Field, fmt, Loading, useAsync } from '../components/ui';
 
-type Output = { texts?: string[]; images?: string[]; error?: unknown; ms?: number };
+type Output = { texts?: string[]; images?: string[]; rewards?: number[]; error?: unknown; ms?: number };
+
+/** The model a side names: by model id, or by checkpoint id (a checkpoint of a job is also a model). */
+export function modelOf(models: Model[], id: string): Model | undefined {
+  return models.find((m) => m.id === id) ?? models.find((m) => m.checkpoint === id && PLAYABLE.includes(m.family));
+}
 
 /** What a side produces: text from language models, images from flow-matching ones. */
 export function kindOf(models: Model[], id: string): 'text' | 'image' {
-  return models.find((m) => m.id === id)?.family === 'flow-matching' ? 'image' : 'text';
+  return modelOf(models, id)?.family === 'flow-matching' ? 'image' : 'text';
 }
 
-async function generate(model: string, kind: 'text' | 'image', prompt: string, seed: number, temperature: number, maxTokens: number, n: number): Promise<Output> {
+/** What one Generate asks of each side (both get the same prompt and seed). */
+export interface Settings {
+  prompt: string;
+  seed: number;
+  n: number;
+  temperature: number;
+  maxTokens: number;
+  /** Image models: optional sampler steps and guidance (the model's defaults when undefined). */
+  steps?: number;
+  guidance?: number;
+  /** Image models: optional inference-time steering towards a reward spec. */
+  steering?: { type: 'best_of_n' | 'fk'; reward_spec: string; particles: number };
+}
+
+/** The body of POST /v1/images/generations for `s`. */
+export function imageRequest(model: string, s: Settings): Record<string, unknown> {
+  const body: Record<string, unknown> = { model, prompt: s.prompt, n: s.n, seed: s.seed, response_format: 'b64_json' };
+  if (s.steps !== undefined) body.steps = s.steps;
+  if (s.guidance !== undefined) body.guidance_scale = s.guidance;
+  if (s.steering) body.steering = s.steering;
+  return body;
+}
+
+async function generate(model: string, kind: 'text' | 'image', s: Settings): Promise<Output> {
   const t0 = performance.now();
   if (kind === 'image') {
-    const r = await api.post<{ data: { b64_json?: string; url?: string }[] }>('/v1/images/generations', {
-      model, prompt, n, seed, response_format: 'b64_json',
-    });
-    return { images: r.data.map((d) => (d.b64_json ? `data:image/png;base64,${d.b64_json}` : d.url ?? '')), ms: performance.now() - t0 };
+    const r = await api.post<{ data: { b64_json?: string }[]; tropism?: { rewards?: number[] } }>('/v1/images/generations',
+      imageRequest(model, s));
+    return {
+      images: r.data.map((d) => `data:image/png;base64,${d.b64_json ?? ''}`),
+      rewards: r.tropism?.rewards,
+      ms: performance.now() - t0,
+    };
   }
   const r = await api.post<{ choices: { index: number; text: string }[] }>('/v1/completions', {
-    model, prompt, seed, temperature, max_tokens: maxTokens, n,
+    model, prompt: s.prompt, seed: s.seed, temperature: s.temperature, max_tokens: s.maxTokens, n: s.n,
   });
   return { texts: r.choices.sort((a, b) => a.index - b.index).map((c) => c.text), ms: performance.now() - t0 };
 }
@@ -36,14 +67,14 @@ function Side({ label, value, onChange, models, output, busy }: {
   const err = output?.error instanceof ApiError && output.error.errors.some((e) => e.pointer === '/model') ? output.error.message : undefined;
   return (
     <div className="side card">
-      <Field label={label} error={err}>
+      <Field label={label} error={err} help={value ? <code>{value}</code> : undefined}>
         {(p) => (
           <select {...p} value={value} onChange={(e) => onChange(e.target.value)}>
             <option value="">choose…</option>
-            {!known && value && <option value={value}>{value}</option>}
+            {!known && value && <option value={value}>{modelOf(models, value)?.name ?? value}</option>}
             {models.map((m) => (
-              <option key={m.id} value={m.id}>
-                {m.name} ({m.family === 'flow-matching' ? 'images' : m.id})
+              <option key={m.id} value={m.id} title={m.id}>
+                {m.name} ({m.family === 'flow-matching' ? 'images' : 'text'})
               </option>
             ))}
           </select>
@@ -65,7 +96,13 @@ function Side({ label, value, onChange, models, output, busy }: {
         ) : output?.images ? (
           <div className="grids">
             {output.images.map((src, i) => (
-              <img key={i} src={src} alt={`Image ${i + 1} from ${value}`} />
+              <figure key={i}>
+                <img src={src} alt={`Image ${i + 1} from ${value}`} />
+                <figcaption>
+                  #{i + 1}
+                  {output.rewards?.[i] !== undefined && <> · reward <span data-testid="image-reward">{fmt(output.rewards[i], 3)}</span></>}
+                </figcaption>
+              </figure>
             ))}
           </div>
         ) : (
@@ -77,10 +114,13 @@ function Side({ label, value, onChange, models, output, busy }: {
   );
 }
 
+const optionalNumber = (raw: string) => (raw.trim() === '' ? undefined : Number(raw));
+
 export function Playground() {
   const [params, setParams] = useSearchParams();
-  const models = useAsync(() => listAll<Model>('/v1/models'), []);
-  const usable = (models.data ?? []).filter((m) => m.status === 'ready' && (m.family === 'language-model' || m.family === 'flow-matching'));
+  const catalog = useAsync(() => Promise.all([listAll<Model>('/v1/models'), listAll<RewardSpec>('/v1/reward-specs')]), []);
+  const [all, specs] = catalog.data ?? [[], []];
+  const usable = all.filter((m) => m.status === 'ready' && PLAYABLE.includes(m.family));
   const left = params.get('left') ?? '';
   const right = params.get('right') ?? '';
   const setSide = (key: 'left' | 'right', v: string) => {
@@ -94,18 +134,33 @@ export function Playground() {
   const [temperature, setTemperature] = useState('0.7');
   const [maxTokens, setMaxTokens] = useState('8');
   const [n, setN] = useState('1');
+  const [steps, setSteps] = useState('');
+  const [guidance, setGuidance] = useState('');
+  const [steering, setSteering] = useState('');
+  const [steeringSpec, setSteeringSpec] = useState('');
+  const [particles, setParticles] = useState('4');
   const [busy, setBusy] = useState(false);
   const [outputs, setOutputs] = useState<Record<string, Output>>({});
+
+  // An image model on either side turns the prompt into a choice among its classes (when they are known).
+  const imageSides = [left, right].filter((id) => id && kindOf(all, id) === 'image');
+  const imageMode = imageSides.length > 0;
+  const classes = imageSides.map((id) => modelOf(all, id)?.classes).find((c) => c && c.length > 0) ?? null;
+  const promptValue = imageMode && classes && !classes.includes(prompt) ? classes[0] : prompt;
 
   async function run(e: FormEvent) {
     e.preventDefault();
     setBusy(true);
     setOutputs({});
-    const all = models.data ?? [];
+    const settings: Settings = {
+      prompt: promptValue, seed: Number(seed), n: Number(n), temperature: Number(temperature), maxTokens: Number(maxTokens),
+      steps: optionalNumber(steps), guidance: optionalNumber(guidance),
+      steering: steering ? { type: steering as 'best_of_n' | 'fk', reward_spec: steeringSpec, particles: Number(particles) } : undefined,
+    };
     const sides = [['left', left], ['right', right]].filter(([, id]) => id);
     const results = await Promise.all(
       sides.map(([side, id]) =>
-        generate(id, kindOf(all, id), prompt, Number(seed), Number(temperature), Number(maxTokens), Number(n))
+        generate(id, kindOf(all, id), settings)
           .catch((error) => ({ error }))
           .then((o) => [side, o] as const),
       ),
@@ -114,25 +169,74 @@ export function Playground() {
     setBusy(false);
   }
 
-  if (models.loading && !models.data) return <Loading what="Loading models" />;
+  if (catalog.loading && !catalog.data) return <Loading what="Loading models" />;
   return (
     <section>
       <h1>Playground</h1>
-      <p className="muted">Two models side by side on the same prompt and seed: a base model and one aligned from it, or any two checkpoints.</p>
-      <ErrorBox error={models.error} title="Could not load models" />
-      {usable.length === 0 && !models.error && <Empty>No ready model to try yet.</Empty>}
+      <p className="muted">
+        Two models side by side on the same prompt and seed: a base model and one aligned from it, or any two checkpoints.
+        Image models take a class name and draw from the same noise on both sides.
+      </p>
+      <ErrorBox error={catalog.error} title="Could not load models" />
+      {usable.length === 0 && !catalog.error && <Empty>No ready model to try yet.</Empty>}
       <form onSubmit={run} aria-label="Playground" className="card">
         <div className="row">
-          <Field label="Prompt" className="grow">
-            {(p) => <textarea {...p} rows={2} value={prompt} onChange={(e) => setPrompt(e.target.value)} placeholder="e.g. 12+34=" />}
-          </Field>
+          {imageMode && classes ? (
+            <Field label="Class" help="The prompt of an image model: one of its classes.">
+              {(p) => (
+                <select {...p} value={promptValue} onChange={(e) => setPrompt(e.target.value)}>
+                  {classes.map((c) => <option key={c}>{c}</option>)}
+                </select>
+              )}
+            </Field>
+          ) : (
+            <Field label="Prompt" className="grow">
+              {(p) => <textarea {...p} rows={2} value={prompt} onChange={(e) => setPrompt(e.target.value)} placeholder={imageMode ? 'a class name, e.g. sneaker' : 'e.g. 12+34='} />}
+            </Field>
+          )}
         </div>
         <div className="row">
           <Field label="Seed">{(p) => <input {...p} inputMode="numeric" value={seed} onChange={(e) => setSeed(e.target.value)} />}</Field>
-          <Field label="Temperature" help="0 = greedy">{(p) => <input {...p} inputMode="decimal" value={temperature} onChange={(e) => setTemperature(e.target.value)} />}</Field>
-          <Field label="Max tokens">{(p) => <input {...p} inputMode="numeric" value={maxTokens} onChange={(e) => setMaxTokens(e.target.value)} />}</Field>
-          <Field label="Samples (n)">{(p) => <input {...p} inputMode="numeric" value={n} onChange={(e) => setN(e.target.value)} />}</Field>
+          {!imageMode || imageSides.length < [left, right].filter(Boolean).length ? (
+            <>
+              <Field label="Temperature" help="0 = greedy">{(p) => <input {...p} inputMode="decimal" value={temperature} onChange={(e) => setTemperature(e.target.value)} />}</Field>
+              <Field label="Max tokens">{(p) => <input {...p} inputMode="numeric" value={maxTokens} onChange={(e) => setMaxTokens(e.target.value)} />}</Field>
+            </>
+          ) : null}
+          {imageMode && (
+            <>
+              <Field label="Steps" help="Euler steps; empty = the model's own.">{(p) => <input {...p} inputMode="numeric" value={steps} onChange={(e) => setSteps(e.target.value)} />}</Field>
+              <Field label="Guidance" help="CFG scale; empty = the model's own.">{(p) => <input {...p} inputMode="decimal" value={guidance} onChange={(e) => setGuidance(e.target.value)} />}</Field>
+            </>
+          )}
+          <Field label={imageMode ? 'Images (n)' : 'Samples (n)'}>{(p) => <input {...p} inputMode="numeric" value={n} onChange={(e) => setN(e.target.value)} />}</Field>
         </div>
+        {imageMode && (
+          <div className="row">
+            <Field label="Steering" help="Optional: steer each image towards a reward spec at inference time.">
+              {(p) => (
+                <select {...p} value={steering} onChange={(e) => setSteering(e.target.value)}>
+                  <option value="">none</option>
+                  <option value="best_of_n">best_of_n (best of N candidates)</option>
+                  <option value="fk">fk (Feynman–Kac particles)</option>
+                </select>
+              )}
+            </Field>
+            {steering && (
+              <>
+                <Field label="Steering reward spec" help="Scores each candidate image with item {prompt: class}.">
+                  {(p) => (
+                    <select {...p} value={steeringSpec} onChange={(e) => setSteeringSpec(e.target.value)}>
+                      <option value="">choose…</option>
+                      {specs.map((s) => <option key={s.id} value={s.id} title={s.id}>{s.name}</option>)}
+                    </select>
+                  )}
+                </Field>
+                <Field label="Particles" help="Candidates per image.">{(p) => <input {...p} inputMode="numeric" value={particles} onChange={(e) => setParticles(e.target.value)} />}</Field>
+              </>
+            )}
+          </div>
+        )}
         <button type="submit" disabled={busy || (!left && !right)}>
           {busy ? 'Generating…' : 'Generate'}
         </button>

@@ -27,7 +27,7 @@ function at(path: string, element: ReactNode, route = '*') {
 
 const METHODS = list([
   {
-    type: 'grpo', dataset_purpose: 'prompts', uses_reward_spec: true, produces: 'language-model',
+    type: 'grpo', dataset_purpose: 'prompts', uses_reward_spec: true, required_family: 'language-model', produces: 'language-model',
     hyperparameters: [
       { key: 'num_generations', type: 'integer', default: 8, values: null, description: 'G, completions per prompt.' },
       { key: 'beta', type: 'number', default: 0, values: null, description: 'β, weight of the KL penalty.' },

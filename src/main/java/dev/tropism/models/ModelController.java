@@ -20,27 +20,33 @@ public class ModelController {
 
     private final ModelStore models;
     private final ModelService service;
+    private final ModelClasses classes;
 
-    public ModelController(ModelStore models, ModelService service) {
+    ModelController(ModelStore models, ModelService service, ModelClasses classes) {
         this.models = models;
         this.service = service;
+        this.classes = classes;
     }
 
     @GetMapping
     public ListResponse<ModelView> list(Caller caller, @RequestParam(required = false) Integer limit,
             @RequestParam(required = false) String after) {
         PageParams page = PageParams.of(limit, after);
-        return page.toResponse(models.list(caller.requireTeam(), page), ModelView::of);
+        return page.toResponse(models.list(caller.requireTeam(), page), this::view);
     }
 
     @GetMapping("/{id}")
     public ModelView get(Caller caller, @PathVariable String id) {
-        return ModelView.of(models.get(caller.requireTeam(), id));
+        return view(models.get(caller.requireTeam(), id));
     }
 
     @PostMapping
     @ResponseStatus(HttpStatus.CREATED)
     public ModelView create(Caller caller, @RequestBody CreateModelRequest request) {
-        return ModelView.of(service.create(caller, request));
+        return view(service.create(caller, request));
+    }
+
+    private ModelView view(ModelRecord m) {
+        return ModelView.of(m, classes.of(m));
     }
 }

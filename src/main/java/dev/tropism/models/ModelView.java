@@ -1,19 +1,22 @@
 package dev.tropism.models;
 
 import java.time.Instant;
+import java.util.List;
 
 /**
  * A model as the API shows it. Also a valid OpenAI model object: {@code id}, {@code object: "model"},
  * {@code created} (epoch seconds) and {@code owned_by} (the owning team), so that OpenAI client
- * libraries can list Tropism's models; the other fields are Tropism's own.
+ * libraries can list Tropism's models; the other fields are Tropism's own. {@code classes}: the class names
+ * an image model ({@code flow-matching} or {@code image-classifier}) is prompted with, once it is ready; null
+ * for the other families.
  */
 public record ModelView(String id, String object, long created, String ownedBy, String name, String family,
         String recipe, String status, String parent, String job, String checkpoint, String objectPrefix,
-        Long parameters, Instant createdAt) {
+        Long parameters, List<String> classes, Instant createdAt) {
 
-    public static ModelView of(ModelRecord m) {
+    public static ModelView of(ModelRecord m, List<String> classes) {
         return new ModelView(m.id(), "model", m.createdAt().getEpochSecond(), m.teamId(), m.name(), m.family(),
                 m.recipe(), m.status(), m.parent(), m.job(), m.checkpoint(), m.objectPrefix(), m.parameters(),
-                m.createdAt());
+                classes, m.createdAt());
     }
 }

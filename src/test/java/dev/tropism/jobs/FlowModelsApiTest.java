@@ -76,6 +76,30 @@ class FlowModelsApiTest {
     }
 
     @Test
+    void imageModelsListTheClassesTheyArePromptedWith() {
+        String job = model.get("job").asString();
+        List<String> classes = dev.tropism.engine.flow.FashionMnist.CLASSES;
+        assertThat(strings(team.calls().get("/v1/models/" + model.get("id").asString()).json().get("classes")))
+                .isEqualTo(classes);
+        // in the listing too, for the classifiers as well (read from each model's own model.json)
+        FlowApiFixtures.modelsOfJob(team.calls(), job).forEach((name, m) ->
+                assertThat(strings(m.get("classes"))).as(name).isEqualTo(classes));
+        // a model that is not ready has none yet; a language model never has any
+        JsonNode corpus = team.calls().post("/v1/datasets/generate", Map.of("generator", "arithmetic", "digits", 1,
+                "corpus_size", 20, "train_prompts", 10, "eval_prompts", 10)).json().get("data").get(0);
+        JsonNode lm = team.calls().post("/v1/models", Map.of("name", "lm", "recipe", "tiny-gpt", "dataset",
+                corpus.get("id").asString(), "hyperparameters", Map.of("n_layer", 1, "n_embd", 16, "n_head", 2,
+                        "block_size", 16, "max_steps", 2, "batch_size", 4, "eval_interval", 0))).json();
+        assertThat(lm.get("classes").isNull()).as(lm.toString()).isTrue();
+    }
+
+    private static List<String> strings(JsonNode array) {
+        List<String> out = new java.util.ArrayList<>();
+        array.forEach(n -> out.add(n.asString()));
+        return out;
+    }
+
+    @Test
     void samplesAreOnlyTheTeamsAndMissingOnesAre404() {
         String job = model.get("job").asString();
         Team other = api.newTeam("flow-models-other");

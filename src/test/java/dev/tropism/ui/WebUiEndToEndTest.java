@@ -20,7 +20,9 @@ import org.springframework.test.context.TestPropertySource;
 /**
  * The web UI in real headless Chromium against the whole service on PostgreSQL: runs
  * {@code frontend/e2e/run.mjs} (sign in, a dataset's line error, a reward spec tried, a GRPO job watched
- * live and cancelled, the playground with two models) and saves a screenshot of every page under
+ * live and cancelled, the playground with two models; then the flow-matching path: a tiny-flow model pretrained
+ * from the Models page, flow_grpo launched on it, its image grids in the gallery, and base and aligned images side
+ * by side in the playground) and saves a screenshot of every page under
  * {@code target/e2e-screenshots}. Under CI ({@code CI=true}) a missing Chromium or an unbuilt UI fails;
  * locally they skip the browser test.
  */
@@ -75,13 +77,14 @@ class WebUiEndToEndTest {
                 output.append(line).append('\n');
             }
         }
-        boolean exited = node.waitFor(6, TimeUnit.MINUTES);
+        boolean exited = node.waitFor(9, TimeUnit.MINUTES);
         if (!exited) {
             node.destroyForcibly();
         }
         assertThat(exited && node.exitValue() == 0).as("e2e/run.mjs failed:%n%s", output).isTrue();
-        assertThat(output).contains("e2e: all 6 steps passed");
+        assertThat(output).contains("e2e: all 7 steps passed");
         assertThat(SCREENSHOTS.resolve("05-job-detail-live.png")).isRegularFile();
+        assertThat(SCREENSHOTS.resolve("11-flow-job-gallery.png")).isRegularFile();
     }
 
     /** The UI is built into the classpath by the Maven build; -Dskip.frontend leaves it out. */
