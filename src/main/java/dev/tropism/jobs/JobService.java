@@ -155,11 +155,15 @@ public class JobService implements DatasetUsage {
             }
         } else if (request.evalRewardSpec() != null) {
             goldSpec = rewardSpec(caller, "/eval_reward_spec", request.evalRewardSpec(), violations);
-            if (request.evalDataset() == null) {
+            if (request.evalDataset() == null && flowPointer == null) {
                 violations.add(new Violation("/eval_reward_spec", "needs eval_dataset: the gold reward scores the "
                         + "completions of the evaluations"));
-            } else if (goldSpec != null) {
+            } else if (goldSpec != null && request.evalDataset() != null) {
                 requireFields("/eval_dataset", evalDataset, goldSpec, violations);
+            } else if (goldSpec != null) {
+                // Flow jobs score the gold reward on every step's samples and evaluate the training prompts
+                // when there is no eval_dataset.
+                requireFields("/dataset", dataset, goldSpec, violations);
             }
         }
         Integer evalInterval = grpo != null ? Integer.valueOf(grpo.evalInterval())

@@ -101,7 +101,11 @@ class FlowJobsApiTest {
         methods.put("flow_rwr", Map.of("timesteps_per_sample", 1, "temperature", 0.5));
         Map<String, String> jobs = new LinkedHashMap<>();
         methods.forEach((type, extra) -> {
-            ApiResponse r = submitFlow(calls, base, type, extra, train, reward, Map.of("suffix", type));
+            // A flow job's gold reward needs no eval_dataset: it scores every step's samples and the
+            // evaluations of the training prompts.
+            Map<String, Object> fields = type.equals("grpo_guard") ? Map.of("suffix", type, "eval_reward_spec", reward)
+                    : Map.of("suffix", type);
+            ApiResponse r = submitFlow(calls, base, type, extra, train, reward, fields);
             assertThat(r.status()).as(type + ": " + r).isEqualTo(201);
             assertThat(r.json().get("method").get("type").asString()).isEqualTo(type);
             jobs.put(type, r.json().get("id").asString());
@@ -110,8 +114,13 @@ class FlowJobsApiTest {
             JsonNode done = awaitSucceeded(calls, e.getValue());
             assertThat(calls.get("/v1/models/" + done.get("result_model").asString()).json().get("family").asString())
                     .as(e.getKey()).isEqualTo("flow-matching");
-            assertThat(stepsOf(metrics(calls, e.getValue()).get("train/reward/mean"))).as(e.getKey())
-                    .containsExactly(1, 2);
+            JsonNode all = metrics(calls, e.getValue());
+            assertThat(stepsOf(all.get("train/reward/mean"))).as(e.getKey()).containsExactly(1, 2);
+            if (e.getKey().equals("grpo_guard")) {
+                assertThat(stepsOf(all.get("train/gold/mean"))).containsExactly(1, 2);
+                assertThat(stepsOf(all.get("eval/gold/mean"))).containsExactly(0, 1, 2);
+                assertThat(all.has("train/ratio/step0/mean")).as("GRPO-Guard's per-step ratio").isTrue();
+            }
         }
     }
 

@@ -45,7 +45,13 @@ final class Layers {
         NDArray centered = g.sub(mean);
         NDArray var = centered.square().mean(new int[] {2}, true);
         NDArray normed = centered.div(var.add(1e-5f).sqrt()).reshape(s);
-        return normed.mul(gamma.reshape(1, c, 1, 1)).add(beta.reshape(1, c, 1, 1));
+        // A reshape of a parameter lands in the parameter's manager: move the views to the input's, or
+        // every forward would leave two arrays behind for the life of the model.
+        NDArray g4 = gamma.reshape(1, c, 1, 1);
+        NDArray b4 = beta.reshape(1, c, 1, 1);
+        g4.attach(x.getManager());
+        b4.attach(x.getManager());
+        return normed.mul(g4).add(b4);
     }
 
     /** SiLU / swish: x·σ(x). */

@@ -77,6 +77,23 @@ class FlowRlRunTest {
     }
 
     @Test
+    void nativeArraysDoNotAccumulateAcrossSteps() throws Exception {
+        for (FlowMethodType method : List.of(FlowMethodType.FLOW_GRPO, FlowMethodType.DENSE_GRPO,
+                FlowMethodType.TEMPFLOW_GRPO, FlowMethodType.GRPO_GUARD, FlowMethodType.FLOW_DPO, FlowMethodType.FLOW_RWR)) {
+            try (FlowRlRun run = new FlowRlRun(spec(method, config(5, 2)), null)) {
+                run.trainStep();
+                run.evaluate();
+                int after = run.root().getManagedArrays().size();
+                run.trainStep();
+                run.trainStep();
+                run.evaluate();
+                run.trainStep();
+                assertThat(run.root().getManagedArrays().size()).as(method.wireName()).isEqualTo(after);
+            }
+        }
+    }
+
+    @Test
     void exportedModelKeepsTheBaseClassifiers(@TempDir Path dir) throws Exception {
         try (TrainingRun run = Engine.open(spec(FlowMethodType.FLOW_GRPO, config(1, 1)))) {
             run.trainStep();
