@@ -51,6 +51,7 @@ public final class LinePlot {
             renderer.setSeriesStroke(i, new BasicStroke(2f));
         }
         plot.setRenderer(renderer);
+        ((org.jfree.chart.axis.NumberAxis) plot.getRangeAxis()).setAutoRangeIncludesZero(false);
         Files.createDirectories(file.getParent());
         ChartUtils.saveChartAsPNG(file.toFile(), chart, 800, 450);
     }
