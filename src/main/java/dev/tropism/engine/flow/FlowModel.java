@@ -141,10 +141,6 @@ public final class FlowModel implements AutoCloseable {
         }
     }
 
-    NDManager manager() {
-        return manager;
-    }
-
     @Override
     public void close() {
         manager.close();

@@ -28,7 +28,6 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
-import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -674,11 +673,6 @@ public final class FlowRlRun implements TrainingRun {
             var += (x - mean) * (x - mean);
         }
         return Math.sqrt(var / v.length);
-    }
-
-    /** Distinct class labels in order of first appearance (tests). */
-    static int[] distinctLabels(int[] labels) {
-        return new LinkedHashSet<>(Arrays.stream(labels).boxed().toList()).stream().mapToInt(Integer::intValue).toArray();
     }
 
     @Override

@@ -66,10 +66,6 @@ public final class Trajectory {
         return sigmas.clone();
     }
 
-    public double noiseLevel(int k) {
-        return noiseLevels[k];
-    }
-
     public int[] labels() {
         return labels.clone();
     }
