@@ -1,6 +1,10 @@
 package dev.tropism.engine.flow;
 
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDArrays;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.convolutional.Conv2d;
 import ai.djl.nn.core.Linear;
@@ -13,11 +17,35 @@ final class Layers {
     private Layers() {
     }
 
+    /**
+     * Output channels of every convolution are a multiple of this. oneDNN (PyTorch's CPU convolution) stores
+     * channels in blocks of 16 on AVX-512 and 8 on AVX2; its backward-data kernel in libtorch 2.7.1 sums the
+     * padded output channels of the last block without zeroing them, so a convolution with Cout = 1 returned
+     * a wrong or NaN input gradient on about half of all calls (docs/native-kernels.md).
+     */
+    static final int CHANNEL_BLOCK = 16;
+
     /** 2-D convolution, "same" padding for odd kernels. x (B, Cin, H, W), w (Cout, Cin, k, k) → (B, Cout, H/stride, W/stride). */
     static NDArray conv(NDArray x, NDArray w, NDArray b, int stride) {
         long k = w.getShape().get(2);
         long pad = k / 2;
-        return Conv2d.conv2d(x, w, b, new Shape(stride, stride), new Shape(pad, pad), ONE, 1).singletonOrThrow();
+        long cOut = w.getShape().get(0);
+        if (cOut % CHANNEL_BLOCK == 0) {
+            return Conv2d.conv2d(x, w, b, new Shape(stride, stride), new Shape(pad, pad), ONE, 1).singletonOrThrow();
+        }
+        // Whole blocks only: extra output channels with zero weights and bias, dropped after the op. They add
+        // exact zeros to the input gradient and leave the real channels' values unchanged.
+        NDManager m = x.getManager();
+        long extra = CHANNEL_BLOCK - cOut % CHANNEL_BLOCK;
+        Shape ws = w.getShape();
+        NDArray wBlocks = NDArrays.concat(new NDList(w, m.zeros(new Shape(extra, ws.get(1), ws.get(2), ws.get(3)))), 0);
+        NDArray bBlocks = NDArrays.concat(new NDList(b, m.zeros(new Shape(extra))), 0);
+        // Results of an op land in its first operand's manager, here the parameter's: move them to the step's.
+        wBlocks.attach(m);
+        bBlocks.attach(m);
+        NDArray y = Conv2d.conv2d(x, wBlocks, bBlocks, new Shape(stride, stride), new Shape(pad, pad), ONE, 1)
+                .singletonOrThrow(); // (B, Cout + extra, H/stride, W/stride)
+        return y.get(new NDIndex(":, 0:{}", cOut)); // (B, Cout, H/stride, W/stride)
     }
 
     /**
