@@ -20,7 +20,7 @@ final class Layers {
     /**
      * Output channels of every convolution are a multiple of this. oneDNN (PyTorch's CPU convolution) stores
      * channels in blocks of 16 on AVX-512 and 8 on AVX2; its backward-data kernel in libtorch 2.7.1 sums the
-     * padded output channels of the last block without zeroing them, so a convolution with Cout = 1 returned
+     * padded output channels of the last block from memory that is not reliably zero, so a convolution with Cout = 1 returned
      * a wrong or NaN input gradient on about half of all calls (docs/native-kernels.md).
      */
     static final int CHANNEL_BLOCK = 16;
