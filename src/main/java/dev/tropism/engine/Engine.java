@@ -26,22 +26,27 @@ public final class Engine {
      * directory (written by {@link TrainingRun#saveCheckpoint}).
      */
     public static TrainingRun resume(RunSpec spec, Path checkpoint) {
+        return resume(spec, checkpoint, RunOptions.DEFAULTS);
+    }
+
+    /** As {@link #resume(RunSpec, Path)}, with execution options (anomaly mode). */
+    public static TrainingRun resume(RunSpec spec, Path checkpoint, RunOptions options) {
         try {
             // One line per run kind (Java 17 has no pattern switch).
             if (spec instanceof PretrainSpec p) {
-                return new LmPretrainRun(p, checkpoint);
+                return new LmPretrainRun(p, checkpoint, options);
             }
             if (spec instanceof GrpoSpec g) {
-                return new GrpoRun(g, checkpoint);
+                return new GrpoRun(g, checkpoint, options);
             }
             if (spec instanceof dev.tropism.engine.flow.FlowPretrainSpec f) {
-                return new dev.tropism.engine.flow.FlowPretrainRun(f, checkpoint);
+                return new dev.tropism.engine.flow.FlowPretrainRun(f, checkpoint, options);
             }
             if (spec instanceof dev.tropism.engine.flow.FlowAlignSpec f) {
-                return new dev.tropism.engine.flow.FlowRlRun(f, checkpoint);
+                return new dev.tropism.engine.flow.FlowRlRun(f, checkpoint, options);
             }
             if (spec instanceof RewardModelSpec r) {
-                return new RewardModelRun(r, checkpoint);
+                return new RewardModelRun(r, checkpoint, options);
             }
             throw new IllegalArgumentException("unsupported run spec " + spec.getClass().getSimpleName());
         } catch (IOException e) {

@@ -3,6 +3,7 @@ package dev.tropism.jobs;
 import dev.tropism.catalog.DatasetCatalog;
 import dev.tropism.catalog.RewardSpecCatalog;
 import dev.tropism.engine.Engine;
+import dev.tropism.engine.RunOptions;
 import dev.tropism.engine.RunSpec;
 import dev.tropism.engine.TrainingRun;
 import dev.tropism.engine.flow.FlowAlignSpec;
@@ -39,9 +40,11 @@ public class EngineRunFactory implements RunFactory {
     private final Artifacts artifacts;
     private final JsonMapper json;
     private final ModelStore models;
+    private final EngineProperties engine;
 
     public EngineRunFactory(DatasetCatalog datasets, RewardSpecCatalog rewardSpecs, Artifacts artifacts, JsonMapper json,
-            ModelStore models) {
+            ModelStore models, EngineProperties engine) {
+        this.engine = engine;
         this.models = models;
         this.datasets = datasets;
         this.rewardSpecs = rewardSpecs;
@@ -51,7 +54,8 @@ public class EngineRunFactory implements RunFactory {
 
     @Override
     public TrainingRun open(JobRecord job, Path checkpoint, Path workDir) throws IOException {
-        return Engine.resume(spec(job, workDir), checkpoint);
+        boolean checkFinite = engine.checkFinite() || JobDebug.of(job, json).checkFinite();
+        return Engine.resume(spec(job, workDir), checkpoint, new RunOptions(checkFinite));
     }
 
     /** The run spec of a stored job; downloads what the run reads from local disk into {@code workDir}. */

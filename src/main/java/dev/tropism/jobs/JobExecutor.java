@@ -1,6 +1,7 @@
 package dev.tropism.jobs;
 
 import dev.tropism.engine.ConfigException;
+import dev.tropism.engine.NonFiniteValueException;
 import dev.tropism.engine.NumericalInstabilityException;
 import dev.tropism.models.ModelStore;
 import dev.tropism.web.Ids;
@@ -107,8 +108,15 @@ public class JobExecutor {
                 if (job.resultModel() != null && job.resultModel().equals(job.model())) {
                     models.markFailed(job.model());
                 }
+                Map<String, Object> data = new java.util.LinkedHashMap<>();
+                data.put("code", code);
+                data.put("step", job.currentStep());
+                if (cause instanceof NonFiniteValueException located) { // anomaly mode: where the first NaN/inf was
+                    data.put("non_finite", Map.of("step", located.step(), "pass", located.pass().wireName(),
+                            "layer", located.layer(), "tensor", located.tensor()));
+                }
                 events.publish(jobId, "error", "job.failed", "Job failed at step " + job.currentStep() + ": " + message,
-                        Map.of("code", code, "step", job.currentStep()));
+                        data);
             }
         });
     }

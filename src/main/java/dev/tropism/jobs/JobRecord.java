@@ -3,7 +3,7 @@ package dev.tropism.jobs;
 import java.time.Instant;
 
 /**
- * A row of {@code jobs}. {@code method}, {@code metadata} and {@code rewardOptions} are JSON text; {@code control} is a pending
+ * A row of {@code jobs}. {@code method}, {@code metadata}, {@code rewardOptions} and {@code debug} are JSON text; {@code control} is a pending
  * request ({@code cancel} or {@code pause}) that the training loop honours between two steps.
  */
 public record JobRecord(
@@ -30,7 +30,8 @@ public record JobRecord(
         Instant finishedAt,
         Long batchJobExecutionId,
         String evalRewardSpec,
-        String rewardOptions) {
+        String rewardOptions,
+        String debug) {
 
     public static final String CONTROL_CANCEL = "cancel";
     public static final String CONTROL_PAUSE = "pause";

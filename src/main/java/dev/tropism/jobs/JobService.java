@@ -91,6 +91,7 @@ public class JobService implements DatasetUsage {
             }
         }
         RewardOptions rewardOptions = RewardOptions.parse(request.rewardOptions(), "/reward_options", violations);
+        JobDebug debug = JobDebug.parse(request.debug(), "/debug", violations);
         if (alignment != null && rewardOptions.normalization() != null) {
             if (alignment.flowType() != null) {
                 violations.add(new Violation("/reward_options/normalization", "is not used by method "
@@ -185,7 +186,7 @@ public class JobService implements DatasetUsage {
                 request.suffix(),
                 request.metadata() == null || request.metadata().isNull() ? null : json.writeValueAsString(request.metadata()),
                 null, maxSteps, null, goldSpec == null ? null : goldSpec.id(),
-                rewardOptions.toJson() == null ? null : json.writeValueAsString(rewardOptions.toJson()));
+                rewardOptions.toJson() == null ? null : json.writeValueAsString(rewardOptions.toJson()), debug.toJson());
     }
 
     /** The method's sequence lengths must fit the base model's {@code block_size} (when model.json can be read). */
@@ -220,17 +221,17 @@ public class JobService implements DatasetUsage {
                 MethodConfigs.PRETRAIN, hyperparameters == null || hyperparameters.isNull() ? Map.of() : hyperparameters);
         return newJob(teamId, modelId, datasetId, eval.evalDataset(), eval.rewardSpec(), json.writeValueAsString(method),
                 seed, null, null,
-                jobId, totalSteps, modelId, null, null);
+                jobId, totalSteps, modelId, null, null, null);
     }
 
     private JobRecord newJob(String teamId, String modelId, String datasetId, String evalDatasetId, String rewardSpecId,
             String method, Long seed, String suffix, String metadata, String jobId, int totalSteps, String resultModel,
-            String evalRewardSpecId, String rewardOptions) {
+            String evalRewardSpecId, String rewardOptions, String debug) {
         String id = jobId != null ? jobId : Ids.newId("job_");
         long s = seed != null ? seed : SEEDS.nextLong() & Long.MAX_VALUE;
         JobRecord job = new JobRecord(0, id, teamId, JobStatus.QUEUED, null, modelId, datasetId, evalDatasetId,
                 rewardSpecId, method, s, suffix, metadata, null, null, resultModel, 0, totalSteps, Instant.now(), null,
-                null, null, evalRewardSpecId, rewardOptions);
+                null, null, evalRewardSpecId, rewardOptions, debug);
         jobs.insert(job);
         events.info(id, "job.queued", "Job validated and queued.", Map.of("seed", s));
         afterCommit(queue::wake);

@@ -15,7 +15,7 @@ public class JobStore {
 
     private static final String COLUMNS = "seq, id, team_id, status, control, model, dataset, eval_dataset, reward_spec,"
             + " method, seed, suffix, metadata, error_code, error_message, result_model, current_step, total_steps,"
-            + " created_at, started_at, finished_at, batch_job_execution_id, eval_reward_spec, reward_options";
+            + " created_at, started_at, finished_at, batch_job_execution_id, eval_reward_spec, reward_options, debug";
 
     private final JdbcClient jdbc;
 
@@ -25,11 +25,12 @@ public class JobStore {
 
     public void insert(JobRecord j) {
         jdbc.sql("INSERT INTO jobs (id, team_id, status, model, dataset, eval_dataset, reward_spec, method, seed, suffix,"
-                        + " metadata, result_model, current_step, total_steps, created_at, eval_reward_spec, reward_options)"
-                        + " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
+                        + " metadata, result_model, current_step, total_steps, created_at, eval_reward_spec, reward_options,"
+                        + " debug) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
                 .params(j.id(), j.teamId(), j.status().wire(), j.model(), j.dataset(), j.evalDataset(), j.rewardSpec(),
                         j.method(), j.seed(), j.suffix(), j.metadata(), j.resultModel(), j.currentStep(),
-                        j.totalSteps(), Db.ts(j.createdAt()), j.evalRewardSpec(), j.rewardOptions())
+                        j.totalSteps(), Db.ts(j.createdAt()), j.evalRewardSpec(), j.rewardOptions(),
+                        j.debug())
                 .update();
     }
 
@@ -129,6 +130,6 @@ public class JobStore {
                 rs.getString("error_code"), rs.getString("error_message"), rs.getString("result_model"),
                 rs.getInt("current_step"), totalSteps, Db.instant(rs, "created_at"), Db.instant(rs, "started_at"),
                 Db.instant(rs, "finished_at"), Db.nullableLong(rs, "batch_job_execution_id"),
-                rs.getString("eval_reward_spec"), rs.getString("reward_options"));
+                rs.getString("eval_reward_spec"), rs.getString("reward_options"), rs.getString("debug"));
     }
 }

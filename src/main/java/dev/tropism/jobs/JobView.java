@@ -24,7 +24,8 @@ public record JobView(
         Integer totalSteps,
         Instant createdAt,
         Instant startedAt,
-        Instant finishedAt) {
+        Instant finishedAt,
+        @JsonRawValue String debug) {
 
     /** Why a job failed. */
     public record Error(String code, String message) {
@@ -34,6 +35,6 @@ public record JobView(
         return new JobView(j.id(), "job", j.status().wire(), j.model(), j.dataset(), j.evalDataset(), j.rewardSpec(),
                 j.evalRewardSpec(), j.rewardOptions(), j.method(), j.seed(), j.suffix(), j.metadata(),
                 j.errorCode() == null ? null : new Error(j.errorCode(), j.errorMessage()), j.resultModel(),
-                j.currentStep(), j.totalSteps(), j.createdAt(), j.startedAt(), j.finishedAt());
+                j.currentStep(), j.totalSteps(), j.createdAt(), j.startedAt(), j.finishedAt(), j.debug());
     }
 }

@@ -331,6 +331,47 @@ class JobsApiTest {
     }
 
     @Test
+    void anomalyModeNamesWhereTheFirstNonFiniteValueAppeared() throws Exception {
+        Map<String, Object> b = body(20, 0, Map.of("fail_at_step", 8));
+        b.put("debug", Map.of("check_finite", true));
+        ApiResponse r = team.calls().post("/v1/jobs", b);
+        assertThat(r.status()).as(r.toString()).isEqualTo(201);
+        assertThat(r.json().get("debug").get("check_finite").asBoolean()).isTrue();
+        String id = r.json().get("id").asString();
+        JsonNode failed = await(id, "failed");
+        assertThat(failed.get("error").get("code").asString()).isEqualTo("numerical_instability");
+        assertThat(failed.get("error").get("message").asString()).contains("step 8", "out.gn.g");
+        JsonNode event = null;
+        for (JsonNode e : team.calls().get("/v1/jobs/" + id + "/events?limit=100").json().get("data")) {
+            if (e.get("type").asString().equals("job.failed")) {
+                event = e;
+            }
+        }
+        assertThat(event).as("job.failed event").isNotNull();
+        JsonNode where = event.get("data").get("non_finite");
+        assertThat(where.get("step").asInt()).isEqualTo(8);
+        assertThat(where.get("pass").asString()).isEqualTo("backward");
+        assertThat(where.get("layer").asString()).isEqualTo("out.gn");
+        assertThat(where.get("tensor").asString()).isEqualTo("out.gn.g");
+        // Without debug options the job shows none.
+        assertThat(job(submit(2, 0, Map.of())).get("debug").isNull()).isTrue();
+    }
+
+    @Test
+    void debugOptionsAreValidated() {
+        Map<String, Object> b = body(2, 0, Map.of());
+        b.put("debug", Map.of("check_finite", "yes", "trace", true));
+        ApiResponse r = team.calls().post("/v1/jobs", b);
+        assertThat(r.status()).as(r.toString()).isEqualTo(422);
+        assertThat(r.json().get("errors")).extracting(e -> e.get("pointer").asString())
+                .containsExactlyInAnyOrder("/debug/check_finite", "/debug/trace");
+        b.put("debug", List.of(true));
+        ApiResponse notObject = team.calls().post("/v1/jobs", b);
+        assertThat(notObject.status()).as(notObject.toString()).isEqualTo(422);
+        assertThat(notObject.json().get("errors")).extracting(e -> e.get("pointer").asString()).containsExactly("/debug");
+    }
+
+    @Test
     void validationReportsEveryViolationAtOnce() {
         String corpus = catalog.addDataset(team.id(), DatasetPurpose.CORPUS, List.of(Map.of("text", "hello")));
         String needsMore = catalog.addRewardSpec(team.id(), Set.of("answer", "solution"));

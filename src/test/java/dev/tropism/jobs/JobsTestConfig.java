@@ -6,6 +6,7 @@ import dev.tropism.catalog.DatasetPurpose;
 import dev.tropism.catalog.RewardSpecCatalog;
 import dev.tropism.catalog.RewardSpecInfo;
 import dev.tropism.engine.ConfigException;
+import dev.tropism.engine.NonFiniteValueException;
 import dev.tropism.engine.NumericalInstabilityException;
 import dev.tropism.engine.RewardFunction;
 import dev.tropism.engine.RewardResult;
@@ -149,7 +150,8 @@ public class JobsTestConfig {
             int start = checkpoint == null ? 0 : Integer.parseInt(Files.readString(checkpoint.resolve("state.txt")).trim());
             openedAt.computeIfAbsent(job.id(), k -> new CopyOnWriteArrayList<>()).add(start);
             return new CountingRun(start, maxSteps, evalInterval, meta.path("step_millis").asLong(0),
-                    meta.path("fail_at_step").asInt(-1), meta.has("gold_slope") ? meta.get("gold_slope").asDouble() : null);
+                    meta.path("fail_at_step").asInt(-1), meta.has("gold_slope") ? meta.get("gold_slope").asDouble() : null,
+                    JobDebug.of(job, json).checkFinite());
         }
     }
 
@@ -166,8 +168,11 @@ public class JobsTestConfig {
         private final long stepMillis;
         private final int failAt;
         private final Double goldSlope;
+        private final boolean checkFinite;
 
-        CountingRun(int step, int total, int evalInterval, long stepMillis, int failAt, Double goldSlope) {
+        CountingRun(int step, int total, int evalInterval, long stepMillis, int failAt, Double goldSlope,
+                boolean checkFinite) {
+            this.checkFinite = checkFinite;
             this.step = step;
             this.total = total;
             this.evalInterval = evalInterval;
@@ -190,6 +195,11 @@ public class JobsTestConfig {
                 Thread.sleep(stepMillis);
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
+            }
+            if (step + 1 == failAt && checkFinite) { // what the engine's anomaly mode reports
+                throw new NonFiniteValueException(failAt, NonFiniteValueException.Pass.BACKWARD, "out.gn", "out.gn.g",
+                        "first non-finite value at step " + failAt + " in the backward pass: the gradient of parameter"
+                                + " out.gn.g has 16 NaN");
             }
             if (step + 1 == failAt) {
                 throw new NumericalInstabilityException("loss is NaN at step " + failAt);

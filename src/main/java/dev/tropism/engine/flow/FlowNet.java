@@ -6,6 +6,7 @@ import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.SparseFormat;
 import ai.djl.nn.core.Embedding;
+import dev.tropism.engine.nn.FiniteCheck;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -29,6 +30,7 @@ public final class FlowNet implements AutoCloseable {
 
     private final FlowNetConfig config;
     private final ParamStore p;
+    private FiniteCheck check = FiniteCheck.OFF;
 
     private FlowNet(FlowNetConfig config, ParamStore p) {
         this.config = config;
@@ -102,7 +104,14 @@ public final class FlowNet implements AutoCloseable {
 
     /** A copy of these weights (the frozen reference, or the rollout policy θ_old). */
     public FlowNet copy(NDManager parent) {
-        return new FlowNet(config, p.copy(parent));
+        FlowNet copy = new FlowNet(config, p.copy(parent));
+        copy.check = check;
+        return copy;
+    }
+
+    /** Anomaly mode: every layer's output of {@link #velocity} goes through {@code check}. */
+    public void checkFinite(FiniteCheck check) {
+        this.check = check;
     }
 
     /** Overwrites these weights with {@code other}'s (same config). */
@@ -154,41 +163,48 @@ public final class FlowNet implements AutoCloseable {
         for (int i = 0; i < freqs.length; i++) {
             freqs[i] = (float) Math.exp(-Math.log(10000.0) * i / freqs.length);
         }
+        check.output("input", x);
         NDArray angles = sigma.mul(1000f).reshape(-1, 1).mul(m.create(freqs).reshape(1, -1)); // (B, E/2)
         NDArray temb = angles.sin().concat(angles.cos(), 1); // (B, E)
-        temb = Layers.linear(Layers.silu(Layers.linear(temb, p.get("temb.w1"), p.get("temb.b1"))), p.get("temb.w2"),
-                p.get("temb.b2"));
-        NDArray cemb = Embedding.embedding(labels, p.get("cemb"), SparseFormat.DENSE).singletonOrThrow(); // (B, E)
+        temb = check.output("temb", Layers.linear(Layers.silu(Layers.linear(temb, p.get("temb.w1"), p.get("temb.b1"))),
+                p.get("temb.w2"), p.get("temb.b2")));
+        NDArray cemb = check.output("cemb",
+                Embedding.embedding(labels, p.get("cemb"), SparseFormat.DENSE).singletonOrThrow()); // (B, E)
         NDArray emb = Layers.silu(temb.add(cemb)); // (B, E)
 
-        NDArray h = Layers.conv(x, p.get("in.w"), p.get("in.b"), 1); // (B, C, S, S)
+        NDArray h = check.output("in", Layers.conv(x, p.get("in.w"), p.get("in.b"), 1)); // (B, C, S, S)
         List<NDArray> skips = new ArrayList<>();
         for (int l = 0; l < config.levels(); l++) {
             h = resBlock(h, emb, "down" + l);
             skips.add(h);
             if (l < config.levels() - 1) {
-                h = Layers.conv(h, p.get("down" + l + ".pool.w"), p.get("down" + l + ".pool.b"), 2); // (B, 2C, S/2, S/2)
+                h = check.output("down" + l + ".pool",
+                        Layers.conv(h, p.get("down" + l + ".pool.w"), p.get("down" + l + ".pool.b"), 2)); // (B, 2C, S/2, S/2)
             }
         }
         h = resBlock(h, emb, "mid");
         for (int l = config.levels() - 2; l >= 0; l--) {
-            h = Layers.upsample(h, p.get("up" + l + ".unpool.w"), p.get("up" + l + ".unpool.b")); // (B, C_l, 2H, 2W)
+            h = check.output("up" + l + ".unpool",
+                    Layers.upsample(h, p.get("up" + l + ".unpool.w"), p.get("up" + l + ".unpool.b"))); // (B, C_l, 2H, 2W)
             h = resBlock(NDArrays.concat(new NDList(h, skips.get(l)), 1), emb, "up" + l);
         }
-        h = Layers.silu(Layers.groupNorm(h, config.groups(), p.get("out.gn.g"), p.get("out.gn.b")));
-        return Layers.conv(h, p.get("out.w"), p.get("out.b"), 1); // (B, 1, S, S)
+        h = Layers.silu(check.output("out.gn", Layers.groupNorm(h, config.groups(), p.get("out.gn.g"), p.get("out.gn.b"))));
+        return check.output("out", Layers.conv(h, p.get("out.w"), p.get("out.b"), 1)); // (B, 1, S, S)
     }
 
     private NDArray resBlock(NDArray x, NDArray emb, String name) {
         long out = p.get(name + ".conv1.w").getShape().get(0);
         int inGroups = groupsFor(x.getShape().get(1));
-        NDArray h = Layers.silu(Layers.groupNorm(x, inGroups, p.get(name + ".gn1.g"), p.get(name + ".gn1.b")));
-        h = Layers.conv(h, p.get(name + ".conv1.w"), p.get(name + ".conv1.b"), 1);
-        h = h.add(Layers.linear(emb, p.get(name + ".emb.w"), p.get(name + ".emb.b")).reshape(-1, out, 1, 1));
-        h = Layers.silu(Layers.groupNorm(h, groupsFor(out), p.get(name + ".gn2.g"), p.get(name + ".gn2.b")));
-        h = Layers.conv(h, p.get(name + ".conv2.w"), p.get(name + ".conv2.b"), 1);
+        NDArray h = Layers.silu(check.output(name + ".gn1",
+                Layers.groupNorm(x, inGroups, p.get(name + ".gn1.g"), p.get(name + ".gn1.b"))));
+        h = check.output(name + ".conv1", Layers.conv(h, p.get(name + ".conv1.w"), p.get(name + ".conv1.b"), 1));
+        h = h.add(check.output(name + ".emb", Layers.linear(emb, p.get(name + ".emb.w"), p.get(name + ".emb.b")))
+                .reshape(-1, out, 1, 1));
+        h = Layers.silu(check.output(name + ".gn2",
+                Layers.groupNorm(h, groupsFor(out), p.get(name + ".gn2.g"), p.get(name + ".gn2.b"))));
+        h = check.output(name + ".conv2", Layers.conv(h, p.get(name + ".conv2.w"), p.get(name + ".conv2.b"), 1));
         NDArray skip = p.all().containsKey(name + ".skip.w")
-                ? Layers.conv(x, p.get(name + ".skip.w"), p.get(name + ".skip.b"), 1) : x;
+                ? check.output(name + ".skip", Layers.conv(x, p.get(name + ".skip.w"), p.get(name + ".skip.b"), 1)) : x;
         return h.add(skip);
     }
 

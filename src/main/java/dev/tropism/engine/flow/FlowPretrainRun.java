@@ -7,9 +7,11 @@ import ai.djl.training.GradientCollector;
 import com.google.gson.JsonObject;
 import dev.tropism.engine.MetricNames;
 import dev.tropism.engine.NumericalInstabilityException;
+import dev.tropism.engine.RunOptions;
 import dev.tropism.engine.TrainingRun;
 import dev.tropism.engine.lm.CheckpointFiles;
 import dev.tropism.engine.nn.AdamW;
+import dev.tropism.engine.nn.FiniteCheck;
 import dev.tropism.engine.nn.Gradients;
 import dev.tropism.engine.nn.LrSchedule;
 import dev.tropism.engine.nn.NonFiniteGuard;
@@ -52,7 +54,8 @@ public final class FlowPretrainRun implements TrainingRun {
     private final FlowNet net;
     private final AdamW optimizer;
     private final LrSchedule schedule;
-    private final NonFiniteGuard guard = new NonFiniteGuard();
+    private final FiniteCheck check;
+    private final NonFiniteGuard guard;
     private final ImageSet train;
     private final ImageSet test;
     private ImageClassifier rewardClassifier;
@@ -61,6 +64,13 @@ public final class FlowPretrainRun implements TrainingRun {
     private byte[] lastSamples;
 
     public FlowPretrainRun(FlowPretrainSpec spec, Path checkpoint) throws IOException {
+        this(spec, checkpoint, RunOptions.DEFAULTS);
+    }
+
+    /** A run whose {@code options} may turn on anomaly mode ({@link RunOptions#checkFinite()}). */
+    public FlowPretrainRun(FlowPretrainSpec spec, Path checkpoint, RunOptions options) throws IOException {
+        this.check = FiniteCheck.of(options.checkFinite());
+        this.guard = new NonFiniteGuard(check);
         this.spec = spec;
         this.cfg = spec.training();
         this.root = NDManager.newBaseManager();
@@ -79,6 +89,7 @@ public final class FlowPretrainRun implements TrainingRun {
             } else {
                 net = FlowNet.initialize(spec.model(), spec.seed(), root);
             }
+            net.checkFinite(check);
             optimizer = new AdamW(net.parameters(), new HashSet<>(net.decayedParameterNames()), 0.9, 0.999, 1e-8,
                     cfg.weightDecay(), root);
             if (state != null) {
@@ -110,6 +121,7 @@ public final class FlowPretrainRun implements TrainingRun {
     @Override
     public Map<String, Double> trainStep() {
         Gradients.gradModeOff();
+        check.atStep(step + 1);
         Map<String, Double> metrics = new LinkedHashMap<>();
         if (rewardClassifier == null) {
             trainClassifiers(metrics);
@@ -181,6 +193,7 @@ public final class FlowPretrainRun implements TrainingRun {
 
     @Override
     public Map<String, Double> evaluate() {
+        check.atStep(0);
         Gradients.gradModeOff();
         Map<String, Double> metrics = new LinkedHashMap<>();
         int classes = spec.model().numClasses();

@@ -14,9 +14,11 @@ import dev.tropism.engine.MetricNames;
 import dev.tropism.engine.RewardBatch;
 import dev.tropism.engine.RewardFunction;
 import dev.tropism.engine.RewardStats;
+import dev.tropism.engine.RunOptions;
 import dev.tropism.engine.TrainingRun;
 import dev.tropism.engine.lm.CheckpointFiles;
 import dev.tropism.engine.nn.AdamW;
+import dev.tropism.engine.nn.FiniteCheck;
 import dev.tropism.engine.nn.Gradients;
 import dev.tropism.engine.nn.LrSchedule;
 import dev.tropism.engine.nn.NonFiniteGuard;
@@ -76,7 +78,8 @@ public final class FlowRlRun implements TrainingRun {
     private final FlowNet reference;
     private final AdamW optimizer;
     private final LrSchedule schedule;
-    private final NonFiniteGuard guard = new NonFiniteGuard();
+    private final FiniteCheck check;
+    private final NonFiniteGuard guard;
     private final List<String> classes;
     private final int[] promptLabels;
     private final List<Map<String, Object>> evalItems;
@@ -90,6 +93,13 @@ public final class FlowRlRun implements TrainingRun {
     private byte[] lastSamples;
 
     public FlowRlRun(FlowAlignSpec spec, Path checkpoint) throws IOException {
+        this(spec, checkpoint, RunOptions.DEFAULTS);
+    }
+
+    /** A run whose {@code options} may turn on anomaly mode ({@link RunOptions#checkFinite()}). */
+    public FlowRlRun(FlowAlignSpec spec, Path checkpoint, RunOptions options) throws IOException {
+        this.check = FiniteCheck.of(options.checkFinite());
+        this.guard = new NonFiniteGuard(check);
         this.spec = spec;
         this.cfg = spec.config();
         this.root = NDManager.newBaseManager();
@@ -106,6 +116,8 @@ public final class FlowRlRun implements TrainingRun {
                 policy = base.net().copy(root);
             }
             reference = base.net().copy(root);
+            policy.checkFinite(check);
+            reference.checkFinite(check);
             Path gold = spec.baseModel().resolve(FlowModel.GOLD_CLASSIFIER_DIR);
             featureSpace = Files.exists(gold.resolve(ImageClassifier.META)) ? ImageClassifier.load(gold, root) : null;
             optimizer = new AdamW(policy.parameters(), new HashSet<>(policy.decayedParameterNames()), 0.9, 0.999, 1e-8,
@@ -177,6 +189,7 @@ public final class FlowRlRun implements TrainingRun {
     @Override
     public Map<String, Double> trainStep() {
         Gradients.gradModeOff();
+        check.atStep(step + 1);
         Map<String, Double> metrics = new LinkedHashMap<>();
         if (step == 0 && optimizerSteps == 0) {
             method.prepare(this, metrics);
@@ -585,6 +598,7 @@ public final class FlowRlRun implements TrainingRun {
 
     @Override
     public Map<String, Double> evaluate() {
+        check.atStep(0);
         Gradients.gradModeOff();
         int per = cfg.evalSamplesPerPrompt();
         int n = evalItems.size() * per;

@@ -10,6 +10,7 @@ import ai.djl.nn.Activation;
 import ai.djl.nn.core.Embedding;
 import ai.djl.nn.core.Linear;
 import ai.djl.nn.norm.LayerNorm;
+import dev.tropism.engine.nn.FiniteCheck;
 import dev.tropism.engine.nn.NamedArrays;
 import java.io.BufferedInputStream;
 import java.io.BufferedOutputStream;
@@ -43,6 +44,7 @@ public final class Gpt implements AutoCloseable {
     private final GptConfig config;
     private final NDManager manager;
     private final Map<String, NDArray> params = new LinkedHashMap<>();
+    private FiniteCheck check = FiniteCheck.OFF;
 
     private Gpt(GptConfig config, NDManager parent) {
         this.config = config;
@@ -99,7 +101,13 @@ public final class Gpt implements AutoCloseable {
             a.attach(g.manager);
             g.params.put(e.getKey(), a);
         }
+        g.check = check;
         return g;
+    }
+
+    /** Anomaly mode: every layer's output of {@link #hidden} and {@link #forward} goes through {@code check}. */
+    public void checkFinite(FiniteCheck check) {
+        this.check = check;
     }
 
     public void save(Path file) throws IOException {
@@ -150,7 +158,8 @@ public final class Gpt implements AutoCloseable {
      * @return (B, Tn, V) logits
      */
     public NDArray forward(NDArray tokens, NDArray positions, NDArray keyMask, KvCache cache) {
-        return Linear.linear(hidden(tokens, positions, keyMask, cache), params.get("wte")).singletonOrThrow(); // (B, Tn, V), tied to wte
+        return check.output("logits",
+                Linear.linear(hidden(tokens, positions, keyMask, cache), params.get("wte")).singletonOrThrow()); // (B, Tn, V), tied to wte
     }
 
     /**
@@ -186,15 +195,16 @@ public final class Gpt implements AutoCloseable {
         NDArray positionIds = positions.toType(DataType.INT64, false);
         NDArray x = Embedding.embedding(tokenIds, params.get("wte"), SparseFormat.DENSE).singletonOrThrow()
                 .add(Embedding.embedding(positionIds, params.get("wpe"), SparseFormat.DENSE).singletonOrThrow()); // (B, Tn, d)
+        check.output("embed", x);
         Shape normShape = new Shape(d);
         float scale = (float) (1.0 / Math.sqrt(hs));
         for (int i = 0; i < config.nLayer(); i++) {
             String p = "h" + i + ".";
             // Attention sub-layer
-            NDArray a = LayerNorm.layerNorm(x, normShape, params.get(p + "ln1.g"), params.get(p + "ln1.b"), 1e-5f)
-                    .singletonOrThrow(); // (B, Tn, d)
-            NDList qkv = Linear.linear(a, params.get(p + "attn.w"), params.get(p + "attn.b")).singletonOrThrow()
-                    .split(3, 2); // 3 × (B, Tn, d)
+            NDArray a = check.output(p + "ln1", LayerNorm.layerNorm(x, normShape, params.get(p + "ln1.g"),
+                    params.get(p + "ln1.b"), 1e-5f).singletonOrThrow()); // (B, Tn, d)
+            NDList qkv = check.output(p + "attn", Linear.linear(a, params.get(p + "attn.w"), params.get(p + "attn.b"))
+                    .singletonOrThrow()).split(3, 2); // 3 × (B, Tn, d)
             NDArray q = heads(qkv.get(0), batch, tn, nh, hs); // (B, nh, Tn, hs)
             NDArray k = heads(qkv.get(1), batch, tn, nh, hs);
             NDArray v = heads(qkv.get(2), batch, tn, nh, hs);
@@ -202,19 +212,24 @@ public final class Gpt implements AutoCloseable {
                 k = cache.appendKeys(i, k); // (B, nh, Tk, hs)
                 v = cache.appendValues(i, v);
             }
-            NDArray att = q.matMul(k.transpose(0, 1, 3, 2)).mul(scale).add(bias).softmax(-1); // (B, nh, Tn, Tk)
+            NDArray att = check.output(p + "attn.probs",
+                    q.matMul(k.transpose(0, 1, 3, 2)).mul(scale).add(bias).softmax(-1)); // (B, nh, Tn, Tk)
             NDArray y = att.matMul(v).transpose(0, 2, 1, 3).reshape(batch, tn, d); // (B, Tn, d)
-            x = x.add(Linear.linear(y, params.get(p + "proj.w"), params.get(p + "proj.b")).singletonOrThrow());
+            x = x.add(check.output(p + "proj",
+                    Linear.linear(y, params.get(p + "proj.w"), params.get(p + "proj.b")).singletonOrThrow()));
             // MLP sub-layer
-            NDArray h = LayerNorm.layerNorm(x, normShape, params.get(p + "ln2.g"), params.get(p + "ln2.b"), 1e-5f)
-                    .singletonOrThrow();
-            h = Activation.gelu(Linear.linear(h, params.get(p + "fc.w"), params.get(p + "fc.b")).singletonOrThrow()); // (B, Tn, 4d)
-            x = x.add(Linear.linear(h, params.get(p + "fc2.w"), params.get(p + "fc2.b")).singletonOrThrow()); // (B, Tn, d)
+            NDArray h = check.output(p + "ln2", LayerNorm.layerNorm(x, normShape, params.get(p + "ln2.g"),
+                    params.get(p + "ln2.b"), 1e-5f).singletonOrThrow());
+            h = Activation.gelu(check.output(p + "fc",
+                    Linear.linear(h, params.get(p + "fc.w"), params.get(p + "fc.b")).singletonOrThrow())); // (B, Tn, 4d)
+            x = x.add(check.output(p + "fc2",
+                    Linear.linear(h, params.get(p + "fc2.w"), params.get(p + "fc2.b")).singletonOrThrow())); // (B, Tn, d)
         }
         if (cache != null) {
             cache.advance(tn);
         }
-        return LayerNorm.layerNorm(x, normShape, params.get("lnf.g"), params.get("lnf.b"), 1e-5f).singletonOrThrow(); // (B, Tn, d)
+        return check.output("lnf",
+                LayerNorm.layerNorm(x, normShape, params.get("lnf.g"), params.get("lnf.b"), 1e-5f).singletonOrThrow()); // (B, Tn, d)
     }
 
     private static NDArray heads(NDArray t, long batch, long tn, int nh, int hs) {

@@ -7,8 +7,10 @@ import ai.djl.training.GradientCollector;
 import com.google.gson.JsonObject;
 import dev.tropism.engine.MetricNames;
 import dev.tropism.engine.NumericalInstabilityException;
+import dev.tropism.engine.RunOptions;
 import dev.tropism.engine.TrainingRun;
 import dev.tropism.engine.nn.AdamW;
+import dev.tropism.engine.nn.FiniteCheck;
 import dev.tropism.engine.nn.Gradients;
 import dev.tropism.engine.nn.LrSchedule;
 import dev.tropism.engine.nn.NonFiniteGuard;
@@ -42,9 +44,17 @@ public final class LmPretrainRun implements TrainingRun {
     private final List<int[]> eval = new ArrayList<>();
     private int step;
     private int stoppedEarlyAt = -1;
-    private final NonFiniteGuard guard = new NonFiniteGuard();
+    private final FiniteCheck check;
+    private final NonFiniteGuard guard;
 
     public LmPretrainRun(PretrainSpec spec, Path checkpoint) throws IOException {
+        this(spec, checkpoint, RunOptions.DEFAULTS);
+    }
+
+    /** A run whose {@code options} may turn on anomaly mode ({@link RunOptions#checkFinite()}). */
+    public LmPretrainRun(PretrainSpec spec, Path checkpoint, RunOptions options) throws IOException {
+        this.check = FiniteCheck.of(options.checkFinite());
+        this.guard = new NonFiniteGuard(check);
         this.spec = spec;
         this.cfg = spec.training();
         this.root = NDManager.newBaseManager();
@@ -59,6 +69,7 @@ public final class LmPretrainRun implements TrainingRun {
                 model = new LanguageModel(Gpt.initialize(shape, spec.seed(), root), tok);
             }
             Gpt gpt = model.gpt();
+            gpt.checkFinite(check);
             optimizer = new AdamW(gpt.parameters(), new HashSet<>(gpt.matrixParameterNames()), 0.9, 0.99, 1e-8,
                     cfg.weightDecay(), root);
             if (state != null) {
@@ -117,6 +128,7 @@ public final class LmPretrainRun implements TrainingRun {
     @Override
     public Map<String, Double> trainStep() {
         Gradients.gradModeOff();
+        check.atStep(step + 1);
         long start = System.nanoTime();
         Random rng = new Random(spec.seed() * 1_000_003L + step); // batch order: a function of (seed, step)
         List<int[]> batch = new ArrayList<>(cfg.batchSize());
@@ -161,6 +173,7 @@ public final class LmPretrainRun implements TrainingRun {
      */
     @Override
     public Map<String, Double> evaluate() {
+        check.atStep(0);
         Gradients.gradModeOff();
         Map<String, Double> out = new LinkedHashMap<>();
         if (!eval.isEmpty()) {

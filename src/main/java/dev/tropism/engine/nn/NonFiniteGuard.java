@@ -18,7 +18,18 @@ public final class NonFiniteGuard {
     /** Consecutive skipped updates tolerated before the run fails. */
     public static final int MAX_CONSECUTIVE_SKIPS = 3;
 
+    private final FiniteCheck check;
     private int consecutive;
+
+    /** A guard that skips non-finite updates. */
+    public NonFiniteGuard() {
+        this(FiniteCheck.OFF);
+    }
+
+    /** A guard that, when {@code check} is enabled, fails at the first non-finite gradient with its location. */
+    public NonFiniteGuard(FiniteCheck check) {
+        this.check = check;
+    }
 
     /**
      * After backward: measures the global gradient norm and applies the optimizer's update, scaled down to
@@ -56,8 +67,12 @@ public final class NonFiniteGuard {
             consecutive = 0;
             return true;
         }
-        String where = "gradient norm is " + norm + " at step " + step + " (non-finite in "
-                + Gradients.nonFinite(params, scratch) + ")";
+        check.gradients(params, scratch); // anomaly mode: fails here, naming the parameter
+        java.util.List<String> bad = Gradients.nonFinite(params, scratch);
+        String where = "gradient norm is " + norm + " at step " + step + " (non-finite in " + bad.size() + " of "
+                + params.size() + " parameter gradients, the closest to the loss being "
+                + (bad.isEmpty() ? "none" : bad.get(bad.size() - 1))
+                + "; anomaly mode, debug.check_finite, locates the first non-finite value)";
         if (++consecutive > MAX_CONSECUTIVE_SKIPS) {
             throw new NumericalInstabilityException(where + ", " + consecutive + " updates in a row");
         }

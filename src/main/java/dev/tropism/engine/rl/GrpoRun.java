@@ -12,6 +12,7 @@ import dev.tropism.engine.NumericalInstabilityException;
 import dev.tropism.engine.RewardBatch;
 import dev.tropism.engine.RewardFunction;
 import dev.tropism.engine.RewardStats;
+import dev.tropism.engine.RunOptions;
 import dev.tropism.engine.TrainingRun;
 import dev.tropism.engine.lm.CharTokenizer;
 import dev.tropism.engine.lm.CheckpointFiles;
@@ -24,6 +25,7 @@ import dev.tropism.engine.lm.Sampler.Completions;
 import dev.tropism.engine.lm.Sampler.Decoding;
 import dev.tropism.engine.lm.Sampler.PromptBatch;
 import dev.tropism.engine.nn.AdamW;
+import dev.tropism.engine.nn.FiniteCheck;
 import dev.tropism.engine.nn.Gradients;
 import dev.tropism.engine.nn.LrSchedule;
 import dev.tropism.engine.nn.NonFiniteGuard;
@@ -66,11 +68,19 @@ public final class GrpoRun implements TrainingRun {
     private final LrSchedule schedule;
     private final int maxPromptTokens;
     private int step;
-    private final NonFiniteGuard guard = new NonFiniteGuard();
+    private final FiniteCheck check;
+    private final NonFiniteGuard guard;
     private int epochCached = -1;
     private List<Integer> epochOrder;
 
     public GrpoRun(GrpoSpec spec, Path checkpoint) throws IOException {
+        this(spec, checkpoint, RunOptions.DEFAULTS);
+    }
+
+    /** A run whose {@code options} may turn on anomaly mode ({@link RunOptions#checkFinite()}). */
+    public GrpoRun(GrpoSpec spec, Path checkpoint, RunOptions options) throws IOException {
+        this.check = FiniteCheck.of(options.checkFinite());
+        this.guard = new NonFiniteGuard(check);
         this.spec = spec;
         this.cfg = spec.config();
         this.root = NDManager.newBaseManager();
@@ -92,6 +102,8 @@ public final class GrpoRun implements TrainingRun {
                 policy = new LanguageModel(reference.copy(root), base.tokenizer(), base.chatFormat());
             }
             Gpt gpt = policy.gpt();
+            gpt.checkFinite(check);
+            reference.checkFinite(check);
             optimizer = new AdamW(gpt.parameters(), new HashSet<>(gpt.matrixParameterNames()), 0.9, 0.99, 1e-8,
                     cfg.weightDecay(), root);
             if (state != null) {
@@ -152,6 +164,7 @@ public final class GrpoRun implements TrainingRun {
     @Override
     public Map<String, Double> trainStep() {
         Gradients.gradModeOff();
+        check.atStep(step + 1);
         long t0 = System.nanoTime();
         int g = cfg.numGenerations();
         List<Map<String, Object>> items = promptsFor(step);
@@ -345,6 +358,7 @@ public final class GrpoRun implements TrainingRun {
     /** Greedy decoding on up to {@code evalLimit} eval items: mean reward and accuracy. */
     @Override
     public Map<String, Double> evaluate() {
+        check.atStep(0);
         Gradients.gradModeOff();
         List<Map<String, Object>> items = spec.evalPrompts().subList(0, Math.min(cfg.evalLimit(), spec.evalPrompts().size()));
         return GreedyEval.evaluate(policy, items, spec.reward(), spec.goldReward(), maxPromptTokens,

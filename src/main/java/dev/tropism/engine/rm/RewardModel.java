@@ -240,6 +240,11 @@ public final class RewardModel implements AutoCloseable {
     }
 
     /** Backbone and head parameters in a stable order. */
+    /** Anomaly mode for the backbone's forward. */
+    void checkFinite(dev.tropism.engine.nn.FiniteCheck check) {
+        gpt.checkFinite(check);
+    }
+
     Map<String, NDArray> parameters() {
         return Collections.unmodifiableMap(params);
     }

@@ -7,9 +7,11 @@ import ai.djl.training.GradientCollector;
 import com.google.gson.JsonObject;
 import dev.tropism.engine.MetricNames;
 import dev.tropism.engine.NumericalInstabilityException;
+import dev.tropism.engine.RunOptions;
 import dev.tropism.engine.TrainingRun;
 import dev.tropism.engine.lm.CheckpointFiles;
 import dev.tropism.engine.nn.AdamW;
+import dev.tropism.engine.nn.FiniteCheck;
 import dev.tropism.engine.nn.Gradients;
 import dev.tropism.engine.nn.LrSchedule;
 import dev.tropism.engine.nn.NonFiniteGuard;
@@ -50,12 +52,20 @@ public final class RewardModelRun implements TrainingRun {
     private final LrSchedule schedule;
     private final List<int[][]> train = new ArrayList<>(); // {chosen, rejected} token sequences
     private final List<int[][]> eval = new ArrayList<>();
-    private final NonFiniteGuard guard = new NonFiniteGuard();
+    private final FiniteCheck check;
+    private final NonFiniteGuard guard;
     private int step;
     private int epochCached = -1;
     private int[] epochOrder;
 
     public RewardModelRun(RewardModelSpec spec, Path checkpoint) throws IOException {
+        this(spec, checkpoint, RunOptions.DEFAULTS);
+    }
+
+    /** A run whose {@code options} may turn on anomaly mode ({@link RunOptions#checkFinite()}). */
+    public RewardModelRun(RewardModelSpec spec, Path checkpoint, RunOptions options) throws IOException {
+        this.check = FiniteCheck.of(options.checkFinite());
+        this.guard = new NonFiniteGuard(check);
         this.spec = spec;
         this.cfg = spec.config();
         this.root = NDManager.newBaseManager();
@@ -67,6 +77,7 @@ public final class RewardModelRun implements TrainingRun {
             } else {
                 model = RewardModel.fromLanguageModel(spec.baseModel(), cfg.maxLength(), spec.seed(), root);
             }
+            model.checkFinite(check);
             optimizer = new AdamW(model.parameters(), new HashSet<>(model.matrixParameterNames()), 0.9, 0.999, 1e-8,
                     cfg.weightDecay(), root);
             if (state != null) {
@@ -165,6 +176,7 @@ public final class RewardModelRun implements TrainingRun {
     @Override
     public Map<String, Double> trainStep() {
         Gradients.gradModeOff();
+        check.atStep(step + 1);
         long start = System.nanoTime();
         List<int[][]> pairs = pairsFor(step);
         List<int[]> rows = rows(pairs);
@@ -218,6 +230,7 @@ public final class RewardModelRun implements TrainingRun {
     /** Held-out pairwise accuracy, mean Bradley–Terry loss and expected calibration error; empty without eval pairs. */
     @Override
     public Map<String, Double> evaluate() {
+        check.atStep(0);
         Map<String, Double> out = new LinkedHashMap<>();
         if (eval.isEmpty()) {
             return out;
