@@ -49,6 +49,29 @@ async function waitFor(what, fn, timeoutMs = 120_000) {
   }
 }
 
+// Waits for a job through the API. A job that ends in another state fails the test with the job's own error
+// and its last events, instead of a page locator timing out.
+async function awaitJob(jobId, status, timeoutMs = 120_000) {
+  let last;
+  try {
+    return await waitFor(`job ${jobId} to be ${status}`, async () => {
+      last = await call('GET', `/v1/jobs/${jobId}`, null, key);
+      if (last.status === status) return last;
+      if (['failed', 'cancelled', 'succeeded'].includes(last.status)) {
+        const events = await call('GET', `/v1/jobs/${jobId}/events?limit=20`, null, key);
+        throw new Error(`job ${jobId} ended ${last.status}, not ${status}: ${JSON.stringify(last.error)}; `
+          + `events: ${events.data.map((e) => `${e.type}: ${e.message}`).join(' | ')}`);
+      }
+      return null;
+    }, timeoutMs);
+  } catch (e) {
+    if (last && last.status !== status && !e.message.startsWith(`job ${jobId} ended`)) {
+      throw new Error(`${e.message} (last seen ${last.status} at step ${last.current_step})`);
+    }
+    throw e;
+  }
+}
+
 // ---- setup through the API ----
 const team = await call('POST', '/v1/teams', { name: `e2e-${Date.now()}` });
 const { key } = await call('POST', `/v1/teams/${team.id}/api-keys`, { name: 'browser' });
@@ -133,7 +156,11 @@ try {
   log('3. reward spec created and tried');
 
   // ---- 4. launch a small job and watch its curve gain points live ----
-  await waitFor('base model ready', async () => (await call('GET', `/v1/models/${base1.id}`, null, key)).status === 'ready');
+  await waitFor('base model ready', async () => {
+    const m = await call('GET', `/v1/models/${base1.id}`, null, key);
+    if (m.status === 'failed') throw new Error(`tiny-gpt pretraining failed: ${JSON.stringify(m)}`);
+    return m.status === 'ready';
+  });
   await page.getByRole('link', { name: 'Launch job' }).first().click();
   await page.getByLabel('num_generations').waitFor();
   await page.getByLabel('Model').selectOption(base1.id);
@@ -287,7 +314,8 @@ try {
   await page.getByRole('heading', { name: /^Job job_/ }).waitFor();
   const flowJob = (await page.getByRole('heading', { name: /^Job job_/ }).locator('code').textContent()).trim();
   log('7. launched', flowJob);
-  await page.locator('h1 .badge', { hasText: 'succeeded' }).waitFor({ timeout: 120_000 });
+  await awaitJob(flowJob, 'succeeded');
+  await page.locator('h1 .badge', { hasText: 'succeeded' }).waitFor({ timeout: 30_000 });
   const grids = page.getByRole('img', { name: /^Image grid at step/ });
   // evaluations before training (step 0) and every eval_interval steps
   await waitFor('four image grids (steps 0, 2, 4, 6)', async () => (await grids.count()) === 4, 60_000);
