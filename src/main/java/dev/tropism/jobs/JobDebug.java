@@ -16,7 +16,7 @@ public record JobDebug(boolean checkFinite) {
     static final String CHECK_FINITE = "check_finite";
 
     /** Parses {@code debug}; absent or null is all defaults. Violations name their JSON pointers. */
-    static JobDebug parse(JsonNode node, String pointer, List<Violation> violations) {
+    public static JobDebug parse(JsonNode node, String pointer, List<Violation> violations) {
         if (node == null || node.isNull() || node.isMissingNode()) {
             return new JobDebug(false);
         }
@@ -39,7 +39,7 @@ public record JobDebug(boolean checkFinite) {
     }
 
     /** The stored JSON text; null for the defaults, so jobs without debug options show none. */
-    String toJson() {
+    public String toJson() {
         return checkFinite ? "{\"" + CHECK_FINITE + "\":true}" : null;
     }
 

@@ -213,15 +213,16 @@ public class JobService implements DatasetUsage {
      * recipe, so that the run is rebuilt from it when the job executes or resumes.
      *
      * @param datasetId the corpus, or null for a recipe that ships its data ({@code tiny-flow})
+     * @param debug the job's debug options (anomaly mode), from the request's {@code debug}
      */
     @Transactional
     public JobRecord submitPretrain(String teamId, String jobId, String modelId, String recipe, String datasetId,
-            JsonNode hyperparameters, int totalSteps, Long seed, EvalRefs eval) {
+            JsonNode hyperparameters, int totalSteps, Long seed, EvalRefs eval, JobDebug debug) {
         Map<String, Object> method = Map.of("type", MethodConfigs.PRETRAIN, MethodConfigs.RECIPE, recipe,
                 MethodConfigs.PRETRAIN, hyperparameters == null || hyperparameters.isNull() ? Map.of() : hyperparameters);
         return newJob(teamId, modelId, datasetId, eval.evalDataset(), eval.rewardSpec(), json.writeValueAsString(method),
                 seed, null, null,
-                jobId, totalSteps, modelId, null, null, null);
+                jobId, totalSteps, modelId, null, null, debug.toJson());
     }
 
     private JobRecord newJob(String teamId, String modelId, String datasetId, String evalDatasetId, String rewardSpecId,

@@ -11,7 +11,8 @@ import tools.jackson.databind.JsonNode;
  * optional (random when absent) and makes initialization, batching and the held-out split reproducible.
  * {@code eval_dataset} + {@code reward_spec} (optional, together) add greedy {@code eval/accuracy} every
  * {@code eval_interval} steps, which {@code stop_at_accuracy} can use to stop pretraining early.
+ * {@code debug} holds the pretraining job's debug options ({@code check_finite}, see {@code JobDebug}).
  */
 public record CreateModelRequest(String name, String recipe, String dataset, JsonNode hyperparameters, Long seed,
-        String evalDataset, String rewardSpec) {
+        String evalDataset, String rewardSpec, JsonNode debug) {
 }

@@ -3,6 +3,7 @@ package dev.tropism.models;
 import dev.tropism.catalog.DatasetInfo;
 import dev.tropism.catalog.DatasetPurpose;
 import dev.tropism.engine.PolicyFamily;
+import dev.tropism.jobs.JobDebug;
 import dev.tropism.jobs.JobService;
 import dev.tropism.jobs.MethodConfigs;
 import dev.tropism.teams.Caller;
@@ -45,6 +46,7 @@ public class ModelService {
         if (request.name() == null || request.name().isBlank() || request.name().length() > 100) {
             violations.add(new Violation("/name", "is required, at most 100 characters"));
         }
+        JobDebug debug = JobDebug.parse(request.debug(), "/debug", violations);
         Plan plan;
         if (TINY_FLOW.equals(request.recipe())) {
             plan = tinyFlow(request, violations);
@@ -62,7 +64,7 @@ public class ModelService {
         models.insert(new ModelRecord(0, modelId, caller.teamId(), request.name(), plan.family(), request.recipe(),
                 ModelRecord.TRAINING, null, jobId, null, ModelRecord.prefixOf(modelId), plan.parameters(), Instant.now()));
         jobs.submitPretrain(caller.teamId(), jobId, modelId, request.recipe(), plan.datasetId(),
-                request.hyperparameters(), plan.totalSteps(), request.seed(), plan.eval());
+                request.hyperparameters(), plan.totalSteps(), request.seed(), plan.eval(), debug);
         return models.find(modelId).orElseThrow();
     }
 

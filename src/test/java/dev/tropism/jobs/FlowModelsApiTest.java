@@ -129,8 +129,9 @@ class FlowModelsApiTest {
         body.put("eval_dataset", corpus);
         body.put("reward_spec", "rs_whatever");
         body.put("hyperparameters", hp);
+        body.put("debug", Map.of("check_finite", 1));
         ApiResponse r = team.calls().post("/v1/models", body);
-        assertThat(pointers(r)).containsExactlyInAnyOrder("/dataset", "/eval_dataset", "/reward_spec",
+        assertThat(pointers(r)).containsExactlyInAnyOrder("/debug/check_finite", "/dataset", "/eval_dataset", "/reward_spec",
                 "/hyperparameters/num_classes", "/hyperparameters/groups", "/hyperparameters/n_layer");
         assertThat(detailAt(r, "/dataset")).contains("tiny-flow", "Fashion-MNIST");
         assertThat(detailAt(r, "/hyperparameters/num_classes")).contains("set by the service");

@@ -69,14 +69,16 @@ class RealEngineEndToEndTest {
         hp.put("max_steps", 30);
         hp.put("batch_size", 16);
         hp.put("eval_interval", 10);
+        // in anomaly mode: every layer output and gradient of the real run is checked
         ApiResponse created = team.calls().post("/v1/models", Map.of("name", "tiny", "recipe", "tiny-gpt",
-                "dataset", corpus, "hyperparameters", hp));
+                "dataset", corpus, "hyperparameters", hp, "debug", Map.of("check_finite", true)));
         assertThat(created.status()).as(created.toString()).isEqualTo(201);
         String base = created.json().get("id").asString();
         String pretrainJob = created.json().get("job").asString();
         JsonNode model = awaitModelReady(base);
         assertThat(model.get("job").asString()).isEqualTo(pretrainJob);
         assertThat(job(pretrainJob).get("status").asString()).isEqualTo("succeeded");
+        assertThat(job(pretrainJob).get("debug").get("check_finite").asBoolean()).isTrue();
 
         JsonNode loss = metrics(pretrainJob, "train/loss").get("train/loss");
         assertThat(stepsOf(loss)).isEqualTo(range(1, 30));
