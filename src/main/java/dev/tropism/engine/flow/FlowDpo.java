@@ -7,6 +7,7 @@ import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import dev.tropism.engine.MetricNames;
+import dev.tropism.engine.nn.Scalars;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -74,7 +75,7 @@ final class FlowDpo implements FlowMethod {
      * The Flow-DPO loss per pair (N) from the four errors (N each).
      */
     static NDArray loss(NDArray winnerPolicy, NDArray winnerRef, NDArray loserPolicy, NDArray loserRef, double beta) {
-        NDArray inside = winnerPolicy.sub(winnerRef).sub(loserPolicy.sub(loserRef)).mul((float) (-beta / 2));
+        NDArray inside = winnerPolicy.sub(winnerRef).sub(loserPolicy.sub(loserRef)).mul(Scalars.of(winnerPolicy, -beta / 2));
         return inside.neg().exp().add(1f).log(); // −log σ(z) = log(1 + e^{−z})
     }
 

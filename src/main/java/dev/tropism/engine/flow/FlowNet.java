@@ -114,11 +114,6 @@ public final class FlowNet implements AutoCloseable {
         this.check = check;
     }
 
-    /** Overwrites these weights with {@code other}'s (same config). */
-    public void copyFrom(FlowNet other) {
-        p.copyFrom(other.p);
-    }
-
     public FlowNetConfig config() {
         return config;
     }

@@ -22,6 +22,7 @@ import dev.tropism.engine.nn.FiniteCheck;
 import dev.tropism.engine.nn.Gradients;
 import dev.tropism.engine.nn.LrSchedule;
 import dev.tropism.engine.nn.NonFiniteGuard;
+import dev.tropism.engine.nn.Scalars;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -528,8 +529,8 @@ public final class FlowRlRun implements TrainingRun {
                     NDArray clippedRatio = ratio.clip(1 - cfg.clipRange(), 1 + cfg.clipRange());
                     NDArray policyLoss = NDArrays.maximum(unclipped, advantage.neg().mul(clippedRatio)); // (B)
                     NDArray kl = mean.sub(refMeans[j]).square().reshape(b, -1).mean(new int[] {1})
-                            .div((float) (2 * s * s)); // (B)
-                    NDArray perSample = policyLoss.add(kl.mul((float) cfg.beta())); // (B)
+                            .div(Scalars.of(mean, 2 * s * s)); // (B)
+                    NDArray perSample = policyLoss.add(kl.mul(Scalars.of(kl, cfg.beta()))); // (B)
                     double scale = st.weight() / kCount;
                     if (mode == RatioMode.GUARD) {
                         scale /= -dt;
@@ -554,7 +555,7 @@ public final class FlowRlRun implements TrainingRun {
                         klSum[0] += kl.mean().getFloat();
                         lossSum[0] += perSample.mean().getFloat() * st.weight() / kCount;
                     }
-                    backward.accept(perSample.mean().mul((float) scale));
+                    backward.accept(perSample.mean().mul(Scalars.of(perSample, scale)));
                 }
             });
         }

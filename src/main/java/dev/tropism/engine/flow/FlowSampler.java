@@ -6,6 +6,7 @@ import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
+import dev.tropism.engine.nn.Scalars;
 
 /**
  * The one sampler every flow method shares: Euler steps of the rectified-flow ODE, or of Flow-GRPO's
@@ -66,7 +67,7 @@ public final class FlowSampler {
         double s2 = s * s;
         float xCoef = (float) (1 + s2 * dt / (2 * sigma));
         float vCoef = (float) ((1 + s2 * (1 - sigma) / (2 * sigma)) * dt);
-        return x.mul(xCoef).add(v.mul(vCoef));
+        return x.mul(Scalars.of(x, xCoef)).add(v.mul(Scalars.of(v, vCoef)));
     }
 
     /**
@@ -75,7 +76,7 @@ public final class FlowSampler {
      * @return (B)
      */
     public static NDArray logProb(NDArray sample, NDArray mean, double std) {
-        NDArray z2 = sample.sub(mean).square().div((float) (2 * std * std)); // (B, 1, S, S)
+        NDArray z2 = sample.sub(mean).square().div(Scalars.of(mean, 2 * std * std)); // (B, 1, S, S)
         return z2.neg().sub((float) (Math.log(std) + HALF_LOG_2PI)).reshape(z2.getShape().get(0), -1).mean(new int[] {1}); // (B)
     }
 
@@ -96,7 +97,7 @@ public final class FlowSampler {
                 NDArrays.concat(new NDList(labels, nullLabels))); // (2B, 1, S, S)
         NDArray conditional = both.get("0:" + b);
         NDArray unconditional = both.get(b + ":");
-        return unconditional.add(conditional.sub(unconditional).mul((float) cfg));
+        return unconditional.add(conditional.sub(unconditional).mul(Scalars.of(conditional, cfg)));
     }
 
     /**

@@ -2,6 +2,7 @@ package dev.tropism.engine.flow;
 
 import ai.djl.ndarray.NDArray;
 import dev.tropism.engine.MetricNames;
+import dev.tropism.engine.nn.Scalars;
 import java.util.Map;
 
 /**
@@ -28,8 +29,8 @@ final class GrpoGuard implements FlowMethod {
      */
     static NDArray normalizedLogRatio(NDArray logRatio, NDArray mean, NDArray oldMean, double std) {
         long b = logRatio.getShape().get(0);
-        NDArray shift = mean.sub(oldMean).square().reshape(b, -1).mean(new int[] {1}).div((float) (2 * std * std)); // (B)
-        return logRatio.add(shift).mul((float) std);
+        NDArray shift = mean.sub(oldMean).square().reshape(b, -1).mean(new int[] {1}).div(Scalars.of(mean, 2 * std * std)); // (B)
+        return logRatio.add(shift).mul(Scalars.of(logRatio, std));
     }
 
     @Override

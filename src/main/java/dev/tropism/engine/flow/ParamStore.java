@@ -87,14 +87,6 @@ final class ParamStore implements AutoCloseable {
         return out;
     }
 
-    /** Overwrites these parameters with {@code other}'s values (same names and shapes). */
-    void copyFrom(ParamStore other) {
-        dev.tropism.engine.nn.Gradients.gradModeOff();
-        for (Map.Entry<String, NDArray> e : params.entrySet()) {
-            e.getValue().set(other.get(e.getKey()).toFloatArray());
-        }
-    }
-
     void save(Path file) throws IOException {
         try (OutputStream out = new BufferedOutputStream(Files.newOutputStream(file))) {
             NamedArrays.write(params, out);

@@ -12,6 +12,7 @@ import ai.djl.nn.core.Linear;
 import ai.djl.nn.norm.LayerNorm;
 import dev.tropism.engine.nn.FiniteCheck;
 import dev.tropism.engine.nn.NamedArrays;
+import dev.tropism.engine.nn.Scalars;
 import java.io.BufferedInputStream;
 import java.io.BufferedOutputStream;
 import java.io.IOException;
@@ -213,7 +214,7 @@ public final class Gpt implements AutoCloseable {
                 v = cache.appendValues(i, v);
             }
             NDArray att = check.output(p + "attn.probs",
-                    q.matMul(k.transpose(0, 1, 3, 2)).mul(scale).add(bias).softmax(-1)); // (B, nh, Tn, Tk)
+                    q.matMul(k.transpose(0, 1, 3, 2)).mul(Scalars.of(q, scale)).add(bias).softmax(-1)); // (B, nh, Tn, Tk)
             NDArray y = att.matMul(v).transpose(0, 2, 1, 3).reshape(batch, tn, d); // (B, Tn, d)
             x = x.add(check.output(p + "proj",
                     Linear.linear(y, params.get(p + "proj.w"), params.get(p + "proj.b")).singletonOrThrow()));

@@ -14,6 +14,7 @@ import dev.tropism.engine.nn.FiniteCheck;
 import dev.tropism.engine.nn.Gradients;
 import dev.tropism.engine.nn.LrSchedule;
 import dev.tropism.engine.nn.NonFiniteGuard;
+import dev.tropism.engine.nn.Scalars;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -282,7 +283,7 @@ public final class LmPretrainRun implements TrainingRun {
         NDArray loss(Gpt gpt) {
             NDArray logits = gpt.forward(inputs, positions, keyMask, null); // (B, T, V)
             NDArray logp = logits.logSoftmax(-1).gather(targets.expandDims(-1), -1).squeeze(-1); // (B, T)
-            return logp.mul(targetMask).sum().neg().div(targetCount);
+            return logp.mul(targetMask).sum().neg().div(Scalars.of(logp, targetCount));
         }
     }
 }

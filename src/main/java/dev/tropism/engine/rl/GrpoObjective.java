@@ -1,6 +1,7 @@
 package dev.tropism.engine.rl;
 
 import ai.djl.ndarray.NDArray;
+import dev.tropism.engine.nn.Scalars;
 import dev.tropism.engine.rl.GrpoConfig.LossType;
 
 /**
@@ -54,14 +55,14 @@ public final class GrpoObjective {
             NDArray klK3 = delta.exp().sub(delta).sub(1f); // (B, T), ≥ 0
             klMean = klK3.stopGradient().mul(mask).sum().div(tokenCount).getFloat();
             if (cfg.beta() > 0) {
-                perToken = pgLoss.add(klK3.mul(cfg.beta()));
+                perToken = pgLoss.add(klK3.mul(Scalars.of(klK3, cfg.beta())));
             }
         }
         NDArray masked = perToken.mul(mask); // (B, T)
         long batch = logp.getShape().get(0);
         NDArray loss = switch (cfg.lossType()) {
             case GRPO -> masked.sum(new int[] {1}).div(mask.sum(new int[] {1}).maximum(1f)).mean();
-            case DR_GRPO -> masked.sum().div((float) (batch * maxCompletionLength));
+            case DR_GRPO -> masked.sum().div(Scalars.of(masked, (double) batch * maxCompletionLength));
             case DAPO -> masked.sum().div(tokenCount);
         };
         NDArray lowClipped = ratio.lt(1 - cfg.epsilonLow()).logicalAnd(adv.lt(0f).broadcast(ratio.getShape()));

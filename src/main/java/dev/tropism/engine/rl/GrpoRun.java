@@ -29,6 +29,7 @@ import dev.tropism.engine.nn.FiniteCheck;
 import dev.tropism.engine.nn.Gradients;
 import dev.tropism.engine.nn.LrSchedule;
 import dev.tropism.engine.nn.NonFiniteGuard;
+import dev.tropism.engine.nn.Scalars;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -293,7 +294,7 @@ public final class GrpoRun implements TrainingRun {
     static NDArray completionLogits(Gpt model, UpdateBatch u, double temperature) {
         NDArray logits = model.forward(u.inputs, u.positions, u.keyMask, null); // (B, Tp + Tc − 1, V)
         NDArray completion = logits.get(new NDIndex(":, " + (u.promptWidth - 1) + ":, :")); // (B, Tc, V)
-        return temperature == 1.0 ? completion : completion.div((float) temperature);
+        return temperature == 1.0 ? completion : completion.div(Scalars.of(completion, temperature));
     }
 
     static NDArray tokenLogp(NDArray logits, NDArray targets) {

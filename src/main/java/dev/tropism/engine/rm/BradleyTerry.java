@@ -1,6 +1,8 @@
 package dev.tropism.engine.rm;
 
 import ai.djl.ndarray.NDArray;
+import ai.djl.nn.Activation;
+import dev.tropism.engine.nn.Scalars;
 
 /**
  * The Bradley–Terry preference loss (Bradley &amp; Terry 1952, "Rank Analysis of Incomplete Block
@@ -31,12 +33,15 @@ public final class BradleyTerry {
         if (eta == 0) {
             return nll;
         }
-        return nll.add(rChosen.add(rRejected).square().mean().mul((float) eta));
+        return nll.add(rChosen.add(rRejected).square().mean().mul(Scalars.of(rChosen, eta)));
     }
 
-    /** softplus(z) = log(1 + e^z) as max(z, 0) + log(1 + e^−|z|), which neither overflows nor loses small values. */
+    /**
+     * softplus(z) = log(1 + e^z) as max(z, 0) + log(1 + e^−|z|), which neither overflows nor loses small values.
+     * max(z, 0) is a ReLU: {@code maximum(0f)} would leave backward reading a freed scalar ({@link Scalars}).
+     */
     static NDArray softplus(NDArray z) {
-        return z.maximum(0f).add(z.abs().neg().exp().add(1f).log());
+        return Activation.relu(z).add(z.abs().neg().exp().add(1f).log());
     }
 
     /** The same negative log-likelihood for one pair, in double precision: −log σ(margin). */
