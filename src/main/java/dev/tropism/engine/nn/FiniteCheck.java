@@ -85,13 +85,18 @@ public final class FiniteCheck {
                     continue;
                 }
                 String layer = layerOf(name);
+                String entered = finiteAfter.isEmpty()
+                        ? " It is the parameter closest to the loss, so the value entered in the backward of layer "
+                                + layer + " or of the loss."
+                        : " The gradients of the " + finiteAfter.size() + " parameter"
+                                + (finiteAfter.size() == 1 ? "" : "s") + " after it in forward order ("
+                                + finiteAfter.get(0)
+                                + (finiteAfter.size() == 1 ? "" : " … " + finiteAfter.get(finiteAfter.size() - 1))
+                                + ") are finite, so the value entered in the backward of layer " + layer
+                                + " or of a layer between it and " + finiteAfter.get(0) + ".";
                 throw new NonFiniteValueException(step, Pass.BACKWARD, layer, name, where()
                         + " in the backward pass: the gradient of parameter " + name + " " + g.getShape() + " has "
-                        + bad[0] + " NaN and " + bad[1] + " infinite values of " + g.size() + "; it entered in the"
-                        + " backward of layer " + layer + " or of the layers between it and "
-                        + (finiteAfter.isEmpty() ? "the loss" : "parameter " + finiteAfter.get(0)
-                                + ", whose gradient and those of the " + (finiteAfter.size() - 1)
-                                + " parameters after it are finite"));
+                        + bad[0] + " NaN and " + bad[1] + " infinite values of " + g.size() + "." + entered);
             }
         }
     }

@@ -77,7 +77,9 @@ class FiniteCheckTest {
                         assertThat(e.tensor()).isEqualTo("l2.w");
                         assertThat(e.layer()).isEqualTo("l2");
                     })
-                    .hasMessageContaining("0 NaN and 2 infinite").hasMessageContaining("parameter l3.w");
+                    .hasMessageContaining("0 NaN and 2 infinite")
+                    .hasMessageContaining("The gradients of the 1 parameter after it in forward order (l3.w) are finite")
+                    .hasMessageContaining("backward of layer l2 or of a layer between it and l3.w");
 
             // The guard: anomaly mode fails at once; without it the update is skipped and gradients are zeroed.
             assertThatThrownBy(() -> new NonFiniteGuard(check).admit(Double.POSITIVE_INFINITY, params, m, 3))
