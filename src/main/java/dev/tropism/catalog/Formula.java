@@ -58,7 +58,8 @@ import java.util.TreeSet;
  * regex and date functions):
  * <ul>
  *   <li>operators: {@code + - * / ^ %}, unary {@code + - !}, comparisons {@code = == != <> < <= > >=}
- *       (true is 1, false is 0 in the result) and {@code && ||}; {@code ^} is right-associative and
+ *       and {@code && ||}, which give 1 (true) or 0 (false) wherever they appear, so they take part in
+ *       arithmetic ({@code 2*(a >= 1)}); {@code && || !} and {@code if} read any non-zero number as true; {@code ^} is right-associative and
  *       binds tighter than unary minus ({@code -x^2 = -(x^2)}), which binds tighter than
  *       {@code * / %}, then {@code + -}, then comparisons, {@code &&}, {@code ||}; parentheses group
  *       (a negative exponent needs them: {@code x^(-1)});</li>
@@ -95,17 +96,17 @@ final class Formula implements MultiGrader.Combination {
                     Map.entry("/", new InfixDivisionOperator()),
                     Map.entry("^", new BoundedPower()),
                     Map.entry("%", new InfixModuloOperator()),
-                    Map.entry("=", new InfixEqualsOperator()),
-                    Map.entry("==", new InfixEqualsOperator()),
-                    Map.entry("!=", new InfixNotEqualsOperator()),
-                    Map.entry("<>", new InfixNotEqualsOperator()),
-                    Map.entry(">", new InfixGreaterOperator()),
-                    Map.entry(">=", new InfixGreaterEqualsOperator()),
-                    Map.entry("<", new InfixLessOperator()),
-                    Map.entry("<=", new InfixLessEqualsOperator()),
-                    Map.entry("&&", new InfixAndOperator()),
-                    Map.entry("||", new InfixOrOperator()),
-                    Map.entry("!", new PrefixNotOperator())))
+                    Map.entry("=", new Numeric(new InfixEqualsOperator())),
+                    Map.entry("==", new Numeric(new InfixEqualsOperator())),
+                    Map.entry("!=", new Numeric(new InfixNotEqualsOperator())),
+                    Map.entry("<>", new Numeric(new InfixNotEqualsOperator())),
+                    Map.entry(">", new Numeric(new InfixGreaterOperator())),
+                    Map.entry(">=", new Numeric(new InfixGreaterEqualsOperator())),
+                    Map.entry("<", new Numeric(new InfixLessOperator())),
+                    Map.entry("<=", new Numeric(new InfixLessEqualsOperator())),
+                    Map.entry("&&", new Numeric(new InfixAndOperator())),
+                    Map.entry("||", new Numeric(new InfixOrOperator())),
+                    Map.entry("!", new Numeric(new PrefixNotOperator()))))
             .functionDictionary(MapBasedFunctionDictionary.ofFunctions(
                     Map.<String, FunctionIfc>entry("MIN", new MinFunction()),
                     Map.<String, FunctionIfc>entry("MAX", new MaxFunction()),
@@ -175,6 +176,65 @@ final class Formula implements MultiGrader.Combination {
                 checkMagnitude(args[0].getNumberValue(), token);
             }
             return inner.evaluate(expression, token, args);
+        }
+    }
+
+    /**
+     * A comparison or logical operator whose boolean result is 1 or 0, so that it can take part in arithmetic
+     * ({@code 2*(a >= 1)}, {@code (a == 1) + 0}); EvalEx's own operators give booleans, which its arithmetic
+     * operators refuse. Precedence, associativity and laziness are the wrapped operator's.
+     */
+    static final class Numeric implements OperatorIfc {
+
+        private final OperatorIfc inner;
+
+        Numeric(OperatorIfc inner) {
+            this.inner = inner;
+        }
+
+        @Override
+        public EvaluationValue evaluate(Expression expression, Token token, EvaluationValue... operands)
+                throws EvaluationException {
+            EvaluationValue v = inner.evaluate(expression, token, operands);
+            if (!v.isBooleanValue()) {
+                return v;
+            }
+            return expression.convertValue(Boolean.TRUE.equals(v.getBooleanValue()) ? BigDecimal.ONE : BigDecimal.ZERO);
+        }
+
+        @Override
+        public int getPrecedence() {
+            return inner.getPrecedence();
+        }
+
+        @Override
+        public int getPrecedence(ExpressionConfiguration configuration) {
+            return inner.getPrecedence(configuration);
+        }
+
+        @Override
+        public boolean isLeftAssociative() {
+            return inner.isLeftAssociative();
+        }
+
+        @Override
+        public boolean isPrefix() {
+            return inner.isPrefix();
+        }
+
+        @Override
+        public boolean isPostfix() {
+            return inner.isPostfix();
+        }
+
+        @Override
+        public boolean isInfix() {
+            return inner.isInfix();
+        }
+
+        @Override
+        public boolean isOperandLazy() {
+            return inner.isOperandLazy();
         }
     }
 

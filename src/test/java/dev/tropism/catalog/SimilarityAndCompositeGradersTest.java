@@ -160,6 +160,12 @@ class SimilarityAndCompositeGradersTest {
                 row(formula("sqrt(sim)"), SITTING, List.of("kitten"), Math.sqrt(4.0 / 7)),
                 row(formula("sim > 0.5 && !(exact = 1)"), SITTING, List.of("kitten"), 1.0),
                 row(formula("sim < 0.5 || exact"), SITTING, List.of("kitten"), 0.0),
+                // comparisons and logic are 1/0 inside arithmetic too
+                row(formula("(exact == 0) + 0"), SITTING, List.of("kitten"), 1.0),
+                row(formula("2*(sim >= 0.5) + (exact != 0)"), SITTING, List.of("kitten"), 2.0),
+                row(formula("0.5*(sim > 0.5 && exact < 1) - !exact"), SITTING, List.of("kitten"), -0.5),
+                row(formula("max(sim < 1, exact) * 3"), SITTING, List.of("sitting"), 3.0),
+                row(formula("1 - 2 > 0 || 1 + 1 == 2"), SITTING, List.of("kitten"), 1.0),
                 // failures score 0 (errors checked in formulaErrorsScoreZeroWithTheirKind)
                 row(formula("sim / exact"), SITTING, List.of("kitten"), 0.0),
                 row(formula("sim * 1e400"), SITTING, List.of("kitten"), 0.0));
