@@ -89,12 +89,64 @@ final class JsonSchemas {
             if (!errors.isEmpty()) {
                 return null;
             }
+            if (!patternsCompile(schema, pointer, ctx)) {
+                return null;
+            }
             Schema compiled = REGISTRY.getSchema(schema);
             compiled.initializeValidators(); // resolves every $ref and compiles every pattern now, not per sample
             return compiled;
         } catch (RuntimeException e) {
             ctx.violation(pointer, "does not compile: " + message(e));
             return null;
+        }
+    }
+
+    /** Keywords whose values are data, not subschemas: a "pattern" inside them is not a regex. */
+    private static final java.util.Set<String> DATA_KEYWORDS = java.util.Set.of("const", "enum", "default", "examples");
+
+    /**
+     * Compiles every {@code pattern} and {@code patternProperties} regex of {@code node} (a schema or a subschema)
+     * on RE2J and reports each one that does not compile at its own pointer ({@code …/properties/x/pattern},
+     * {@code …/patternProperties/<regex>}), which the library's wrapped error cannot name.
+     *
+     * @return true when every regex compiles
+     */
+    private static boolean patternsCompile(JsonNode node, String pointer, GraderCompiler.Context ctx) {
+        boolean ok = true;
+        if (node.isArray()) {
+            for (int i = 0; i < node.size(); i++) {
+                ok &= patternsCompile(node.get(i), pointer + "/" + i, ctx);
+            }
+            return ok;
+        }
+        if (!node.isObject()) {
+            return true;
+        }
+        for (String key : node.propertyNames()) {
+            JsonNode value = node.get(key);
+            String at = JsonPointers.child(pointer, key);
+            if (key.equals("pattern") && value.isString()) {
+                ok &= regexCompiles(value.asString(), at, ctx);
+            } else if (key.equals("patternProperties") && value.isObject()) {
+                for (String regex : value.propertyNames()) {
+                    String regexAt = JsonPointers.child(at, regex);
+                    ok &= regexCompiles(regex, regexAt, ctx);
+                    ok &= patternsCompile(value.get(regex), regexAt, ctx);
+                }
+            } else if (!DATA_KEYWORDS.contains(key)) {
+                ok &= patternsCompile(value, at, ctx);
+            }
+        }
+        return ok;
+    }
+
+    private static boolean regexCompiles(String regex, String pointer, GraderCompiler.Context ctx) {
+        try {
+            Regexes.compile(regex, 0);
+            return true;
+        } catch (IllegalArgumentException e) {
+            ctx.violation(pointer, "does not compile: " + e.getMessage());
+            return false;
         }
     }
 
