@@ -158,7 +158,7 @@ class DryRunService implements DatasetUsage {
         } else if (!ModelRecord.READY.equals(m.status())) {
             violations.add(new Violation("/model", "model " + id + " is " + m.status() + "; it must be ready"));
         } else if (config != null) {
-            Integer block = jobs.blockSize(m); // null when unreadable: the run checks it again
+            Integer block = jobs.blockSize(m.objectPrefix()); // null when unreadable: the run checks it again
             if (block != null && config.maxNewTokens() > block - 2) {
                 violations.add(new Violation("/max_new_tokens", "must leave room for the prompt within the model's"
                         + " block_size of " + block + " tokens (at most " + (block - 2) + "), got "

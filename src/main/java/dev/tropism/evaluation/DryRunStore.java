@@ -1,7 +1,7 @@
 package dev.tropism.evaluation;
 
 import dev.tropism.engine.lm.DryRunConfig;
-import dev.tropism.jobs.Db;
+import dev.tropism.storage.Db;
 import dev.tropism.web.ApiException;
 import dev.tropism.web.PageParams;
 import java.sql.ResultSet;

@@ -5,7 +5,7 @@ import dev.tropism.catalog.RewardSpecCatalog;
 import dev.tropism.engine.ConfigException;
 import dev.tropism.engine.RewardFunction;
 import dev.tropism.engine.lm.LmDryRun;
-import dev.tropism.jobs.Artifacts;
+import dev.tropism.storage.Artifacts;
 import dev.tropism.models.ModelRecord;
 import dev.tropism.models.ModelStore;
 import dev.tropism.teams.Caller;

@@ -14,8 +14,7 @@ import dev.tropism.engine.rl.GrpoSpec;
 import dev.tropism.engine.rm.PreferencePair;
 import dev.tropism.engine.rm.RewardModelConfig;
 import dev.tropism.engine.rm.RewardModelSpec;
-import dev.tropism.models.ModelRecord;
-import dev.tropism.models.ModelStore;
+import dev.tropism.storage.Artifacts;
 import dev.tropism.teams.Caller;
 import dev.tropism.web.Violation;
 import java.io.IOException;
@@ -39,11 +38,11 @@ public class EngineRunFactory implements RunFactory {
     private final RewardSpecCatalog rewardSpecs;
     private final Artifacts artifacts;
     private final JsonMapper json;
-    private final ModelStore models;
+    private final BaseModels models;
     private final EngineProperties engine;
 
     public EngineRunFactory(DatasetCatalog datasets, RewardSpecCatalog rewardSpecs, Artifacts artifacts, JsonMapper json,
-            ModelStore models, EngineProperties engine) {
+            BaseModels models, EngineProperties engine) {
         this.engine = engine;
         this.models = models;
         this.datasets = datasets;
@@ -115,7 +114,7 @@ public class EngineRunFactory implements RunFactory {
     /** The job's base model, downloaded into {@code workDir/base-model}. */
     private Path downloadBaseModel(JobRecord job, Path workDir) throws IOException {
         Path baseModel = workDir.resolve("base-model");
-        ModelRecord base = models.find(job.model())
+        BaseModels.BaseModel base = models.find(job.model())
                 .orElseThrow(() -> new IllegalStateException("base model " + job.model() + " of job " + job.id() + " is gone"));
         artifacts.download(base.objectPrefix(), baseModel); // models/<id>/ or a checkpoint's model/
         return baseModel;

@@ -1,5 +1,6 @@
 package dev.tropism.jobs;
 
+import dev.tropism.storage.Db;
 import dev.tropism.web.Ids;
 import java.sql.ResultSet;
 import java.sql.SQLException;

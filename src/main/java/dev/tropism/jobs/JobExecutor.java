@@ -3,7 +3,7 @@ package dev.tropism.jobs;
 import dev.tropism.engine.ConfigException;
 import dev.tropism.engine.NonFiniteValueException;
 import dev.tropism.engine.NumericalInstabilityException;
-import dev.tropism.models.ModelStore;
+import dev.tropism.storage.Artifacts;
 import dev.tropism.web.Ids;
 import java.util.Map;
 import org.slf4j.Logger;
@@ -17,6 +17,7 @@ import org.springframework.batch.core.launch.JobOperator;
 import org.springframework.batch.core.repository.JobRepository;
 import org.springframework.batch.core.step.Step;
 import org.springframework.batch.core.step.builder.StepBuilder;
+import org.springframework.context.ApplicationEventPublisher;
 import org.springframework.stereotype.Component;
 import org.springframework.transaction.PlatformTransactionManager;
 import org.springframework.transaction.support.TransactionTemplate;
@@ -44,15 +45,18 @@ public class JobExecutor {
     final Artifacts artifacts;
     final JobSamples samples;
     final RunFactory runs;
-    final ModelStore models;
+    final BaseModels models;
+    /** Publishes the jobs' domain events ({@link JobSucceeded}, {@link JobFailed}, ...). */
+    final ApplicationEventPublisher publisher;
     final JsonMapper json;
     final JobsProperties properties;
     volatile boolean shuttingDown;
 
     public JobExecutor(JobRepository batchRepository, JobOperator jobOperator,
             PlatformTransactionManager transactionManager, JobStore jobs, JobEvents events, JobMetrics metrics,
-            Checkpoints checkpoints, Artifacts artifacts, JobSamples samples, RunFactory runs, ModelStore models,
-            JsonMapper json, JobsProperties properties) {
+            Checkpoints checkpoints, Artifacts artifacts, JobSamples samples, RunFactory runs, BaseModels models,
+            ApplicationEventPublisher publisher, JsonMapper json, JobsProperties properties) {
+        this.publisher = publisher;
         this.batchRepository = batchRepository;
         this.jobOperator = jobOperator;
         this.transactionManager = transactionManager;
@@ -105,9 +109,7 @@ public class JobExecutor {
             if (jobs.markFailed(jobId, code, message)) {
                 metrics.finished(jobId);
                 JobRecord job = jobs.require(jobId);
-                if (job.resultModel() != null && job.resultModel().equals(job.model())) {
-                    models.markFailed(job.model());
-                }
+                publisher.publishEvent(new JobFailed(jobId, job.teamId(), job.model(), job.resultModel(), code));
                 Map<String, Object> data = new java.util.LinkedHashMap<>();
                 data.put("code", code);
                 data.put("step", job.currentStep());

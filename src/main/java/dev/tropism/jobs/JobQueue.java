@@ -103,9 +103,7 @@ public class JobQueue implements SmartLifecycle {
         if (jobs.transition(id, JobStatus.RUNNING, to)) {
             if (cancel) {
                 executor.metrics.finished(id);
-            }
-            if (cancel && job.model().equals(job.resultModel())) {
-                executor.models.markFailed(job.model());
+                executor.publisher.publishEvent(new JobCancelled(id, job.teamId(), job.model(), job.resultModel()));
             }
             events.publish(id, "warning", cancel ? "job.cancelled" : pause ? "job.paused" : "job.recovered",
                     cancel ? "The service stopped while the job was being cancelled; it is cancelled."

@@ -8,8 +8,7 @@ import dev.tropism.catalog.RewardSpecCatalog;
 import dev.tropism.catalog.RewardSpecInfo;
 import dev.tropism.engine.rl.GrpoConfig;
 import dev.tropism.engine.rm.RewardModelConfig;
-import dev.tropism.models.ModelRecord;
-import dev.tropism.models.ModelStore;
+import dev.tropism.jobs.BaseModels.BaseModel;
 import dev.tropism.storage.ObjectStore;
 import dev.tropism.teams.Caller;
 import dev.tropism.web.ApiException;
@@ -28,6 +27,7 @@ import java.util.TreeSet;
 import java.util.regex.Pattern;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.springframework.context.ApplicationEventPublisher;
 import org.springframework.http.HttpStatus;
 import org.springframework.stereotype.Service;
 import org.springframework.transaction.annotation.Transactional;
@@ -46,7 +46,8 @@ public class JobService implements DatasetUsage {
 
     private final JobStore jobs;
     private final JobEvents events;
-    private final ModelStore models;
+    private final BaseModels models;
+    private final ApplicationEventPublisher publisher;
     private final DatasetCatalog datasets;
     private final RewardSpecCatalog rewardSpecs;
     private final JobQueue queue;
@@ -54,8 +55,10 @@ public class JobService implements DatasetUsage {
     private final ObjectStore objects;
     private final JobMetrics metrics;
 
-    public JobService(JobStore jobs, JobEvents events, ModelStore models, DatasetCatalog datasets,
-            RewardSpecCatalog rewardSpecs, JobQueue queue, JsonMapper json, ObjectStore objects, JobMetrics metrics) {
+    public JobService(JobStore jobs, JobEvents events, BaseModels models, DatasetCatalog datasets,
+            RewardSpecCatalog rewardSpecs, JobQueue queue, JsonMapper json, ObjectStore objects, JobMetrics metrics,
+            ApplicationEventPublisher publisher) {
+        this.publisher = publisher;
         this.jobs = jobs;
         this.events = events;
         this.models = models;
@@ -112,21 +115,21 @@ public class JobService implements DatasetUsage {
         MethodConfigs.FlowAlign flow = flowPointer == null ? null
                 : MethodConfigs.flowAlign(alignment.flowType(), method.get(alignment.wireName()), flowPointer, violations);
 
-        ModelRecord model = model(caller, request.model(), violations);
-        if (model != null && !ModelRecord.READY.equals(model.status())) {
+        BaseModel model = model(caller, request.model(), violations);
+        if (model != null && !model.ready()) {
             violations.add(new Violation("/model", "model " + model.id() + " is " + model.status() + "; it must be ready"));
         }
         boolean familyFits = model != null && alignment != null && alignment.trains().wireName().equals(model.family());
         if (model != null && alignment != null && !familyFits) {
             violations.add(new Violation("/model", "method " + alignment.wireName() + " needs a "
                     + alignment.trains().wireName() + " model, not " + model.family()));
-        } else if (familyFits && (grpo != null || rewardModel != null) && ModelRecord.READY.equals(model.status())) {
+        } else if (familyFits && (grpo != null || rewardModel != null) && model.ready()) {
             checkBlockSize(model, grpo, rewardModel, violations);
         }
         DatasetPurpose purpose = alignment == null ? DatasetPurpose.PROMPTS : alignment.datasetPurpose();
         DatasetInfo dataset = dataset(caller, "/dataset", request.dataset(), true, purpose, violations);
         DatasetInfo evalDataset = dataset(caller, "/eval_dataset", request.evalDataset(), false, purpose, violations);
-        if (familyFits && flowPointer != null && ModelRecord.READY.equals(model.status())) {
+        if (familyFits && flowPointer != null && model.ready()) {
             List<String> classes = flowClasses(model);
             if (classes != null) {
                 checkClasses(caller, "/dataset", dataset, classes, violations);
@@ -190,9 +193,9 @@ public class JobService implements DatasetUsage {
     }
 
     /** The method's sequence lengths must fit the base model's {@code block_size} (when model.json can be read). */
-    private void checkBlockSize(ModelRecord model, GrpoConfig grpo, RewardModelConfig rewardModel,
+    private void checkBlockSize(BaseModel model, GrpoConfig grpo, RewardModelConfig rewardModel,
             List<Violation> violations) {
-        Integer block = blockSize(model);
+        Integer block = blockSize(model.objectPrefix());
         if (block == null) {
             return;
         }
@@ -244,9 +247,7 @@ public class JobService implements DatasetUsage {
         for (JobStatus from : List.of(JobStatus.QUEUED, JobStatus.PAUSED, JobStatus.VALIDATING)) {
             if (job.status() == from && jobs.transition(id, from, JobStatus.CANCELLED)) {
                 metrics.finished(id);
-                if (job.model().equals(job.resultModel())) {
-                    models.markFailed(job.model());
-                }
+                publisher.publishEvent(new JobCancelled(id, job.teamId(), job.model(), job.resultModel()));
                 events.info(id, "job.cancelled", "Job cancelled while " + from.wire() + ".", Map.of("step", job.currentStep()));
                 return jobs.require(id);
             }
@@ -291,16 +292,20 @@ public class JobService implements DatasetUsage {
                 + " and cannot be " + action + ".");
     }
 
-    /** {@code config.block_size} of a stored model's {@code model.json}; null if it cannot be read. */
-    public Integer blockSize(ModelRecord model) {
-        JsonNode block = modelJson(model, "the run checks its sequence lengths when it opens").path("config")
+    /**
+     * {@code config.block_size} of a stored model's {@code model.json}; null if it cannot be read.
+     *
+     * @param objectPrefix where the model's files live ({@code models/<id>/} or a checkpoint's {@code model/})
+     */
+    public Integer blockSize(String objectPrefix) {
+        JsonNode block = modelJson(objectPrefix, "the run checks its sequence lengths when it opens").path("config")
                 .path("block_size");
         return block.isIntegralNumber() ? block.asInt() : null;
     }
 
     /** The class names in a flow model's {@code model.json}; null if they cannot be read. */
-    private List<String> flowClasses(ModelRecord model) {
-        JsonNode classes = modelJson(model, "the run checks its prompts when it opens").path("classes");
+    private List<String> flowClasses(BaseModel model) {
+        JsonNode classes = modelJson(model.objectPrefix(), "the run checks its prompts when it opens").path("classes");
         if (!classes.isArray()) {
             return null;
         }
@@ -313,8 +318,8 @@ public class JobService implements DatasetUsage {
      * A stored model's {@code model.json} (under its object prefix: {@code models/<id>/} or a checkpoint's
      * {@code model/}); a missing node when it cannot be read.
      */
-    private JsonNode modelJson(ModelRecord model, String fallback) {
-        String key = model.objectPrefix() + "model.json";
+    private JsonNode modelJson(String objectPrefix, String fallback) {
+        String key = objectPrefix + "model.json";
         try {
             Optional<InputStream> in = objects.get(key);
             if (in.isEmpty()) {
@@ -353,12 +358,12 @@ public class JobService implements DatasetUsage {
         }
     }
 
-    private ModelRecord model(Caller caller, String id, List<Violation> violations) {
+    private BaseModel model(Caller caller, String id, List<Violation> violations) {
         if (id == null) {
             violations.add(new Violation("/model", "is required"));
             return null;
         }
-        Optional<ModelRecord> model = models.find(id).filter(m -> m.teamId().equals(caller.requireTeam()));
+        Optional<BaseModel> model = models.find(id).filter(m -> m.teamId().equals(caller.requireTeam()));
         if (model.isEmpty()) {
             violations.add(new Violation("/model", "no model with id '" + id + "'"));
         }

@@ -1,5 +1,6 @@
 package dev.tropism.jobs;
 
+import dev.tropism.storage.Db;
 import dev.tropism.web.ApiException;
 import dev.tropism.web.PageParams;
 import java.sql.ResultSet;

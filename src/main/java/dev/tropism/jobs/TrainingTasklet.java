@@ -3,7 +3,7 @@ package dev.tropism.jobs;
 import dev.tropism.engine.MetricNames;
 import dev.tropism.engine.lm.CheckpointFiles;
 import dev.tropism.engine.TrainingRun;
-import dev.tropism.models.ModelRecord;
+import dev.tropism.storage.Artifacts;
 import dev.tropism.web.Ids;
 import dev.tropism.web.Violation;
 import java.io.IOException;
@@ -11,6 +11,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import org.springframework.batch.core.BatchStatus;
@@ -218,8 +219,9 @@ final class TrainingTasklet implements Tasklet {
         Artifacts.deleteTree(dir);
         Map<String, Double> snapshot = x.metrics.at(jobId, step);
         x.checkpoints.insert(new Checkpoint(id, jobId, step, Instant.now(), x.json.writeValueAsString(snapshot), prefix));
-        if (!producesOwnModel()) {
-            registerCheckpointModel(id, step, prefix);
+        if (!producesOwnModel()) { // every checkpoint of an alignment job is also a model (models module)
+            x.publisher.publishEvent(new CheckpointSaved(jobId, job.teamId(), job.model(), resultFamily(), job.suffix(),
+                    id, step, prefix + CheckpointFiles.MODEL_DIR + "/"));
         }
         lastCheckpointStep = step;
         x.events.info(jobId, "checkpoint.saved", "Checkpoint " + id + " saved at step " + step + ".",
@@ -241,17 +243,14 @@ final class TrainingTasklet implements Tasklet {
         String modelId = producesOwnModel() ? job.model() : Ids.newId("model_");
         Path exportDir = workDir.resolve("export");
         run.exportModel(exportDir);
-        x.artifacts.upload(exportDir, ModelRecord.prefixOf(modelId));
+        String modelPrefix = x.models.objectPrefix(modelId);
+        x.artifacts.upload(exportDir, modelPrefix);
         Artifacts.deleteTree(exportDir);
-        if (producesOwnModel()) {
-            x.models.markReady(modelId, checkpointId);
-        } else {
-            ModelRecord base = x.models.find(job.model()).orElseThrow();
-            x.models.insert(new ModelRecord(0, modelId, job.teamId(), alignedName(base), resultFamily(),
-                    base.recipe(), ModelRecord.READY, base.id(), jobId, checkpointId, ModelRecord.prefixOf(modelId),
-                    base.parameters(), Instant.now()));
-        }
-        registerCompanions(x.models.find(modelId).orElseThrow(), checkpointId);
+        List<JobSucceeded.Companion> companions = run.companions().stream()
+                .map(c -> new JobSucceeded.Companion(c.suffix(), c.family(), c.subdir(), c.parameters())).toList();
+        // The models module registers (or marks ready) the model and its companions in this transaction.
+        x.publisher.publishEvent(new JobSucceeded(jobId, job.teamId(), job.model(), modelId, modelPrefix,
+                alignment == null ? null : resultFamily(), job.suffix(), checkpointId, companions));
         x.jobs.setCurrentStep(jobId, step);
         x.jobs.markSucceeded(jobId, modelId);
         x.metrics.finished(jobId);
@@ -260,35 +259,6 @@ final class TrainingTasklet implements Tasklet {
         data.put("model", modelId);
         data.put("checkpoint", checkpointId);
         x.events.info(jobId, "job.succeeded", "Job succeeded after " + step + " steps; model " + modelId + " is ready.", data);
-    }
-
-    /**
-     * Registers the models exported beside {@code main} (the {@code tiny-flow} recipe's classifiers), so that
-     * users get their ids: {@code <main name>/<suffix>}, child of {@code main}, stored in its sub-directory.
-     */
-    private void registerCompanions(ModelRecord main, String checkpointId) {
-        for (TrainingRun.Companion c : run.companions()) {
-            x.models.insert(new ModelRecord(0, Ids.newId("model_"), job.teamId(), main.name() + "/" + c.suffix(),
-                    c.family(), main.recipe(), ModelRecord.READY, main.id(), jobId, checkpointId,
-                    main.objectPrefix() + c.subdir() + "/", c.parameters(), Instant.now()));
-        }
-    }
-
-    /** {@code <base name>:<suffix or job id>}, the aligned model's name. */
-    private String alignedName(ModelRecord base) {
-        return base.name() + ":" + (job.suffix() != null ? job.suffix() : jobId);
-    }
-
-    /**
-     * Every checkpoint of an alignment job is also a model ({@code <aligned name>@<step>}, with
-     * {@code parent}, {@code job} and {@code checkpoint}), so any step can be evaluated, served or
-     * aligned further. Its weights are the checkpoint's {@code model/} directory; nothing is copied.
-     */
-    private void registerCheckpointModel(String checkpointId, int step, String checkpointPrefix) {
-        ModelRecord base = x.models.find(job.model()).orElseThrow();
-        x.models.insert(new ModelRecord(0, Ids.newId("model_"), job.teamId(), alignedName(base) + "@" + step,
-                resultFamily(), base.recipe(), ModelRecord.READY, base.id(), jobId, checkpointId,
-                checkpointPrefix + CheckpointFiles.MODEL_DIR + "/", base.parameters(), Instant.now()));
     }
 
     /** The family of an alignment job's models: {@link AlignmentMethod#produces()}. */
@@ -338,9 +308,7 @@ final class TrainingTasklet implements Tasklet {
         Map<String, Object> data = Map.of("step", stoppedAtStep);
         if (stoppedAs == JobStatus.CANCELLED) {
             x.metrics.finished(jobId);
-            if (producesOwnModel()) {
-                x.models.markFailed(job.model());
-            }
+            x.publisher.publishEvent(new JobCancelled(jobId, job.teamId(), job.model(), job.resultModel()));
             x.events.info(jobId, "job.cancelled", "Job cancelled at step " + stoppedAtStep + ".", data);
         } else if (stoppedAs == JobStatus.PAUSED) {
             x.events.info(jobId, "job.paused", "Job paused at step " + stoppedAtStep + ".", data);

@@ -2,7 +2,7 @@ package dev.tropism.models;
 
 import dev.tropism.catalog.ImageClassifierScorer;
 import dev.tropism.engine.flow.ImageClassifier;
-import dev.tropism.jobs.Artifacts;
+import dev.tropism.storage.Artifacts;
 import jakarta.annotation.PreDestroy;
 import java.util.List;
 import java.util.Optional;

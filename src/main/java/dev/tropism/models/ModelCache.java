@@ -1,7 +1,7 @@
 package dev.tropism.models;
 
 import ai.djl.ndarray.NDManager;
-import dev.tropism.jobs.Artifacts;
+import dev.tropism.storage.Artifacts;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;

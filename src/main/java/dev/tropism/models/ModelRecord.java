@@ -44,4 +44,21 @@ public record ModelRecord(
     public static String prefixOf(String modelId) {
         return "models/" + modelId + "/";
     }
+
+    /** A new model being pretrained by {@code job} (status {@code training}), stored under {@link #prefixOf}. */
+    public static ModelRecord pretraining(String id, String teamId, String name, String family, String recipe,
+            String job, Long parameters) {
+        return new ModelRecord(0, id, teamId, name, family, recipe, TRAINING, null, job, null, prefixOf(id), parameters,
+                Instant.now());
+    }
+
+    /**
+     * A ready model that {@code job} derived from {@code parent} (an aligned model, a checkpoint's model, or a
+     * companion exported beside a model), whose files live under {@code objectPrefix}.
+     */
+    public static ModelRecord derived(String id, ModelRecord parent, String name, String family, String job,
+            String checkpoint, String objectPrefix, Long parameters) {
+        return new ModelRecord(0, id, parent.teamId(), name, family, parent.recipe(), READY, parent.id(), job, checkpoint,
+                objectPrefix, parameters, Instant.now());
+    }
 }

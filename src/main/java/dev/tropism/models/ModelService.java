@@ -10,7 +10,6 @@ import dev.tropism.teams.Caller;
 import dev.tropism.web.ApiException;
 import dev.tropism.web.Ids;
 import dev.tropism.web.Violation;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import org.springframework.stereotype.Service;
@@ -61,8 +60,8 @@ public class ModelService {
         }
         String modelId = Ids.newId("model_");
         String jobId = Ids.newId("job_");
-        models.insert(new ModelRecord(0, modelId, caller.teamId(), request.name(), plan.family(), request.recipe(),
-                ModelRecord.TRAINING, null, jobId, null, ModelRecord.prefixOf(modelId), plan.parameters(), Instant.now()));
+        models.insert(ModelRecord.pretraining(modelId, caller.teamId(), request.name(), plan.family(), request.recipe(),
+                jobId, plan.parameters()));
         jobs.submitPretrain(caller.teamId(), jobId, modelId, request.recipe(), plan.datasetId(),
                 request.hyperparameters(), plan.totalSteps(), request.seed(), plan.eval(), debug);
         return models.find(modelId).orElseThrow();

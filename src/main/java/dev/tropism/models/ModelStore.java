@@ -1,6 +1,6 @@
 package dev.tropism.models;
 
-import dev.tropism.jobs.Db;
+import dev.tropism.storage.Db;
 import dev.tropism.web.ApiException;
 import dev.tropism.web.PageParams;
 import java.sql.ResultSet;

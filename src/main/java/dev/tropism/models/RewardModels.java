@@ -4,7 +4,7 @@ import ai.djl.ndarray.NDManager;
 import dev.tropism.catalog.RewardModelScorer;
 import dev.tropism.engine.PolicyFamily;
 import dev.tropism.engine.rm.RewardModel;
-import dev.tropism.jobs.Artifacts;
+import dev.tropism.storage.Artifacts;
 import dev.tropism.teams.Caller;
 import dev.tropism.web.ApiException;
 import java.io.IOException;

@@ -2,7 +2,7 @@ package dev.tropism.serving;
 
 import dev.tropism.engine.PolicyFamily;
 import dev.tropism.engine.flow.FlowModel;
-import dev.tropism.jobs.Artifacts;
+import dev.tropism.storage.Artifacts;
 import dev.tropism.models.ModelCache;
 import dev.tropism.models.ModelRecord;
 import jakarta.annotation.PreDestroy;

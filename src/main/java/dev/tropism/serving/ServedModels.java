@@ -6,7 +6,7 @@ import dev.tropism.engine.lm.GptConfig;
 import dev.tropism.engine.lm.LanguageModel;
 import dev.tropism.engine.serve.Generator;
 import dev.tropism.engine.serve.GeneratorConfig;
-import dev.tropism.jobs.Artifacts;
+import dev.tropism.storage.Artifacts;
 import dev.tropism.models.ModelRecord;
 import dev.tropism.models.ModelStore;
 import jakarta.annotation.PreDestroy;

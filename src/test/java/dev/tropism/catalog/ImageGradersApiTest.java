@@ -4,7 +4,7 @@ import static dev.tropism.catalog.RewardSpecsApiTest.pointers;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.tropism.engine.flow.FashionMnist;
-import dev.tropism.jobs.Artifacts;
+import dev.tropism.storage.Artifacts;
 import dev.tropism.models.ModelStore;
 import dev.tropism.support.TinyFlow;
 import dev.tropism.support.TropismIntegrationTest;

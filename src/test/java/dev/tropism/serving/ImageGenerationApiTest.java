@@ -3,7 +3,7 @@ package dev.tropism.serving;
 import static dev.tropism.serving.ServingFixtures.error;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.tropism.jobs.Artifacts;
+import dev.tropism.storage.Artifacts;
 import dev.tropism.models.ModelStore;
 import dev.tropism.support.TinyFlow;
 import dev.tropism.support.TropismIntegrationTest;

@@ -9,7 +9,7 @@ import dev.tropism.bench.BenchmarkDocs;
 import dev.tropism.engine.lm.CharTokenizer;
 import dev.tropism.engine.lm.Gpt;
 import dev.tropism.engine.lm.LanguageModel;
-import dev.tropism.jobs.Artifacts;
+import dev.tropism.storage.Artifacts;
 import dev.tropism.models.ModelStore;
 import java.nio.file.Files;
 import java.nio.file.Path;

@@ -2,7 +2,7 @@ package dev.tropism.serving;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.tropism.jobs.Artifacts;
+import dev.tropism.storage.Artifacts;
 import dev.tropism.models.ModelStore;
 import dev.tropism.support.TropismIntegrationTest;
 import dev.tropism.support.TropismTestClient;

@@ -9,7 +9,7 @@ import dev.tropism.engine.flow.FlowPretrainConfig;
 import dev.tropism.engine.flow.FlowPretrainSpec;
 import dev.tropism.engine.flow.ImageClassifier;
 import dev.tropism.engine.flow.Png;
-import dev.tropism.jobs.Artifacts;
+import dev.tropism.storage.Artifacts;
 import dev.tropism.models.ModelRecord;
 import dev.tropism.models.ModelStore;
 import dev.tropism.web.Ids;

@@ -1,4 +1,4 @@
-package dev.tropism.jobs;
+package dev.tropism.storage;
 
 import java.sql.ResultSet;
 import java.sql.SQLException;

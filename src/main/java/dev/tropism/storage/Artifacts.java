@@ -1,4 +1,4 @@
-package dev.tropism.jobs;
+package dev.tropism.storage;
 
 import dev.tropism.storage.ObjectStore;
 import dev.tropism.storage.StoredObject;
