@@ -160,7 +160,7 @@ final class DenseGrpo implements FlowMethod {
                     cfg.advantageClip());
             double[] weights = new double[t.steps()];
             Arrays.fill(weights, 1.0);
-            FlowRlRun.UpdateStats u = run.policyGradient(t, advantages, weights, FlowRlRun.RatioMode.PLAIN);
+            FlowRlRun.UpdateStats u = run.policyGradient(t, advantages, weights, FlowRlRun.StepObjective.FLOW_GRPO);
             long t4 = System.nanoTime();
             run.putUpdateMetrics(u, metrics);
             metrics.put(MetricNames.TRAIN_POSITIVE_GAIN_FRACTION, counted == 0 ? 0 : (double) positive / counted);

@@ -18,7 +18,7 @@ final class FlowGrpo implements FlowMethod {
 
     @Override
     public void step(FlowRlRun run, FlowRlRun.StepBatch batch, Map<String, Double> metrics) {
-        run.putUpdateMetrics(trajectoryLevel(run, batch, metrics, FlowRlRun.RatioMode.PLAIN), metrics);
+        run.putUpdateMetrics(trajectoryLevel(run, batch, metrics, FlowRlRun.StepObjective.FLOW_GRPO), metrics);
     }
 
     /**
@@ -26,7 +26,7 @@ final class FlowGrpo implements FlowMethod {
      * update with {@code mode} (shared with {@link GrpoGuard}).
      */
     static FlowRlRun.UpdateStats trajectoryLevel(FlowRlRun run, FlowRlRun.StepBatch batch, Map<String, Double> metrics,
-            FlowRlRun.RatioMode mode) {
+            FlowRlRun.StepObjective objective) {
         try (NDManager m = run.root().newSubManager()) {
             FlowRlRun.Scored scored = run.rolloutAndScore(batch, run.noiseLevels(batch.step(), null), m, metrics);
             Trajectory t = scored.trajectory();
@@ -38,7 +38,7 @@ final class FlowGrpo implements FlowMethod {
             }
             double[] weights = new double[t.steps()];
             Arrays.fill(weights, 1.0);
-            FlowRlRun.UpdateStats u = run.policyGradient(t, advantages, weights, mode);
+            FlowRlRun.UpdateStats u = run.policyGradient(t, advantages, weights, objective);
             metrics.put(MetricNames.PERF_UPDATE_SECONDS, (System.nanoTime() - t0) / 1e9);
             return u;
         }

@@ -23,6 +23,9 @@ import dev.tropism.engine.nn.Gradients;
 import dev.tropism.engine.nn.LrSchedule;
 import dev.tropism.engine.nn.NonFiniteGuard;
 import dev.tropism.engine.nn.Scalars;
+import dev.tropism.engine.rl.GroupAdvantages;
+import dev.tropism.engine.rl.GroupAdvantages.StdEstimator;
+import dev.tropism.engine.rl.GrpoConfig.ScaleRewards;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -316,7 +319,7 @@ public final class FlowRlRun implements TrainingRun {
             metrics.put(MetricNames.TRAIN_REWARD_ERRORS, (double) stats.errors());
             stats.errorsByKind().forEach((kind, n) -> metrics.put(MetricNames.trainRewardErrors(kind), (double) n));
             metrics.put(MetricNames.TRAIN_FRAC_REWARD_ZERO_STD,
-                    dev.tropism.engine.rl.GroupAdvantages.fracZeroStd(rewards, batch.groupSize()));
+                    GroupAdvantages.fracZeroStd(rewards, batch.groupSize()));
             if (spec.goldReward() != null) {
                 RewardStats gold = new RewardStats(unit.length);
                 gold.addAll(RewardFunction.scoreSafely(spec.goldReward(), RewardBatch.ofImages(batch.items(),
@@ -364,24 +367,14 @@ public final class FlowRlRun implements TrainingRun {
 
     /**
      * Group-normalized advantages (GRPO, Shao et al. 2024, Eq. 3; Flow-GRPO Eq. 4): (r − mean_g)/(std_g + 1e-4)
-     * within each consecutive group, clamped to ±{@code advantage_clip}.
+     * within each consecutive group, with the biased std of flow_grpo's reference code
+     * ({@link StdEstimator#BIASED}), clamped to ±{@code advantage_clip}. Every flow method takes its advantages
+     * from here.
      */
     static double[] groupAdvantages(double[] r, int g, double clip) {
-        double[] a = new double[r.length];
-        for (int from = 0; from < r.length; from += g) {
-            double mean = 0;
-            for (int i = from; i < from + g; i++) {
-                mean += r[i];
-            }
-            mean /= g;
-            double var = 0;
-            for (int i = from; i < from + g; i++) {
-                var += (r[i] - mean) * (r[i] - mean);
-            }
-            double std = Math.sqrt(var / g);
-            for (int i = from; i < from + g; i++) {
-                a[i] = Math.max(-clip, Math.min(clip, (r[i] - mean) / (std + 1e-4)));
-            }
+        double[] a = GroupAdvantages.compute(r, g, ScaleRewards.GROUP, StdEstimator.BIASED);
+        for (int i = 0; i < a.length; i++) {
+            a[i] = Math.max(-clip, Math.min(clip, a[i]));
         }
         return a;
     }
@@ -417,12 +410,32 @@ public final class FlowRlRun implements TrainingRun {
         return schedule.at(optimizerSteps);
     }
 
-    /** Which flavour of the clipped objective {@link #policyGradient} optimizes. */
-    enum RatioMode {
-        /** Flow-GRPO: ratio = exp(log π_θ − log π_old). */
-        PLAIN,
-        /** GRPO-Guard's RatioNorm and 1/(−dt) reweighting (see {@link GrpoGuard}). */
-        GUARD
+    /**
+     * The per-step hook of the clipped objective {@link #policyGradient}: how one denoising step's log-ratio and
+     * loss weight are formed. {@link #FLOW_GRPO} leaves both as Flow-GRPO has them; a method that changes them
+     * ({@link GrpoGuard}) implements this in its own file.
+     */
+    interface StepObjective {
+
+        /** Flow-GRPO's objective: the plain log-ratio, every step weighted alike. */
+        StepObjective FLOW_GRPO = new StepObjective() {
+        };
+
+        /**
+         * @param logRatio (B) log π_θ(x_{k+1}|x_k) − log π_old(x_{k+1}|x_k)
+         * @param mean (B, 1, S, S) μ_θ of the step
+         * @param oldMean (B, 1, S, S) μ_old of the step
+         * @param std the step's std σ_k = s_k·sqrt(−dt)
+         * @return (B) the log-ratio the clipped objective uses
+         */
+        default NDArray logRatio(NDArray logRatio, NDArray mean, NDArray oldMean, double std) {
+            return logRatio;
+        }
+
+        /** The step's loss scale, from Flow-GRPO's {@code scale} (weight_k / K) and the step's dt (negative). */
+        default double stepScale(double scale, double dt) {
+            return scale;
+        }
     }
 
     /**
@@ -458,9 +471,9 @@ public final class FlowRlRun implements TrainingRun {
         return out;
     }
 
-    /** {@link #policyGradient(List, RatioMode)} over a trajectory's noisy steps. */
-    UpdateStats policyGradient(Trajectory t, double[][] advantages, double[] weights, RatioMode mode) {
-        return policyGradient(stepsOf(t, advantages, weights), mode);
+    /** {@link #policyGradient(List, StepObjective)} over a trajectory's noisy steps. */
+    UpdateStats policyGradient(Trajectory t, double[][] advantages, double[] weights, StepObjective objective) {
+        return policyGradient(stepsOf(t, advantages, weights), objective);
     }
 
     /**
@@ -472,8 +485,9 @@ public final class FlowRlRun implements TrainingRun {
      *   KL_bk = mean((μ_θ − μ_ref)²) / (2 s_k²)
      * </pre>
      * and the loss is Σ_k weight_k·L_k / K. Gradients accumulate over steps (one backward per step).
+     * {@code objective} may change each step's log-ratio and weight ({@link StepObjective}).
      */
-    UpdateStats policyGradient(List<StepSample> steps, RatioMode mode) {
+    UpdateStats policyGradient(List<StepSample> steps, StepObjective objective) {
         if (steps.isEmpty()) {
             throw new IllegalStateException("no noisy step to train on");
         }
@@ -515,10 +529,7 @@ public final class FlowRlRun implements TrainingRun {
                     NDArray v = FlowSampler.velocity(policy, x, sigmas[k], m.create(st.labels()), cfg.guidanceScale());
                     NDArray mean = FlowSampler.sdeMean(x, v, sigmas[k], dt, s); // (B, 1, S, S)
                     NDArray logProb = FlowSampler.logProb(st.next(), mean, std); // (B)
-                    NDArray logRatio = logProb.sub(st.logProbOld()); // (B)
-                    if (mode == RatioMode.GUARD) {
-                        logRatio = GrpoGuard.normalizedLogRatio(logRatio, mean, st.meanOld(), std);
-                    }
+                    NDArray logRatio = objective.logRatio(logProb.sub(st.logProbOld()), mean, st.meanOld(), std); // (B)
                     NDArray ratio = logRatio.exp(); // (B)
                     float[] adv = new float[b];
                     for (int i = 0; i < b; i++) {
@@ -531,10 +542,7 @@ public final class FlowRlRun implements TrainingRun {
                     NDArray kl = mean.sub(refMeans[j]).square().reshape(b, -1).mean(new int[] {1})
                             .div(Scalars.of(mean, 2 * s * s)); // (B)
                     NDArray perSample = policyLoss.add(kl.mul(Scalars.of(kl, cfg.beta()))); // (B)
-                    double scale = st.weight() / kCount;
-                    if (mode == RatioMode.GUARD) {
-                        scale /= -dt;
-                    }
+                    double scale = objective.stepScale(st.weight() / kCount, dt);
                     if (first) {
                         float[] r = ratio.toFloatArray();
                         double sum = 0;

@@ -16,7 +16,19 @@ import java.util.Map;
  * Per-step ratio means and variances are logged ({@code train/ratio/step<k>/mean|var}), because their
  * left shift and unevenness is what the paper diagnoses.
  */
-final class GrpoGuard implements FlowMethod {
+final class GrpoGuard implements FlowMethod, FlowRlRun.StepObjective {
+
+    /** RatioNorm (Eq. 8): the step's log-ratio re-centred by b_k and scaled by σ_k; {@code (B) (log r + b)·σ_k}. */
+    @Override
+    public NDArray logRatio(NDArray logRatio, NDArray mean, NDArray oldMean, double std) {
+        return normalizedLogRatio(logRatio, mean, oldMean, std);
+    }
+
+    /** The step's loss re-weighted by 1/(−dt_k), to balance the steps' gradients. */
+    @Override
+    public double stepScale(double scale, double dt) {
+        return scale / -dt;
+    }
 
     /**
      * The normalized log-ratio of one step.
@@ -35,7 +47,7 @@ final class GrpoGuard implements FlowMethod {
 
     @Override
     public void step(FlowRlRun run, FlowRlRun.StepBatch batch, Map<String, Double> metrics) {
-        FlowRlRun.UpdateStats u = FlowGrpo.trajectoryLevel(run, batch, metrics, FlowRlRun.RatioMode.GUARD);
+        FlowRlRun.UpdateStats u = FlowGrpo.trajectoryLevel(run, batch, metrics, this);
         run.putUpdateMetrics(u, metrics);
         for (int k = 0; k < u.ratioMeanByStep().length; k++) {
             if (!Double.isNaN(u.ratioMeanByStep()[k])) {

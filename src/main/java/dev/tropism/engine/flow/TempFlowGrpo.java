@@ -128,7 +128,7 @@ final class TempFlowGrpo implements FlowMethod {
                 samples.add(new FlowRlRun.StepSample(branchAt[j], states[j], nexts[j], logProbs[j], means[j],
                         cfg.noiseLevel(), batch.labels(), a, weights[j]));
             }
-            FlowRlRun.UpdateStats u = run.policyGradient(samples, FlowRlRun.RatioMode.PLAIN);
+            FlowRlRun.UpdateStats u = run.policyGradient(samples, FlowRlRun.StepObjective.FLOW_GRPO);
             long t4 = System.nanoTime();
             run.putUpdateMetrics(u, metrics);
             metrics.put(MetricNames.PERF_ROLLOUT_SECONDS, (t1 - t0) / 1e9);

@@ -79,7 +79,7 @@ final class TpGrpo implements FlowMethod {
                     cfg.advantageClip());
             double[] weights = new double[steps];
             Arrays.fill(weights, 1.0);
-            FlowRlRun.UpdateStats u = run.policyGradient(t, advantages, weights, FlowRlRun.RatioMode.PLAIN);
+            FlowRlRun.UpdateStats u = run.policyGradient(t, advantages, weights, FlowRlRun.StepObjective.FLOW_GRPO);
             long t4 = System.nanoTime();
             run.putUpdateMetrics(u, metrics);
             metrics.put(MetricNames.TRAIN_TURNING_POINT_FRACTION, counted == 0 ? 0 : (double) turning / counted);

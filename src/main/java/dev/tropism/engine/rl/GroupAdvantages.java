@@ -5,8 +5,9 @@ import dev.tropism.engine.rl.GrpoConfig.ScaleRewards;
 /**
  * Group-relative advantages (Shao et al. 2024, "DeepSeekMath", Sec. 4.1.2, outcome supervision):
  * each completion's reward is centered on the mean reward of the G completions of the same prompt,
- * then scaled per {@link ScaleRewards}. Standard deviations are unbiased (n − 1), as torch.std in
- * TRL's implementation; ε = 1e-4 guards zero-variance groups (TRL).
+ * then scaled per {@link ScaleRewards}; ε = 1e-4 guards zero-variance groups (TRL and flow_grpo alike).
+ * The two reference implementations differ in the standard deviation: see {@link StdEstimator}. Every caller
+ * states its choice.
  */
 public final class GroupAdvantages {
 
@@ -15,17 +16,31 @@ public final class GroupAdvantages {
     private GroupAdvantages() {
     }
 
+    /** The standard deviation that scales a group (or the batch). */
+    public enum StdEstimator {
+        /**
+         * sqrt(Σ(r − mean)²/(n − 1)), torch.std's default, as in TRL's GRPOTrainer: GRPO on language models uses it.
+         */
+        UNBIASED,
+        /**
+         * sqrt(Σ(r − mean)²/n), np.std's default, as in flow_grpo's PerPromptStatTracker (Liu et al. 2025's
+         * reference code): the flow-matching methods use it. With G = 4 this std is 13% smaller than the
+         * {@link #UNBIASED} one, so advantages are 15% larger.
+         */
+        BIASED
+    }
+
     /**
      * @param rewards (B) rewards, prompt-major: rows i·G .. i·G + G − 1 share prompt i
      * @param groupSize G
      * @return (B) advantages
      */
-    public static double[] compute(double[] rewards, int groupSize, ScaleRewards scale) {
+    public static double[] compute(double[] rewards, int groupSize, ScaleRewards scale, StdEstimator estimator) {
         if (groupSize < 1 || rewards.length % groupSize != 0) {
             throw new IllegalArgumentException(rewards.length + " rewards do not split into groups of " + groupSize);
         }
         double[] advantage = new double[rewards.length];
-        double batchStd = std(rewards, 0, rewards.length);
+        double batchStd = std(rewards, 0, rewards.length, estimator);
         for (int start = 0; start < rewards.length; start += groupSize) {
             double mean = 0;
             for (int i = start; i < start + groupSize; i++) {
@@ -33,7 +48,7 @@ public final class GroupAdvantages {
             }
             mean /= groupSize;
             double denom = switch (scale) {
-                case GROUP -> std(rewards, start, start + groupSize) + EPS;
+                case GROUP -> std(rewards, start, start + groupSize, estimator) + EPS;
                 case BATCH -> batchStd + EPS;
                 case NONE -> 1.0;
             };
@@ -61,7 +76,12 @@ public final class GroupAdvantages {
     }
 
     /** Unbiased standard deviation of {@code x[from, to)}; 0 for fewer than two values. */
-    static double std(double[] x, int from, int to) {
+    public static double std(double[] x, int from, int to) {
+        return std(x, from, to, StdEstimator.UNBIASED);
+    }
+
+    /** Standard deviation of {@code x[from, to)} by {@code estimator}; 0 for fewer than two values. */
+    static double std(double[] x, int from, int to, StdEstimator estimator) {
         int n = to - from;
         if (n < 2) {
             return 0;
@@ -75,6 +95,6 @@ public final class GroupAdvantages {
         for (int i = from; i < to; i++) {
             ss += (x[i] - mean) * (x[i] - mean);
         }
-        return Math.sqrt(ss / (n - 1));
+        return Math.sqrt(ss / (estimator == StdEstimator.UNBIASED ? n - 1 : n));
     }
 }

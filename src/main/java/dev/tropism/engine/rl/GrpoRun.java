@@ -30,6 +30,7 @@ import dev.tropism.engine.nn.Gradients;
 import dev.tropism.engine.nn.LrSchedule;
 import dev.tropism.engine.nn.NonFiniteGuard;
 import dev.tropism.engine.nn.Scalars;
+import dev.tropism.engine.rl.GroupAdvantages.StdEstimator;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -191,7 +192,7 @@ public final class GrpoRun implements TrainingRun {
         long t2 = System.nanoTime();
 
         // 3. Advantage
-        double[] advantage = GroupAdvantages.compute(reward, g, cfg.scaleRewards());
+        double[] advantage = GroupAdvantages.compute(reward, g, cfg.scaleRewards(), StdEstimator.UNBIASED); // as TRL
 
         // 4. Update: μ optimizer steps on the same rollout batch
         Map<String, Double> metrics = new LinkedHashMap<>();

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
+import dev.tropism.engine.rl.GroupAdvantages.StdEstimator;
 import dev.tropism.engine.rl.GrpoConfig.ScaleRewards;
 import org.junit.jupiter.api.Test;
 
@@ -19,7 +20,7 @@ class GroupAdvantagesTest {
         // Group 1: all equal → mean 1, every deviation 0 → A = 0 / (0 + 1e-4) = 0.
         double a = 0.8658754297607016;
         assertArrayEquals(new double[] {a, -a, -a, a, 0, 0, 0, 0},
-                GroupAdvantages.compute(REWARDS, 4, ScaleRewards.GROUP), 1e-12);
+                GroupAdvantages.compute(REWARDS, 4, ScaleRewards.GROUP, StdEstimator.UNBIASED), 1e-12);
     }
 
     @Test
@@ -29,14 +30,14 @@ class GroupAdvantagesTest {
         // Group 0: ±0.5 / (0.4629100498862757 + 1e-4) = ±1.0798901667961847; group 1: 0.
         double a = 1.0798901667961847;
         assertArrayEquals(new double[] {a, -a, -a, a, 0, 0, 0, 0},
-                GroupAdvantages.compute(REWARDS, 4, ScaleRewards.BATCH), 1e-12);
+                GroupAdvantages.compute(REWARDS, 4, ScaleRewards.BATCH, StdEstimator.UNBIASED), 1e-12);
     }
 
     @Test
     void noScalingOnlyCenters() {
         // Dr. GRPO: A = r − mean_group = ±0.5 in group 0, 0 in group 1.
         assertArrayEquals(new double[] {0.5, -0.5, -0.5, 0.5, 0, 0, 0, 0},
-                GroupAdvantages.compute(REWARDS, 4, ScaleRewards.NONE), 0.0);
+                GroupAdvantages.compute(REWARDS, 4, ScaleRewards.NONE, StdEstimator.UNBIASED), 0.0);
     }
 
     @Test
@@ -46,7 +47,7 @@ class GroupAdvantagesTest {
         double a = 1 / (Math.sqrt(2) + 1e-4);
         assertEquals(0.70705678, a, 1e-8);
         assertArrayEquals(new double[] {a, -a, 0, 0},
-                GroupAdvantages.compute(new double[] {3, 1, 5, 5}, 2, ScaleRewards.GROUP), 1e-12);
+                GroupAdvantages.compute(new double[] {3, 1, 5, 5}, 2, ScaleRewards.GROUP, StdEstimator.UNBIASED), 1e-12);
     }
 
     @Test
@@ -61,7 +62,8 @@ class GroupAdvantagesTest {
         // Partial-credit graders give rewards like 0.1; (0.1+0.1+0.1)/3 = 0.10000000000000002 in
         // doubles, so a "std == 0" test would miss these constant groups.
         assertEquals(1.0, GroupAdvantages.fracZeroStd(new double[] {0.1, 0.1, 0.1, 0.7, 0.7, 0.7}, 3));
-        for (double a : GroupAdvantages.compute(new double[] {0.1, 0.1, 0.1, 0.7, 0.7, 0.7}, 3, ScaleRewards.GROUP)) {
+        for (double a : GroupAdvantages.compute(new double[] {0.1, 0.1, 0.1, 0.7, 0.7, 0.7}, 3, ScaleRewards.GROUP,
+                StdEstimator.UNBIASED)) {
             assertEquals(0.0, a, 1e-9);
         }
     }
@@ -76,8 +78,17 @@ class GroupAdvantagesTest {
     @Test
     void rejectsRewardsThatDoNotSplitIntoGroups() {
         assertThrows(IllegalArgumentException.class,
-                () -> GroupAdvantages.compute(new double[] {1, 0, 1}, 2, ScaleRewards.GROUP));
+                () -> GroupAdvantages.compute(new double[] {1, 0, 1}, 2, ScaleRewards.GROUP, StdEstimator.UNBIASED));
         assertThrows(IllegalArgumentException.class,
-                () -> GroupAdvantages.compute(new double[] {1, 0}, 0, ScaleRewards.GROUP));
+                () -> GroupAdvantages.compute(new double[] {1, 0}, 0, ScaleRewards.GROUP, StdEstimator.UNBIASED));
+    }
+
+    @Test
+    void flowGrpoUsesTheBiasedStdOfItsReferenceCode() {
+        // group {1, 3}: mean 2, biased std 1 (np.std), unbiased sqrt(2) (torch.std)
+        assertArrayEquals(new double[] {-1 / (1 + 1e-4), 1 / (1 + 1e-4)},
+                GroupAdvantages.compute(new double[] {1, 3}, 2, ScaleRewards.GROUP, StdEstimator.BIASED), 1e-12);
+        assertArrayEquals(new double[] {-1 / (Math.sqrt(2) + 1e-4), 1 / (Math.sqrt(2) + 1e-4)},
+                GroupAdvantages.compute(new double[] {1, 3}, 2, ScaleRewards.GROUP, StdEstimator.UNBIASED), 1e-12);
     }
 }
