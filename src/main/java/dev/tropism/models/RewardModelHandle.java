@@ -1,6 +1,5 @@
 package dev.tropism.models;
 
-import dev.tropism.engine.rm.RewardModel;
 import java.util.List;
 
 /**
@@ -28,15 +27,7 @@ public final class RewardModelHandle {
      * @throws java.io.UncheckedIOException when the model cannot be loaded from object storage
      */
     public double[] score(List<String> prompts, List<String> completions) {
-        RewardModel model = cache.load(record);
-        try {
-            return model.score(prompts, completions);
-        } catch (IllegalStateException e) {
-            if (!model.isClosed()) {
-                throw e;
-            }
-            return cache.load(record).score(prompts, completions); // evicted in between: load it again
-        }
+        return cache.score(record, prompts, completions);
     }
 
     /** The reward of one completion. */

@@ -1,21 +1,12 @@
 package dev.tropism.models;
 
-import ai.djl.ndarray.NDManager;
 import dev.tropism.catalog.RewardModelScorer;
 import dev.tropism.engine.PolicyFamily;
 import dev.tropism.engine.rm.RewardModel;
 import dev.tropism.storage.Artifacts;
 import dev.tropism.teams.Caller;
 import dev.tropism.web.ApiException;
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.Iterator;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 import org.springframework.beans.factory.annotation.Value;
 import org.springframework.stereotype.Component;
@@ -37,10 +28,7 @@ import org.springframework.stereotype.Component;
 public class RewardModels implements RewardModelScorer {
 
     private final ModelStore models;
-    private final Artifacts artifacts;
-    private final int cacheSize;
-    private final Map<String, RewardModel> loaded = new LinkedHashMap<>(16, 0.75f, true); // access order: LRU first
-    private NDManager root; // created on first load, so that a service that never scores never loads PyTorch
+    private final ModelCache<RewardModel> cache;
 
     public RewardModels(ModelStore models, Artifacts artifacts,
             @Value("${tropism.reward-models.cache-size:4}") int cacheSize) {
@@ -48,8 +36,7 @@ public class RewardModels implements RewardModelScorer {
             throw new IllegalArgumentException("tropism.reward-models.cache-size must be >= 1, got " + cacheSize);
         }
         this.models = models;
-        this.artifacts = artifacts;
-        this.cacheSize = cacheSize;
+        this.cache = new ModelCache<>(artifacts, cacheSize, RewardModel::load);
     }
 
     /**
@@ -94,48 +81,19 @@ public class RewardModels implements RewardModelScorer {
         return new RewardModelHandle(this, record);
     }
 
-    /** The loaded model of {@code record}, from the cache or object storage. */
-    synchronized RewardModel load(ModelRecord record) {
-        RewardModel model = loaded.get(record.id());
-        if (model != null) {
-            return model;
-        }
-        if (root == null) {
-            root = NDManager.newBaseManager();
-        }
-        Path dir = null;
-        try {
-            dir = Files.createTempDirectory("tropism-rm-");
-            artifacts.download(record.objectPrefix(), dir);
-            model = RewardModel.load(dir, root);
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot load reward model " + record.id(), e);
-        } finally {
-            Artifacts.deleteTree(dir);
-        }
-        loaded.put(record.id(), model);
-        List<RewardModel> evicted = new ArrayList<>();
-        for (Iterator<RewardModel> it = loaded.values().iterator(); loaded.size() > cacheSize && it.hasNext(); ) {
-            evicted.add(it.next());
-            it.remove();
-        }
-        evicted.forEach(RewardModel::close);
-        return model;
+    /** Rewards of {@code record}'s model, loaded from object storage or the cache; one call per model at a time. */
+    double[] score(ModelRecord record, List<String> prompts, List<String> completions) {
+        return cache.use(record, model -> model.score(prompts, completions));
     }
 
     /** Ids of the models loaded now, least recently used first. */
-    synchronized List<String> cached() {
-        return List.copyOf(loaded.keySet());
+    List<String> cached() {
+        return cache.cached();
     }
 
     /** Closes every loaded model (on shutdown). */
     @jakarta.annotation.PreDestroy
-    public synchronized void close() {
-        loaded.values().forEach(RewardModel::close);
-        loaded.clear();
-        if (root != null) {
-            root.close();
-            root = null;
-        }
+    public void close() {
+        cache.close();
     }
 }
