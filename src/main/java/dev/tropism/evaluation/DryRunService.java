@@ -1,16 +1,16 @@
 package dev.tropism.evaluation;
 
-import dev.tropism.catalog.DatasetInfo;
-import dev.tropism.catalog.DatasetPurpose;
-import dev.tropism.catalog.DatasetUsage;
-import dev.tropism.catalog.RewardSpecCatalog;
-import dev.tropism.catalog.RewardSpecInfo;
+import dev.tropism.datasets.DatasetInfo;
+import dev.tropism.datasets.DatasetPurpose;
+import dev.tropism.datasets.DatasetUsage;
 import dev.tropism.engine.PolicyFamily;
 import dev.tropism.engine.lm.DryRunConfig;
 import dev.tropism.jobs.HyperParameters;
 import dev.tropism.jobs.JobService;
 import dev.tropism.models.ModelRecord;
 import dev.tropism.models.ModelStore;
+import dev.tropism.rewards.RewardSpecCatalog;
+import dev.tropism.rewards.RewardSpecInfo;
 import dev.tropism.teams.Caller;
 import dev.tropism.web.ApiException;
 import dev.tropism.web.Ids;

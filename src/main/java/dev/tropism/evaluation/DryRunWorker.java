@@ -1,13 +1,13 @@
 package dev.tropism.evaluation;
 
-import dev.tropism.catalog.DatasetCatalog;
-import dev.tropism.catalog.RewardSpecCatalog;
+import dev.tropism.datasets.DatasetCatalog;
 import dev.tropism.engine.ConfigException;
 import dev.tropism.engine.RewardFunction;
 import dev.tropism.engine.lm.LmDryRun;
-import dev.tropism.storage.Artifacts;
 import dev.tropism.models.ModelRecord;
 import dev.tropism.models.ModelStore;
+import dev.tropism.rewards.RewardSpecCatalog;
+import dev.tropism.storage.Artifacts;
 import dev.tropism.teams.Caller;
 import dev.tropism.web.ApiException;
 import java.io.IOException;

@@ -1,6 +1,6 @@
 package dev.tropism.jobs;
 
-import dev.tropism.catalog.DatasetPurpose;
+import dev.tropism.datasets.DatasetPurpose;
 import dev.tropism.engine.PolicyFamily;
 import dev.tropism.engine.flow.FlowMethodType;
 import java.util.Arrays;

@@ -1,7 +1,6 @@
 package dev.tropism.jobs;
 
-import dev.tropism.catalog.DatasetCatalog;
-import dev.tropism.catalog.RewardSpecCatalog;
+import dev.tropism.datasets.DatasetCatalog;
 import dev.tropism.engine.Engine;
 import dev.tropism.engine.RunOptions;
 import dev.tropism.engine.RunSpec;
@@ -14,6 +13,7 @@ import dev.tropism.engine.rl.GrpoSpec;
 import dev.tropism.engine.rm.PreferencePair;
 import dev.tropism.engine.rm.RewardModelConfig;
 import dev.tropism.engine.rm.RewardModelSpec;
+import dev.tropism.rewards.RewardSpecCatalog;
 import dev.tropism.storage.Artifacts;
 import dev.tropism.teams.Caller;
 import dev.tropism.web.Violation;

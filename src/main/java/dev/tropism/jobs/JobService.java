@@ -1,14 +1,14 @@
 package dev.tropism.jobs;
 
-import dev.tropism.catalog.DatasetCatalog;
-import dev.tropism.catalog.DatasetInfo;
-import dev.tropism.catalog.DatasetPurpose;
-import dev.tropism.catalog.DatasetUsage;
-import dev.tropism.catalog.RewardSpecCatalog;
-import dev.tropism.catalog.RewardSpecInfo;
+import dev.tropism.datasets.DatasetCatalog;
+import dev.tropism.datasets.DatasetInfo;
+import dev.tropism.datasets.DatasetPurpose;
+import dev.tropism.datasets.DatasetUsage;
 import dev.tropism.engine.rl.GrpoConfig;
 import dev.tropism.engine.rm.RewardModelConfig;
 import dev.tropism.jobs.BaseModels.BaseModel;
+import dev.tropism.rewards.RewardSpecCatalog;
+import dev.tropism.rewards.RewardSpecInfo;
 import dev.tropism.storage.ObjectStore;
 import dev.tropism.teams.Caller;
 import dev.tropism.web.ApiException;

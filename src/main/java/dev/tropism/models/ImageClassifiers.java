@@ -1,7 +1,7 @@
 package dev.tropism.models;
 
-import dev.tropism.catalog.ImageClassifierScorer;
 import dev.tropism.engine.flow.ImageClassifier;
+import dev.tropism.rewards.ImageClassifierScorer;
 import dev.tropism.storage.Artifacts;
 import jakarta.annotation.PreDestroy;
 import java.util.List;

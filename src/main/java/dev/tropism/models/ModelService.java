@@ -1,7 +1,7 @@
 package dev.tropism.models;
 
-import dev.tropism.catalog.DatasetInfo;
-import dev.tropism.catalog.DatasetPurpose;
+import dev.tropism.datasets.DatasetInfo;
+import dev.tropism.datasets.DatasetPurpose;
 import dev.tropism.engine.PolicyFamily;
 import dev.tropism.jobs.JobDebug;
 import dev.tropism.jobs.JobService;

@@ -1,8 +1,8 @@
 package dev.tropism.models;
 
-import dev.tropism.catalog.RewardModelScorer;
 import dev.tropism.engine.PolicyFamily;
 import dev.tropism.engine.rm.RewardModel;
+import dev.tropism.rewards.RewardModelScorer;
 import dev.tropism.storage.Artifacts;
 import dev.tropism.teams.Caller;
 import dev.tropism.web.ApiException;

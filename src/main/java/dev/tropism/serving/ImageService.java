@@ -2,7 +2,6 @@ package dev.tropism.serving;
 
 import ai.djl.ndarray.NDManager;
 import com.fasterxml.jackson.annotation.JsonInclude;
-import dev.tropism.catalog.RewardSpecCatalog;
 import dev.tropism.engine.GeneratedImages;
 import dev.tropism.engine.RewardBatch;
 import dev.tropism.engine.RewardFunction;
@@ -13,6 +12,7 @@ import dev.tropism.engine.flow.Noise;
 import dev.tropism.engine.flow.Png;
 import dev.tropism.engine.flow.SteeringConfig;
 import dev.tropism.models.ModelRecord;
+import dev.tropism.rewards.RewardSpecCatalog;
 import dev.tropism.teams.Caller;
 import dev.tropism.usage.UsageRecorder;
 import dev.tropism.web.ApiException;

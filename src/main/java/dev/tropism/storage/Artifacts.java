@@ -1,7 +1,5 @@
 package dev.tropism.storage;
 
-import dev.tropism.storage.ObjectStore;
-import dev.tropism.storage.StoredObject;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;

@@ -2,7 +2,7 @@ package dev.tropism.jobs;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.tropism.catalog.DatasetPurpose;
+import dev.tropism.datasets.DatasetPurpose;
 import dev.tropism.models.ModelRecord;
 import dev.tropism.models.ModelStore;
 import dev.tropism.storage.ObjectStore;

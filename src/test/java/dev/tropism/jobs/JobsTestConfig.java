@@ -1,10 +1,8 @@
 package dev.tropism.jobs;
 
-import dev.tropism.catalog.DatasetCatalog;
-import dev.tropism.catalog.DatasetInfo;
-import dev.tropism.catalog.DatasetPurpose;
-import dev.tropism.catalog.RewardSpecCatalog;
-import dev.tropism.catalog.RewardSpecInfo;
+import dev.tropism.datasets.DatasetCatalog;
+import dev.tropism.datasets.DatasetInfo;
+import dev.tropism.datasets.DatasetPurpose;
 import dev.tropism.engine.ConfigException;
 import dev.tropism.engine.NonFiniteValueException;
 import dev.tropism.engine.NumericalInstabilityException;
@@ -12,6 +10,8 @@ import dev.tropism.engine.RewardFunction;
 import dev.tropism.engine.RewardResult;
 import dev.tropism.engine.TrainingRun;
 import dev.tropism.engine.rl.GrpoConfig;
+import dev.tropism.rewards.RewardSpecCatalog;
+import dev.tropism.rewards.RewardSpecInfo;
 import dev.tropism.teams.Caller;
 import dev.tropism.web.ApiException;
 import dev.tropism.web.Ids;

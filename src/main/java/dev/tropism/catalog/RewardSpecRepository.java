@@ -1,4 +1,0 @@
-package dev.tropism.catalog;
-
-interface RewardSpecRepository extends TeamOwnedRepository<RewardSpecEntity> {
-}
