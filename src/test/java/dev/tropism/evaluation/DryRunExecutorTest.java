@@ -57,22 +57,27 @@ class DryRunExecutorTest {
         });
         release.countDown();
         assertThat(finished.await(10, TimeUnit.SECONDS)).isTrue();
-        // Slots come back when work ends, and when a reserved slot is released unused.
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-        DryRunExecutor.Slot a = null;
-        while (a == null) {
-            try {
-                a = executor.reserve();
-            } catch (ApiException e) {
-                assertThat(System.nanoTime()).isLessThan(deadline);
-                Thread.sleep(10);
-            }
-        }
-        DryRunExecutor.Slot b = executor.reserve();
+        // Slots come back when work ends (each just after its work's finally block, so wait for both), and when
+        // a reserved slot is released unused.
+        DryRunExecutor.Slot a = reserveWithin(executor, 10);
+        DryRunExecutor.Slot b = reserveWithin(executor, 10);
         a.release();
         b.release();
         executor.reserve().release();
         executor.stop();
+    }
+
+    /** A slot, retried until {@code seconds} have passed: a finished dry-run gives its slot back asynchronously. */
+    private static DryRunExecutor.Slot reserveWithin(DryRunExecutor executor, int seconds) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
+        while (true) {
+            try {
+                return executor.reserve();
+            } catch (ApiException e) {
+                assertThat(System.nanoTime()).as("a slot within %d s", seconds).isLessThan(deadline);
+                Thread.sleep(10);
+            }
+        }
     }
 
     @Test
