@@ -97,8 +97,8 @@ public class JobQueue implements SmartLifecycle {
                 executor.jobOperator.recover(execution);
             }
         }
-        boolean cancel = JobRecord.CONTROL_CANCEL.equals(job.control());
-        boolean pause = JobRecord.CONTROL_PAUSE.equals(job.control());
+        boolean cancel = job.control() == JobControl.CANCEL;
+        boolean pause = job.control() == JobControl.PAUSE;
         JobStatus to = cancel ? JobStatus.CANCELLED : pause ? JobStatus.PAUSED : JobStatus.QUEUED;
         if (jobs.transition(id, JobStatus.RUNNING, to)) {
             if (cancel) {

@@ -11,7 +11,7 @@ public record JobRecord(
         String id,
         String teamId,
         JobStatus status,
-        String control,
+        JobControl control,
         String model,
         String dataset,
         String evalDataset,
@@ -32,7 +32,4 @@ public record JobRecord(
         String evalRewardSpec,
         String rewardOptions,
         String debug) {
-
-    public static final String CONTROL_CANCEL = "cancel";
-    public static final String CONTROL_PAUSE = "pause";
 }

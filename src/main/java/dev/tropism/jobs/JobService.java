@@ -252,7 +252,7 @@ public class JobService implements DatasetUsage {
                 return jobs.require(id);
             }
         }
-        if (jobs.requestControl(id, JobRecord.CONTROL_CANCEL)) {
+        if (jobs.requestControl(id, JobControl.CANCEL)) {
             events.info(id, "job.cancel_requested", "Cancellation requested; the job stops after its current step.", null);
             return jobs.require(id);
         }
@@ -261,12 +261,12 @@ public class JobService implements DatasetUsage {
 
     public JobRecord pause(Caller caller, String id) {
         jobs.get(caller.requireTeam(), id);
-        if (jobs.requestControl(id, JobRecord.CONTROL_PAUSE)) {
+        if (jobs.requestControl(id, JobControl.PAUSE)) {
             events.info(id, "job.pause_requested", "Pause requested; the job checkpoints after its current step.", null);
             return jobs.require(id);
         }
         JobRecord job = jobs.require(id);
-        if (job.status() == JobStatus.RUNNING && JobRecord.CONTROL_CANCEL.equals(job.control())) {
+        if (job.status() == JobStatus.RUNNING && job.control() == JobControl.CANCEL) {
             throw ApiException.conflict("invalid_state", "Job " + id + " is being cancelled and cannot be paused.");
         }
         throw invalidState(job, "paused");

@@ -88,14 +88,15 @@ public class JobStore {
      * Records a control request for a running job; false if it is not running, or if it is a pause
      * and a cancel is already pending (a cancel is never overwritten).
      */
-    public boolean requestControl(String id, String control) {
-        String keepCancel = JobRecord.CONTROL_CANCEL.equals(control) ? "" : " AND (control IS NULL OR control <> 'cancel')";
+    public boolean requestControl(String id, JobControl control) {
+        String keepCancel = control == JobControl.CANCEL ? "" : " AND (control IS NULL OR control <> 'cancel')";
         return jdbc.sql("UPDATE jobs SET control = ? WHERE id = ? AND status = 'running'" + keepCancel)
-                .params(control, id).update() == 1;
+                .params(control.wire(), id).update() == 1;
     }
 
-    public String control(String id) {
-        return jdbc.sql("SELECT control FROM jobs WHERE id = ?").param(id).query(String.class).optional().orElse(null);
+    public JobControl control(String id) {
+        return JobControl.of(jdbc.sql("SELECT control FROM jobs WHERE id = ?").param(id).query(String.class).optional()
+                .orElse(null));
     }
 
     public void markStarted(String id, long batchExecutionId, int totalSteps) {
@@ -125,7 +126,7 @@ public class JobStore {
         int total = rs.getInt("total_steps");
         Integer totalSteps = rs.wasNull() ? null : total;
         return new JobRecord(rs.getLong("seq"), rs.getString("id"), rs.getString("team_id"),
-                JobStatus.of(rs.getString("status")), rs.getString("control"), rs.getString("model"),
+                JobStatus.of(rs.getString("status")), JobControl.of(rs.getString("control")), rs.getString("model"),
                 rs.getString("dataset"), rs.getString("eval_dataset"), rs.getString("reward_spec"),
                 rs.getString("method"), rs.getLong("seed"), rs.getString("suffix"), rs.getString("metadata"),
                 rs.getString("error_code"), rs.getString("error_message"), rs.getString("result_model"),

@@ -62,15 +62,15 @@ final class TrainingTasklet implements Tasklet {
             open(stepExecution.getJobExecutionId());
             return RepeatStatus.CONTINUABLE;
         }
-        String control = x.jobs.control(jobId);
-        if (JobRecord.CONTROL_CANCEL.equals(control)) {
+        JobControl control = x.jobs.control(jobId);
+        if (control == JobControl.CANCEL) {
             stopAs(stepExecution, JobStatus.CANCELLED);
             return RepeatStatus.FINISHED;
         }
-        if (JobRecord.CONTROL_PAUSE.equals(control) || x.shuttingDown) {
+        if (control == JobControl.PAUSE || x.shuttingDown) {
             checkpointIfNew();
             // A requested pause wins over a shutdown (which would requeue the job).
-            stopAs(stepExecution, JobRecord.CONTROL_PAUSE.equals(control) ? JobStatus.PAUSED : JobStatus.QUEUED);
+            stopAs(stepExecution, control == JobControl.PAUSE ? JobStatus.PAUSED : JobStatus.QUEUED);
             return RepeatStatus.FINISHED;
         }
         if (run.step() < run.totalSteps()) {
@@ -295,10 +295,10 @@ final class TrainingTasklet implements Tasklet {
     private void applyStop() {
         if (stoppedAs == JobStatus.QUEUED) {
             // Stopped for a shutdown: honour a pause or cancel requested since the last control check.
-            String control = x.jobs.control(jobId);
-            if (JobRecord.CONTROL_CANCEL.equals(control)) {
+            JobControl control = x.jobs.control(jobId);
+            if (control == JobControl.CANCEL) {
                 stoppedAs = JobStatus.CANCELLED;
-            } else if (JobRecord.CONTROL_PAUSE.equals(control)) {
+            } else if (control == JobControl.PAUSE) {
                 stoppedAs = JobStatus.PAUSED;
             }
         }

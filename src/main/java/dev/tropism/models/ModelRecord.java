@@ -5,7 +5,7 @@ import java.time.Instant;
 /**
  * A row of {@code models}: a pretrained or aligned model of one team.
  *
- * @param status {@code training}, {@code ready} or {@code failed}
+ * @param status training, ready or failed
  * @param parent the base model an aligned model was trained from, null for pretrained ones
  * @param job the job that produced (or is producing) the model
  * @param checkpoint the checkpoint the exported weights come from
@@ -18,7 +18,7 @@ public record ModelRecord(
         String name,
         String family,
         String recipe,
-        String status,
+        ModelStatus status,
         String parent,
         String job,
         String checkpoint,
@@ -26,9 +26,9 @@ public record ModelRecord(
         Long parameters,
         Instant createdAt) {
 
-    public static final String TRAINING = "training";
-    public static final String READY = "ready";
-    public static final String FAILED = "failed";
+    public static final ModelStatus TRAINING = ModelStatus.TRAINING;
+    public static final ModelStatus READY = ModelStatus.READY;
+    public static final ModelStatus FAILED = ModelStatus.FAILED;
 
     /** Why this model cannot be used as a {@code family} model (another family, not ready), or empty. */
     public java.util.Optional<String> unusableAs(String family) {

@@ -26,7 +26,7 @@ public class ModelStore {
     public void insert(ModelRecord m) {
         jdbc.sql("INSERT INTO models (id, team_id, name, family, recipe, status, parent, job, checkpoint, object_prefix,"
                         + " parameters, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
-                .params(m.id(), m.teamId(), m.name(), m.family(), m.recipe(), m.status(), m.parent(), m.job(),
+                .params(m.id(), m.teamId(), m.name(), m.family(), m.recipe(), m.status().wire(), m.parent(), m.job(),
                         m.checkpoint(), m.objectPrefix(), m.parameters(), Db.ts(m.createdAt()))
                 .update();
     }
@@ -67,7 +67,7 @@ public class ModelStore {
 
     private static ModelRecord map(ResultSet rs, int row) throws SQLException {
         return new ModelRecord(rs.getLong("seq"), rs.getString("id"), rs.getString("team_id"), rs.getString("name"),
-                rs.getString("family"), rs.getString("recipe"), rs.getString("status"), rs.getString("parent"),
+                rs.getString("family"), rs.getString("recipe"), ModelStatus.of(rs.getString("status")), rs.getString("parent"),
                 rs.getString("job"), rs.getString("checkpoint"), rs.getString("object_prefix"),
                 Db.nullableLong(rs, "parameters"), Db.instant(rs, "created_at"));
     }

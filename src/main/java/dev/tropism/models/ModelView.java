@@ -16,7 +16,7 @@ public record ModelView(String id, String object, long created, String ownedBy, 
 
     public static ModelView of(ModelRecord m, List<String> classes) {
         return new ModelView(m.id(), "model", m.createdAt().getEpochSecond(), m.teamId(), m.name(), m.family(),
-                m.recipe(), m.status(), m.parent(), m.job(), m.checkpoint(), m.objectPrefix(), m.parameters(),
+                m.recipe(), m.status().wire(), m.parent(), m.job(), m.checkpoint(), m.objectPrefix(), m.parameters(),
                 classes, m.createdAt());
     }
 }

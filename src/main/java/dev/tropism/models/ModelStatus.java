@@ -1,0 +1,29 @@
+package dev.tropism.models;
+
+import java.util.Locale;
+
+/** Where a model is in its life: being trained, usable, or failed. Stored and served by its wire name. */
+public enum ModelStatus {
+    /** Its pretraining job has not finished. */
+    TRAINING,
+    /** Its weights are exported: it can be served, evaluated and aligned further. */
+    READY,
+    /** The job that was producing it failed or was cancelled. */
+    FAILED;
+
+    /** {@code training}, {@code ready} or {@code failed}. */
+    public String wire() {
+        return name().toLowerCase(Locale.ROOT);
+    }
+
+    /** The wire name, so that messages read "model … is training". */
+    @Override
+    public String toString() {
+        return wire();
+    }
+
+    /** The status of a wire name (as stored in {@code models.status}). */
+    public static ModelStatus of(String wire) {
+        return valueOf(wire.toUpperCase(Locale.ROOT));
+    }
+}
