@@ -1,5 +1,6 @@
 package dev.tropism.evaluation;
 
+import dev.tropism.datasets.DatasetCatalog;
 import dev.tropism.datasets.DatasetInfo;
 import dev.tropism.datasets.DatasetPurpose;
 import dev.tropism.datasets.DatasetUsage;
@@ -43,9 +44,11 @@ class DryRunService implements DatasetUsage {
     private final RewardSpecCatalog rewardSpecs;
     private final ModelStore models;
     private final JobService jobs;
+    private final DatasetCatalog datasets;
 
     DryRunService(DryRunStore store, DryRunExecutor executor, DryRunWorker worker, RewardSpecCatalog rewardSpecs,
-            ModelStore models, JobService jobs) {
+            ModelStore models, JobService jobs, DatasetCatalog datasets) {
+        this.datasets = datasets;
         this.store = store;
         this.executor = executor;
         this.worker = worker;
@@ -85,7 +88,7 @@ class DryRunService implements DatasetUsage {
         }
         ModelRecord model = model(teamId, reference(given, "model", violations), config, violations);
         // (a dataset of the wrong JSON type is already reported: "required" only when it is absent)
-        DatasetInfo dataset = jobs.dataset(caller, "/dataset", reference(given, "dataset", violations),
+        DatasetInfo dataset = datasets.find(caller, "/dataset", reference(given, "dataset", violations),
                 !given.containsKey("dataset"), DatasetPurpose.PROMPTS, violations);
         if (dataset != null) {
             TreeSet<String> missing = new TreeSet<>(spec.itemFields());

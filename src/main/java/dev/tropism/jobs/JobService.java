@@ -20,15 +20,12 @@ import java.security.SecureRandom;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
-import java.util.TreeSet;
 import java.util.regex.Pattern;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.context.ApplicationEventPublisher;
-import org.springframework.http.HttpStatus;
 import org.springframework.stereotype.Service;
 import org.springframework.transaction.annotation.Transactional;
 import org.springframework.transaction.support.TransactionSynchronization;
@@ -127,8 +124,8 @@ public class JobService implements DatasetUsage {
             checkBlockSize(model, grpo, rewardModel, violations);
         }
         DatasetPurpose purpose = alignment == null ? DatasetPurpose.PROMPTS : alignment.datasetPurpose();
-        DatasetInfo dataset = dataset(caller, "/dataset", request.dataset(), true, purpose, violations);
-        DatasetInfo evalDataset = dataset(caller, "/eval_dataset", request.evalDataset(), false, purpose, violations);
+        DatasetInfo dataset = datasets.find(caller, "/dataset", request.dataset(), true, purpose, violations);
+        DatasetInfo evalDataset = datasets.find(caller, "/eval_dataset", request.evalDataset(), false, purpose, violations);
         if (familyFits && flowPointer != null && model.ready()) {
             List<String> classes = flowClasses(model);
             if (classes != null) {
@@ -138,7 +135,7 @@ public class JobService implements DatasetUsage {
         }
         RewardSpecInfo rewardSpec = null;
         if (alignment == null || alignment.usesRewardSpec()) {
-            rewardSpec = rewardSpec(caller, "/reward_spec", request.rewardSpec(), violations);
+            rewardSpec = rewardSpecs.find(caller, "/reward_spec", request.rewardSpec(), violations);
             if (rewardSpec != null) {
                 requireFields("/dataset", dataset, rewardSpec, violations);
                 requireFields("/eval_dataset", evalDataset, rewardSpec, violations);
@@ -158,7 +155,7 @@ public class JobService implements DatasetUsage {
                         + alignment.wireName() + " (it has no policy reward to watch); leave it out"));
             }
         } else if (request.evalRewardSpec() != null) {
-            goldSpec = rewardSpec(caller, "/eval_reward_spec", request.evalRewardSpec(), violations);
+            goldSpec = rewardSpecs.find(caller, "/eval_reward_spec", request.evalRewardSpec(), violations);
             if (request.evalDataset() == null && flowPointer == null) {
                 violations.add(new Violation("/eval_reward_spec", "needs eval_dataset: the gold reward scores the "
                         + "completions of the evaluations"));
@@ -370,52 +367,8 @@ public class JobService implements DatasetUsage {
         return model.orElse(null);
     }
 
-    /** The caller's dataset of the given purpose, or null with a violation at {@code pointer}. */
-    public DatasetInfo dataset(Caller caller, String pointer, String id, boolean required, DatasetPurpose purpose,
-            List<Violation> violations) {
-        if (id == null) {
-            if (required) {
-                violations.add(new Violation(pointer, "is required"));
-            }
-            return null;
-        }
-        DatasetInfo info;
-        try {
-            info = datasets.get(caller, id);
-        } catch (ApiException e) {
-            if (e.status() != HttpStatus.NOT_FOUND) {
-                throw e;
-            }
-            violations.add(new Violation(pointer, "no dataset with id '" + id + "'"));
-            return null;
-        }
-        if (info.purpose() != purpose) {
-            violations.add(new Violation(pointer, "dataset " + id + " has purpose "
-                    + info.purpose().name().toLowerCase(Locale.ROOT) + "; it must be "
-                    + purpose.name().toLowerCase(Locale.ROOT)));
-            return null;
-        }
-        return info;
-    }
-
     /** A pretraining's optional greedy evaluation: an eval prompt set and the reward spec scoring it. */
     public record EvalRefs(String evalDataset, String rewardSpec) {
-    }
-
-    /**
-     * Validates a pretraining's optional {@code eval_dataset} + {@code reward_spec} (both or neither),
-     * with the same rules as an alignment job's.
-     */
-    public EvalRefs pretrainEval(Caller caller, String evalDatasetId, String rewardSpecId, List<Violation> violations) {
-        if (evalDatasetId == null && rewardSpecId == null) {
-            return new EvalRefs(null, null);
-        }
-        DatasetInfo eval = dataset(caller, "/eval_dataset", evalDatasetId, true, DatasetPurpose.PROMPTS, violations);
-        RewardSpecInfo spec = rewardSpec(caller, "/reward_spec", rewardSpecId, violations);
-        if (spec != null) {
-            requireFields("/eval_dataset", eval, spec, violations);
-        }
-        return new EvalRefs(eval == null ? null : eval.id(), spec == null ? null : spec.id());
     }
 
     /**
@@ -466,31 +419,9 @@ public class JobService implements DatasetUsage {
         }
     }
 
-    private RewardSpecInfo rewardSpec(Caller caller, String pointer, String id, List<Violation> violations) {
-        if (id == null) {
-            violations.add(new Violation(pointer, "is required"));
-            return null;
-        }
-        try {
-            return rewardSpecs.get(caller, id);
-        } catch (ApiException e) {
-            if (e.status() != HttpStatus.NOT_FOUND) {
-                throw e;
-            }
-            violations.add(new Violation(pointer, "no reward spec with id '" + id + "'"));
-            return null;
-        }
-    }
-
     private static void requireFields(String pointer, DatasetInfo dataset, RewardSpecInfo spec, List<Violation> violations) {
-        if (dataset == null) {
-            return;
-        }
-        TreeSet<String> missing = new TreeSet<>(spec.itemFields());
-        missing.removeAll(dataset.fields());
-        if (!missing.isEmpty()) {
-            violations.add(new Violation(pointer, "dataset " + dataset.id() + " lacks field(s) " + String.join(", ", missing)
-                    + " that reward spec " + spec.id() + " reads"));
+        if (dataset != null) {
+            RewardSpecCatalog.requireFields(pointer, dataset.fields(), dataset.id(), spec, violations);
         }
     }
 

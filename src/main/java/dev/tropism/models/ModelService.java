@@ -1,11 +1,14 @@
 package dev.tropism.models;
 
+import dev.tropism.datasets.DatasetCatalog;
 import dev.tropism.datasets.DatasetInfo;
 import dev.tropism.datasets.DatasetPurpose;
 import dev.tropism.engine.PolicyFamily;
 import dev.tropism.jobs.JobDebug;
 import dev.tropism.jobs.JobService;
 import dev.tropism.jobs.MethodConfigs;
+import dev.tropism.rewards.RewardSpecCatalog;
+import dev.tropism.rewards.RewardSpecInfo;
 import dev.tropism.teams.Caller;
 import dev.tropism.web.ApiException;
 import dev.tropism.web.Ids;
@@ -28,8 +31,12 @@ public class ModelService {
 
     private final ModelStore models;
     private final JobService jobs;
+    private final DatasetCatalog datasets;
+    private final RewardSpecCatalog rewardSpecs;
 
-    public ModelService(ModelStore models, JobService jobs) {
+    public ModelService(ModelStore models, JobService jobs, DatasetCatalog datasets, RewardSpecCatalog rewardSpecs) {
+        this.datasets = datasets;
+        this.rewardSpecs = rewardSpecs;
         this.models = models;
         this.jobs = jobs;
     }
@@ -68,9 +75,9 @@ public class ModelService {
     }
 
     private Plan tinyGpt(Caller caller, CreateModelRequest request, List<Violation> violations) {
-        DatasetInfo dataset = jobs.dataset(caller, "/dataset", request.dataset(), true, DatasetPurpose.CORPUS, violations);
+        DatasetInfo dataset = datasets.find(caller, "/dataset", request.dataset(), true, DatasetPurpose.CORPUS, violations);
         MethodConfigs.Pretrain config = MethodConfigs.pretrain(request.hyperparameters(), "/hyperparameters", violations);
-        JobService.EvalRefs eval = jobs.pretrainEval(caller, request.evalDataset(), request.rewardSpec(), violations);
+        JobService.EvalRefs eval = pretrainEval(caller, request.evalDataset(), request.rewardSpec(), violations);
         if (config != null && config.training().stopAtAccuracy() > 0 && request.evalDataset() == null) {
             violations.add(new Violation("/hyperparameters/stop_at_accuracy",
                     "needs eval_dataset and reward_spec to measure accuracy"));
@@ -96,5 +103,22 @@ public class ModelService {
                 violations);
         return config == null ? null : new Plan(PolicyFamily.FLOW_MATCHING.wireName(), config.parameters(),
                 config.training().maxSteps(), null, new JobService.EvalRefs(null, null));
+    }
+
+    /**
+     * Validates a pretraining's optional {@code eval_dataset} + {@code reward_spec} (both or neither), with the same
+     * rules as an alignment job's.
+     */
+    private JobService.EvalRefs pretrainEval(Caller caller, String evalDatasetId, String rewardSpecId,
+            List<Violation> violations) {
+        if (evalDatasetId == null && rewardSpecId == null) {
+            return new JobService.EvalRefs(null, null);
+        }
+        DatasetInfo eval = datasets.find(caller, "/eval_dataset", evalDatasetId, true, DatasetPurpose.PROMPTS, violations);
+        RewardSpecInfo spec = rewardSpecs.find(caller, "/reward_spec", rewardSpecId, violations);
+        if (eval != null) {
+            RewardSpecCatalog.requireFields("/eval_dataset", eval.fields(), eval.id(), spec, violations);
+        }
+        return new JobService.EvalRefs(eval == null ? null : eval.id(), spec == null ? null : spec.id());
     }
 }
