@@ -1,8 +1,8 @@
 package dev.tropism.jobs;
 
 import dev.tropism.engine.MetricNames;
-import dev.tropism.engine.lm.CheckpointFiles;
 import dev.tropism.engine.TrainingRun;
+import dev.tropism.engine.nn.CheckpointFiles;
 import dev.tropism.storage.Artifacts;
 import dev.tropism.web.Ids;
 import dev.tropism.web.Violation;

@@ -10,6 +10,7 @@ import dev.tropism.engine.NumericalInstabilityException;
 import dev.tropism.engine.RunOptions;
 import dev.tropism.engine.TrainingRun;
 import dev.tropism.engine.nn.AdamW;
+import dev.tropism.engine.nn.CheckpointFiles;
 import dev.tropism.engine.nn.FiniteCheck;
 import dev.tropism.engine.nn.Gradients;
 import dev.tropism.engine.nn.LrSchedule;
@@ -205,7 +206,7 @@ public final class LmPretrainRun implements TrainingRun {
 
     @Override
     public void saveCheckpoint(Path dir) throws IOException {
-        CheckpointFiles.write(dir, KIND, step, spec.seed(), model, optimizer, cfg);
+        CheckpointFiles.write(dir, KIND, step, spec.seed(), model::save, optimizer, cfg);
     }
 
     @Override

@@ -15,7 +15,6 @@ import dev.tropism.engine.RewardStats;
 import dev.tropism.engine.RunOptions;
 import dev.tropism.engine.TrainingRun;
 import dev.tropism.engine.lm.CharTokenizer;
-import dev.tropism.engine.lm.CheckpointFiles;
 import dev.tropism.engine.lm.Gpt;
 import dev.tropism.engine.lm.GreedyEval;
 import dev.tropism.engine.lm.LanguageModel;
@@ -25,6 +24,7 @@ import dev.tropism.engine.lm.Sampler.Completions;
 import dev.tropism.engine.lm.Sampler.Decoding;
 import dev.tropism.engine.lm.Sampler.PromptBatch;
 import dev.tropism.engine.nn.AdamW;
+import dev.tropism.engine.nn.CheckpointFiles;
 import dev.tropism.engine.nn.FiniteCheck;
 import dev.tropism.engine.nn.Gradients;
 import dev.tropism.engine.nn.LrSchedule;
@@ -369,7 +369,7 @@ public final class GrpoRun implements TrainingRun {
 
     @Override
     public void saveCheckpoint(Path dir) throws IOException {
-        CheckpointFiles.write(dir, KIND, step, spec.seed(), policy, optimizer, cfg);
+        CheckpointFiles.write(dir, KIND, step, spec.seed(), policy::save, optimizer, cfg);
     }
 
     @Override

@@ -1,9 +1,8 @@
-package dev.tropism.engine.lm;
+package dev.tropism.engine.nn;
 
 import com.google.gson.Gson;
 import com.google.gson.GsonBuilder;
 import com.google.gson.JsonObject;
-import dev.tropism.engine.nn.AdamW;
 import java.io.BufferedInputStream;
 import java.io.BufferedOutputStream;
 import java.io.IOException;
@@ -29,19 +28,16 @@ public final class CheckpointFiles {
     private CheckpointFiles() {
     }
 
-    /** Writes a model directory (a {@link LanguageModel}, a reward model, ...) into {@code dir}. */
+    /** Writes a model directory (a language model, a reward model, a flow model, ...) into {@code dir}. */
     @FunctionalInterface
     public interface ModelWriter {
         void save(Path dir) throws IOException;
     }
 
-    /** Writes the three parts. {@code config} is the run's config record, stored for provenance. */
-    public static void write(Path dir, String kind, int step, long seed, LanguageModel model, AdamW optimizer,
-            Object config) throws IOException {
-        write(dir, kind, step, seed, (ModelWriter) model::save, optimizer, config);
-    }
-
-    /** As {@link #write(Path, String, int, long, LanguageModel, AdamW, Object)} for any model format. */
+    /**
+     * Writes the three parts: the model (through {@code model}), the optimizer state and {@code state.json}.
+     * {@code config} is the run's config record, stored for provenance.
+     */
     public static void write(Path dir, String kind, int step, long seed, ModelWriter model, AdamW optimizer,
             Object config) throws IOException {
         Files.createDirectories(dir);
