@@ -34,48 +34,39 @@ public class JobExecutor {
 
     private static final Logger log = LoggerFactory.getLogger(JobExecutor.class);
 
+    // Package-private for JobQueue, which recovers and settles launches with them.
     final JobRepository batchRepository;
     final JobOperator jobOperator;
-    final PlatformTransactionManager transactionManager;
-    final TransactionTemplate tx;
-    final JobStore jobs;
-    final JobEvents events;
     final JobMetrics metrics;
-    final Checkpoints checkpoints;
-    final Artifacts artifacts;
-    final JobSamples samples;
-    final RunFactory runs;
-    final BaseModels models;
     /** Publishes the jobs' domain events ({@link JobSucceeded}, {@link JobFailed}, ...). */
     final ApplicationEventPublisher publisher;
-    final JsonMapper json;
-    final JobsProperties properties;
     volatile boolean shuttingDown;
+    private final PlatformTransactionManager transactionManager;
+    private final TransactionTemplate tx;
+    private final JobStore jobs;
+    private final JobEvents events;
+    /** What each launch's tasklet works with. */
+    private final TrainingTasklet.Collaborators collaborators;
 
     public JobExecutor(JobRepository batchRepository, JobOperator jobOperator,
             PlatformTransactionManager transactionManager, JobStore jobs, JobEvents events, JobMetrics metrics,
             Checkpoints checkpoints, Artifacts artifacts, JobSamples samples, RunFactory runs, BaseModels models,
             ApplicationEventPublisher publisher, JsonMapper json, JobsProperties properties) {
-        this.publisher = publisher;
         this.batchRepository = batchRepository;
         this.jobOperator = jobOperator;
+        this.metrics = metrics;
+        this.publisher = publisher;
         this.transactionManager = transactionManager;
         this.tx = new TransactionTemplate(transactionManager);
         this.jobs = jobs;
         this.events = events;
-        this.metrics = metrics;
-        this.checkpoints = checkpoints;
-        this.artifacts = artifacts;
-        this.samples = samples;
-        this.runs = runs;
-        this.models = models;
-        this.json = json;
-        this.properties = properties;
+        this.collaborators = new TrainingTasklet.Collaborators(jobs, events, metrics, checkpoints, artifacts, samples,
+                runs, models, publisher, json, properties, tx);
     }
 
     /** Runs the (already claimed, {@code running}) job until it succeeds, fails, stops or is paused. */
     public void execute(String jobId) {
-        TrainingTasklet tasklet = new TrainingTasklet(this, jobId);
+        TrainingTasklet tasklet = new TrainingTasklet(collaborators, jobId, () -> shuttingDown, this::fail);
         Step step = new StepBuilder("train", batchRepository).tasklet(tasklet, transactionManager).build();
         Job job = new JobBuilder("training", batchRepository).start(step).build();
         JobParameters parameters = new JobParametersBuilder().addString("job_id", jobId)

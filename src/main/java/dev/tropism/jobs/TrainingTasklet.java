@@ -14,6 +14,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.function.BiConsumer;
+import java.util.function.BooleanSupplier;
 import org.springframework.batch.core.BatchStatus;
 import org.springframework.batch.core.job.JobExecution;
 import org.springframework.batch.core.scope.context.ChunkContext;
@@ -21,6 +23,9 @@ import org.springframework.batch.core.step.StepContribution;
 import org.springframework.batch.core.step.StepExecution;
 import org.springframework.batch.core.step.tasklet.Tasklet;
 import org.springframework.batch.infrastructure.repeat.RepeatStatus;
+import org.springframework.context.ApplicationEventPublisher;
+import org.springframework.transaction.support.TransactionTemplate;
+import tools.jackson.databind.json.JsonMapper;
 
 /**
  * The training loop of one launch. The first invocation opens the run (from the last checkpoint, if
@@ -33,8 +38,10 @@ import org.springframework.batch.infrastructure.repeat.RepeatStatus;
  */
 final class TrainingTasklet implements Tasklet {
 
-    private final JobExecutor x;
+    private final Collaborators x;
     private final String jobId;
+    private final BooleanSupplier shuttingDown;
+    private final BiConsumer<String, Throwable> fail;
     private JobRecord job;
     /** The job's method; null for pretraining. */
     private AlignmentMethod alignment;
@@ -50,9 +57,26 @@ final class TrainingTasklet implements Tasklet {
     private HackingMonitor monitor;
     private HackingMonitorConfig monitorConfig;
 
-    TrainingTasklet(JobExecutor executor, String jobId) {
-        this.x = executor;
+    /**
+     * What a launch works with, injected into {@link JobExecutor} and handed to each tasklet.
+     *
+     * @param tx the transactions that settle a launch's outcome
+     */
+    record Collaborators(JobStore jobs, JobEvents events, JobMetrics metrics, Checkpoints checkpoints,
+            Artifacts artifacts, JobSamples samples, RunFactory runs, BaseModels models, ApplicationEventPublisher publisher,
+            JsonMapper json, JobsProperties properties, TransactionTemplate tx) {
+    }
+
+    /**
+     * @param shuttingDown whether the service is stopping (the job then stops after its step, to be requeued)
+     * @param fail records why a job failed ({@link JobExecutor#fail})
+     */
+    TrainingTasklet(Collaborators collaborators, String jobId, BooleanSupplier shuttingDown,
+            BiConsumer<String, Throwable> fail) {
+        this.x = collaborators;
         this.jobId = jobId;
+        this.shuttingDown = shuttingDown;
+        this.fail = fail;
     }
 
     @Override
@@ -67,7 +91,7 @@ final class TrainingTasklet implements Tasklet {
             stopAs(stepExecution, JobStatus.CANCELLED);
             return RepeatStatus.FINISHED;
         }
-        if (control == JobControl.PAUSE || x.shuttingDown) {
+        if (control == JobControl.PAUSE || shuttingDown.getAsBoolean()) {
             checkpointIfNew();
             // A requested pause wins over a shutdown (which would requeue the job).
             stopAs(stepExecution, control == JobControl.PAUSE ? JobStatus.PAUSED : JobStatus.QUEUED);
@@ -278,13 +302,13 @@ final class TrainingTasklet implements Tasklet {
     void settle(JobExecution execution) {
         try {
             if (execution.getStatus() == BatchStatus.FAILED || execution.getStatus() == BatchStatus.UNKNOWN) {
-                x.fail(jobId, execution.getAllFailureExceptions().stream().findFirst()
+                fail.accept(jobId, execution.getAllFailureExceptions().stream().findFirst()
                         .orElse(new IllegalStateException("batch execution " + execution.getId() + " failed: "
                                 + execution.getExitStatus().getExitDescription())));
             } else if (stoppedAs != null) {
                 x.tx.executeWithoutResult(s -> applyStop());
             } else if (x.jobs.require(jobId).status() == JobStatus.RUNNING) {
-                x.fail(jobId, new IllegalStateException("training ended without an outcome (batch status "
+                fail.accept(jobId, new IllegalStateException("training ended without an outcome (batch status "
                         + execution.getStatus() + ")"));
             }
         } finally {
