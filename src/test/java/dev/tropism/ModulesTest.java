@@ -41,18 +41,35 @@ class ModulesTest {
                 .writeModuleCanvases();
         assertThat(out.resolve("components.puml")).isRegularFile();
         try (var files = Files.list(out)) {
-            for (Path f : files.filter(f -> f.toString().endsWith(".puml")).toList()) {
+            for (Path f : files.filter(f -> f.toString().endsWith(".puml") || f.toString().endsWith(".adoc")).toList()) {
                 Files.write(f, stableOrder(Files.readAllLines(f)));
             }
         }
     }
 
     /**
-     * The lines with each run of consecutive {@code Rel(...)} or {@code Component(...)} declarations sorted: the
-     * Documenter emits them in hash order, and the committed diagrams should change only when the modules do.
+     * The lines with each run of consecutive {@code Rel(...)} or {@code Component(...)} declarations, and each
+     * canvas list of types ({@code |* `…`} then {@code * `…`} lines), sorted: the Documenter emits them in hash
+     * order, and the committed documentation should change only when the modules do.
      */
     static List<String> stableOrder(List<String> lines) {
         List<String> out = new ArrayList<>(lines);
+        for (int i = 0; i < out.size(); i++) {
+            if (!out.get(i).startsWith("|* `")) {
+                continue;
+            }
+            int j = i + 1;
+            while (j < out.size() && out.get(j).startsWith("* `")) {
+                j++;
+            }
+            List<String> items = new ArrayList<>(out.subList(i, j));
+            items.set(0, items.get(0).substring(1));
+            Collections.sort(items);
+            items.set(0, "|" + items.get(0));
+            for (int k = i; k < j; k++) {
+                out.set(k, items.get(k - i));
+            }
+        }
         int i = 0;
         while (i < out.size()) {
             String kind = declaration(out.get(i));
