@@ -42,8 +42,8 @@ public final class Engine {
             if (spec instanceof dev.tropism.engine.flow.FlowPretrainSpec f) {
                 return new dev.tropism.engine.flow.FlowPretrainRun(f, checkpoint, options);
             }
-            if (spec instanceof dev.tropism.engine.flow.FlowAlignSpec f) {
-                return new dev.tropism.engine.flow.FlowRlRun(f, checkpoint, options);
+            if (spec instanceof dev.tropism.engine.flowrl.FlowAlignSpec f) {
+                return new dev.tropism.engine.flowrl.FlowRlRun(f, checkpoint, options);
             }
             if (spec instanceof RewardModelSpec r) {
                 return new RewardModelRun(r, checkpoint, options);

@@ -12,7 +12,7 @@
  *   <li>in the sub-packages, the config and spec records the service builds from a job ({@code lm.GptConfig},
  *       {@code lm.PretrainConfig}/{@code PretrainSpec}, {@code rl.GrpoConfig}/{@code GrpoSpec},
  *       {@code rm.RewardModelConfig}/{@code RewardModelSpec}/{@code PreferencePair}, {@code flow.FlowNetConfig},
- *       {@code flow.FlowPretrainConfig}/{@code FlowPretrainSpec}, {@code flow.FlowRlConfig}/{@code FlowAlignSpec}/
+ *       {@code flow.FlowPretrainConfig}/{@code FlowPretrainSpec}, {@code flowrl.FlowRlConfig}/{@code FlowAlignSpec}/
  *       {@code FlowMethodType}, {@code flow.SteeringConfig}, {@code lm.DryRunConfig}); the loaded models it serves or
  *       scores with ({@code lm.LanguageModel}, {@code lm.ChatFormat}, {@code rm.RewardModel},
  *       {@code flow.FlowModel}, {@code flow.ImageClassifier}, {@code flow.FkSteering}, {@code flow.Noise},
@@ -26,7 +26,8 @@
  * service from using them, so keep to the list above.
  *
  * <p>Packages: {@code lm} the autoregressive family, {@code rl} its alignment (GRPO), {@code rm} reward models,
- * {@code flow} the flow-matching family and its alignment methods, {@code serve} continuous-batching generation,
+ * {@code flow} the flow-matching family (network, sampler, pretraining, classifiers, steering), {@code flowrl} its
+ * alignment loop and seven methods, {@code serve} continuous-batching generation,
  * {@code nn} shared training blocks (AdamW, schedules, gradient checks, checkpoint files), {@code data} generated
  * tasks.
  */

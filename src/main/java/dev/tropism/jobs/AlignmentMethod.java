@@ -2,7 +2,7 @@ package dev.tropism.jobs;
 
 import dev.tropism.datasets.DatasetPurpose;
 import dev.tropism.engine.PolicyFamily;
-import dev.tropism.engine.flow.FlowMethodType;
+import dev.tropism.engine.flowrl.FlowMethodType;
 import java.util.Arrays;
 import java.util.Optional;
 import java.util.stream.Collectors;

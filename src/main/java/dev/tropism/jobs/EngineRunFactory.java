@@ -5,7 +5,7 @@ import dev.tropism.engine.Engine;
 import dev.tropism.engine.RunOptions;
 import dev.tropism.engine.RunSpec;
 import dev.tropism.engine.TrainingRun;
-import dev.tropism.engine.flow.FlowAlignSpec;
+import dev.tropism.engine.flowrl.FlowAlignSpec;
 import dev.tropism.engine.flow.FlowPretrainSpec;
 import dev.tropism.engine.lm.PretrainSpec;
 import dev.tropism.engine.rl.GrpoConfig;

@@ -1,8 +1,8 @@
 package dev.tropism.jobs;
 
 import com.fasterxml.jackson.annotation.JsonProperty;
-import dev.tropism.engine.flow.FlowMethodType;
-import dev.tropism.engine.flow.FlowRlConfig;
+import dev.tropism.engine.flowrl.FlowMethodType;
+import dev.tropism.engine.flowrl.FlowRlConfig;
 import dev.tropism.engine.rl.GrpoConfig;
 import dev.tropism.engine.rm.RewardModelConfig;
 import dev.tropism.web.ListResponse;

@@ -1,11 +1,11 @@
 package dev.tropism.engine;
 
-import dev.tropism.engine.flow.FlowAlignSpec;
-import dev.tropism.engine.flow.FlowMethodType;
+import dev.tropism.engine.flowrl.FlowAlignSpec;
+import dev.tropism.engine.flowrl.FlowMethodType;
 import dev.tropism.engine.flow.FlowNetConfig;
 import dev.tropism.engine.flow.FlowPretrainConfig;
 import dev.tropism.engine.flow.FlowPretrainSpec;
-import dev.tropism.engine.flow.FlowRlConfig;
+import dev.tropism.engine.flowrl.FlowRlConfig;
 import dev.tropism.engine.lm.GptConfig;
 import dev.tropism.engine.lm.PretrainConfig;
 import dev.tropism.engine.lm.PretrainSpec;

@@ -3,7 +3,7 @@ package dev.tropism.jobs;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import ai.djl.ndarray.NDManager;
-import dev.tropism.engine.flow.FlowMethodType;
+import dev.tropism.engine.flowrl.FlowMethodType;
 import dev.tropism.engine.flow.FlowNet;
 import dev.tropism.engine.flow.FlowNetConfig;
 import dev.tropism.engine.lm.PretrainConfig;

@@ -2,7 +2,7 @@ package dev.tropism.jobs;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.tropism.engine.flow.FlowRlConfig;
+import dev.tropism.engine.flowrl.FlowRlConfig;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Properties;

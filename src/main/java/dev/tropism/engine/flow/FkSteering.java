@@ -138,7 +138,7 @@ public final class FkSteering {
      * Multinomial resampling of particles by their log-weights, or null when it is not needed: all weights
      * equal (nothing to steer), or the effective sample size is at least {@code essThreshold}·N.
      */
-    static int[] resample(double[] logWeights, double essThreshold, Random rng) {
+    public static int[] resample(double[] logWeights, double essThreshold, Random rng) {
         int n = logWeights.length;
         double max = Arrays.stream(logWeights).max().orElse(0);
         double[] w = new double[n];

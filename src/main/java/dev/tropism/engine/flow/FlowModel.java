@@ -4,6 +4,7 @@ import ai.djl.ndarray.NDManager;
 import com.google.gson.Gson;
 import com.google.gson.GsonBuilder;
 import com.google.gson.JsonObject;
+
 import dev.tropism.engine.nn.Gradients;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -22,7 +23,7 @@ public final class FlowModel implements AutoCloseable {
     public static final String FAMILY = "flow-matching";
     public static final String RECIPE = "tiny-flow";
     static final String META = "model.json";
-    static final String WEIGHTS = "weights.ndlist";
+    public static final String WEIGHTS = "weights.ndlist";
     /** Sub-directories of an exported base model holding its recipe's classifiers. */
     public static final String REWARD_CLASSIFIER_DIR = "classifiers/reward";
     public static final String GOLD_CLASSIFIER_DIR = "classifiers/gold";
@@ -87,7 +88,7 @@ public final class FlowModel implements AutoCloseable {
     }
 
     /** Writes {@code net} with its metadata into {@code dir}. */
-    static void save(Path dir, FlowNet net, List<String> classes, int steps, double guidance) throws IOException {
+    public static void save(Path dir, FlowNet net, List<String> classes, int steps, double guidance) throws IOException {
         Files.createDirectories(dir);
         net.save(dir.resolve(WEIGHTS));
         JsonObject meta = new JsonObject();

@@ -36,7 +36,7 @@ public final class ImageClassifier implements AutoCloseable {
     public static final String ARCH_CNN = "cnn";
     public static final String ARCH_MLP = "mlp";
     static final String WEIGHTS = "weights.ndlist";
-    static final String META = "model.json";
+    public static final String META = "model.json";
     private static final Gson GSON = new GsonBuilder().setPrettyPrinting().create();
 
     private final String arch;

@@ -10,16 +10,16 @@ import ai.djl.ndarray.NDManager;
  */
 public final class Trajectory {
 
-    final double[] sigmas;
-    final double[] noiseLevels;
-    final int[] labels;
-    final NDManager manager;
+    public final double[] sigmas;
+    public final double[] noiseLevels;
+    public final int[] labels;
+    public final NDManager manager;
     /** states[k] (B, 1, S, S) at σ_k. */
-    final NDArray[] states;
+    public final NDArray[] states;
     /** logProbs[k] (B) for noisy steps, null for ODE steps. */
-    final NDArray[] logProbs;
+    public final NDArray[] logProbs;
     /** means[k] (B, 1, S, S), μ_old of noisy step k, null for ODE steps. */
-    final NDArray[] means;
+    public final NDArray[] means;
 
     Trajectory(double[] sigmas, double[] noiseLevels, int[] labels, NDManager manager) {
         this.sigmas = sigmas;

@@ -12,7 +12,7 @@ import java.util.List;
 import java.util.Map;
 
 /** A small real {@code tiny-flow} base model, pretrained once per JVM, and simple image rewards for tests. */
-final class FlowFixtures {
+public final class FlowFixtures {
 
     /** 14×14, 16 channels: about 65k parameters. */
     static final FlowNetConfig SMALL = new FlowNetConfig(14, 16, 2, 10, 32, 4);
@@ -22,7 +22,7 @@ final class FlowFixtures {
     }
 
     /** A base model pretrained for 150 steps (classifiers 150 steps each); its directory. */
-    static synchronized Path baseModel() {
+    public static synchronized Path baseModel() {
         if (baseModel == null) {
             try {
                 Path dir = Files.createTempDirectory("tiny-flow-fixture");
@@ -42,7 +42,7 @@ final class FlowFixtures {
     }
 
     /** Reward: mean pixel intensity (brightness), in [0, 1]. */
-    static RewardFunction brightness() {
+    public static RewardFunction brightness() {
         return batch -> {
             GeneratedImages images = batch.images();
             List<RewardResult> out = new ArrayList<>();
@@ -57,7 +57,7 @@ final class FlowFixtures {
         };
     }
 
-    static List<Map<String, Object>> prompts(String... classes) {
+    public static List<Map<String, Object>> prompts(String... classes) {
         List<Map<String, Object>> out = new ArrayList<>();
         for (String c : classes) {
             out.add(Map.of("prompt", c));

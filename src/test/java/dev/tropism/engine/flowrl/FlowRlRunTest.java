@@ -1,4 +1,4 @@
-package dev.tropism.engine.flow;
+package dev.tropism.engine.flowrl;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -7,6 +7,8 @@ import static org.assertj.core.api.Assertions.within;
 import dev.tropism.engine.Engine;
 import dev.tropism.engine.MetricNames;
 import dev.tropism.engine.TrainingRun;
+import dev.tropism.engine.flow.FlowFixtures;
+import dev.tropism.engine.flow.FlowModel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;

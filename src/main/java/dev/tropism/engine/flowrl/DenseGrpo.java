@@ -1,10 +1,12 @@
-package dev.tropism.engine.flow;
+package dev.tropism.engine.flowrl;
 
 import static dev.tropism.engine.ConfigException.require;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import dev.tropism.engine.MetricNames;
+import dev.tropism.engine.flow.FlowSampler;
+import dev.tropism.engine.flow.Trajectory;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;

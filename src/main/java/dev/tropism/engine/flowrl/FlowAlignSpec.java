@@ -1,8 +1,9 @@
-package dev.tropism.engine.flow;
+package dev.tropism.engine.flowrl;
 
 import dev.tropism.engine.PolicyFamily;
 import dev.tropism.engine.RewardFunction;
 import dev.tropism.engine.RunSpec;
+import dev.tropism.engine.flow.FlowModel;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;

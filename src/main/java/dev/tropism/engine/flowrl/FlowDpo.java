@@ -1,4 +1,4 @@
-package dev.tropism.engine.flow;
+package dev.tropism.engine.flowrl;
 
 import static dev.tropism.engine.ConfigException.require;
 
@@ -7,6 +7,8 @@ import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import dev.tropism.engine.MetricNames;
+import dev.tropism.engine.flow.Noise;
+import dev.tropism.engine.flow.Trajectory;
 import dev.tropism.engine.nn.Scalars;
 import java.util.ArrayList;
 import java.util.List;

@@ -1,4 +1,4 @@
-package dev.tropism.engine.flow;
+package dev.tropism.engine.flowrl;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
@@ -6,6 +6,8 @@ import static org.assertj.core.api.Assertions.within;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
+import dev.tropism.engine.flow.FkSteering;
+import dev.tropism.engine.flow.FlowSampler;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
 

@@ -1,4 +1,4 @@
-package dev.tropism.engine.flow;
+package dev.tropism.engine.flowrl;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDArrays;
@@ -16,6 +16,15 @@ import dev.tropism.engine.RewardFunction;
 import dev.tropism.engine.RewardStats;
 import dev.tropism.engine.RunOptions;
 import dev.tropism.engine.TrainingRun;
+import dev.tropism.engine.flow.FlowModel;
+import dev.tropism.engine.flow.FlowNet;
+import dev.tropism.engine.flow.FlowNetConfig;
+import dev.tropism.engine.flow.FlowSampler;
+import dev.tropism.engine.flow.ImageClassifier;
+import dev.tropism.engine.flow.ImageMetrics;
+import dev.tropism.engine.flow.Noise;
+import dev.tropism.engine.flow.Png;
+import dev.tropism.engine.flow.Trajectory;
 import dev.tropism.engine.nn.AdamW;
 import dev.tropism.engine.nn.CheckpointFiles;
 import dev.tropism.engine.nn.FiniteCheck;

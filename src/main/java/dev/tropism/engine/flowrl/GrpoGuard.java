@@ -1,4 +1,4 @@
-package dev.tropism.engine.flow;
+package dev.tropism.engine.flowrl;
 
 import ai.djl.ndarray.NDArray;
 import dev.tropism.engine.MetricNames;

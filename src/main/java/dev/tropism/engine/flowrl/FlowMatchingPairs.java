@@ -1,8 +1,9 @@
-package dev.tropism.engine.flow;
+package dev.tropism.engine.flowrl;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
+import dev.tropism.engine.flow.FlowNet;
 import java.util.Random;
 
 /**

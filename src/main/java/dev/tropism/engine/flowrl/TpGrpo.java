@@ -1,7 +1,8 @@
-package dev.tropism.engine.flow;
+package dev.tropism.engine.flowrl;
 
 import ai.djl.ndarray.NDManager;
 import dev.tropism.engine.MetricNames;
+import dev.tropism.engine.flow.Trajectory;
 import java.util.Arrays;
 import java.util.Map;
 
