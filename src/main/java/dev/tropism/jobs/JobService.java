@@ -67,31 +67,99 @@ public class JobService implements DatasetUsage {
         this.metrics = metrics;
     }
 
-    /** Validates an alignment job and queues it; 422 listing every violation otherwise. */
+    /**
+     * Validates an alignment job and queues it; 422 listing every violation otherwise. Each concern has its own
+     * check below (method, model, datasets, reward specs, monitor, the rest); all of them run and add to one list.
+     */
     @Transactional
     public JobRecord submit(Caller caller, CreateJobRequest request) {
         List<Violation> violations = new ArrayList<>();
-        JsonNode method = request.method();
-        AlignmentMethod alignment = null;
-        if (method == null || method.isNull()) {
-            violations.add(new Violation("/method", "is required"));
-        } else if (!method.isObject()) {
-            violations.add(new Violation("/method", "must be an object"));
-        } else {
-            String type = method.path("type").isString() ? method.get("type").asString() : null;
-            alignment = AlignmentMethod.of(type).orElse(null);
-            if (alignment == null) {
-                violations.add(new Violation("/method/type", "must be one of: " + AlignmentMethod.wireNames()));
-            }
-            for (String key : method.propertyNames()) {
-                if (!key.equals("type") && (alignment == null || !key.equals(alignment.wireName()))) {
-                    violations.add(new Violation("/method/" + key, "unknown field for method type "
-                            + (alignment == null ? null : alignment.wireName())));
-                }
-            }
-        }
+        AlignmentMethod alignment = methodType(request.method(), violations);
         RewardOptions rewardOptions = RewardOptions.parse(request.rewardOptions(), "/reward_options", violations);
         JobDebug debug = JobDebug.parse(request.debug(), "/debug", violations);
+        MethodChoice method = methodConfig(alignment, request.method(), rewardOptions, violations);
+        BaseModel model = checkModel(caller, request.model(), method, violations);
+        List<String> classes = method.fits(model) && method.flowPointer() != null && model.ready() ? flowClasses(model)
+                : null;
+        DatasetInfo dataset = checkDataset(caller, "/dataset", request.dataset(), true, method, classes, violations);
+        DatasetInfo evalDataset = checkDataset(caller, "/eval_dataset", request.evalDataset(), false, method, classes,
+                violations);
+        RewardSpecInfo rewardSpec = checkRewardSpec(caller, request, method, dataset, evalDataset, violations);
+        RewardSpecInfo goldSpec = checkGoldSpec(caller, request, method, rewardOptions, dataset, evalDataset, violations);
+        checkMonitor(rewardOptions.hackingMonitor(), goldSpec != null, method.evalInterval(), method.monitorPointer(),
+                violations);
+        checkSuffixAndMetadata(request, violations);
+        if (!violations.isEmpty()) {
+            throw ApiException.invalid(violations);
+        }
+        return newJob(caller.requireTeam(), model.id(), dataset.id(), evalDataset == null ? null : evalDataset.id(),
+                rewardSpec == null ? null : rewardSpec.id(), json.writeValueAsString(method.json()), request.seed(),
+                request.suffix(),
+                request.metadata() == null || request.metadata().isNull() ? null : json.writeValueAsString(request.metadata()),
+                null, method.maxSteps(), null, goldSpec == null ? null : goldSpec.id(),
+                rewardOptions.toJson() == null ? null : json.writeValueAsString(rewardOptions.toJson()), debug.toJson());
+    }
+
+    /**
+     * A submitted method: its type, its JSON as it will be stored, and its parsed config (exactly one of
+     * {@code grpo}, {@code rewardModel}, {@code flow} when the method is valid).
+     */
+    private record MethodChoice(AlignmentMethod alignment, JsonNode json, GrpoConfig grpo, RewardModelConfig rewardModel,
+            MethodConfigs.FlowAlign flow) {
+
+        /** {@code /method/<type>} of a flow method; null otherwise. */
+        String flowPointer() {
+            return alignment == null || alignment.flowType() == null ? null : "/method/" + alignment.wireName();
+        }
+
+        int maxSteps() {
+            return grpo != null ? grpo.maxSteps() : flow != null ? flow.config().maxSteps() : rewardModel.maxSteps();
+        }
+
+        /** The method's {@code eval_interval}; null when it has none or its config did not bind. */
+        Integer evalInterval() {
+            return grpo != null ? Integer.valueOf(grpo.evalInterval())
+                    : flow != null ? Integer.valueOf(flow.config().evalInterval()) : null;
+        }
+
+        /** Where the hacking monitor's interval problems are reported. */
+        String monitorPointer() {
+            return grpo != null ? "/method/grpo" : flowPointer();
+        }
+
+        /** Whether {@code model} is of the family this method trains. */
+        boolean fits(BaseModel model) {
+            return model != null && alignment != null && alignment.trains().wireName().equals(model.family());
+        }
+    }
+
+    /** {@code method}'s shape and {@code type}; null when the type is missing or unknown. */
+    private static AlignmentMethod methodType(JsonNode method, List<Violation> violations) {
+        if (method == null || method.isNull()) {
+            violations.add(new Violation("/method", "is required"));
+            return null;
+        }
+        if (!method.isObject()) {
+            violations.add(new Violation("/method", "must be an object"));
+            return null;
+        }
+        String type = method.path("type").isString() ? method.get("type").asString() : null;
+        AlignmentMethod alignment = AlignmentMethod.of(type).orElse(null);
+        if (alignment == null) {
+            violations.add(new Violation("/method/type", "must be one of: " + AlignmentMethod.wireNames()));
+        }
+        for (String key : method.propertyNames()) {
+            if (!key.equals("type") && (alignment == null || !key.equals(alignment.wireName()))) {
+                violations.add(new Violation("/method/" + key, "unknown field for method type "
+                        + (alignment == null ? null : alignment.wireName())));
+            }
+        }
+        return alignment;
+    }
+
+    /** The method's hyperparameters, with {@code reward_options.normalization} folded in where it applies. */
+    private static MethodChoice methodConfig(AlignmentMethod alignment, JsonNode method, RewardOptions rewardOptions,
+            List<Violation> violations) {
         if (alignment != null && rewardOptions.normalization() != null) {
             if (alignment.flowType() != null) {
                 violations.add(new Violation("/reward_options/normalization", "is not used by method "
@@ -108,43 +176,67 @@ public class JobService implements DatasetUsage {
         RewardModelConfig rewardModel = alignment == AlignmentMethod.REWARD_MODEL
                 ? MethodConfigs.rewardModel(method.get(MethodConfigs.REWARD_MODEL), "/method/reward_model", violations)
                 : null;
-        String flowPointer = alignment == null || alignment.flowType() == null ? null : "/method/" + alignment.wireName();
-        MethodConfigs.FlowAlign flow = flowPointer == null ? null
-                : MethodConfigs.flowAlign(alignment.flowType(), method.get(alignment.wireName()), flowPointer, violations);
+        MethodConfigs.FlowAlign flow = alignment == null || alignment.flowType() == null ? null
+                : MethodConfigs.flowAlign(alignment.flowType(), method.get(alignment.wireName()),
+                        "/method/" + alignment.wireName(), violations);
+        return new MethodChoice(alignment, method, grpo, rewardModel, flow);
+    }
 
-        BaseModel model = model(caller, request.model(), violations);
+    /** The caller's base model: ready, of the family the method trains, with room for its sequence lengths. */
+    private BaseModel checkModel(Caller caller, String id, MethodChoice method, List<Violation> violations) {
+        BaseModel model = model(caller, id, violations);
         if (model != null && !model.ready()) {
             violations.add(new Violation("/model", "model " + model.id() + " is " + model.status() + "; it must be ready"));
         }
-        boolean familyFits = model != null && alignment != null && alignment.trains().wireName().equals(model.family());
-        if (model != null && alignment != null && !familyFits) {
-            violations.add(new Violation("/model", "method " + alignment.wireName() + " needs a "
-                    + alignment.trains().wireName() + " model, not " + model.family()));
-        } else if (familyFits && (grpo != null || rewardModel != null) && model.ready()) {
-            checkBlockSize(model, grpo, rewardModel, violations);
+        if (model != null && method.alignment() != null && !method.fits(model)) {
+            violations.add(new Violation("/model", "method " + method.alignment().wireName() + " needs a "
+                    + method.alignment().trains().wireName() + " model, not " + model.family()));
+        } else if (method.fits(model) && (method.grpo() != null || method.rewardModel() != null) && model.ready()) {
+            checkBlockSize(model, method.grpo(), method.rewardModel(), violations);
         }
-        DatasetPurpose purpose = alignment == null ? DatasetPurpose.PROMPTS : alignment.datasetPurpose();
-        DatasetInfo dataset = datasets.find(caller, "/dataset", request.dataset(), true, purpose, violations);
-        DatasetInfo evalDataset = datasets.find(caller, "/eval_dataset", request.evalDataset(), false, purpose, violations);
-        if (familyFits && flowPointer != null && model.ready()) {
-            List<String> classes = flowClasses(model);
-            if (classes != null) {
-                checkClasses(caller, "/dataset", dataset, classes, violations);
-                checkClasses(caller, "/eval_dataset", evalDataset, classes, violations);
+        return model;
+    }
+
+    /**
+     * {@code dataset} or {@code eval_dataset}: the caller's, of the purpose the method reads; when {@code classes}
+     * is given (a flow method on a ready flow model), every prompt must name one of them.
+     */
+    private DatasetInfo checkDataset(Caller caller, String pointer, String id, boolean required, MethodChoice method,
+            List<String> classes, List<Violation> violations) {
+        DatasetPurpose purpose = method.alignment() == null ? DatasetPurpose.PROMPTS : method.alignment().datasetPurpose();
+        DatasetInfo dataset = datasets.find(caller, pointer, id, required, purpose, violations);
+        if (classes != null) {
+            checkClasses(caller, pointer, dataset, classes, violations);
+        }
+        return dataset;
+    }
+
+    /** {@code reward_spec}: required by the methods that optimize one, whose datasets must have the fields it reads. */
+    private RewardSpecInfo checkRewardSpec(Caller caller, CreateJobRequest request, MethodChoice method,
+            DatasetInfo dataset, DatasetInfo evalDataset, List<Violation> violations) {
+        AlignmentMethod alignment = method.alignment();
+        if (alignment != null && !alignment.usesRewardSpec()) {
+            if (request.rewardSpec() != null) {
+                violations.add(new Violation("/reward_spec", "is not used by method " + alignment.wireName()
+                        + "; leave it out"));
             }
+            return null;
         }
-        RewardSpecInfo rewardSpec = null;
-        if (alignment == null || alignment.usesRewardSpec()) {
-            rewardSpec = rewardSpecs.find(caller, "/reward_spec", request.rewardSpec(), violations);
-            if (rewardSpec != null) {
-                requireFields("/dataset", dataset, rewardSpec, violations);
-                requireFields("/eval_dataset", evalDataset, rewardSpec, violations);
-            }
-        } else if (request.rewardSpec() != null) {
-            violations.add(new Violation("/reward_spec", "is not used by method " + alignment.wireName()
-                    + "; leave it out"));
+        RewardSpecInfo rewardSpec = rewardSpecs.find(caller, "/reward_spec", request.rewardSpec(), violations);
+        if (rewardSpec != null) {
+            requireFields("/dataset", dataset, rewardSpec, violations);
+            requireFields("/eval_dataset", evalDataset, rewardSpec, violations);
         }
-        RewardSpecInfo goldSpec = null;
+        return rewardSpec;
+    }
+
+    /**
+     * {@code eval_reward_spec}, the gold reward scored at evaluations and never optimized, and the options that only
+     * a method with a policy reward can use.
+     */
+    private RewardSpecInfo checkGoldSpec(Caller caller, CreateJobRequest request, MethodChoice method,
+            RewardOptions rewardOptions, DatasetInfo dataset, DatasetInfo evalDataset, List<Violation> violations) {
+        AlignmentMethod alignment = method.alignment();
         if (alignment != null && !alignment.usesRewardSpec()) {
             if (request.evalRewardSpec() != null) {
                 violations.add(new Violation("/eval_reward_spec", "is not used by method " + alignment.wireName()
@@ -154,39 +246,32 @@ public class JobService implements DatasetUsage {
                 violations.add(new Violation("/reward_options/hacking_monitor", "is not used by method "
                         + alignment.wireName() + " (it has no policy reward to watch); leave it out"));
             }
-        } else if (request.evalRewardSpec() != null) {
-            goldSpec = rewardSpecs.find(caller, "/eval_reward_spec", request.evalRewardSpec(), violations);
-            if (request.evalDataset() == null && flowPointer == null) {
-                violations.add(new Violation("/eval_reward_spec", "needs eval_dataset: the gold reward scores the "
-                        + "completions of the evaluations"));
-            } else if (goldSpec != null && request.evalDataset() != null) {
-                requireFields("/eval_dataset", evalDataset, goldSpec, violations);
-            } else if (goldSpec != null) {
-                // Flow jobs score the gold reward on every step's samples and evaluate the training prompts
-                // when there is no eval_dataset.
-                requireFields("/dataset", dataset, goldSpec, violations);
-            }
+            return null;
         }
-        Integer evalInterval = grpo != null ? Integer.valueOf(grpo.evalInterval())
-                : flow != null ? Integer.valueOf(flow.config().evalInterval()) : null;
-        checkMonitor(rewardOptions.hackingMonitor(), goldSpec != null, evalInterval,
-                grpo != null ? "/method/grpo" : flowPointer, violations);
+        if (request.evalRewardSpec() == null) {
+            return null;
+        }
+        RewardSpecInfo goldSpec = rewardSpecs.find(caller, "/eval_reward_spec", request.evalRewardSpec(), violations);
+        if (request.evalDataset() == null && method.flowPointer() == null) {
+            violations.add(new Violation("/eval_reward_spec", "needs eval_dataset: the gold reward scores the "
+                    + "completions of the evaluations"));
+        } else if (goldSpec != null && request.evalDataset() != null) {
+            requireFields("/eval_dataset", evalDataset, goldSpec, violations);
+        } else if (goldSpec != null) {
+            // Flow jobs score the gold reward on every step's samples and evaluate the training prompts
+            // when there is no eval_dataset.
+            requireFields("/dataset", dataset, goldSpec, violations);
+        }
+        return goldSpec;
+    }
+
+    private static void checkSuffixAndMetadata(CreateJobRequest request, List<Violation> violations) {
         if (request.suffix() != null && !SUFFIX.matcher(request.suffix()).matches()) {
             violations.add(new Violation("/suffix", "must be 1 to 64 letters, digits, '.', '_' or '-'"));
         }
         if (request.metadata() != null && !request.metadata().isNull() && !request.metadata().isObject()) {
             violations.add(new Violation("/metadata", "must be an object"));
         }
-        if (!violations.isEmpty()) {
-            throw ApiException.invalid(violations);
-        }
-        int maxSteps = grpo != null ? grpo.maxSteps() : flow != null ? flow.config().maxSteps() : rewardModel.maxSteps();
-        return newJob(caller.requireTeam(), model.id(), dataset.id(), evalDataset == null ? null : evalDataset.id(),
-                rewardSpec == null ? null : rewardSpec.id(), json.writeValueAsString(method), request.seed(),
-                request.suffix(),
-                request.metadata() == null || request.metadata().isNull() ? null : json.writeValueAsString(request.metadata()),
-                null, maxSteps, null, goldSpec == null ? null : goldSpec.id(),
-                rewardOptions.toJson() == null ? null : json.writeValueAsString(rewardOptions.toJson()), debug.toJson());
     }
 
     /** The method's sequence lengths must fit the base model's {@code block_size} (when model.json can be read). */
