@@ -42,13 +42,15 @@ class ModelRegistrar implements BaseModels {
     @EventListener
     void on(JobSucceeded e) {
         ModelRecord base = models.find(e.baseModel()).orElseThrow();
+        ModelRecord main; // the exported model, parent of the companions
         if (e.trainedItsOwnModel()) {
             models.markReady(e.resultModel(), e.checkpoint());
+            main = base;
         } else {
-            models.insert(ModelRecord.derived(e.resultModel(), base, alignedName(base, e.suffix(), e.jobId()), e.family(),
-                    e.jobId(), e.checkpoint(), e.resultPrefix(), base.parameters()));
+            main = ModelRecord.derived(e.resultModel(), base, alignedName(base, e.suffix(), e.jobId()), e.family(),
+                    e.jobId(), e.checkpoint(), e.resultPrefix(), base.parameters());
+            models.insert(main);
         }
-        ModelRecord main = models.find(e.resultModel()).orElseThrow();
         for (JobSucceeded.Companion c : e.companions()) {
             models.insert(ModelRecord.derived(Ids.newId("model_"), main, main.name() + "/" + c.suffix(), c.family(),
                     e.jobId(), e.checkpoint(), main.objectPrefix() + c.subdir() + "/", c.parameters()));
