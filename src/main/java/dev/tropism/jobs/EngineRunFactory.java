@@ -2,28 +2,24 @@ package dev.tropism.jobs;
 
 import dev.tropism.datasets.DatasetCatalog;
 import dev.tropism.engine.Engine;
+import dev.tropism.engine.RewardFunction;
 import dev.tropism.engine.RunOptions;
 import dev.tropism.engine.RunSpec;
 import dev.tropism.engine.TrainingRun;
-import dev.tropism.engine.flowrl.FlowAlignSpec;
 import dev.tropism.engine.flow.FlowPretrainSpec;
+import dev.tropism.engine.flowrl.FlowAlignSpec;
 import dev.tropism.engine.lm.PretrainSpec;
-import dev.tropism.engine.rl.GrpoConfig;
 import dev.tropism.engine.rl.GrpoSpec;
 import dev.tropism.engine.rm.PreferencePair;
-import dev.tropism.engine.rm.RewardModelConfig;
 import dev.tropism.engine.rm.RewardModelSpec;
 import dev.tropism.rewards.RewardSpecCatalog;
 import dev.tropism.storage.Artifacts;
 import dev.tropism.teams.Caller;
-import dev.tropism.web.Violation;
 import java.io.IOException;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import org.springframework.stereotype.Component;
-import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
 
 /**
@@ -60,55 +56,50 @@ public class EngineRunFactory implements RunFactory {
     /** The run spec of a stored job; downloads what the run reads from local disk into {@code workDir}. */
     public RunSpec spec(JobRecord job, Path workDir) throws IOException {
         Caller system = new Caller(job.teamId(), "system", false);
-        JsonNode method = json.readTree(job.method());
-        String type = method.path("type").asString("");
-        List<Violation> violations = new ArrayList<>();
-        if (MethodConfigs.PRETRAIN.equals(type)
-                && MethodConfigs.TINY_FLOW.equals(method.path(MethodConfigs.RECIPE).asString(""))) {
-            MethodConfigs.FlowPretrain config = MethodConfigs.flowPretrain(method.get(MethodConfigs.PRETRAIN),
-                    "/method/pretrain", violations);
-            requireValid(job, violations);
-            return new FlowPretrainSpec(config.model(), config.training(), job.seed());
-        }
-        if (MethodConfigs.PRETRAIN.equals(type)) { // tiny-gpt (jobs stored before recipes were named have none)
-            MethodConfigs.Pretrain config = MethodConfigs.pretrain(method.get(MethodConfigs.PRETRAIN), "/method/pretrain", violations);
-            requireValid(job, violations);
-            List<String> corpus = datasets.readItems(system, job.dataset()).stream()
-                    .map(item -> String.valueOf(item.get("text"))).toList();
-            if (job.evalDataset() == null) {
-                return new PretrainSpec(config.model(), config.training(), corpus, job.seed());
+        return JobMethod.stored(job, json).match(new JobMethod.Cases<>() {
+
+            @Override
+            public RunSpec pretraining(JobMethod.Pretraining m) {
+                List<String> corpus = datasets.readItems(system, job.dataset()).stream()
+                        .map(item -> String.valueOf(item.get("text"))).toList();
+                if (job.evalDataset() == null) {
+                    return new PretrainSpec(m.model(), m.training(), corpus, job.seed());
+                }
+                return new PretrainSpec(m.model(), m.training(), corpus, job.seed(),
+                        datasets.readItems(system, job.evalDataset()), rewardSpecs.rewardFunction(system, job.rewardSpec()));
             }
-            return new PretrainSpec(config.model(), config.training(), corpus, job.seed(),
-                    datasets.readItems(system, job.evalDataset()), rewardSpecs.rewardFunction(system, job.rewardSpec()));
-        }
-        if (MethodConfigs.GRPO.equals(type)) {
-            GrpoConfig config = MethodConfigs.grpo(method.get(MethodConfigs.GRPO), "/method/grpo", violations);
-            requireValid(job, violations);
-            Path baseModel = downloadBaseModel(job, workDir);
-            return new GrpoSpec(baseModel, config, prompts(system, job), evalPrompts(system, job),
-                    rewardSpecs.rewardFunction(system, job.rewardSpec()), job.seed(),
-                    job.evalRewardSpec() == null ? null : rewardSpecs.rewardFunction(system, job.evalRewardSpec()));
-        }
-        AlignmentMethod flow = AlignmentMethod.of(type).filter(m -> m.flowType() != null).orElse(null);
-        if (flow != null) {
-            MethodConfigs.FlowAlign config = MethodConfigs.flowAlign(flow.flowType(), method.get(type), "/method/" + type,
-                    violations);
-            requireValid(job, violations);
-            Path baseModel = downloadBaseModel(job, workDir);
-            return new FlowAlignSpec(baseModel, config.type(), config.config(), config.extra(), prompts(system, job),
-                    evalPrompts(system, job), rewardSpecs.rewardFunction(system, job.rewardSpec()),
-                    job.evalRewardSpec() == null ? null : rewardSpecs.rewardFunction(system, job.evalRewardSpec()),
-                    job.seed());
-        }
-        if (MethodConfigs.REWARD_MODEL.equals(type)) {
-            RewardModelConfig config = MethodConfigs.rewardModel(method.get(MethodConfigs.REWARD_MODEL),
-                    "/method/reward_model", violations);
-            requireValid(job, violations);
-            Path baseModel = downloadBaseModel(job, workDir);
-            List<PreferencePair> eval = job.evalDataset() == null ? List.of() : preferences(system, job.evalDataset());
-            return new RewardModelSpec(baseModel, config, preferences(system, job.dataset()), eval, job.seed());
-        }
-        throw new IllegalStateException("job " + job.id() + " has unsupported method type '" + type + "'");
+
+            @Override
+            public RunSpec flowPretraining(JobMethod.FlowPretraining m) {
+                return new FlowPretrainSpec(m.model(), m.training(), job.seed());
+            }
+
+            @Override
+            public RunSpec grpo(JobMethod.Grpo m) throws IOException {
+                return new GrpoSpec(downloadBaseModel(job, workDir), m.config(), prompts(system, job),
+                        evalPrompts(system, job), rewardSpecs.rewardFunction(system, job.rewardSpec()), job.seed(),
+                        goldReward(system, job));
+            }
+
+            @Override
+            public RunSpec rewardModel(JobMethod.RewardModel m) throws IOException {
+                List<PreferencePair> eval = job.evalDataset() == null ? List.of() : preferences(system, job.evalDataset());
+                return new RewardModelSpec(downloadBaseModel(job, workDir), m.config(), preferences(system, job.dataset()),
+                        eval, job.seed());
+            }
+
+            @Override
+            public RunSpec flowAlignment(JobMethod.FlowAlignment m) throws IOException {
+                return new FlowAlignSpec(downloadBaseModel(job, workDir), m.type(), m.config(), m.extra(),
+                        prompts(system, job), evalPrompts(system, job), rewardSpecs.rewardFunction(system, job.rewardSpec()),
+                        goldReward(system, job), job.seed());
+            }
+        });
+    }
+
+    /** The job's {@code eval_reward_spec} as a function; null when it has none. */
+    private RewardFunction goldReward(Caller system, JobRecord job) {
+        return job.evalRewardSpec() == null ? null : rewardSpecs.rewardFunction(system, job.evalRewardSpec());
     }
 
     /** The job's base model, downloaded into {@code workDir/base-model}. */
@@ -132,11 +123,5 @@ public class EngineRunFactory implements RunFactory {
     /** The pairs of a {@code preferences} dataset (its upload validation guarantees the three string fields). */
     private List<PreferencePair> preferences(Caller system, String datasetId) {
         return datasets.readItems(system, datasetId).stream().map(PreferencePair::of).toList();
-    }
-
-    private static void requireValid(JobRecord job, List<Violation> violations) {
-        if (!violations.isEmpty()) {
-            throw new IllegalStateException("stored config of job " + job.id() + " is invalid: " + violations);
-        }
     }
 }

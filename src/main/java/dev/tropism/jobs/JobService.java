@@ -96,35 +96,29 @@ public class JobService implements DatasetUsage {
                 rewardSpec == null ? null : rewardSpec.id(), json.writeValueAsString(method.json()), request.seed(),
                 request.suffix(),
                 request.metadata() == null || request.metadata().isNull() ? null : json.writeValueAsString(request.metadata()),
-                null, method.maxSteps(), null, goldSpec == null ? null : goldSpec.id(),
+                null, method.method().maxSteps(), null, goldSpec == null ? null : goldSpec.id(),
                 rewardOptions.toJson() == null ? null : json.writeValueAsString(rewardOptions.toJson()), debug.toJson());
     }
 
     /**
-     * A submitted method: its type, its JSON as it will be stored, and its parsed config (exactly one of
-     * {@code grpo}, {@code rewardModel}, {@code flow} when the method is valid).
+     * A submitted method: its type, its JSON as it will be stored, and its parsed form (null when the type is
+     * unknown or its hyperparameters do not bind).
      */
-    private record MethodChoice(AlignmentMethod alignment, JsonNode json, GrpoConfig grpo, RewardModelConfig rewardModel,
-            MethodConfigs.FlowAlign flow) {
+    private record MethodChoice(AlignmentMethod alignment, JsonNode json, JobMethod method) {
 
         /** {@code /method/<type>} of a flow method; null otherwise. */
         String flowPointer() {
             return alignment == null || alignment.flowType() == null ? null : "/method/" + alignment.wireName();
         }
 
-        int maxSteps() {
-            return grpo != null ? grpo.maxSteps() : flow != null ? flow.config().maxSteps() : rewardModel.maxSteps();
-        }
-
         /** The method's {@code eval_interval}; null when it has none or its config did not bind. */
         Integer evalInterval() {
-            return grpo != null ? Integer.valueOf(grpo.evalInterval())
-                    : flow != null ? Integer.valueOf(flow.config().evalInterval()) : null;
+            return method == null ? null : method.evalInterval();
         }
 
         /** Where the hacking monitor's interval problems are reported. */
         String monitorPointer() {
-            return grpo != null ? "/method/grpo" : flowPointer();
+            return alignment == AlignmentMethod.GRPO ? "/method/grpo" : flowPointer();
         }
 
         /** Whether {@code model} is of the family this method trains. */
@@ -171,15 +165,7 @@ public class JobService implements DatasetUsage {
                         + alignment.wireName() + "; leave it out"));
             }
         }
-        GrpoConfig grpo = alignment == AlignmentMethod.GRPO
-                ? MethodConfigs.grpo(method.get(MethodConfigs.GRPO), "/method/grpo", violations) : null;
-        RewardModelConfig rewardModel = alignment == AlignmentMethod.REWARD_MODEL
-                ? MethodConfigs.rewardModel(method.get(MethodConfigs.REWARD_MODEL), "/method/reward_model", violations)
-                : null;
-        MethodConfigs.FlowAlign flow = alignment == null || alignment.flowType() == null ? null
-                : MethodConfigs.flowAlign(alignment.flowType(), method.get(alignment.wireName()),
-                        "/method/" + alignment.wireName(), violations);
-        return new MethodChoice(alignment, method, grpo, rewardModel, flow);
+        return new MethodChoice(alignment, method, alignment == null ? null : JobMethod.parse(alignment, method, violations));
     }
 
     /** The caller's base model: ready, of the family the method trains, with room for its sequence lengths. */
@@ -191,8 +177,8 @@ public class JobService implements DatasetUsage {
         if (model != null && method.alignment() != null && !method.fits(model)) {
             violations.add(new Violation("/model", "method " + method.alignment().wireName() + " needs a "
                     + method.alignment().trains().wireName() + " model, not " + model.family()));
-        } else if (method.fits(model) && (method.grpo() != null || method.rewardModel() != null) && model.ready()) {
-            checkBlockSize(model, method.grpo(), method.rewardModel(), violations);
+        } else if (method.fits(model) && model.ready()) {
+            checkBlockSize(model, method.method(), violations);
         }
         return model;
     }
@@ -275,9 +261,10 @@ public class JobService implements DatasetUsage {
     }
 
     /** The method's sequence lengths must fit the base model's {@code block_size} (when model.json can be read). */
-    private void checkBlockSize(BaseModel model, GrpoConfig grpo, RewardModelConfig rewardModel,
-            List<Violation> violations) {
-        Integer block = blockSize(model.objectPrefix());
+    private void checkBlockSize(BaseModel model, JobMethod method, List<Violation> violations) {
+        GrpoConfig grpo = method instanceof JobMethod.Grpo g ? g.config() : null;
+        RewardModelConfig rewardModel = method instanceof JobMethod.RewardModel r ? r.config() : null;
+        Integer block = grpo == null && rewardModel == null ? null : blockSize(model.objectPrefix());
         if (block == null) {
             return;
         }

@@ -1,10 +1,10 @@
 package dev.tropism.jobs;
 
 import dev.tropism.engine.ConfigException;
-import dev.tropism.engine.flowrl.FlowMethodType;
 import dev.tropism.engine.flow.FlowNetConfig;
 import dev.tropism.engine.flow.FlowPretrainConfig;
 import dev.tropism.engine.flow.FlowPretrainSpec;
+import dev.tropism.engine.flowrl.FlowMethodType;
 import dev.tropism.engine.flowrl.FlowRlConfig;
 import dev.tropism.engine.lm.GptConfig;
 import dev.tropism.engine.lm.PretrainConfig;
@@ -19,8 +19,8 @@ import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.node.IntNode;
 
 /**
- * Parses a job's {@code method} (as submitted and as stored) into engine configs. The same code
- * validates at submission and rebuilds the run's config when the job executes or resumes.
+ * Binds a method's hyperparameter object over its config records' defaults, collecting every violation at its
+ * JSON pointer. {@link JobMethod} uses it at submission and again when a stored job executes or resumes.
  */
 public final class MethodConfigs {
 
@@ -33,56 +33,6 @@ public final class MethodConfigs {
     public static final String TINY_FLOW = "tiny-flow";
 
     private MethodConfigs() {
-    }
-
-    /** The model shape and the optimizer settings of a {@code tiny-gpt} pretraining. */
-    public record Pretrain(GptConfig model, PretrainConfig training) {
-    }
-
-    /** The network shape and the optimizer and classifier settings of a {@code tiny-flow} pretraining. */
-    public record FlowPretrain(FlowNetConfig model, FlowPretrainConfig training) {
-
-        /**
-         * Exactly {@code FlowNet.initialize(model, …).parameterCount()}, in closed form so that the model row can
-         * be written without loading the native engine: the embeddings, the U-Net's residual blocks (two 3×3
-         * convolutions, two GroupNorms, an embedding projection and a 1×1 skip where widths differ), its stride-2
-         * down- and upsampling convolutions, and the output head.
-         */
-        public long parameters() {
-            long e = model.embedDim();
-            long c = model.channels();
-            int levels = model.levels();
-            long total = 2 * (e * e + e) + (model.numClasses() + 1) * e; // time MLP, class embedding (+ null class)
-            total += c * 9 + c; // input convolution
-            for (int l = 0; l < levels; l++) {
-                total += resBlock(width(l), width(l), e);
-                if (l < levels - 1) {
-                    total += conv3(width(l), width(l + 1)); // stride-2 downsampling
-                }
-            }
-            total += resBlock(width(levels - 1), width(levels - 1), e); // middle
-            for (int l = levels - 2; l >= 0; l--) {
-                total += conv3(width(l + 1), width(l)) + resBlock(2 * width(l), width(l), e); // upsampling, skip concat
-            }
-            return total + 2 * c + c * 9 + 1; // output GroupNorm and convolution
-        }
-
-        private long width(int level) {
-            return level == 0 ? model.channels() : 2L * model.channels();
-        }
-
-        private static long conv3(long in, long out) {
-            return out * in * 9 + out;
-        }
-
-        private static long resBlock(long in, long out, long embed) {
-            long skip = in == out ? 0 : out * in + out;
-            return 2 * in + conv3(in, out) + out * embed + out + 2 * out + conv3(out, out) + skip;
-        }
-    }
-
-    /** A flow alignment method with its shared and its own hyperparameters ({@code extra} null when it has none). */
-    public record FlowAlign(FlowMethodType type, FlowRlConfig config, Record extra) {
     }
 
     /** GRPO hyperparameters from {@code node} (null or an object) over {@link GrpoConfig#DEFAULT}. */
@@ -112,27 +62,27 @@ public final class MethodConfigs {
      * Pretraining hyperparameters: {@code n_layer, n_embd, n_head, block_size} shape the model (its
      * vocabulary comes from the tokenizer), every other key is a {@link PretrainConfig} knob.
      */
-    public static Pretrain pretrain(JsonNode node, String pointer, List<Violation> violations) {
+    public static JobMethod.Pretraining pretrain(JsonNode node, String pointer, List<Violation> violations) {
         Map<String, JsonNode> given = fields(node, pointer, violations);
         if (given == null) {
             return null;
         }
         List<String> fixed = List.of("vocab_size");
-        List<String> known = new java.util.ArrayList<>(HyperParameters.keys(GptConfig.class));
+        List<String> known = new ArrayList<>(HyperParameters.keys(GptConfig.class));
         known.addAll(HyperParameters.keys(PretrainConfig.class));
         unknownKeys(given, known, fixed, pointer, violations);
         capDefaultWarmup(given, PretrainConfig.DEFAULT.warmupSteps());
         GptConfig model = HyperParameters.bind(GptConfig.class, GptConfig.DEFAULT, given, pointer, fixed, violations);
         PretrainConfig training = HyperParameters.bind(PretrainConfig.class, PretrainConfig.DEFAULT, given, pointer,
                 List.of(), violations);
-        return model == null || training == null ? null : new Pretrain(model, training);
+        return model == null || training == null ? null : new JobMethod.Pretraining(model, training);
     }
 
     /**
      * {@code tiny-flow} hyperparameters: {@link FlowNetConfig} keys shape the network ({@code num_classes} is
      * fixed by the shipped data), every other key is a {@link FlowPretrainConfig} knob.
      */
-    public static FlowPretrain flowPretrain(JsonNode node, String pointer, List<Violation> violations) {
+    public static JobMethod.FlowPretraining flowPretrain(JsonNode node, String pointer, List<Violation> violations) {
         Map<String, JsonNode> given = fields(node, pointer, violations);
         if (given == null) {
             return null;
@@ -155,14 +105,14 @@ public final class MethodConfigs {
             violations.add(new Violation(pointer + "/" + e.field(), e.reason()));
             return null;
         }
-        return new FlowPretrain(model, training);
+        return new JobMethod.FlowPretraining(model, training);
     }
 
     /**
      * Hyperparameters of a flow alignment method: the {@link FlowRlConfig} keys plus those of the method's own
      * record ({@link FlowMethodType#extraConfig()}), in one object.
      */
-    public static FlowAlign flowAlign(FlowMethodType type, JsonNode node, String pointer, List<Violation> violations) {
+    public static JobMethod.FlowAlignment flowAlign(FlowMethodType type, JsonNode node, String pointer, List<Violation> violations) {
         Map<String, JsonNode> given = fields(node, pointer, violations);
         if (given == null) {
             return null;
@@ -178,7 +128,7 @@ public final class MethodConfigs {
         Record extra = type.extraConfig() == null ? null
                 : bindExtra(type.extraConfig(), type.extraDefaults(), given, pointer, violations);
         boolean extraFailed = type.extraConfig() != null && extra == null;
-        return config == null || extraFailed ? null : new FlowAlign(type, config, extra);
+        return config == null || extraFailed ? null : new JobMethod.FlowAlignment(type, config, extra);
     }
 
     private static <R extends Record> R bindExtra(Class<R> type, Record defaults, Map<String, JsonNode> given,

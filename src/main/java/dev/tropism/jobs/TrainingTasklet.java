@@ -145,7 +145,7 @@ final class TrainingTasklet implements Tasklet {
 
     private void open(long batchExecutionId) throws IOException {
         job = x.jobs.require(jobId);
-        alignment = AlignmentMethod.of(x.json.readTree(job.method()).path("type").asString("")).orElse(null);
+        alignment = JobMethod.stored(job, x.json).alignment();
         workDir = Files.createTempDirectory("tropism-" + jobId + "-");
         Optional<Checkpoint> checkpoint = x.checkpoints.latest(jobId);
         Path local = null;

@@ -5,6 +5,7 @@ import dev.tropism.datasets.DatasetInfo;
 import dev.tropism.datasets.DatasetPurpose;
 import dev.tropism.engine.PolicyFamily;
 import dev.tropism.jobs.JobDebug;
+import dev.tropism.jobs.JobMethod;
 import dev.tropism.jobs.JobService;
 import dev.tropism.jobs.MethodConfigs;
 import dev.tropism.rewards.RewardSpecCatalog;
@@ -76,7 +77,7 @@ public class ModelService {
 
     private Plan tinyGpt(Caller caller, CreateModelRequest request, List<Violation> violations) {
         DatasetInfo dataset = datasets.find(caller, "/dataset", request.dataset(), true, DatasetPurpose.CORPUS, violations);
-        MethodConfigs.Pretrain config = MethodConfigs.pretrain(request.hyperparameters(), "/hyperparameters", violations);
+        JobMethod.Pretraining config = MethodConfigs.pretrain(request.hyperparameters(), "/hyperparameters", violations);
         JobService.EvalRefs eval = pretrainEval(caller, request.evalDataset(), request.rewardSpec(), violations);
         if (config != null && config.training().stopAtAccuracy() > 0 && request.evalDataset() == null) {
             violations.add(new Violation("/hyperparameters/stop_at_accuracy",
@@ -99,7 +100,7 @@ public class ModelService {
         if (request.rewardSpec() != null) {
             violations.add(new Violation("/reward_spec", why));
         }
-        MethodConfigs.FlowPretrain config = MethodConfigs.flowPretrain(request.hyperparameters(), "/hyperparameters",
+        JobMethod.FlowPretraining config = MethodConfigs.flowPretrain(request.hyperparameters(), "/hyperparameters",
                 violations);
         return config == null ? null : new Plan(PolicyFamily.FLOW_MATCHING.wireName(), config.parameters(),
                 config.training().maxSteps(), null, new JobService.EvalRefs(null, null));

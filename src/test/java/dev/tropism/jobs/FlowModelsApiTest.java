@@ -49,7 +49,7 @@ class FlowModelsApiTest {
         assertThat(model.get("family").asString()).isEqualTo("flow-matching");
         assertThat(model.get("recipe").asString()).isEqualTo("tiny-flow");
         // exact: channels 8, embed_dim 16, groups 4, levels 2, 10 classes (MethodConfigsTest checks the formula)
-        assertThat(model.get("parameters").asLong()).isEqualTo(new MethodConfigs.FlowPretrain(
+        assertThat(model.get("parameters").asLong()).isEqualTo(new JobMethod.FlowPretraining(
                 new dev.tropism.engine.flow.FlowNetConfig(14, 8, 2, 10, 16, 4),
                 dev.tropism.engine.flow.FlowPretrainConfig.DEFAULT).parameters());
         JsonNode done = awaitSucceeded(team.calls(), job);

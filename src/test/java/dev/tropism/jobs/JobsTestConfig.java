@@ -139,7 +139,7 @@ public class JobsTestConfig {
                 maxSteps = c.maxSteps();
                 evalInterval = c.evalInterval();
             } else {
-                MethodConfigs.Pretrain c = MethodConfigs.pretrain(method.get("pretrain"), "", violations);
+                JobMethod.Pretraining c = MethodConfigs.pretrain(method.get("pretrain"), "", violations);
                 maxSteps = c.training().maxSteps();
                 evalInterval = c.training().evalInterval();
             }

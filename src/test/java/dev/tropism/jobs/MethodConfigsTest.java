@@ -3,9 +3,9 @@ package dev.tropism.jobs;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import ai.djl.ndarray.NDManager;
-import dev.tropism.engine.flowrl.FlowMethodType;
 import dev.tropism.engine.flow.FlowNet;
 import dev.tropism.engine.flow.FlowNetConfig;
+import dev.tropism.engine.flowrl.FlowMethodType;
 import dev.tropism.engine.lm.PretrainConfig;
 import dev.tropism.engine.rl.GrpoConfig;
 import dev.tropism.web.Violation;
@@ -21,7 +21,7 @@ class MethodConfigsTest {
     @Test
     void aShortRunCutsTheDefaultWarmupInsteadOfRejectingAKeyNeverSent() {
         List<Violation> violations = new ArrayList<>();
-        MethodConfigs.Pretrain p = MethodConfigs.pretrain(JSON.readTree("{\"max_steps\":30}"), "/hyperparameters",
+        JobMethod.Pretraining p = MethodConfigs.pretrain(JSON.readTree("{\"max_steps\":30}"), "/hyperparameters",
                 violations);
         GrpoConfig g = MethodConfigs.grpo(JSON.readTree("{\"max_steps\":3}"), "/method/grpo", violations);
         assertThat(violations).isEmpty();
@@ -63,7 +63,7 @@ class MethodConfigsTest {
         List<Violation> violations = new ArrayList<>();
         for (String hp : List.of("{}", "{\"channels\":8,\"embed_dim\":16,\"groups\":4}",
                 "{\"levels\":1,\"channels\":12,\"groups\":3}", "{\"image_size\":28,\"levels\":3,\"embed_dim\":8}")) {
-            MethodConfigs.FlowPretrain p = MethodConfigs.flowPretrain(JSON.readTree(hp), "/hyperparameters", violations);
+            JobMethod.FlowPretraining p = MethodConfigs.flowPretrain(JSON.readTree(hp), "/hyperparameters", violations);
             assertThat(violations).as(hp).isEmpty();
             try (NDManager m = NDManager.newBaseManager(); FlowNet net = FlowNet.initialize(p.model(), 1, m)) {
                 assertThat(p.parameters()).as(hp).isEqualTo(net.parameterCount());
@@ -74,7 +74,7 @@ class MethodConfigsTest {
     @Test
     void tinyFlowHyperparametersAreCheckedAllAtOnce() {
         List<Violation> violations = new ArrayList<>();
-        MethodConfigs.FlowPretrain p = MethodConfigs.flowPretrain(JSON.readTree(
+        JobMethod.FlowPretraining p = MethodConfigs.flowPretrain(JSON.readTree(
                 "{\"num_classes\":3,\"channels\":8,\"groups\":3,\"classifier_steps\":0,\"n_layer\":2}"),
                 "/hyperparameters", violations);
         assertThat(p).isNull();
@@ -91,12 +91,12 @@ class MethodConfigsTest {
     @Test
     void aFlowMethodBindsItsSharedAndItsOwnKeysFromOneObject() {
         List<Violation> violations = new ArrayList<>();
-        MethodConfigs.FlowAlign dense = MethodConfigs.flowAlign(FlowMethodType.DENSE_GRPO,
+        JobMethod.FlowAlignment dense = MethodConfigs.flowAlign(FlowMethodType.DENSE_GRPO,
                 JSON.readTree("{\"max_steps\":3,\"calibration_rounds\":1}"), "/method/dense_grpo", violations);
         assertThat(violations).isEmpty();
         assertThat(dense.config().maxSteps()).isEqualTo(3);
         assertThat(dense.extra().toString()).contains("calibrationRounds=1");
-        MethodConfigs.FlowAlign plain = MethodConfigs.flowAlign(FlowMethodType.FLOW_GRPO, null, "/method/flow_grpo",
+        JobMethod.FlowAlignment plain = MethodConfigs.flowAlign(FlowMethodType.FLOW_GRPO, null, "/method/flow_grpo",
                 violations);
         assertThat(plain.extra()).isNull();
 

@@ -1,7 +1,11 @@
 package dev.tropism.engine.flow;
 
 import dev.tropism.engine.PolicyFamily;
+import dev.tropism.engine.RunOptions;
 import dev.tropism.engine.RunSpec;
+import dev.tropism.engine.TrainingRun;
+import java.io.IOException;
+import java.nio.file.Path;
 
 /**
  * A {@code tiny-flow} pretraining run on the shipped Fashion-MNIST subset ({@link FashionMnist}).
@@ -26,5 +30,10 @@ public record FlowPretrainSpec(FlowNetConfig model, FlowPretrainConfig training,
     @Override
     public PolicyFamily family() {
         return PolicyFamily.FLOW_MATCHING;
+    }
+
+    @Override
+    public TrainingRun open(Path checkpoint, RunOptions options) throws IOException {
+        return new FlowPretrainRun(this, checkpoint, options);
     }
 }

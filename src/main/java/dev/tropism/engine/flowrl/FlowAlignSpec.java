@@ -2,8 +2,11 @@ package dev.tropism.engine.flowrl;
 
 import dev.tropism.engine.PolicyFamily;
 import dev.tropism.engine.RewardFunction;
+import dev.tropism.engine.RunOptions;
 import dev.tropism.engine.RunSpec;
+import dev.tropism.engine.TrainingRun;
 import dev.tropism.engine.flow.FlowModel;
+import java.io.IOException;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
@@ -42,5 +45,10 @@ public record FlowAlignSpec(Path baseModel, FlowMethodType method, FlowRlConfig 
     @Override
     public PolicyFamily family() {
         return PolicyFamily.FLOW_MATCHING;
+    }
+
+    @Override
+    public TrainingRun open(Path checkpoint, RunOptions options) throws IOException {
+        return new FlowRlRun(this, checkpoint, options);
     }
 }

@@ -3,7 +3,11 @@ package dev.tropism.engine.lm;
 import dev.tropism.engine.ConfigException;
 import dev.tropism.engine.PolicyFamily;
 import dev.tropism.engine.RewardFunction;
+import dev.tropism.engine.RunOptions;
 import dev.tropism.engine.RunSpec;
+import dev.tropism.engine.TrainingRun;
+import java.io.IOException;
+import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 
@@ -42,5 +46,10 @@ public record PretrainSpec(GptConfig model, PretrainConfig training, List<String
     @Override
     public PolicyFamily family() {
         return PolicyFamily.LANGUAGE_MODEL;
+    }
+
+    @Override
+    public TrainingRun open(Path checkpoint, RunOptions options) throws IOException {
+        return new LmPretrainRun(this, checkpoint, options);
     }
 }

@@ -2,7 +2,10 @@ package dev.tropism.engine.rl;
 
 import dev.tropism.engine.PolicyFamily;
 import dev.tropism.engine.RewardFunction;
+import dev.tropism.engine.RunOptions;
 import dev.tropism.engine.RunSpec;
+import dev.tropism.engine.TrainingRun;
+import java.io.IOException;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
@@ -45,5 +48,10 @@ public record GrpoSpec(
     @Override
     public PolicyFamily family() {
         return PolicyFamily.LANGUAGE_MODEL;
+    }
+
+    @Override
+    public TrainingRun open(Path checkpoint, RunOptions options) throws IOException {
+        return new GrpoRun(this, checkpoint, options);
     }
 }

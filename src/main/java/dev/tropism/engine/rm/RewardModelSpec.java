@@ -1,7 +1,10 @@
 package dev.tropism.engine.rm;
 
 import dev.tropism.engine.PolicyFamily;
+import dev.tropism.engine.RunOptions;
 import dev.tropism.engine.RunSpec;
+import dev.tropism.engine.TrainingRun;
+import java.io.IOException;
 import java.nio.file.Path;
 import java.util.List;
 
@@ -31,5 +34,10 @@ public record RewardModelSpec(Path baseModel, RewardModelConfig config, List<Pre
     @Override
     public PolicyFamily family() {
         return PolicyFamily.REWARD_MODEL;
+    }
+
+    @Override
+    public TrainingRun open(Path checkpoint, RunOptions options) throws IOException {
+        return new RewardModelRun(this, checkpoint, options);
     }
 }
