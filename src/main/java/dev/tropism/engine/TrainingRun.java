@@ -64,7 +64,7 @@ public interface TrainingRun extends AutoCloseable {
      * @param subdir its directory relative to the export directory
      * @param parameters its parameter count
      */
-    record Companion(String suffix, String family, String subdir, long parameters) {
+    record Companion(String suffix, PolicyFamily family, String subdir, long parameters) {
     }
 
     @Override

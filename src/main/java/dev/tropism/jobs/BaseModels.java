@@ -1,5 +1,6 @@
 package dev.tropism.jobs;
 
+import dev.tropism.engine.PolicyFamily;
 import java.util.Optional;
 
 /**
@@ -23,7 +24,7 @@ public interface BaseModels {
      * @param status its status, for messages
      * @param objectPrefix where its exported files live in object storage
      */
-    record BaseModel(String id, String teamId, String name, String family, boolean ready, String status,
+    record BaseModel(String id, String teamId, String name, PolicyFamily family, boolean ready, String status,
             String objectPrefix) {
     }
 }

@@ -123,7 +123,7 @@ public class JobService implements DatasetUsage {
 
         /** Whether {@code model} is of the family this method trains. */
         boolean fits(BaseModel model) {
-            return model != null && alignment != null && alignment.trains().wireName().equals(model.family());
+            return model != null && alignment != null && alignment.trains() == model.family();
         }
     }
 

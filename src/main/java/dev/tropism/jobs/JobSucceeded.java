@@ -1,5 +1,6 @@
 package dev.tropism.jobs;
 
+import dev.tropism.engine.PolicyFamily;
 import java.util.List;
 
 /**
@@ -15,7 +16,7 @@ import java.util.List;
  * @param companions models exported beside the main one, in sub-directories of {@code resultPrefix}
  */
 public record JobSucceeded(String jobId, String teamId, String baseModel, String resultModel, String resultPrefix,
-        String family, String suffix, String checkpoint, List<Companion> companions) {
+        PolicyFamily family, String suffix, String checkpoint, List<Companion> companions) {
 
     /** Whether the job trained the model it was created for (pretraining) rather than a new one (alignment). */
     public boolean trainedItsOwnModel() {
@@ -28,6 +29,6 @@ public record JobSucceeded(String jobId, String teamId, String baseModel, String
      * @param suffix appended to the main model's name ({@code <name>/<suffix>})
      * @param subdir its directory relative to the main model's
      */
-    public record Companion(String suffix, String family, String subdir, long parameters) {
+    public record Companion(String suffix, PolicyFamily family, String subdir, long parameters) {
     }
 }

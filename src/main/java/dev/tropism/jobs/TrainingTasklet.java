@@ -1,6 +1,7 @@
 package dev.tropism.jobs;
 
 import dev.tropism.engine.MetricNames;
+import dev.tropism.engine.PolicyFamily;
 import dev.tropism.engine.TrainingRun;
 import dev.tropism.engine.nn.CheckpointFiles;
 import dev.tropism.storage.Artifacts;
@@ -286,8 +287,8 @@ final class TrainingTasklet implements Tasklet {
     }
 
     /** The family of an alignment job's models: {@link AlignmentMethod#produces()}. */
-    private String resultFamily() {
-        return alignment.produces().wireName();
+    private PolicyFamily resultFamily() {
+        return alignment.produces();
     }
 
     /** Pretraining jobs produce the model they were created for; alignment jobs register a new one. */

@@ -1,5 +1,6 @@
 package dev.tropism.models;
 
+import dev.tropism.engine.PolicyFamily;
 import dev.tropism.engine.flow.ImageClassifier;
 import dev.tropism.rewards.ImageClassifierScorer;
 import dev.tropism.storage.Artifacts;
@@ -29,7 +30,7 @@ public class ImageClassifiers implements ImageClassifierScorer {
 
     @Override
     public Optional<String> unusable(String teamId, String modelId) {
-        return record(teamId, modelId).map(m -> m.unusableAs(ImageClassifier.FAMILY))
+        return record(teamId, modelId).map(m -> m.unusableAs(PolicyFamily.IMAGE_CLASSIFIER))
                 .orElse(Optional.of("no model with id '" + modelId + "'"));
     }
 
@@ -37,7 +38,7 @@ public class ImageClassifiers implements ImageClassifierScorer {
     public <R> R apply(String teamId, String modelId, Function<ImageClassifier, R> fn) {
         ModelRecord record = record(teamId, modelId)
                 .orElseThrow(() -> new IllegalArgumentException("no model with id '" + modelId + "'"));
-        record.unusableAs(ImageClassifier.FAMILY).ifPresent(reason -> {
+        record.unusableAs(PolicyFamily.IMAGE_CLASSIFIER).ifPresent(reason -> {
             throw new IllegalArgumentException(reason);
         });
         return cache.use(record, fn);

@@ -1,7 +1,6 @@
 package dev.tropism.models;
 
 import dev.tropism.engine.PolicyFamily;
-import dev.tropism.engine.flow.ImageClassifier;
 import dev.tropism.storage.ObjectStore;
 import java.io.IOException;
 import java.io.InputStream;
@@ -36,8 +35,7 @@ class ModelClasses {
 
     /** The model's class names, or null when it has none (another family, not ready, or unreadable). */
     List<String> of(ModelRecord m) {
-        boolean image = PolicyFamily.FLOW_MATCHING.wireName().equals(m.family())
-                || ImageClassifier.FAMILY.equals(m.family());
+        boolean image = m.family() == PolicyFamily.FLOW_MATCHING || m.family() == PolicyFamily.IMAGE_CLASSIFIER;
         if (!image || !ModelRecord.READY.equals(m.status())) {
             return null;
         }

@@ -1,6 +1,8 @@
 package dev.tropism.models;
 
+import dev.tropism.engine.PolicyFamily;
 import java.time.Instant;
+import java.util.Optional;
 
 /**
  * A row of {@code models}: a pretrained or aligned model of one team.
@@ -16,7 +18,7 @@ public record ModelRecord(
         String id,
         String teamId,
         String name,
-        String family,
+        PolicyFamily family,
         String recipe,
         ModelStatus status,
         String parent,
@@ -31,14 +33,14 @@ public record ModelRecord(
     public static final ModelStatus FAILED = ModelStatus.FAILED;
 
     /** Why this model cannot be used as a {@code family} model (another family, not ready), or empty. */
-    public java.util.Optional<String> unusableAs(String family) {
-        if (!family.equals(this.family)) {
-            return java.util.Optional.of("model " + id + " is a " + this.family + ", not a " + family);
+    public Optional<String> unusableAs(PolicyFamily family) {
+        if (family != this.family) {
+            return Optional.of("model " + id + " is a " + this.family + ", not a " + family);
         }
         if (!READY.equals(status)) {
-            return java.util.Optional.of("model " + id + " is " + status + "; it must be ready");
+            return Optional.of("model " + id + " is " + status + "; it must be ready");
         }
-        return java.util.Optional.empty();
+        return Optional.empty();
     }
 
     public static String prefixOf(String modelId) {
@@ -46,7 +48,7 @@ public record ModelRecord(
     }
 
     /** A new model being pretrained by {@code job} (status {@code training}), stored under {@link #prefixOf}. */
-    public static ModelRecord pretraining(String id, String teamId, String name, String family, String recipe,
+    public static ModelRecord pretraining(String id, String teamId, String name, PolicyFamily family, String recipe,
             String job, Long parameters) {
         return new ModelRecord(0, id, teamId, name, family, recipe, TRAINING, null, job, null, prefixOf(id), parameters,
                 Instant.now());
@@ -56,7 +58,7 @@ public record ModelRecord(
      * A ready model that {@code job} derived from {@code parent} (an aligned model, a checkpoint's model, or a
      * companion exported beside a model), whose files live under {@code objectPrefix}.
      */
-    public static ModelRecord derived(String id, ModelRecord parent, String name, String family, String job,
+    public static ModelRecord derived(String id, ModelRecord parent, String name, PolicyFamily family, String job,
             String checkpoint, String objectPrefix, Long parameters) {
         return new ModelRecord(0, id, parent.teamId(), name, family, parent.recipe(), READY, parent.id(), job, checkpoint,
                 objectPrefix, parameters, Instant.now());

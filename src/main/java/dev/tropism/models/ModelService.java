@@ -43,7 +43,7 @@ public class ModelService {
     }
 
     /** What a validated request pretrains: the model row's family and size, and the job's inputs. */
-    private record Plan(String family, long parameters, int totalSteps, String datasetId, JobService.EvalRefs eval) {
+    private record Plan(PolicyFamily family, long parameters, int totalSteps, String datasetId, JobService.EvalRefs eval) {
     }
 
     @Transactional
@@ -83,7 +83,7 @@ public class ModelService {
             violations.add(new Violation("/hyperparameters/stop_at_accuracy",
                     "needs eval_dataset and reward_spec to measure accuracy"));
         }
-        return config == null || dataset == null ? null : new Plan(PolicyFamily.LANGUAGE_MODEL.wireName(),
+        return config == null || dataset == null ? null : new Plan(PolicyFamily.LANGUAGE_MODEL,
                 config.model().approxParameters(), config.training().maxSteps(), dataset.id(), eval);
     }
 
@@ -102,7 +102,7 @@ public class ModelService {
         }
         JobMethod.FlowPretraining config = MethodConfigs.flowPretrain(request.hyperparameters(), "/hyperparameters",
                 violations);
-        return config == null ? null : new Plan(PolicyFamily.FLOW_MATCHING.wireName(), config.parameters(),
+        return config == null ? null : new Plan(PolicyFamily.FLOW_MATCHING, config.parameters(),
                 config.training().maxSteps(), null, new JobService.EvalRefs(null, null));
     }
 

@@ -1,5 +1,6 @@
 package dev.tropism.models;
 
+import dev.tropism.engine.PolicyFamily;
 import dev.tropism.storage.Db;
 import dev.tropism.web.ApiException;
 import dev.tropism.web.PageParams;
@@ -26,7 +27,7 @@ public class ModelStore {
     public void insert(ModelRecord m) {
         jdbc.sql("INSERT INTO models (id, team_id, name, family, recipe, status, parent, job, checkpoint, object_prefix,"
                         + " parameters, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
-                .params(m.id(), m.teamId(), m.name(), m.family(), m.recipe(), m.status().wire(), m.parent(), m.job(),
+                .params(m.id(), m.teamId(), m.name(), m.family().wireName(), m.recipe(), m.status().wire(), m.parent(), m.job(),
                         m.checkpoint(), m.objectPrefix(), m.parameters(), Db.ts(m.createdAt()))
                 .update();
     }
@@ -67,8 +68,8 @@ public class ModelStore {
 
     private static ModelRecord map(ResultSet rs, int row) throws SQLException {
         return new ModelRecord(rs.getLong("seq"), rs.getString("id"), rs.getString("team_id"), rs.getString("name"),
-                rs.getString("family"), rs.getString("recipe"), ModelStatus.of(rs.getString("status")), rs.getString("parent"),
-                rs.getString("job"), rs.getString("checkpoint"), rs.getString("object_prefix"),
+                PolicyFamily.ofWire(rs.getString("family")), rs.getString("recipe"), ModelStatus.of(rs.getString("status")),
+                rs.getString("parent"), rs.getString("job"), rs.getString("checkpoint"), rs.getString("object_prefix"),
                 Db.nullableLong(rs, "parameters"), Db.instant(rs, "created_at"));
     }
 }

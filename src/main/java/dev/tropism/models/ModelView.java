@@ -15,7 +15,7 @@ public record ModelView(String id, String object, long created, String ownedBy, 
         Long parameters, List<String> classes, Instant createdAt) {
 
     public static ModelView of(ModelRecord m, List<String> classes) {
-        return new ModelView(m.id(), "model", m.createdAt().getEpochSecond(), m.teamId(), m.name(), m.family(),
+        return new ModelView(m.id(), "model", m.createdAt().getEpochSecond(), m.teamId(), m.name(), m.family().wireName(),
                 m.recipe(), m.status().wire(), m.parent(), m.job(), m.checkpoint(), m.objectPrefix(), m.parameters(),
                 classes, m.createdAt());
     }

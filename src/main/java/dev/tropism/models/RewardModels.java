@@ -63,7 +63,7 @@ public class RewardModels implements RewardModelScorer {
     }
 
     private static Optional<String> problem(ModelRecord m) {
-        return m.unusableAs(PolicyFamily.REWARD_MODEL.wireName());
+        return m.unusableAs(PolicyFamily.REWARD_MODEL);
     }
 
     /**

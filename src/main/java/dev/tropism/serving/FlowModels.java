@@ -37,7 +37,7 @@ class FlowModels {
      */
     ModelRecord resolve(String teamId, String id) {
         ModelRecord m = served.find(teamId, id);
-        if (!PolicyFamily.FLOW_MATCHING.wireName().equals(m.family())) {
+        if (m.family() != PolicyFamily.FLOW_MATCHING) {
             throw new OpenAiException(HttpStatus.BAD_REQUEST, OpenAiException.INVALID_REQUEST, "model",
                     "model_not_supported", "The model '" + id + "' is a " + m.family() + ", not an image model;"
                     + " this endpoint serves " + PolicyFamily.FLOW_MATCHING.wireName() + " models only.", null);

@@ -74,7 +74,7 @@ public class ServedModels {
      */
     public ModelRecord resolve(String teamId, String id) {
         ModelRecord m = find(teamId, id);
-        if (!PolicyFamily.LANGUAGE_MODEL.wireName().equals(m.family())) {
+        if (m.family() != PolicyFamily.LANGUAGE_MODEL) {
             throw new OpenAiException(HttpStatus.BAD_REQUEST, OpenAiException.INVALID_REQUEST, "model",
                     "model_not_supported", "The model '" + id + "' is a " + m.family() + "; this endpoint serves "
                     + PolicyFamily.LANGUAGE_MODEL.wireName() + " models only.", null);

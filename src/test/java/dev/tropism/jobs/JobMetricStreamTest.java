@@ -3,6 +3,7 @@ package dev.tropism.jobs;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.tropism.datasets.DatasetPurpose;
+import dev.tropism.engine.PolicyFamily;
 import dev.tropism.models.ModelRecord;
 import dev.tropism.models.ModelStore;
 import dev.tropism.storage.ObjectStore;
@@ -48,7 +49,7 @@ class JobMetricStreamTest {
     void setUp() throws Exception {
         team = api.newTeam("metrics-stream");
         String model = Ids.newId("model_");
-        models.insert(new ModelRecord(0, model, team.id(), "base", "language-model", "tiny-gpt", ModelRecord.READY, null,
+        models.insert(new ModelRecord(0, model, team.id(), "base", PolicyFamily.LANGUAGE_MODEL, "tiny-gpt", ModelRecord.READY, null,
                 null, null, ModelRecord.prefixOf(model), 1000L, Instant.now()));
         objects.put(ModelRecord.prefixOf(model) + "config.json", new ByteArrayInputStream("{}".getBytes()));
         String prompts = catalog.addDataset(team.id(), DatasetPurpose.PROMPTS, List.of(Map.of("prompt", "1+1=", "answer", "2")));

@@ -3,6 +3,7 @@ package dev.tropism.jobs;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.tropism.datasets.DatasetPurpose;
+import dev.tropism.engine.PolicyFamily;
 import dev.tropism.models.ModelRecord;
 import dev.tropism.models.ModelStore;
 import dev.tropism.storage.ObjectStore;
@@ -68,7 +69,7 @@ class JobsApiTest {
 
     private String readyModel(String teamId) throws Exception {
         String id = Ids.newId("model_");
-        models.insert(new ModelRecord(0, id, teamId, "base", "language-model", "tiny-gpt", ModelRecord.READY, null, null,
+        models.insert(new ModelRecord(0, id, teamId, "base", PolicyFamily.LANGUAGE_MODEL, "tiny-gpt", ModelRecord.READY, null, null,
                 null, ModelRecord.prefixOf(id), 1000L, Instant.now()));
         objects.put(ModelRecord.prefixOf(id) + "config.json", new ByteArrayInputStream("{}".getBytes()));
         return id;

@@ -2,6 +2,7 @@ package dev.tropism.models;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.tropism.engine.PolicyFamily;
 import dev.tropism.jobs.CheckpointSaved;
 import dev.tropism.jobs.JobCancelled;
 import dev.tropism.jobs.JobFailed;
@@ -34,7 +35,7 @@ class ModelRegistrarTest {
     }
 
     private ModelRecord pretraining(String name) {
-        ModelRecord m = ModelRecord.pretraining(Ids.newId("model_"), team, name, "language-model", "tiny-gpt",
+        ModelRecord m = ModelRecord.pretraining(Ids.newId("model_"), team, name, PolicyFamily.LANGUAGE_MODEL, "tiny-gpt",
                 Ids.newId("job_"), 1234L);
         models.insert(m);
         return m;
@@ -50,13 +51,13 @@ class ModelRegistrarTest {
     void aPretrainingJobsModelBecomesReadyWithItsCompanions() {
         ModelRecord m = pretraining("shoes");
         publisher.publishEvent(new JobSucceeded(m.job(), team, m.id(), m.id(), m.objectPrefix(), null, null, "ckpt_1",
-                List.of(new JobSucceeded.Companion("gold-classifier", "image-classifier", "gold", 77))));
+                List.of(new JobSucceeded.Companion("gold-classifier", PolicyFamily.IMAGE_CLASSIFIER, "gold", 77))));
         ModelRecord ready = models.find(m.id()).orElseThrow();
         assertThat(ready.status()).isEqualTo(ModelRecord.READY);
         assertThat(ready.checkpoint()).isEqualTo("ckpt_1");
         ModelRecord gold = named("shoes/gold-classifier");
         assertThat(gold.parent()).isEqualTo(m.id());
-        assertThat(gold.family()).isEqualTo("image-classifier");
+        assertThat(gold.family()).isEqualTo(PolicyFamily.IMAGE_CLASSIFIER);
         assertThat(gold.objectPrefix()).isEqualTo(m.objectPrefix() + "gold/");
         assertThat(gold.parameters()).isEqualTo(77L);
         assertThat(gold.status()).isEqualTo(ModelRecord.READY);
@@ -67,7 +68,7 @@ class ModelRegistrarTest {
         ModelRecord base = pretraining("base");
         publisher.publishEvent(new JobSucceeded(base.job(), team, base.id(), base.id(), base.objectPrefix(), null, null,
                 "ckpt_0", List.of()));
-        publisher.publishEvent(new CheckpointSaved("job_align", team, base.id(), "language-model", "v1", "ckpt_5", 5,
+        publisher.publishEvent(new CheckpointSaved("job_align", team, base.id(), PolicyFamily.LANGUAGE_MODEL, "v1", "ckpt_5", 5,
                 "jobs/job_align/checkpoints/ckpt_5/model/"));
         ModelRecord atFive = named("base:v1@5");
         assertThat(atFive.parent()).isEqualTo(base.id());
@@ -77,7 +78,7 @@ class ModelRegistrarTest {
 
         String aligned = Ids.newId("model_");
         publisher.publishEvent(new JobSucceeded("job_other", team, base.id(), aligned, ModelRecord.prefixOf(aligned),
-                "language-model", null, "ckpt_9", List.of()));
+                PolicyFamily.LANGUAGE_MODEL, null, "ckpt_9", List.of()));
         ModelRecord named = named("base:job_other");
         assertThat(named.id()).isEqualTo(aligned);
         assertThat(named.checkpoint()).isEqualTo("ckpt_9");

@@ -1,6 +1,7 @@
 package dev.tropism.support;
 
 import dev.tropism.engine.Engine;
+import dev.tropism.engine.PolicyFamily;
 import dev.tropism.engine.TrainingRun;
 import dev.tropism.engine.flow.FashionMnist;
 import dev.tropism.engine.flow.FlowModel;
@@ -9,9 +10,9 @@ import dev.tropism.engine.flow.FlowPretrainConfig;
 import dev.tropism.engine.flow.FlowPretrainSpec;
 import dev.tropism.engine.flow.ImageClassifier;
 import dev.tropism.engine.flow.Png;
-import dev.tropism.storage.Artifacts;
 import dev.tropism.models.ModelRecord;
 import dev.tropism.models.ModelStore;
+import dev.tropism.storage.Artifacts;
 import dev.tropism.web.Ids;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -65,9 +66,9 @@ public final class TinyFlow {
         artifacts.upload(exported(), ModelRecord.prefixOf(flow));
         artifacts.upload(exported().resolve(FlowModel.REWARD_CLASSIFIER_DIR), ModelRecord.prefixOf(classifier));
         Instant now = Instant.now();
-        models.insert(new ModelRecord(0, flow, teamId, "tiny-flow-test", FlowModel.FAMILY, FlowModel.RECIPE,
+        models.insert(new ModelRecord(0, flow, teamId, "tiny-flow-test", PolicyFamily.FLOW_MATCHING, FlowModel.RECIPE,
                 ModelRecord.READY, null, null, null, ModelRecord.prefixOf(flow), null, now));
-        models.insert(new ModelRecord(0, classifier, teamId, "tiny-flow-test/reward-classifier", ImageClassifier.FAMILY,
+        models.insert(new ModelRecord(0, classifier, teamId, "tiny-flow-test/reward-classifier", PolicyFamily.IMAGE_CLASSIFIER,
                 FlowModel.RECIPE, ModelRecord.READY, flow, null, null, ModelRecord.prefixOf(classifier), null, now));
         return new Registered(flow, classifier);
     }

@@ -4,7 +4,7 @@ import ai.djl.ndarray.NDManager;
 import com.google.gson.Gson;
 import com.google.gson.GsonBuilder;
 import com.google.gson.JsonObject;
-
+import dev.tropism.engine.PolicyFamily;
 import dev.tropism.engine.nn.Gradients;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -20,7 +20,7 @@ import java.util.List;
  */
 public final class FlowModel implements AutoCloseable {
 
-    public static final String FAMILY = "flow-matching";
+    public static final String FAMILY = PolicyFamily.FLOW_MATCHING.wireName();
     public static final String RECIPE = "tiny-flow";
     static final String META = "model.json";
     public static final String WEIGHTS = "weights.ndlist";

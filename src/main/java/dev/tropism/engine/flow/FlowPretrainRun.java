@@ -7,6 +7,7 @@ import ai.djl.training.GradientCollector;
 import com.google.gson.JsonObject;
 import dev.tropism.engine.MetricNames;
 import dev.tropism.engine.NumericalInstabilityException;
+import dev.tropism.engine.PolicyFamily;
 import dev.tropism.engine.RunOptions;
 import dev.tropism.engine.TrainingRun;
 import dev.tropism.engine.nn.AdamW;
@@ -266,9 +267,9 @@ public final class FlowPretrainRun implements TrainingRun {
             return List.of();
         }
         return List.of(
-                new Companion("reward-classifier", ImageClassifier.FAMILY, FlowModel.REWARD_CLASSIFIER_DIR,
+                new Companion("reward-classifier", PolicyFamily.IMAGE_CLASSIFIER, FlowModel.REWARD_CLASSIFIER_DIR,
                         rewardClassifier.parameterCount()),
-                new Companion("gold-classifier", ImageClassifier.FAMILY, FlowModel.GOLD_CLASSIFIER_DIR,
+                new Companion("gold-classifier", PolicyFamily.IMAGE_CLASSIFIER, FlowModel.GOLD_CLASSIFIER_DIR,
                         goldClassifier.parameterCount()));
     }
 

@@ -6,6 +6,7 @@ import ai.djl.ndarray.types.Shape;
 import com.google.gson.Gson;
 import com.google.gson.GsonBuilder;
 import com.google.gson.JsonObject;
+import dev.tropism.engine.PolicyFamily;
 import dev.tropism.engine.nn.Gradients;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -32,7 +33,7 @@ import java.util.Random;
  */
 public final class ImageClassifier implements AutoCloseable {
 
-    public static final String FAMILY = "image-classifier";
+    public static final String FAMILY = PolicyFamily.IMAGE_CLASSIFIER.wireName();
     public static final String ARCH_CNN = "cnn";
     public static final String ARCH_MLP = "mlp";
     static final String WEIGHTS = "weights.ndlist";

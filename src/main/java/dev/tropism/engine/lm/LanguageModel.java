@@ -4,6 +4,7 @@ import ai.djl.ndarray.NDManager;
 import com.google.gson.Gson;
 import com.google.gson.GsonBuilder;
 import com.google.gson.JsonObject;
+import dev.tropism.engine.PolicyFamily;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -88,7 +89,7 @@ public final class LanguageModel implements AutoCloseable {
     static JsonObject describe(Gpt gpt, ChatFormat chatFormat) {
         JsonObject o = new JsonObject();
         o.addProperty("format", FORMAT);
-        o.addProperty("family", "language-model");
+        o.addProperty("family", PolicyFamily.LANGUAGE_MODEL.wireName());
         o.addProperty("architecture", "tiny-gpt");
         o.addProperty("parameters", gpt.parameterCount());
         o.add("config", gpt.config().toJson());
