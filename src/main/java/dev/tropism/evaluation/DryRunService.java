@@ -155,7 +155,7 @@ class DryRunService implements DatasetUsage {
             return null;
         }
         ModelRecord m = found.get();
-        if (!PolicyFamily.LANGUAGE_MODEL.wireName().equals(m.family())) {
+        if (m.family() != PolicyFamily.LANGUAGE_MODEL) {
             violations.add(new Violation("/model", "model " + id + " is a " + m.family() + " model; dry-runs sample"
                     + " from " + PolicyFamily.LANGUAGE_MODEL.wireName() + " models only for now"));
         } else if (!ModelRecord.READY.equals(m.status())) {

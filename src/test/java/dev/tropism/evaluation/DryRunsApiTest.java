@@ -3,6 +3,7 @@ package dev.tropism.evaluation;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 
+import dev.tropism.engine.PolicyFamily;
 import dev.tropism.engine.lm.DryRunConfig;
 import dev.tropism.models.ModelRecord;
 import dev.tropism.models.ModelStore;
@@ -280,11 +281,11 @@ class DryRunsApiTest {
                 .containsExactly("/model");
 
         // A flow-matching model is rejected cleanly (a later issue), as is another team's model.
-        String flow = insertModel(team.id(), "flow-matching");
+        String flow = insertModel(team.id(), PolicyFamily.FLOW_MATCHING);
         ApiResponse flowing = assertProblem(submit(team, exact, body("model", flow, "dataset", train)), 422);
         assertThat(pointers(flowing)).containsExactly("/model");
         assertThat(flowing.json().get("errors").get(0).get("detail").asString()).contains("flow-matching");
-        String othersModel = insertModel(other.id(), "language-model");
+        String othersModel = insertModel(other.id(), PolicyFamily.LANGUAGE_MODEL);
         assertThat(pointers(assertProblem(submit(team, exact, body("model", othersModel, "dataset", train)), 422)))
                 .containsExactly("/model");
 
@@ -343,7 +344,7 @@ class DryRunsApiTest {
         return r.json().get("id").asString();
     }
 
-    private String insertModel(String teamId, String family) {
+    private String insertModel(String teamId, PolicyFamily family) {
         String id = Ids.newId("model_");
         models.insert(new ModelRecord(0, id, teamId, "m", family, null, ModelRecord.READY, null, null, null,
                 ModelRecord.prefixOf(id), null, Timestamps.now()));
