@@ -5,7 +5,7 @@ package dev.tropism.rewards;
  * records each score in {@link Outcomes} under {@link #name()} (its sub-reward), and reports
  * per-sample problems there instead of throwing.
  */
-interface Grader {
+public interface Grader {
 
     String name();
 

@@ -1,5 +1,17 @@
 package dev.tropism.rewards;
 
+import dev.tropism.rewards.composite.GatedGrader;
+import dev.tropism.rewards.composite.MultiGrader;
+import dev.tropism.rewards.composite.ShapedGrader;
+import dev.tropism.rewards.image.ImageStatGrader;
+import dev.tropism.rewards.model.LikelihoodGrader;
+import dev.tropism.rewards.text.ChecksGrader;
+import dev.tropism.rewards.text.JsonGrader;
+import dev.tropism.rewards.text.LengthGrader;
+import dev.tropism.rewards.text.NumericGrader;
+import dev.tropism.rewards.text.RegexGrader;
+import dev.tropism.rewards.text.StringCheckGrader;
+import dev.tropism.rewards.text.TextSimilarityGrader;
 import dev.tropism.web.JsonPointers;
 import dev.tropism.web.Violation;
 import java.util.ArrayList;
@@ -12,7 +24,7 @@ import java.util.TreeSet;
 import tools.jackson.databind.JsonNode;
 
 /** The registry of grader types: turns grader JSON into a {@link Grader} or every violation found. */
-final class GraderCompiler {
+public final class GraderCompiler {
 
     /** Compiling {@code grader} either gave {@code grader} (no violations) or violations. */
     record Result(Grader grader, Set<String> itemFields, List<Violation> violations) {
@@ -81,7 +93,7 @@ final class GraderCompiler {
     static final int MAX_DEPTH = 8;
 
     /** State of one compilation, handed to grader types. */
-    final class Context {
+    public final class Context {
 
         private final List<Violation> violations = new ArrayList<>();
         private final Set<String> itemFields = new TreeSet<>();
@@ -102,16 +114,16 @@ final class GraderCompiler {
         }
 
         /** The team the spec belongs to; null when compiled without one (validation in tests). */
-        String teamId() {
+        public String teamId() {
             return teamId;
         }
 
         /** True when compiling a stored spec (see {@link GraderCompiler#compileStored}). */
-        boolean stored() {
+        public boolean stored() {
             return stored;
         }
 
-        void violation(String pointer, String reason) {
+        public void violation(String pointer, String reason) {
             violations.add(new Violation(pointer, reason));
         }
 
@@ -120,7 +132,7 @@ final class GraderCompiler {
         }
 
         /** Compiles a nested grader object at {@code pointer}; null when it has violations. */
-        Grader grader(JsonNode node, String pointer) {
+        public Grader grader(JsonNode node, String pointer) {
             if (node == null || node.isNull() || node.isMissingNode()) {
                 violation(pointer, "is required");
                 return null;
@@ -155,7 +167,7 @@ final class GraderCompiler {
         private static final java.util.regex.Pattern GRADER_NAME = java.util.regex.Pattern.compile("[A-Za-z0-9_.-]{1,64}");
 
         /** A required non-blank string field, or null (with a violation). */
-        String string(JsonNode node, String field, String pointer) {
+        public String string(JsonNode node, String field, String pointer) {
             JsonNode v = stringNode(node, field, pointer);
             if (v != null && v.asString().isBlank()) {
                 violation(JsonPointers.child(pointer, field), "must not be blank");
@@ -168,7 +180,7 @@ final class GraderCompiler {
          * A grader's {@code name}: it becomes part of metric names ({@code train/reward/<name>/mean}), so
          * it is limited to 1–64 letters, digits, '_', '.' or '-'.
          */
-        String name(JsonNode node, String pointer) {
+        public String name(JsonNode node, String pointer) {
             String name = string(node, "name", pointer);
             if (name != null && !GRADER_NAME.matcher(name).matches()) {
                 violation(JsonPointers.child(pointer, "name"), "must be 1 to 64 letters, digits, '_', '.' or '-'");
@@ -186,7 +198,7 @@ final class GraderCompiler {
          * A grader's optional {@code name}: as {@link #name(JsonNode, String)} when given, else
          * {@code fallback} (which must still be unique within the spec).
          */
-        String name(JsonNode node, String pointer, String fallback) {
+        public String name(JsonNode node, String pointer, String fallback) {
             if (!GraderOptions.absent(node, "name")) {
                 return name(node, pointer);
             }
@@ -214,7 +226,7 @@ final class GraderCompiler {
         }
 
         /** Flags every field of {@code node} not in {@code allowed}. */
-        void onlyFields(JsonNode node, String pointer, Set<String> allowed) {
+        public void onlyFields(JsonNode node, String pointer, Set<String> allowed) {
             for (String name : node.propertyNames()) {
                 if (!allowed.contains(name)) {
                     violation(JsonPointers.child(pointer, name), "unknown field");
@@ -223,7 +235,7 @@ final class GraderCompiler {
         }
 
         /** A template field: a string whose placeholders are all allowed. */
-        Template template(JsonNode node, String field, String pointer) {
+        public Template template(JsonNode node, String field, String pointer) {
             JsonNode v = stringNode(node, field, pointer);
             return v == null ? null : Template.parse(v.asString(), JsonPointers.child(pointer, field), this);
         }

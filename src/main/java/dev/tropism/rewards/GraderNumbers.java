@@ -4,7 +4,7 @@ import dev.tropism.web.JsonPointers;
 import tools.jackson.databind.JsonNode;
 
 /** Optional numeric fields of grader JSON, validated against a closed range with their JSON pointer. */
-final class GraderNumbers {
+public final class GraderNumbers {
 
     private GraderNumbers() {
     }
@@ -13,7 +13,7 @@ final class GraderNumbers {
      * {@code node.field}: {@code fallback} when absent or null; the value when it is a finite number in
      * {@code [min, max]}; otherwise null, with a violation at {@code pointer/field}.
      */
-    static Double optional(JsonNode node, String field, String pointer, double fallback, double min, double max,
+    public static Double optional(JsonNode node, String field, String pointer, double fallback, double min, double max,
             GraderCompiler.Context ctx) {
         JsonNode v = node.get(field);
         if (v == null || v.isNull()) {
@@ -28,7 +28,7 @@ final class GraderNumbers {
     }
 
     /** Like {@link #optional} for a whole number. */
-    static Integer optionalInt(JsonNode node, String field, String pointer, int fallback, int min, int max,
+    public static Integer optionalInt(JsonNode node, String field, String pointer, int fallback, int min, int max,
             GraderCompiler.Context ctx) {
         JsonNode v = node.get(field);
         if (v == null || v.isNull()) {

@@ -13,25 +13,25 @@ import tools.jackson.databind.JsonNode;
  * Each method returns the default when the field is absent or JSON null, and null (after adding a
  * violation at the field's pointer) when it is present but invalid.
  */
-final class GraderOptions {
+public final class GraderOptions {
 
     private GraderOptions() {
     }
 
-    static boolean absent(JsonNode node, String field) {
+    public static boolean absent(JsonNode node, String field) {
         JsonNode v = node.get(field);
         return v == null || v.isNull();
     }
 
     /** A template field, or {@code fallback} (a valid template text) when absent. */
-    static Template template(GraderCompiler.Context ctx, JsonNode node, String field, String pointer,
+    public static Template template(GraderCompiler.Context ctx, JsonNode node, String field, String pointer,
             String fallback) {
         return absent(node, field) ? Template.parse(fallback, JsonPointers.child(pointer, field), ctx)
                 : ctx.template(node, field, pointer);
     }
 
     /** A required regular expression ({@link Regexes}: RE2 syntax, bounded), compiled with RE2J {@code flags}. */
-    static Regexes.Bounded pattern(GraderCompiler.Context ctx, JsonNode node, String field, String pointer,
+    public static Regexes.Bounded pattern(GraderCompiler.Context ctx, JsonNode node, String field, String pointer,
             int flags) {
         JsonNode v = node.get(field);
         String p = JsonPointers.child(pointer, field);
@@ -50,7 +50,7 @@ final class GraderOptions {
     }
 
     /** A finite number ≥ 0. */
-    static Double nonNegative(GraderCompiler.Context ctx, JsonNode node, String field, String pointer,
+    public static Double nonNegative(GraderCompiler.Context ctx, JsonNode node, String field, String pointer,
             double fallback) {
         if (absent(node, field)) {
             return fallback;
@@ -64,7 +64,7 @@ final class GraderOptions {
     }
 
     /** A whole number in {@code [min, max]}; {@code fallback} (which may be null) when absent. */
-    static Integer integer(GraderCompiler.Context ctx, JsonNode node, String field, String pointer, int min,
+    public static Integer integer(GraderCompiler.Context ctx, JsonNode node, String field, String pointer, int min,
             int max, Integer fallback) {
         if (absent(node, field)) {
             return fallback;
@@ -78,12 +78,12 @@ final class GraderOptions {
     }
 
     /** True for JSON integers and for floats with no fractional part (1.0). */
-    static boolean isWhole(JsonNode v) {
+    public static boolean isWhole(JsonNode v) {
         return v.isNumber() && Double.isFinite(v.asDouble()) && v.asDouble() == Math.rint(v.asDouble());
     }
 
     /** One of {@code type}'s constants, named in lower case ({@code FULLMATCH} is {@code "fullmatch"}). */
-    static <E extends Enum<E>> E choice(GraderCompiler.Context ctx, JsonNode node, String field, String pointer,
+    public static <E extends Enum<E>> E choice(GraderCompiler.Context ctx, JsonNode node, String field, String pointer,
             Class<E> type, E fallback) {
         if (absent(node, field)) {
             return fallback;
@@ -97,7 +97,7 @@ final class GraderOptions {
     }
 
     /** An array of distinct constants of {@code type} (lower-case names); empty when absent. */
-    static <E extends Enum<E>> Set<E> choices(GraderCompiler.Context ctx, JsonNode node, String field,
+    public static <E extends Enum<E>> Set<E> choices(GraderCompiler.Context ctx, JsonNode node, String field,
             String pointer, Class<E> type) {
         Set<E> out = EnumSet.noneOf(type);
         if (absent(node, field)) {
@@ -131,7 +131,7 @@ final class GraderOptions {
         return null;
     }
 
-    static <E extends Enum<E>> String names(Class<E> type) {
+    public static <E extends Enum<E>> String names(Class<E> type) {
         return Arrays.stream(type.getEnumConstants()).map(e -> e.name().toLowerCase(Locale.ROOT)).toList().toString();
     }
 }

@@ -3,7 +3,7 @@ package dev.tropism.rewards;
 import tools.jackson.databind.JsonNode;
 
 /** One kind of grader ({@code "type"} in the grader JSON): validates and compiles its JSON. */
-interface GraderType {
+public interface GraderType {
 
     /** The {@code type} value this handles, e.g. {@code string_check}. */
     String type();

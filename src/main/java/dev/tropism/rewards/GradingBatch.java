@@ -9,13 +9,13 @@ import java.util.List;
  * The samples graded together (see {@link RewardBatch}: groups of {@code groupSize} consecutive
  * samples answer the same item) and the model context. Confined to the thread grading it.
  */
-final class GradingBatch {
+public final class GradingBatch {
 
     private final Sample[] samples;
     private final int groupSize;
     private final ScoringContext context;
 
-    GradingBatch(Sample[] samples, int groupSize, ScoringContext context) {
+    public GradingBatch(Sample[] samples, int groupSize, ScoringContext context) {
         this.samples = samples;
         this.groupSize = groupSize;
         this.context = context == null ? ScoringContext.NONE : context;
@@ -31,29 +31,29 @@ final class GradingBatch {
         return new GradingBatch(samples, batch.groupSize(), batch.context());
     }
 
-    int size() {
+    public int size() {
         return samples.length;
     }
 
-    Sample sample(int i) {
+    public Sample sample(int i) {
         return samples[i];
     }
 
-    int groupSize() {
+    public int groupSize() {
         return groupSize;
     }
 
     /** The group of sample {@code i}. */
-    int group(int i) {
+    public int group(int i) {
         return i / groupSize;
     }
 
-    ScoringContext context() {
+    public ScoringContext context() {
         return context;
     }
 
     /** The same items, groups and context with other outputs (one per sample). */
-    GradingBatch withOutputs(List<String> outputs) {
+    public GradingBatch withOutputs(List<String> outputs) {
         if (outputs.size() != samples.length) {
             throw new IllegalArgumentException(outputs.size() + " outputs for " + samples.length + " samples");
         }

@@ -3,7 +3,7 @@ package dev.tropism.rewards;
 import tools.jackson.databind.JsonNode;
 
 /** Dot-separated paths into JSON values: object fields by name, array elements by index. */
-final class JsonPaths {
+public final class JsonPaths {
 
     /** A path to a value that is not there. */
     static final String JSON_PATH = "json_path";
@@ -12,7 +12,7 @@ final class JsonPaths {
     }
 
     /** The value at {@code path} in {@code root}; a {@code json_path} error when absent. */
-    static JsonNode at(JsonNode root, String[] path) throws GradingException {
+    public static JsonNode at(JsonNode root, String[] path) throws GradingException {
         JsonNode node = root;
         for (int i = 0; i < path.length; i++) {
             String seg = path[i];

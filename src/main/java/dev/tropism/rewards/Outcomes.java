@@ -8,12 +8,12 @@ import java.util.List;
 import java.util.Map;
 
 /** The sub-rewards and errors of each sample of a batch, filled in by the graders that score it. */
-final class Outcomes {
+public final class Outcomes {
 
     private final List<Map<String, Double>> subRewards;
     private final List<List<RewardError>> errors;
 
-    Outcomes(int n) {
+    public Outcomes(int n) {
         subRewards = new ArrayList<>(n);
         errors = new ArrayList<>(n);
         for (int i = 0; i < n; i++) {
@@ -23,19 +23,19 @@ final class Outcomes {
     }
 
     /** Records grader {@code name}'s score of sample {@code i}. */
-    void sub(int i, String name, double value) {
+    public void sub(int i, String name, double value) {
         subRewards.get(i).put(name, value);
     }
 
     /** Records {@code scores} as grader {@code name}'s sub-reward of every sample; returns them. */
-    double[] record(String name, double[] scores) {
+    public double[] record(String name, double[] scores) {
         for (int i = 0; i < scores.length; i++) {
             sub(i, name, scores[i]);
         }
         return scores;
     }
 
-    void error(int i, String kind, String message) {
+    public void error(int i, String kind, String message) {
         errors.get(i).add(new RewardError(kind, message));
     }
 
@@ -43,7 +43,7 @@ final class Outcomes {
      * {@code value} when finite; otherwise {@code fallback}, with a {@code non_finite} error naming the
      * grader. Every grader passes its scores through this before recording them.
      */
-    double finite(int i, String grader, double value, double fallback) {
+    public double finite(int i, String grader, double value, double fallback) {
         if (Double.isFinite(value)) {
             return value;
         }
@@ -52,7 +52,7 @@ final class Outcomes {
     }
 
     /** Copies what {@code other} recorded for sample {@code from} into sample {@code to} here. */
-    void copyFrom(Outcomes other, int from, int to) {
+    public void copyFrom(Outcomes other, int from, int to) {
         subRewards.get(to).putAll(other.subRewards.get(from));
         errors.get(to).addAll(other.errors.get(from));
     }

@@ -7,14 +7,14 @@ import dev.tropism.engine.RewardError;
  * {@link GradingException}, or gives a non-finite score, scores {@link #FALLBACK} and carries an error
  * of that kind; any other exception on one sample is an {@code exception} error of that sample only.
  */
-abstract class PerSampleGrader implements Grader {
+public abstract class PerSampleGrader implements Grader {
 
     /** The documented score of a sample its grader could not score. */
-    static final double FALLBACK = 0.0;
+    public static final double FALLBACK = 0.0;
 
     private final String name;
 
-    PerSampleGrader(String name) {
+    protected PerSampleGrader(String name) {
         this.name = name;
     }
 
@@ -45,5 +45,5 @@ abstract class PerSampleGrader implements Grader {
     }
 
     /** The score of one sample. */
-    abstract double scoreOne(Sample sample) throws GradingException;
+    protected abstract double scoreOne(Sample sample) throws GradingException;
 }

@@ -19,7 +19,7 @@ import com.google.re2j.PatternSyntaxException;
  * {@link #programSize} estimate), and so is each input it is matched against: at most
  * {@link #WORK_BUDGET} / program size chars, and never more than {@link #MAX_INPUT_LENGTH}.
  */
-final class Regexes {
+public final class Regexes {
 
     /** Longest pattern accepted, in chars. Reward patterns are short; this keeps specs readable. */
     static final int MAX_PATTERN_LENGTH = 2_000;
@@ -40,13 +40,13 @@ final class Regexes {
     static final long WORK_BUDGET = 5_000_000;
 
     /** Error kind of an input longer than its pattern may match. */
-    static final String INPUT_TOO_LONG = "input_too_long";
+    public static final String INPUT_TOO_LONG = "input_too_long";
 
     /** A compiled pattern and the longest input it may be matched against. */
-    record Bounded(Pattern pattern, int maxInputLength) {
+    public record Bounded(Pattern pattern, int maxInputLength) {
 
         /** A matcher over {@code text}; an {@code input_too_long} error when it is longer than allowed. */
-        Matcher matcher(String text) throws GradingException {
+        public Matcher matcher(String text) throws GradingException {
             if (text.length() > maxInputLength) {
                 throw new GradingException(INPUT_TOO_LONG, "input is " + text.length() + " characters; this pattern "
                         + "is matched against at most " + maxInputLength);
@@ -64,7 +64,7 @@ final class Regexes {
      * @throws IllegalArgumentException with a message for a user (RE2J's own syntax message, or why the
      *     pattern is too large)
      */
-    static Bounded compile(String pattern, int flags) {
+    public static Bounded compile(String pattern, int flags) {
         if (pattern.length() > MAX_PATTERN_LENGTH) {
             throw new IllegalArgumentException("pattern is " + pattern.length() + " characters; at most "
                     + MAX_PATTERN_LENGTH + " are allowed");

@@ -5,6 +5,7 @@ import dev.tropism.engine.RewardBatch;
 import dev.tropism.engine.RewardFunction;
 import dev.tropism.engine.RewardResult;
 import dev.tropism.engine.ScoringContext;
+import dev.tropism.rewards.webhook.WebhookSecrets;
 import dev.tropism.teams.Caller;
 import dev.tropism.web.ApiException;
 import dev.tropism.web.Ids;

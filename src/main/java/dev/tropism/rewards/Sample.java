@@ -10,7 +10,7 @@ import tools.jackson.databind.json.JsonMapper;
  * use ({@code {{sample.output_json.<path>}}} and {@code json} graders share the parse), and for image
  * samples (flow-matching models) the image. Confined to the thread grading its batch.
  */
-final class Sample {
+public final class Sample {
 
     private static final JsonMapper JSON = JsonMapper.builder().build();
 
@@ -22,37 +22,37 @@ final class Sample {
     private JsonNode json;
     private String jsonError;
 
-    Sample(Map<String, Object> item, String outputText) {
+    public Sample(Map<String, Object> item, String outputText) {
         this(item, outputText, null, 0);
     }
 
-    Sample(Map<String, Object> item, String outputText, float[] image, int imageSide) {
+    public Sample(Map<String, Object> item, String outputText, float[] image, int imageSide) {
         this.item = item == null ? Map.of() : item;
         this.outputText = outputText == null ? "" : outputText;
         this.image = image;
         this.imageSide = imageSide;
     }
 
-    Map<String, Object> item() {
+    public Map<String, Object> item() {
         return item;
     }
 
-    String outputText() {
+    public String outputText() {
         return outputText;
     }
 
     /** The image's [0, 1] pixels (shared, not copied: read only), or null for a text sample. */
-    float[] image() {
+    public float[] image() {
         return image;
     }
 
     /** Width and height of {@link #image()}. */
-    int imageSide() {
+    public int imageSide() {
         return imageSide;
     }
 
     /** The output parsed as JSON; a {@code json_parse} error when it is not JSON. */
-    JsonNode outputJson() throws GradingException {
+    public JsonNode outputJson() throws GradingException {
         if (json == null && jsonError == null) {
             try {
                 json = JSON.readTree(outputText);

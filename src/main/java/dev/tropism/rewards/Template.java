@@ -11,7 +11,7 @@ import tools.jackson.databind.JsonNode;
  * {@code {{sample.output_json.<path>}}} (a dot-separated path into the output parsed as JSON; numeric
  * segments index arrays), parsed once into parts so that rendering is a cheap concatenation.
  */
-final class Template {
+public final class Template {
 
     private static final Pattern PLACEHOLDER = Pattern.compile("\\{\\{(.*?)}}");
     private static final Pattern ITEM_FIELD = Pattern.compile("item\\.([A-Za-z0-9_\\-]+)");
@@ -29,7 +29,7 @@ final class Template {
     }
 
     /** Parses {@code text}; bad placeholders are reported to {@code ctx} at {@code pointer}. */
-    static Template parse(String text, String pointer, GraderCompiler.Context ctx) {
+    public static Template parse(String text, String pointer, GraderCompiler.Context ctx) {
         List<Part> parts = new ArrayList<>();
         Matcher m = PLACEHOLDER.matcher(text);
         int last = 0;
@@ -72,7 +72,7 @@ final class Template {
         return parts.size() == 1 && parts.get(0).output();
     }
 
-    String render(Sample sample) throws GradingException {
+    public String render(Sample sample) throws GradingException {
         if (parts.size() == 1) {
             return renderPart(parts.get(0), sample);
         }

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 
 import dev.tropism.engine.RewardError;
 import dev.tropism.engine.RewardResult;
+import dev.tropism.rewards.text.NumericGrader;
 import dev.tropism.web.Violation;
 import java.time.Duration;
 import java.util.List;

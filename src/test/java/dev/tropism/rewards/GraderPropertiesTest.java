@@ -7,6 +7,7 @@ import static org.quicktheories.QuickTheory.qt;
 import dev.tropism.engine.RewardBatch;
 import dev.tropism.engine.RewardResult;
 import dev.tropism.engine.ScoringContext;
+import dev.tropism.rewards.text.LengthGrader;
 import dev.tropism.web.Violation;
 import java.math.BigDecimal;
 import java.math.BigInteger;

@@ -2,6 +2,7 @@ package dev.tropism.rewards;
 
 import static org.quicktheories.generators.SourceDSL.strings;
 
+import dev.tropism.rewards.text.RegexGrader;
 import java.math.BigInteger;
 import java.util.ArrayList;
 import java.util.HashMap;

@@ -124,7 +124,7 @@ class GraderTest {
     void aLibraryFailureOnOneSampleCostsThatSampleOnly() {
         Grader flaky = new PerSampleGrader("flaky") {
             @Override
-            double scoreOne(Sample sample) {
+            protected double scoreOne(Sample sample) {
                 if (sample.outputText().equals("boom")) {
                     throw new IllegalArgumentException("edge case");
                 }

@@ -3,6 +3,8 @@ package dev.tropism.rewards;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.tropism.rewards.webhook.SecretCipher;
+import dev.tropism.rewards.webhook.WebhookSecrets;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
