@@ -25,7 +25,7 @@ public class ImageClassifiers implements ImageClassifierScorer {
     public ImageClassifiers(ModelStore models, Artifacts artifacts,
             @Value("${tropism.image-classifiers.cache-size:4}") int cacheSize) {
         this.models = models;
-        this.cache = new ModelCache<>(artifacts, cacheSize, ImageClassifier::load);
+        this.cache = new ModelCache<>("image classifier", artifacts, cacheSize, ImageClassifier::load);
     }
 
     @Override

@@ -36,7 +36,7 @@ public class RewardModels implements RewardModelScorer {
             throw new IllegalArgumentException("tropism.reward-models.cache-size must be >= 1, got " + cacheSize);
         }
         this.models = models;
-        this.cache = new ModelCache<>(artifacts, cacheSize, RewardModel::load);
+        this.cache = new ModelCache<>("reward", artifacts, cacheSize, RewardModel::load);
     }
 
     /**

@@ -26,7 +26,7 @@ class FlowModels {
 
     FlowModels(ServedModels served, Artifacts artifacts, ServingProperties properties) {
         this.served = served;
-        this.cache = new ModelCache<>(artifacts, properties.imageModelCacheSize(), FlowModel::load);
+        this.cache = new ModelCache<>("image generation", artifacts, properties.imageModelCacheSize(), FlowModel::load);
     }
 
     /**

@@ -6,25 +6,16 @@ import dev.tropism.engine.lm.GptConfig;
 import dev.tropism.engine.lm.LanguageModel;
 import dev.tropism.engine.serve.Generator;
 import dev.tropism.engine.serve.GeneratorConfig;
-import dev.tropism.storage.Artifacts;
+import dev.tropism.models.ModelCache;
 import dev.tropism.models.ModelRecord;
 import dev.tropism.models.ModelStore;
+import dev.tropism.storage.Artifacts;
 import jakarta.annotation.PreDestroy;
 import java.io.IOException;
-import java.nio.file.Files;
+import java.io.UncheckedIOException;
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.Iterator;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
-import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicLong;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 import org.springframework.http.HttpStatus;
 import org.springframework.stereotype.Component;
 
@@ -48,22 +39,18 @@ import org.springframework.stereotype.Component;
 @Component
 public class ServedModels {
 
-    private static final Logger log = LoggerFactory.getLogger(ServedModels.class);
     private static final String CHECKPOINT_PREFIX = "ckpt_";
     private static final int FP32_BYTES = 4;
 
     private final ModelStore models;
-    private final Artifacts artifacts;
     private final ServingProperties properties;
-    private final Map<String, Entry> entries = new LinkedHashMap<>(16, 0.75f, true); // access order: LRU first
-    private final AtomicLong loads = new AtomicLong();
-    private long usedBytes; // guarded by this: estimates of the loaded entries in the map
-    private NDManager root; // guarded by this; created on the first load so that PyTorch loads only when used
+    private final ModelCache<Loaded> cache;
 
     public ServedModels(ModelStore models, Artifacts artifacts, ServingProperties properties) {
         this.models = models;
-        this.artifacts = artifacts;
         this.properties = properties;
+        this.cache = new ModelCache<>("served", artifacts, properties.memoryBudget().toBytes(), Loaded::bytes,
+                this::load);
     }
 
     /**
@@ -105,78 +92,25 @@ public class ServedModels {
      * @throws OpenAiException 503 when the model cannot be loaded
      */
     public Lease acquire(ModelRecord record) {
-        Entry entry;
-        boolean loader = false;
-        synchronized (this) {
-            entry = entries.get(record.id());
-            if (entry == null) {
-                entry = new Entry(record.id());
-                entries.put(record.id(), entry);
-                loader = true;
-            }
-            entry.leases++;
-        }
-        if (loader) {
-            load(record, entry);
-        }
         try {
-            return new Lease(this, entry, entry.loading.join());
-        } catch (CompletionException e) {
-            release(entry);
+            return new Lease(cache.acquire(record));
+        } catch (RuntimeException | Error e) { // NOPMD: any load failure is the model's unavailability
+            Throwable why = e instanceof UncheckedIOException io ? io.getCause() : e;
             throw new OpenAiException(HttpStatus.SERVICE_UNAVAILABLE, "server_error", "model", "model_unavailable",
-                    "The model '" + record.id() + "' could not be loaded: " + e.getCause().getMessage(), null);
+                    "The model '" + record.id() + "' could not be loaded: " + why.getMessage(), null);
         }
     }
 
-    private void load(ModelRecord record, Entry entry) {
-        Loaded loaded;
-        Path dir = null;
+    /** Loads a model and starts its generator (the cache's loader). */
+    private Loaded load(Path dir, NDManager parent) throws IOException {
+        LanguageModel model = LanguageModel.load(dir, parent);
         try {
-            NDManager parent;
-            synchronized (this) {
-                if (root == null) {
-                    root = NDManager.newBaseManager();
-                }
-                parent = root;
-            }
-            dir = Files.createTempDirectory("tropism-serve-");
-            artifacts.download(record.objectPrefix(), dir);
-            LanguageModel model = LanguageModel.load(dir, parent);
-            Generator generator = new Generator(model,
-                    new GeneratorConfig(properties.maxBatch(), properties.queueCapacity()));
-            loaded = new Loaded(model, generator, estimateBytes(model.gpt().parameterCount(), model.gpt().config()));
-            loads.incrementAndGet();
-        } catch (IOException | RuntimeException | Error e) { // NOPMD: waiters must learn of any failure
-            synchronized (this) {
-                entries.remove(record.id(), entry);
-            }
-            entry.loading.completeExceptionally(e);
-            return;
-        } finally {
-            Artifacts.deleteTree(dir);
-        }
-        List<Entry> evicted = new ArrayList<>();
-        synchronized (this) {
-            entry.bytes = loaded.bytes;
-            usedBytes += loaded.bytes;
-            for (Iterator<Entry> it = entries.values().iterator(); usedBytes > properties.memoryBudget().toBytes()
-                    && it.hasNext(); ) {
-                Entry e = it.next();
-                if (e == entry || !e.loading.isDone()) {
-                    continue; // never the model just loaded, and a loading one is not accounted yet
-                }
-                it.remove();
-                usedBytes -= e.bytes;
-                e.evicted = true;
-                if (e.leases == 0) {
-                    evicted.add(e);
-                }
-            }
-        }
-        entry.loading.complete(loaded);
-        for (Entry e : evicted) {
-            log.info("Evicted served model {} (memory budget {})", e.id, properties.memoryBudget());
-            e.close();
+            Generator generator = new Generator(model, new GeneratorConfig(properties.maxBatch(),
+                    properties.queueCapacity()));
+            return new Loaded(model, generator, estimateBytes(model.gpt().parameterCount(), model.gpt().config()));
+        } catch (RuntimeException | Error e) { // NOPMD: free the weights of a model whose generator did not start
+            model.close();
+            throw e;
         }
     }
 
@@ -189,87 +123,43 @@ public class ServedModels {
         return (long) Math.ceil((parameters + kv) * (double) FP32_BYTES * properties.memoryOverhead());
     }
 
-    void release(Entry entry) {
-        boolean close;
-        synchronized (this) {
-            entry.leases--;
-            close = entry.evicted && entry.leases == 0;
-        }
-        if (close) {
-            log.info("Closing evicted served model {} after its last request", entry.id);
-            entry.close();
-        }
-    }
-
     /** Ids of the models in the cache now, least recently used first (loading ones included). */
-    public synchronized List<String> cached() {
-        return List.copyOf(entries.keySet());
+    public List<String> cached() {
+        return cache.cached();
     }
 
     /** Models loaded from object storage since start (a reload after eviction counts again). */
     public long loads() {
-        return loads.get();
+        return cache.loads();
     }
 
     /** The estimated native bytes of the cached models. */
-    public synchronized long usedBytes() {
-        return usedBytes;
+    public long usedBytes() {
+        return cache.used();
     }
 
     /** The generator statistics of a cached, loaded model. */
     public Optional<Generator.Stats> stats(String modelId) {
-        Entry e;
-        synchronized (this) {
-            e = entries.get(modelId);
-        }
-        return e == null || !e.loading.isDone() || e.loading.isCompletedExceptionally() ? Optional.empty()
-                : Optional.of(e.loading.join().generator.stats());
+        return cache.peek(modelId).map(loaded -> loaded.generator().stats());
     }
 
     /** Closes every model (on shutdown): generators first, which end their requests, then the weights. */
     @PreDestroy
     public void close() {
-        List<Entry> all;
-        synchronized (this) {
-            all = new ArrayList<>(entries.values());
-            entries.clear();
-            usedBytes = 0;
-        }
-        all.forEach(Entry::close);
-        synchronized (this) {
-            if (root != null) {
-                root.close();
-                root = null;
-            }
-        }
+        cache.close();
     }
 
-    /** A cached model: loading (the future) or loaded. */
-    static final class Entry {
-        final String id;
-        final CompletableFuture<Loaded> loading = new CompletableFuture<>();
-        final AtomicBoolean closed = new AtomicBoolean();
-        long bytes; // guarded by ServedModels.this
-        int leases; // guarded by ServedModels.this
-        boolean evicted; // guarded by ServedModels.this
+    /** A loaded model with its generator; closing stops the generator, then frees the weights. */
+    record Loaded(LanguageModel model, Generator generator, long bytes) implements AutoCloseable {
 
-        Entry(String id) {
-            this.id = id;
-        }
-
-        void close() {
-            if (closed.compareAndSet(false, true) && loading.isDone() && !loading.isCompletedExceptionally()) {
-                Loaded l = loading.join();
-                try {
-                    l.generator.close(); // ends nothing: no lease is open; stops the decoding thread
-                } finally {
-                    l.model.close();
-                }
+        @Override
+        public void close() {
+            try {
+                generator.close(); // ends nothing: no lease is open; stops the decoding thread
+            } finally {
+                model.close();
             }
         }
-    }
-
-    record Loaded(LanguageModel model, Generator generator, long bytes) {
     }
 
     /**
@@ -278,30 +168,23 @@ public class ServedModels {
      */
     public static final class Lease implements AutoCloseable {
 
-        private final ServedModels owner;
-        private final Entry entry;
-        private final Loaded loaded;
-        private final AtomicBoolean released = new AtomicBoolean();
+        private final ModelCache.Lease<Loaded> lease;
 
-        Lease(ServedModels owner, Entry entry, Loaded loaded) {
-            this.owner = owner;
-            this.entry = entry;
-            this.loaded = loaded;
+        Lease(ModelCache.Lease<Loaded> lease) {
+            this.lease = lease;
         }
 
         public LanguageModel model() {
-            return loaded.model;
+            return lease.model().model();
         }
 
         public Generator generator() {
-            return loaded.generator;
+            return lease.model().generator();
         }
 
         @Override
         public void close() {
-            if (released.compareAndSet(false, true)) {
-                owner.release(entry);
-            }
+            lease.close();
         }
     }
 }
