@@ -19,9 +19,9 @@ import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
 
 /** Real tiny models pretrained through the API, and a raw server-sent-events reader. */
-final class ServingFixtures {
+public final class ServingFixtures {
 
-    static final JsonMapper JSON = JsonMapper.builder().build();
+    public static final JsonMapper JSON = JsonMapper.builder().build();
     /** Context of the test models: long enough for a greedy completion that outlasts a disconnect. */
     static final int BLOCK_SIZE = 256;
 
@@ -29,7 +29,7 @@ final class ServingFixtures {
     }
 
     /** A corpus dataset of generated arithmetic lines. */
-    static String corpus(Team team) {
+    public static String corpus(Team team) {
         ApiResponse sets = team.calls().post("/v1/datasets/generate", Map.of("generator", "arithmetic", "digits", 1,
                 "corpus_size", 40, "train_prompts", 4, "eval_prompts", 4));
         assertThat(sets.status()).as(sets.toString()).isEqualTo(201);
@@ -37,12 +37,12 @@ final class ServingFixtures {
     }
 
     /** Pretrains a 1-layer model for a few steps and waits until it is ready; returns its JSON. */
-    static JsonNode pretrain(Team team, String corpus, String name, long seed) throws InterruptedException {
+    public static JsonNode pretrain(Team team, String corpus, String name, long seed) throws InterruptedException {
         return pretrain(team, corpus, name, seed, 1, 32, 2, BLOCK_SIZE);
     }
 
     /** Pretrains a model of this shape for 3 steps and waits until it is ready; returns its JSON. */
-    static JsonNode pretrain(Team team, String corpus, String name, long seed, int layers, int embd, int heads,
+    public static JsonNode pretrain(Team team, String corpus, String name, long seed, int layers, int embd, int heads,
             int blockSize) throws InterruptedException {
         Map<String, Object> hp = new LinkedHashMap<>();
         hp.put("n_layer", layers);

@@ -1,4 +1,4 @@
-package dev.tropism.serving;
+package dev.tropism.bench;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -9,10 +9,9 @@ import dev.tropism.bench.BenchmarkDocs;
 import dev.tropism.engine.lm.CharTokenizer;
 import dev.tropism.engine.lm.Gpt;
 import dev.tropism.engine.lm.LanguageModel;
-import dev.tropism.storage.Artifacts;
 import dev.tropism.models.ModelStore;
-import java.nio.file.Files;
-import java.nio.file.Path;
+import dev.tropism.serving.ServingFixtures;
+import dev.tropism.storage.Artifacts;
 import dev.tropism.support.TropismIntegrationTest;
 import dev.tropism.support.TropismTestClient;
 import dev.tropism.support.TropismTestClient.Team;
@@ -20,6 +19,8 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;

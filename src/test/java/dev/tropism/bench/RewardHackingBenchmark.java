@@ -1,4 +1,4 @@
-package dev.tropism.jobs;
+package dev.tropism.bench;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
