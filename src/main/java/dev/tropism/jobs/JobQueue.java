@@ -15,6 +15,8 @@ import org.slf4j.LoggerFactory;
 import org.springframework.batch.core.job.JobExecution;
 import org.springframework.context.SmartLifecycle;
 import org.springframework.stereotype.Component;
+import org.springframework.transaction.PlatformTransactionManager;
+import org.springframework.transaction.support.TransactionTemplate;
 
 /**
  * The persistent queue: launches {@code queued} jobs in creation order, at most
@@ -37,13 +39,16 @@ public class JobQueue implements SmartLifecycle {
     private final JobEvents events;
     private final JobExecutor executor;
     private final JobsProperties properties;
+    private final TransactionTemplate tx;
     private ScheduledExecutorService scheduler;
     private ExecutorService workers;
     private volatile boolean running;
     /** Ids of the jobs this process has claimed and whose worker has not finished yet. */
     private final Set<String> owned = ConcurrentHashMap.newKeySet();
 
-    public JobQueue(JobStore jobs, JobEvents events, JobExecutor executor, JobsProperties properties) {
+    public JobQueue(JobStore jobs, JobEvents events, JobExecutor executor, JobsProperties properties,
+            PlatformTransactionManager transactionManager) {
+        this.tx = new TransactionTemplate(transactionManager);
         this.jobs = jobs;
         this.events = events;
         this.executor = executor;
@@ -100,9 +105,12 @@ public class JobQueue implements SmartLifecycle {
         boolean cancel = job.control() == JobControl.CANCEL;
         boolean pause = job.control() == JobControl.PAUSE;
         JobStatus to = cancel ? JobStatus.CANCELLED : pause ? JobStatus.PAUSED : JobStatus.QUEUED;
-        if (jobs.transition(id, JobStatus.RUNNING, to)) {
+        // One transaction: the status, the event log and what the listeners of JobCancelled write commit together.
+        boolean moved = Boolean.TRUE.equals(tx.execute(s -> {
+            if (!jobs.transition(id, JobStatus.RUNNING, to)) {
+                return false;
+            }
             if (cancel) {
-                executor.metrics.finished(id);
                 executor.publisher.publishEvent(new JobCancelled(id, job.teamId(), job.model(), job.resultModel()));
             }
             events.publish(id, "warning", cancel ? "job.cancelled" : pause ? "job.paused" : "job.recovered",
@@ -111,6 +119,12 @@ public class JobQueue implements SmartLifecycle {
                                     + " from its last checkpoint."
                             : "The service stopped while the job was running; it resumes from its last checkpoint.",
                     Map.of("step", job.currentStep()));
+            return true;
+        }));
+        if (moved) {
+            if (cancel) {
+                executor.metrics.finished(id);
+            }
             log.warn("recovered interrupted job {} at step {} as {}", id, job.currentStep(), to.wire());
         }
     }

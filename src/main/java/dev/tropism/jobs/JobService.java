@@ -311,6 +311,7 @@ public class JobService implements DatasetUsage {
         return jobs.require(id);
     }
 
+    @Transactional
     public JobRecord cancel(Caller caller, String id) {
         JobRecord job = jobs.get(caller.requireTeam(), id);
         for (JobStatus from : List.of(JobStatus.QUEUED, JobStatus.PAUSED, JobStatus.VALIDATING)) {
