@@ -18,26 +18,12 @@ import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.Map;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
 class SafetensorsTest {
-
-    private static NDManager manager;
-
-    @BeforeAll
-    static void open() {
-        manager = NDManager.newBaseManager();
-    }
-
-    @AfterAll
-    static void close() {
-        manager.close();
-    }
 
     /** Values exact in F16 and BF16 (small dyadic rationals), so every dtype round-trips bit for bit. */
     private static Map<String, NDArray> tensors(NDManager m) {
@@ -53,7 +39,7 @@ class SafetensorsTest {
     @EnumSource(Dtype.class)
     void roundTripsEveryDtype(Dtype dtype, @TempDir Path dir) throws Exception {
         Path file = dir.resolve("model.safetensors");
-        try (NDManager m = manager.newSubManager()) {
+        try (NDManager m = NDManager.newBaseManager()) {
             Map<String, NDArray> written = tensors(m);
             SafetensorsWriter.write(file, written, dtype, Map.of("format", "pt"));
             try (Safetensors s = Safetensors.open(file)) {
@@ -85,7 +71,7 @@ class SafetensorsTest {
     @Test
     void readTensorsAreOwnedCopiesThatOutliveTheFile(@TempDir Path dir) throws Exception {
         Path file = dir.resolve("model.safetensors");
-        try (NDManager m = manager.newSubManager()) {
+        try (NDManager m = NDManager.newBaseManager()) {
             SafetensorsWriter.write(file, tensors(m), Dtype.F32, Map.of());
             NDArray a;
             try (Safetensors s = Safetensors.open(file)) {
@@ -105,7 +91,7 @@ class SafetensorsTest {
             v[i] = (i % 251) - 125; // integers below 256 are exact in bf16
         }
         Path file = dir.resolve("model.safetensors");
-        try (NDManager m = manager.newSubManager()) {
+        try (NDManager m = NDManager.newBaseManager()) {
             SafetensorsWriter.write(file, Map.of("big", m.create(v, new Shape(3, n / 3))), Dtype.BF16, Map.of());
             try (Safetensors s = Safetensors.open(file)) {
                 assertArrayEquals(v, s.read("big", m).toFloatArray(), 0f);
@@ -137,9 +123,9 @@ class SafetensorsTest {
 
     private static String refused(Path file) {
         ModelFormatException e = assertThrows(ModelFormatException.class, () -> {
-            try (Safetensors s = Safetensors.open(file)) {
+            try (Safetensors s = Safetensors.open(file); NDManager m = NDManager.newBaseManager()) {
                 for (String name : s.entries().keySet()) {
-                    s.read(name, manager).close();
+                    s.read(name, m).close();
                 }
             }
         });
@@ -217,7 +203,7 @@ class SafetensorsTest {
     @Test
     void refusesATruncatedRealFile(@TempDir Path dir) throws Exception {
         Path file = dir.resolve("model.safetensors");
-        try (NDManager m = manager.newSubManager()) {
+        try (NDManager m = NDManager.newBaseManager()) {
             SafetensorsWriter.write(file, tensors(m), Dtype.BF16, Map.of());
         }
         byte[] all = Files.readAllBytes(file);
@@ -230,7 +216,7 @@ class SafetensorsTest {
     @Test
     void namesAMissingTensor(@TempDir Path dir) throws Exception {
         Path file = dir.resolve("model.safetensors");
-        try (NDManager m = manager.newSubManager()) {
+        try (NDManager m = NDManager.newBaseManager()) {
             SafetensorsWriter.write(file, tensors(m), Dtype.F32, Map.of());
             try (Safetensors s = Safetensors.open(file)) {
                 ModelFormatException e = assertThrows(ModelFormatException.class, () -> s.read("nope", m));
