@@ -32,8 +32,12 @@ public final class HfTokenizer implements Tokenizer, AutoCloseable {
     private static final Map<String, String> OPTIONS =
             Map.of("addSpecialTokens", "false", "truncation", "false", "padding", "false");
 
-    /** What {@code tokenizer_config.json} says: special-token ids (null when unnamed) and the chat template. */
-    private record Config(Integer bos, Integer eos, Integer pad, String chatTemplate) {
+    /** A special token named by {@code tokenizer_config.json}: its text and id. */
+    private record Special(String content, int id) {
+    }
+
+    /** What {@code tokenizer_config.json} says: special tokens (null when unnamed) and the chat template. */
+    private record Config(Special bos, Special eos, Special pad, String chatTemplate) {
     }
 
     private final HuggingFaceTokenizer tokenizer;
@@ -122,8 +126,8 @@ public final class HfTokenizer implements Tokenizer, AutoCloseable {
         return size;
     }
 
-    /** The id of {@code tokenizer_config.json}'s {@code key} (a string or an {@code AddedToken} object), or null. */
-    private static Integer special(JsonObject config, String key, Map<String, Integer> ids)
+    /** {@code tokenizer_config.json}'s {@code key} (a string or an {@code AddedToken} object), or null. */
+    private static Special special(JsonObject config, String key, Map<String, Integer> ids)
             throws ModelFormatException {
         JsonElement v = config.get(key);
         if (v == null || v.isJsonNull()) {
@@ -135,7 +139,7 @@ public final class HfTokenizer implements Tokenizer, AutoCloseable {
         if (id == null) {
             throw new ModelFormatException(CONFIG + ": " + key + " " + v + " is not a token of " + FILE);
         }
-        return id;
+        return new Special(content, id);
     }
 
     /**
@@ -167,7 +171,7 @@ public final class HfTokenizer implements Tokenizer, AutoCloseable {
     @Override
     public String decode(int[] tokens, int from, int to) {
         int end = from;
-        while (end < to && (config.eos() == null || tokens[end] != config.eos())) {
+        while (end < to && (config.eos() == null || tokens[end] != config.eos().id())) {
             end++;
         }
         long[] ids = new long[end - from];
@@ -179,7 +183,8 @@ public final class HfTokenizer implements Tokenizer, AutoCloseable {
 
     /** The id of token {@code content} when it is a special (added) token or in a vocabulary object. */
     public OptionalInt id(String content) {
-        return optional(ids.get(content));
+        Integer id = ids.get(content);
+        return id == null ? OptionalInt.empty() : OptionalInt.of(id);
     }
 
     public OptionalInt bosId() {
@@ -194,13 +199,14 @@ public final class HfTokenizer implements Tokenizer, AutoCloseable {
         return optional(config.pad());
     }
 
-    private static OptionalInt optional(Integer id) {
-        return id == null ? OptionalInt.empty() : OptionalInt.of(id);
+    private static OptionalInt optional(Special s) {
+        return s == null ? OptionalInt.empty() : OptionalInt.of(s.id());
     }
 
-    /** {@code tokenizer_config.json}'s Jinja chat template, when the model has one. */
-    public Optional<String> chatTemplate() {
-        return Optional.ofNullable(config.chatTemplate());
+    /** {@code tokenizer_config.json}'s Jinja chat template with this tokenizer's BOS and EOS text, when it has one. */
+    public Optional<ChatTemplate> chatTemplate() {
+        return Optional.ofNullable(config.chatTemplate()).map(t -> new ChatTemplate(t,
+                config.bos() == null ? null : config.bos().content(), config.eos() == null ? null : config.eos().content()));
     }
 
     @Override

@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.tropism.engine.lm.Tokenizer;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.OptionalInt;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -65,6 +66,18 @@ class HfTokenizerTest {
         assertEquals(OptionalInt.of(50256), gpt2.eosId()); // given as an AddedToken object
         assertEquals(OptionalInt.empty(), gpt2.padId());
         assertTrue(gpt2.chatTemplate().isEmpty());
+    }
+
+    @Test
+    void theChatTemplateGetsTheTokenizersSpecialTokens(@TempDir Path other) throws Exception {
+        Gpt2TokenizerFiles.write(other);
+        Files.writeString(other.resolve(HfTokenizer.CONFIG), "{\"eos_token\": \"<|endoftext|>\", \"chat_template\": "
+                + "\"{% for m in messages %}{{ m['role'] }}: {{ m['content'] }}{{ eos_token }}{% endfor %}\"}");
+        try (HfTokenizer t = HfTokenizer.load(other)) {
+            String prompt = t.chatTemplate().orElseThrow().render(List.of(new ChatTemplate.Message("user", "Hi")), true);
+            assertEquals("user: Hi<|endoftext|>", prompt);
+            assertArrayEquals(new int[] {7220, 25, 15902, 50256}, t.encode(prompt)); // the special token stays one id
+        }
     }
 
     @Test
