@@ -68,6 +68,11 @@ final class Gpt2Lm extends HfCausalLm {
     }
 
     @Override
+    String transformersModuleName(String module) {
+        return "transformer." + module; // GPT2LMHeadModel holds the network as .transformer
+    }
+
+    @Override
     boolean ignorable(String storedName) {
         // A tied lm_head is the same tensor as wte (save_pretrained usually drops it).
         return BUFFER.matcher(storedName).matches() || storedName.equals("lm_head.weight");

@@ -51,6 +51,7 @@ public abstract sealed class HfCausalLm implements CausalLm permits Gpt2Lm, Llam
     protected final NDManager manager;
     protected final Map<String, NDArray> params = new LinkedHashMap<>();
     protected FiniteCheck check = FiniteCheck.OFF;
+    private Lora lora;
 
     HfCausalLm(HfConfig config, NDManager parent) {
         this.config = config;
@@ -191,6 +192,7 @@ public abstract sealed class HfCausalLm implements CausalLm permits Gpt2Lm, Llam
         return Collections.unmodifiableMap(params);
     }
 
+    /** A copy of the base weights, without adapters. */
     @Override
     public HfCausalLm copy(NDManager parent) {
         HfCausalLm c = of(config, parent);
@@ -209,11 +211,48 @@ public abstract sealed class HfCausalLm implements CausalLm permits Gpt2Lm, Llam
         manager.close();
     }
 
-    /** x·Wᵀ + b for the projection {@code name} ({@code name.weight}, and {@code name.bias} when the model has it). */
+    /**
+     * x·Wᵀ + b for the projection {@code name} ({@code name.weight}, and {@code name.bias} when the model has it),
+     * plus its LoRA update when adapters are attached and on.
+     */
     NDArray linear(NDArray x, String name) {
         NDArray b = params.get(name + ".bias");
         NDArray w = params.get(name + ".weight");
-        return (b == null ? Linear.linear(x, w) : Linear.linear(x, w, b)).singletonOrThrow();
+        NDArray y = (b == null ? Linear.linear(x, w) : Linear.linear(x, w, b)).singletonOrThrow();
+        return lora == null ? y : lora.adapt(name, x, y);
+    }
+
+    /** Runs every forward through {@code adapters} (null detaches them); the base weights are not touched. */
+    public void attach(Lora adapters) {
+        this.lora = adapters;
+    }
+
+    /** The attached adapters, or null. */
+    public Lora lora() {
+        return lora;
+    }
+
+    /**
+     * A copy in {@code parent} with the attached adapters folded into the weights (W + (α/r)·B·A), and no adapters:
+     * what a merged export writes. Its logits equal this model's with the adapters on.
+     */
+    public HfCausalLm merged(NDManager parent) {
+        HfCausalLm m = copy(parent);
+        if (lora != null) {
+            for (String module : lora.modules()) {
+                NDArray w = m.params.get(module + ".weight");
+                NDArray merged = lora.merge(module, w);
+                merged.attach(m.manager);
+                m.params.put(module + ".weight", merged);
+                w.close();
+            }
+        }
+        return m;
+    }
+
+    /** The module's path in the transformers model class (what PEFT keys name); GPT-2 adds {@code transformer.}. */
+    String transformersModuleName(String module) {
+        return module;
     }
 
     /** (B, T, h·hs) → (B, h, T, hs). */
