@@ -25,7 +25,9 @@
  * {@code nn}. Some of those types are public because another engine package uses them; no test stops the
  * service from using them, so keep to the list above.
  *
- * <p>Packages: {@code lm} the autoregressive family, {@code rl} its alignment (GRPO), {@code rm} reward models,
+ * <p>Packages: {@code lm} the autoregressive family (its models behind {@code lm.CausalLm}), {@code hf} imported
+ * HuggingFace causal LMs (gpt2, llama, qwen2: safetensors reading and writing, {@code config.json}, the families'
+ * forwards), {@code rl} the language models' alignment (GRPO), {@code rm} reward models,
  * {@code flow} the flow-matching family (network, sampler, pretraining, classifiers, steering), {@code flowrl} its
  * alignment loop and seven methods, {@code serve} continuous-batching generation,
  * {@code nn} shared training blocks (AdamW, schedules, gradient checks, checkpoint files), {@code data} generated

@@ -18,7 +18,7 @@ import java.util.TreeSet;
  * (starts every sequence), {@code EOS} (ends a text or completion), {@code UNK} (a character the
  * corpus never had). The vocabulary is the corpus's code points, sorted, so it is deterministic.
  */
-public final class CharTokenizer {
+public final class CharTokenizer implements Tokenizer {
 
     public static final int PAD = 0;
     public static final int BOS = 1;
@@ -45,16 +45,19 @@ public final class CharTokenizer {
         return new CharTokenizer(cps.stream().mapToInt(Integer::intValue).toArray());
     }
 
+    @Override
     public int vocabSize() {
         return codePoints.length + SPECIALS;
     }
 
     /** Token ids of {@code text} without specials. */
+    @Override
     public int[] encode(String text) {
         return text.codePoints().map(cp -> ids.getOrDefault(cp, UNK)).toArray();
     }
 
     /** Text of {@code tokens}, stopping at the first EOS or PAD; BOS and UNK are dropped. */
+    @Override
     public String decode(int[] tokens, int from, int to) {
         StringBuilder sb = new StringBuilder();
         for (int i = from; i < to; i++) {

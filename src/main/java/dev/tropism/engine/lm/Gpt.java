@@ -14,16 +14,12 @@ import dev.tropism.engine.nn.FiniteCheck;
 import dev.tropism.engine.nn.NamedArrays;
 import dev.tropism.engine.nn.Scalars;
 import java.io.BufferedInputStream;
-import java.io.BufferedOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.OutputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.Collections;
 import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Map;
 import java.util.Random;
 
@@ -38,9 +34,7 @@ import java.util.Random;
  * accumulates across steps. The same forward serves training (no cache) and sampling (with a
  * {@link KvCache}).
  */
-public final class Gpt implements AutoCloseable {
-
-    private static final float NEG_INF = -1e9f;
+public final class Gpt implements CausalLm {
 
     private final GptConfig config;
     private final NDManager manager;
@@ -94,31 +88,17 @@ public final class Gpt implements AutoCloseable {
         return g;
     }
 
-    /** A copy of these weights in its own manager (e.g. the frozen GRPO reference). */
+    @Override
     public Gpt copy(NDManager parent) {
         Gpt g = new Gpt(config, parent);
-        for (Map.Entry<String, NDArray> e : params.entrySet()) {
-            NDArray a = e.getValue().duplicate();
-            a.attach(g.manager);
-            g.params.put(e.getKey(), a);
-        }
+        NamedArrays.duplicateInto(params, g.params, g.manager);
         g.check = check;
         return g;
     }
 
-    /** Anomaly mode: every layer's output of {@link #hidden} and {@link #forward} goes through {@code check}. */
+    @Override
     public void checkFinite(FiniteCheck check) {
         this.check = check;
-    }
-
-    public void save(Path file) throws IOException {
-        try (OutputStream out = new BufferedOutputStream(Files.newOutputStream(file))) {
-            saveParams(out);
-        }
-    }
-
-    void saveParams(OutputStream out) throws IOException {
-        NamedArrays.write(params, out);
     }
 
     void loadParams(InputStream in) throws IOException {
@@ -129,67 +109,40 @@ public final class Gpt implements AutoCloseable {
         return config;
     }
 
-    /** Parameters in a stable order. */
+    @Override
+    public int vocabSize() {
+        return config.vocabSize();
+    }
+
+    @Override
+    public int contextLength() {
+        return config.blockSize();
+    }
+
+    @Override
+    public int width() {
+        return config.nEmbd();
+    }
+
+    @Override
     public Map<String, NDArray> parameters() {
         return Collections.unmodifiableMap(params);
     }
 
-    public long parameterCount() {
-        long n = 0;
-        for (NDArray a : params.values()) {
-            n += a.size();
-        }
-        return n;
-    }
-
-    /** Turns gradient tracking of every parameter on or off. */
-    public void requireGradients(boolean on) {
-        for (NDArray a : params.values()) {
-            a.setRequiresGradient(on);
-        }
-    }
-
-    /**
-     * Next-token logits.
-     *
-     * @param tokens (B, Tn) int32 token ids of the new positions
-     * @param positions (B, Tn) int32 absolute positions (0-based, pads excluded from the count)
-     * @param keyMask (B, Tc + Tn) float32, 1 for real tokens and 0 for padding, over cached + new keys
-     * @param cache per-layer keys and values of earlier positions, extended in place; null when training
-     * @return (B, Tn, V) logits
-     */
+    @Override
     public NDArray forward(NDArray tokens, NDArray positions, NDArray keyMask, KvCache cache) {
         return check.output("logits",
                 Linear.linear(hidden(tokens, positions, keyMask, cache), params.get("wte")).singletonOrThrow()); // (B, Tn, V), tied to wte
     }
 
-    /**
-     * The final hidden states (after the last LayerNorm, before the tied output projection): what
-     * {@link #forward} projects onto the vocabulary, and what a scalar head (a reward model) reads.
-     * Arguments as for {@link #forward}.
-     *
-     * @return (B, Tn, d) hidden states
-     */
+    @Override
     public NDArray hidden(NDArray tokens, NDArray positions, NDArray keyMask, KvCache cache) {
-        NDManager m = tokens.getManager();
         long batch = tokens.getShape().get(0);
         long tn = tokens.getShape().get(1);
         int d = config.nEmbd();
         int nh = config.nHead();
         int hs = config.headSize();
-        long tc = cache == null ? 0 : cache.length();
-        long tk = tc + tn;
-
-        // Additive attention bias: causal over (Tn, Tk) with the new queries at offsets tc..tc+Tn-1,
-        // plus key padding. (B, 1, Tn, Tk)
-        float[] causal = new float[(int) (tn * tk)];
-        for (int i = 0; i < tn; i++) {
-            for (int j = 0; j < tk; j++) {
-                causal[(int) (i * tk + j)] = j <= tc + i ? 0f : NEG_INF;
-            }
-        }
-        NDArray bias = m.create(causal, new Shape(1, 1, tn, tk))
-                .add(keyMask.sub(1f).mul(-NEG_INF).reshape(batch, 1, 1, tk)); // (B, 1, Tn, Tk)
+        NDArray bias = CausalMask.bias(keyMask, tn); // (B, 1, Tn, Tk)
 
         // Indices as int64, PyTorch's canonical index type (its int32 embedding path is far less exercised).
         NDArray tokenIds = tokens.toType(DataType.INT64, false);
@@ -237,7 +190,7 @@ public final class Gpt implements AutoCloseable {
         return t.reshape(batch, tn, nh, hs).transpose(0, 2, 1, 3);
     }
 
-    /** A new, empty cache; its arrays live in the manager of the inputs passed to {@link #forward}. */
+    @Override
     public KvCache newCache() {
         return new KvCache(config.nLayer());
     }
@@ -269,98 +222,5 @@ public final class Gpt implements AutoCloseable {
             l[i] = s[i];
         }
         return l;
-    }
-
-    /**
-     * Keys and values of the positions seen so far, per layer: (B, nh, Tc, hs). Extending it replaces
-     * (and closes) the previous arrays, so a decode of N tokens holds one copy, not N.
-     */
-    public static final class KvCache {
-        private final NDArray[] keys;
-        private final NDArray[] values;
-        private long length;
-
-        KvCache(int layers) {
-            keys = new NDArray[layers];
-            values = new NDArray[layers];
-        }
-
-        public long length() {
-            return length;
-        }
-
-        NDArray appendKeys(int layer, NDArray k) {
-            keys[layer] = concat(keys[layer], k);
-            return keys[layer];
-        }
-
-        NDArray appendValues(int layer, NDArray v) {
-            values[layer] = concat(values[layer], v);
-            return values[layer];
-        }
-
-        /** Moves the cached arrays to {@code m}, so they outlive the step manager that created them. */
-        public void keep(NDManager m) {
-            for (int i = 0; i < keys.length; i++) {
-                if (keys[i] != null) {
-                    keys[i].attach(m);
-                    values[i].attach(m);
-                }
-            }
-        }
-
-        void advance(long n) {
-            length += n;
-        }
-
-        /**
-         * A cache over existing per-layer arrays, each (B, nh, Tc, hs) with the same Tc: what a continuous
-         * batcher builds when it gathers, pads or joins rows of other caches between decoding steps.
-         */
-        public static KvCache of(NDArray[] keys, NDArray[] values) {
-            if (keys.length != values.length || keys.length == 0) {
-                throw new IllegalArgumentException("need the same positive number of key and value layers");
-            }
-            KvCache c = new KvCache(keys.length);
-            System.arraycopy(keys, 0, c.keys, 0, keys.length);
-            System.arraycopy(values, 0, c.values, 0, values.length);
-            c.length = keys[0].getShape().get(2);
-            return c;
-        }
-
-        /** Number of layers. */
-        public int layers() {
-            return keys.length;
-        }
-
-        /** Layer {@code layer}'s cached keys (B, nh, Tc, hs); null before the first forward. */
-        public NDArray keys(int layer) {
-            return keys[layer];
-        }
-
-        /** Layer {@code layer}'s cached values (B, nh, Tc, hs); null before the first forward. */
-        public NDArray values(int layer) {
-            return values[layer];
-        }
-
-        private static NDArray concat(NDArray old, NDArray add) {
-            if (old == null) {
-                return add;
-            }
-            NDArray joined = old.concat(add, 2);
-            old.close();
-            return joined;
-        }
-    }
-
-    /** Names of all parameters whose tensors are matrices (weight decay applies to these only). */
-    public List<String> matrixParameterNames() {
-        List<String> out = new ArrayList<>();
-        for (Map.Entry<String, NDArray> e : params.entrySet()) {
-            if (e.getValue().getShape().dimension() >= 2) {
-                out.add(e.getKey());
-            }
-        }
-        return out;
     }
 }

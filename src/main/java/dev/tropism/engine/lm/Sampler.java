@@ -96,7 +96,7 @@ public final class Sampler {
         boolean[] done = new boolean[batch];
         int vocab = gpt.config().vocabSize();
         try (NDManager m = parent.newSubManager()) {
-            Gpt.KvCache cache = useCache ? gpt.newCache() : null;
+            KvCache cache = useCache ? gpt.newCache() : null;
             int fed = 0; // columns already in the cache
             for (int step = 0; step < maxNew; step++) {
                 int upTo = tp + step; // columns known so far

@@ -25,6 +25,15 @@ public final class NamedArrays {
         list.encode(out);
     }
 
+    /** Puts a copy of every array of {@code from} into {@code into}, under the same name, owned by {@code owner}. */
+    public static void duplicateInto(Map<String, NDArray> from, Map<String, NDArray> into, NDManager owner) {
+        for (Map.Entry<String, NDArray> e : from.entrySet()) {
+            NDArray a = e.getValue().duplicate();
+            a.attach(owner);
+            into.put(e.getKey(), a);
+        }
+    }
+
     /**
      * Copies the arrays written by {@link #write} into the existing arrays of {@code params}: the names,
      * the count and every shape must match.

@@ -6,9 +6,10 @@ import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import dev.tropism.engine.lm.Gpt;
+import dev.tropism.engine.lm.KvCache;
 
 /**
- * The running batch's keys and values: one {@link Gpt.KvCache} whose rows are the active sequences,
+ * The running batch's keys and values: one {@link KvCache} whose rows are the active sequences,
  * each left-padded to the common width W (the longest row), with padding masked out by the key mask.
  * Rows leave by a gather along the batch axis (then the all-padding columns on the left are trimmed,
  * so W stays the longest live row, never more than block_size); rows join by left-padding the narrower
@@ -22,14 +23,14 @@ import dev.tropism.engine.lm.Gpt;
 final class BatchCache implements AutoCloseable {
 
     private final NDManager manager;
-    private Gpt.KvCache cache; // null when no row is live
+    private KvCache cache; // null when no row is live
 
     BatchCache(NDManager parent) {
         this.manager = parent.newSubManager();
     }
 
     /** The cache to pass to {@link Gpt#forward}, or null when empty (a prefill starts its own). */
-    Gpt.KvCache kv() {
+    KvCache kv() {
         return cache;
     }
 
@@ -86,7 +87,7 @@ final class BatchCache implements AutoCloseable {
     }
 
     /** Appends the rows of {@code joining} (a prefill's cache, right-aligned) below the current rows. */
-    void join(Gpt.KvCache joining, NDManager step) {
+    void join(KvCache joining, NDManager step) {
         if (cache == null) {
             cache = joining;
             cache.keep(manager);
@@ -127,7 +128,7 @@ final class BatchCache implements AutoCloseable {
             keys[l].attach(manager);
             values[l].attach(manager);
         }
-        cache = Gpt.KvCache.of(keys, values);
+        cache = KvCache.of(keys, values);
     }
 
     /** Drops every row. */

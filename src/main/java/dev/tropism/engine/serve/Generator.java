@@ -8,6 +8,7 @@ import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.Shape;
 import dev.tropism.engine.lm.CharTokenizer;
 import dev.tropism.engine.lm.Gpt;
+import dev.tropism.engine.lm.KvCache;
 import dev.tropism.engine.lm.LanguageModel;
 import dev.tropism.engine.nn.Gradients;
 import java.time.Duration;
@@ -265,7 +266,7 @@ public final class Generator implements AutoCloseable {
             }
         }
         Gpt gpt = model.gpt();
-        Gpt.KvCache prefix = gpt.newCache();
+        KvCache prefix = gpt.newCache();
         long t0 = System.nanoTime();
         NDArray logits = gpt.forward(step.create(tokens, new Shape(batch, width)),
                 step.create(positions, new Shape(batch, width)), step.create(mask, new Shape(batch, width)), prefix); // (Bn, P, V)

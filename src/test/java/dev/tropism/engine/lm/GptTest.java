@@ -124,7 +124,7 @@ class GptTest {
             Gpt gpt = model.gpt();
             NDArray full = gpt.forward(tokens, positions, keyMask, null); // (B, Tp + 1, V)
 
-            Gpt.KvCache cache = gpt.newCache();
+            KvCache cache = gpt.newCache();
             NDIndex prefix = new NDIndex(":, :" + tp);
             NDArray first = gpt.forward(tokens.get(prefix), positions.get(prefix), keyMask.get(prefix), cache);
             assertEquals(tp, cache.length());

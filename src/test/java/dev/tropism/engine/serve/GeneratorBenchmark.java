@@ -6,6 +6,7 @@ import ai.djl.ndarray.NDManager;
 import dev.tropism.bench.BenchmarkDocs;
 import dev.tropism.engine.lm.CharTokenizer;
 import dev.tropism.engine.lm.Gpt;
+import dev.tropism.engine.lm.KvCache;
 import dev.tropism.engine.lm.GptConfig;
 import dev.tropism.engine.lm.LanguageModel;
 import java.util.ArrayList;
@@ -115,7 +116,7 @@ class GeneratorBenchmark {
                         v[l] = batched.get(s, new ai.djl.ndarray.index.NDIndex("..."));
                     }
                     long g0 = System.nanoTime();
-                    c.join(Gpt.KvCache.of(k, v), s);
+                    c.join(KvCache.of(k, v), s);
                     c.retain(keep, 1, s);
                     gather = Math.min(gather, (System.nanoTime() - g0) / 1e3);
                 }

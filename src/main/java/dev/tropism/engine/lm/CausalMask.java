@@ -1,0 +1,36 @@
+package dev.tropism.engine.lm;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.types.Shape;
+
+/** The additive attention bias every {@link CausalLm} applies before its softmax. */
+public final class CausalMask {
+
+    /** Large enough to vanish in a softmax, small enough to stay finite when added to a score. */
+    private static final float NEG_INF = -1e9f;
+
+    private CausalMask() {
+    }
+
+    /**
+     * Causal over (Tn, Tk) with the new queries at offsets tc..tc+Tn-1, plus key padding: 0 where a query may attend,
+     * -1e9 (or -2e9) where it may not.
+     *
+     * @param keyMask (B, Tk) 1 for real keys, 0 for padding; Tk = tc + tn
+     * @param tn new positions (queries)
+     * @return (B, 1, Tn, Tk) in {@code keyMask}'s manager
+     */
+    public static NDArray bias(NDArray keyMask, long tn) {
+        long batch = keyMask.getShape().get(0);
+        long tk = keyMask.getShape().get(1);
+        long tc = tk - tn;
+        float[] causal = new float[(int) (tn * tk)];
+        for (int i = 0; i < tn; i++) {
+            for (int j = 0; j < tk; j++) {
+                causal[(int) (i * tk + j)] = j <= tc + i ? 0f : NEG_INF;
+            }
+        }
+        return keyMask.getManager().create(causal, new Shape(1, 1, tn, tk))
+                .add(keyMask.sub(1f).mul(-NEG_INF).reshape(batch, 1, 1, tk)); // (B, 1, Tn, Tk)
+    }
+}
