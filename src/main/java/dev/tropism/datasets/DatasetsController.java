@@ -1,16 +1,19 @@
 package dev.tropism.datasets;
 
 import dev.tropism.teams.Caller;
+import dev.tropism.web.ApiException;
 import dev.tropism.web.ListResponse;
 import dev.tropism.web.PageParams;
 import io.swagger.v3.oas.annotations.Parameter;
 import java.io.IOException;
 import java.io.InputStream;
+import org.springframework.beans.factory.annotation.Value;
 import org.springframework.core.io.InputStreamResource;
 import org.springframework.core.io.Resource;
 import org.springframework.http.HttpStatus;
 import org.springframework.http.MediaType;
 import org.springframework.http.ResponseEntity;
+import org.springframework.util.unit.DataSize;
 import org.springframework.web.bind.annotation.DeleteMapping;
 import org.springframework.web.bind.annotation.GetMapping;
 import org.springframework.web.bind.annotation.PathVariable;
@@ -30,9 +33,12 @@ class DatasetsController {
     static final MediaType NDJSON = MediaType.parseMediaType("application/x-ndjson");
 
     private final DatasetService datasets;
+    private final DataSize maxUploadSize;
 
-    DatasetsController(DatasetService datasets) {
+    DatasetsController(DatasetService datasets,
+            @Value("${tropism.datasets.max-upload-size:50MB}") DataSize maxUploadSize) {
         this.datasets = datasets;
+        this.maxUploadSize = maxUploadSize;
     }
 
     @PostMapping(consumes = MediaType.MULTIPART_FORM_DATA_VALUE)
@@ -40,6 +46,10 @@ class DatasetsController {
     DatasetService.DatasetView upload(@Parameter(hidden = true) Caller caller, @RequestPart("file") MultipartFile file,
             @RequestParam("purpose") String purpose, @RequestParam(value = "name", required = false) String name)
             throws IOException {
+        if (file.getSize() > maxUploadSize.toBytes()) { // the servlet's limit is the larger one of model uploads
+            throw new ApiException(HttpStatus.PAYLOAD_TOO_LARGE, "payload_too_large", "The upload exceeds the maximum"
+                    + " dataset size of " + maxUploadSize.toBytes() + " bytes (tropism.datasets.max-upload-size).");
+        }
         DatasetPurpose p = DatasetService.parsePurpose(purpose);
         String n = name != null && !name.isBlank() ? name.trim() : defaultName(file.getOriginalFilename());
         try (InputStream in = file.getInputStream()) {

@@ -12,7 +12,11 @@ import tools.jackson.databind.JsonNode;
  * {@code eval_dataset} + {@code reward_spec} (optional, together) add greedy {@code eval/accuracy} every
  * {@code eval_interval} steps, which {@code stop_at_accuracy} can use to stop pretraining early.
  * {@code debug} holds the pretraining job's debug options ({@code check_finite}, see {@code JobDebug}).
+ *
+ * <p>With {@code source: "path"} it imports instead ({@code name} and {@code path} only, admin key): a HuggingFace
+ * model directory on the node, under {@code tropism.models.import-roots}. Uploads ({@code source: "upload"}) come as
+ * {@code multipart/form-data}, not JSON.
  */
 public record CreateModelRequest(String name, String recipe, String dataset, JsonNode hyperparameters, Long seed,
-        String evalDataset, String rewardSpec, JsonNode debug) {
+        String evalDataset, String rewardSpec, JsonNode debug, String source, String path) {
 }

@@ -3,15 +3,21 @@ package dev.tropism.models;
 import dev.tropism.teams.Caller;
 import dev.tropism.web.ListResponse;
 import dev.tropism.web.PageParams;
+import io.swagger.v3.oas.annotations.Parameter;
+import java.io.IOException;
 import org.springframework.http.HttpStatus;
+import org.springframework.http.MediaType;
+import org.springframework.http.ResponseEntity;
 import org.springframework.web.bind.annotation.GetMapping;
 import org.springframework.web.bind.annotation.PathVariable;
 import org.springframework.web.bind.annotation.PostMapping;
 import org.springframework.web.bind.annotation.RequestBody;
 import org.springframework.web.bind.annotation.RequestMapping;
 import org.springframework.web.bind.annotation.RequestParam;
+import org.springframework.web.bind.annotation.RequestPart;
 import org.springframework.web.bind.annotation.ResponseStatus;
 import org.springframework.web.bind.annotation.RestController;
+import org.springframework.web.multipart.MultipartFile;
 
 /** {@code /v1/models}: pretrained and aligned models of the caller's team. */
 @RestController
@@ -20,11 +26,13 @@ public class ModelController {
 
     private final ModelStore models;
     private final ModelService service;
+    private final ModelImportService imports;
     private final ModelClasses classes;
 
-    ModelController(ModelStore models, ModelService service, ModelClasses classes) {
+    ModelController(ModelStore models, ModelService service, ModelImportService imports, ModelClasses classes) {
         this.models = models;
         this.service = service;
+        this.imports = imports;
         this.classes = classes;
     }
 
@@ -40,13 +48,28 @@ public class ModelController {
         return view(models.get(caller.requireTeam(), id));
     }
 
-    @PostMapping
-    @ResponseStatus(HttpStatus.CREATED)
-    public ModelView create(Caller caller, @RequestBody CreateModelRequest request) {
-        return view(service.create(caller, request));
+    /** Pretrains a model of a recipe (201), or imports one from a path on the node ({@code source: "path"}, 202). */
+    @PostMapping(consumes = MediaType.APPLICATION_JSON_VALUE)
+    public ResponseEntity<ModelView> create(Caller caller, @RequestBody CreateModelRequest request) throws IOException {
+        if (request.source() != null) {
+            return ResponseEntity.accepted().body(view(service.importModel(caller, request)));
+        }
+        return ResponseEntity.status(HttpStatus.CREATED).body(view(service.create(caller, request)));
+    }
+
+    /**
+     * Imports an uploaded HuggingFace model archive (part {@code file}: .tar, .tar.gz or .zip; field {@code name}).
+     * 202: the model is {@code importing} until its files are in object storage.
+     */
+    @PostMapping(consumes = MediaType.MULTIPART_FORM_DATA_VALUE)
+    @ResponseStatus(HttpStatus.ACCEPTED)
+    public ModelView upload(@Parameter(hidden = true) Caller caller,
+            @RequestPart(value = "file", required = false) MultipartFile file,
+            @RequestParam(value = "name", required = false) String name) throws IOException {
+        return view(imports.importUpload(caller, name, file));
     }
 
     private ModelView view(ModelRecord m) {
-        return ModelView.of(m, classes.of(m));
+        return ModelView.of(m, classes.of(m), ModelImportService.RECIPE.equals(m.recipe()) ? imports.view(m.id()) : null);
     }
 }

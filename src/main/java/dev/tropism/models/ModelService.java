@@ -14,8 +14,11 @@ import dev.tropism.teams.Caller;
 import dev.tropism.web.ApiException;
 import dev.tropism.web.Ids;
 import dev.tropism.web.Violation;
+import java.io.IOException;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import org.springframework.stereotype.Service;
 import org.springframework.transaction.annotation.Transactional;
 
@@ -34,8 +37,11 @@ public class ModelService {
     private final JobService jobs;
     private final DatasetCatalog datasets;
     private final RewardSpecCatalog rewardSpecs;
+    private final ModelImportService imports;
 
-    public ModelService(ModelStore models, JobService jobs, DatasetCatalog datasets, RewardSpecCatalog rewardSpecs) {
+    public ModelService(ModelStore models, JobService jobs, DatasetCatalog datasets, RewardSpecCatalog rewardSpecs,
+            ModelImportService imports) {
+        this.imports = imports;
         this.datasets = datasets;
         this.rewardSpecs = rewardSpecs;
         this.models = models;
@@ -44,6 +50,36 @@ public class ModelService {
 
     /** What a validated request pretrains: the model row's family and size, and the job's inputs. */
     private record Plan(PolicyFamily family, long parameters, int totalSteps, String datasetId, JobService.EvalRefs eval) {
+    }
+
+    /**
+     * {@code POST /v1/models} with {@code source}: only {@code "path"} comes as JSON (an upload is multipart), and
+     * only {@code name} and {@code path} go with it.
+     */
+    public ModelRecord importModel(Caller caller, CreateModelRequest request) throws IOException {
+        List<Violation> violations = new ArrayList<>();
+        if (!"path".equals(request.source())) {
+            violations.add(new Violation("/source", "must be \"path\" in a JSON request; to upload an archive, send"
+                    + " multipart/form-data with the archive in part \"file\" and a \"name\" field"));
+        }
+        String why = "is not used by an import; leave it out";
+        Map<String, Object> notForImports = new LinkedHashMap<>();
+        notForImports.put("/recipe", request.recipe());
+        notForImports.put("/dataset", request.dataset());
+        notForImports.put("/hyperparameters", request.hyperparameters());
+        notForImports.put("/seed", request.seed());
+        notForImports.put("/eval_dataset", request.evalDataset());
+        notForImports.put("/reward_spec", request.rewardSpec());
+        notForImports.put("/debug", request.debug());
+        notForImports.forEach((pointer, value) -> {
+            if (value != null) {
+                violations.add(new Violation(pointer, why));
+            }
+        });
+        if (!violations.isEmpty()) {
+            throw ApiException.invalid(violations);
+        }
+        return imports.importPath(caller, request.name(), request.path());
     }
 
     @Transactional

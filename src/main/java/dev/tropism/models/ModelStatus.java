@@ -2,16 +2,18 @@ package dev.tropism.models;
 
 import java.util.Locale;
 
-/** Where a model is in its life: being trained, usable, or failed. Stored and served by its wire name. */
+/** Where a model is in its life: being trained or imported, usable, or failed. Stored and served by its wire name. */
 public enum ModelStatus {
     /** Its pretraining job has not finished. */
     TRAINING,
+    /** Its files are being copied into object storage after an import passed its checks. */
+    IMPORTING,
     /** Its weights are exported: it can be served, evaluated and aligned further. */
     READY,
-    /** The job that was producing it failed or was cancelled. */
+    /** The job that was producing it failed or was cancelled, or its import failed. */
     FAILED;
 
-    /** {@code training}, {@code ready} or {@code failed}. */
+    /** {@code training}, {@code importing}, {@code ready} or {@code failed}. */
     public String wire() {
         return name().toLowerCase(Locale.ROOT);
     }

@@ -62,8 +62,10 @@ public class ModelStore {
         jdbc.sql("UPDATE models SET status = 'ready', checkpoint = ? WHERE id = ?").params(checkpointId, id).update();
     }
 
+    /** A model still being produced (trained or imported) becomes failed; a ready one stays ready. */
     public void markFailed(String id) {
-        jdbc.sql("UPDATE models SET status = 'failed' WHERE id = ? AND status = 'training'").param(id).update();
+        jdbc.sql("UPDATE models SET status = 'failed' WHERE id = ? AND status IN ('training', 'importing')").param(id)
+                .update();
     }
 
     private static ModelRecord map(ResultSet rs, int row) throws SQLException {

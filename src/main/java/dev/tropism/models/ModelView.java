@@ -1,22 +1,31 @@
 package dev.tropism.models;
 
+import com.fasterxml.jackson.annotation.JsonProperty;
 import java.time.Instant;
 import java.util.List;
+import java.util.Map;
 
 /**
  * A model as the API shows it. Also a valid OpenAI model object: {@code id}, {@code object: "model"},
  * {@code created} (epoch seconds) and {@code owned_by} (the owning team), so that OpenAI client
  * libraries can list Tropism's models; the other fields are Tropism's own. {@code classes}: the class names
  * an image model ({@code flow-matching} or {@code image-classifier}) is prompted with, once it is ready; null
- * for the other families.
+ * for the other families. {@code import}: for an imported model, its {@code source}, its {@code card}
+ * (architecture, parameters, vocab_size, context_length, dtype, tokenizer, chat_template, checks), the {@code error}
+ * that failed it, and when it started and finished; null for the other models.
  */
 public record ModelView(String id, String object, long created, String ownedBy, String name, String family,
         String recipe, String status, String parent, String job, String checkpoint, String objectPrefix,
-        Long parameters, List<String> classes, Instant createdAt) {
+        Long parameters, List<String> classes, @JsonProperty("import") Map<String, Object> imported,
+        Instant createdAt) {
 
     public static ModelView of(ModelRecord m, List<String> classes) {
+        return of(m, classes, null);
+    }
+
+    public static ModelView of(ModelRecord m, List<String> classes, Map<String, Object> imported) {
         return new ModelView(m.id(), "model", m.createdAt().getEpochSecond(), m.teamId(), m.name(), m.family().wireName(),
                 m.recipe(), m.status().wire(), m.parent(), m.job(), m.checkpoint(), m.objectPrefix(), m.parameters(),
-                classes, m.createdAt());
+                classes, imported, m.createdAt());
     }
 }
