@@ -5,6 +5,8 @@ import dev.tropism.web.ListResponse;
 import dev.tropism.web.PageParams;
 import io.swagger.v3.oas.annotations.Parameter;
 import java.io.IOException;
+import org.springframework.http.ContentDisposition;
+import org.springframework.http.HttpHeaders;
 import org.springframework.http.HttpStatus;
 import org.springframework.http.MediaType;
 import org.springframework.http.ResponseEntity;
@@ -18,21 +20,27 @@ import org.springframework.web.bind.annotation.RequestPart;
 import org.springframework.web.bind.annotation.ResponseStatus;
 import org.springframework.web.bind.annotation.RestController;
 import org.springframework.web.multipart.MultipartFile;
+import org.springframework.web.servlet.mvc.method.annotation.StreamingResponseBody;
 
 /** {@code /v1/models}: pretrained and aligned models of the caller's team. */
 @RestController
 @RequestMapping("/v1/models")
 public class ModelController {
 
+    private static final MediaType TAR = MediaType.parseMediaType("application/x-tar");
+
     private final ModelStore models;
     private final ModelService service;
     private final ModelImportService imports;
+    private final ModelExportService exports;
     private final ModelClasses classes;
 
-    ModelController(ModelStore models, ModelService service, ModelImportService imports, ModelClasses classes) {
+    ModelController(ModelStore models, ModelService service, ModelImportService imports, ModelExportService exports,
+            ModelClasses classes) {
         this.models = models;
         this.service = service;
         this.imports = imports;
+        this.exports = exports;
         this.classes = classes;
     }
 
@@ -67,6 +75,21 @@ public class ModelController {
             @RequestPart(value = "file", required = false) MultipartFile file,
             @RequestParam(value = "name", required = false) String name) throws IOException {
         return view(imports.importUpload(caller, name, file));
+    }
+
+    /**
+     * The model as a tar of a HuggingFace directory ({@code format=hf}, the default), streamed. 409 while it is not
+     * ready; 422 for a model stored in Tropism's own format.
+     */
+    @GetMapping("/{id}/export")
+    public ResponseEntity<StreamingResponseBody> export(Caller caller, @PathVariable String id,
+            @RequestParam(required = false) String format) throws IOException {
+        ModelExportService.Export export = exports.plan(models.get(caller.requireTeam(), id), format);
+        StreamingResponseBody body = out -> exports.write(export, out);
+        return ResponseEntity.ok().contentType(TAR)
+                .header(HttpHeaders.CONTENT_DISPOSITION, ContentDisposition.attachment().filename(export.filename())
+                        .build().toString())
+                .body(body);
     }
 
     private ModelView view(ModelRecord m) {

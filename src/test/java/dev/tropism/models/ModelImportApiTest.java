@@ -20,6 +20,7 @@ import java.util.zip.GZIPOutputStream;
 import java.util.zip.ZipEntry;
 import java.util.zip.ZipOutputStream;
 import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
+import org.apache.commons.compress.archivers.tar.TarArchiveInputStream;
 import org.apache.commons.compress.archivers.tar.TarArchiveOutputStream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -124,6 +125,43 @@ class ModelImportApiTest {
         assertThat(card.get("parameters").asLong()).isEqualTo(m.get("parameters").asLong()).isPositive();
         assertThat(m.get("import").get("source").asString()).isEqualTo("upload");
         assertThat(m.get("import").get("error").isNull()).isTrue();
+    }
+
+    /** The entries of a tar: name to bytes. */
+    static Map<String, byte[]> untar(byte[] tarBytes) throws IOException {
+        Map<String, byte[]> out = new java.util.TreeMap<>();
+        try (TarArchiveInputStream tar = new TarArchiveInputStream(new java.io.ByteArrayInputStream(tarBytes))) {
+            TarArchiveEntry e;
+            while ((e = tar.getNextEntry()) != null) {
+                out.put(e.getName(), tar.readAllBytes());
+            }
+        }
+        return out;
+    }
+
+    @Test
+    void anImportedModelExportsAsTheSameHfDirectoryAndReimportsToTheSameCard() throws Exception {
+        TropismTestClient.Team team = api.newTeam("import-export");
+        Path dir = model("qwen2");
+        ApiResponse r = team.calls().upload("/v1/models", "q.tar.gz", tarGz(dir, ""), Map.of("name", "tiny-qwen"));
+        JsonNode m = awaitImported(team, r.json().get("id").asString());
+
+        ApiResponse export = team.calls().get("/v1/models/" + m.get("id").asString() + "/export?format=hf");
+        assertThat(export.status()).as(export.toString()).isEqualTo(200);
+        assertThat(export.contentType().toString()).isEqualTo("application/x-tar");
+        assertThat(export.headers().getContentDisposition().getFilename()).isEqualTo("tiny-qwen-hf.tar");
+        Map<String, byte[]> exported = untar(export.body());
+        Map<String, byte[]> original = new java.util.TreeMap<>(contents(dir));
+        assertThat(exported.keySet()).isEqualTo(original.keySet());
+        original.forEach((name, bytes) -> assertThat(exported.get(name)).as(name).isEqualTo(bytes));
+
+        ApiResponse again = team.calls().upload("/v1/models", "again.tar", export.body(), Map.of("name", "again"));
+        JsonNode reimported = awaitImported(team, again.json().get("id").asString());
+        assertThat(reimported.get("status").asString()).isEqualTo("ready");
+        assertThat(reimported.get("import").get("card")).isEqualTo(m.get("import").get("card"));
+
+        ApiResponse badFormat = team.calls().get("/v1/models/" + m.get("id").asString() + "/export?format=onnx");
+        assertRefused(badFormat, "/format", "hf");
     }
 
     @Test
