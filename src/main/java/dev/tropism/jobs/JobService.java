@@ -363,19 +363,27 @@ public class JobService implements DatasetUsage {
     }
 
     /**
-     * {@code config.block_size} of a stored model's {@code model.json}; null if it cannot be read.
+     * The longest sequence a stored model takes: {@code config.block_size} of Tropism's {@code model.json}, or for a
+     * HuggingFace model (an import) {@code n_positions} (gpt2) or {@code max_position_embeddings} (llama, qwen2) of
+     * its {@code config.json}; null if neither can be read.
      *
      * @param objectPrefix where the model's files live ({@code models/<id>/} or a checkpoint's {@code model/})
      */
     public Integer blockSize(String objectPrefix) {
-        JsonNode block = modelJson(objectPrefix, "the run checks its sequence lengths when it opens").path("config")
-                .path("block_size");
-        return block.isIntegralNumber() ? block.asInt() : null;
+        String fallback = "the run checks its sequence lengths when it opens";
+        JsonNode block = storedJson(objectPrefix, "model.json", fallback).path("config").path("block_size");
+        if (block.isIntegralNumber()) {
+            return block.asInt();
+        }
+        JsonNode hf = storedJson(objectPrefix, "config.json", fallback);
+        JsonNode positions = hf.has("n_positions") ? hf.get("n_positions") : hf.path("max_position_embeddings");
+        return positions.isIntegralNumber() ? positions.asInt() : null;
     }
 
     /** The class names in a flow model's {@code model.json}; null if they cannot be read. */
     private List<String> flowClasses(BaseModel model) {
-        JsonNode classes = modelJson(model.objectPrefix(), "the run checks its prompts when it opens").path("classes");
+        JsonNode classes = storedJson(model.objectPrefix(), "model.json", "the run checks its prompts when it opens")
+                .path("classes");
         if (!classes.isArray()) {
             return null;
         }
@@ -385,11 +393,11 @@ public class JobService implements DatasetUsage {
     }
 
     /**
-     * A stored model's {@code model.json} (under its object prefix: {@code models/<id>/} or a checkpoint's
+     * A JSON file of a stored model ({@code file} under its object prefix: {@code models/<id>/} or a checkpoint's
      * {@code model/}); a missing node when it cannot be read.
      */
-    private JsonNode modelJson(String objectPrefix, String fallback) {
-        String key = objectPrefix + "model.json";
+    private JsonNode storedJson(String objectPrefix, String file, String fallback) {
+        String key = objectPrefix + file;
         try {
             Optional<InputStream> in = objects.get(key);
             if (in.isEmpty()) {

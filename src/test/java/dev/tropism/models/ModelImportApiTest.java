@@ -165,6 +165,23 @@ class ModelImportApiTest {
     }
 
     @Test
+    void aGrpoJobOnAnImportedModelMustFitItsContextLength() throws Exception {
+        TropismTestClient.Team team = api.newTeam("import-context");
+        ApiResponse r = team.calls().upload("/v1/models", "g.tar.gz", tarGz(model("gpt2"), ""), Map.of("name", "g"));
+        String modelId = awaitImported(team, r.json().get("id").asString()).get("id").asString();
+        ApiResponse data = team.calls().upload("/v1/datasets", "p.jsonl",
+                "{\"prompt\":\"ab\",\"answer\":\"c\"}\n".getBytes(StandardCharsets.UTF_8), Map.of("purpose", "prompts"));
+        ApiResponse spec = team.calls().post("/v1/reward-specs", Map.of("name", "exact", "grader", Map.of(
+                "type", "string_check", "name", "exact", "input", "{{sample.output_text}}",
+                "reference", "{{item.answer}}", "operation", "eq")));
+        ApiResponse job = team.calls().post("/v1/jobs", Map.of("model", modelId, "dataset", data.json().get("id").asString(),
+                "reward_spec", spec.json().get("id").asString(),
+                "method", Map.of("type", "grpo", "grpo", Map.of("max_completion_length", 20))));
+        // The fixture's config.json has n_positions 16.
+        assertRefused(job, "/method/grpo/max_completion_length", "block_size of 16");
+    }
+
+    @Test
     void aZipUploadOfALlamaDirectoryImports() throws Exception {
         TropismTestClient.Team team = api.newTeam("import-zip");
         ApiResponse r = team.calls().upload("/v1/models", "llama.zip", zip(contents(model("llama"))),
