@@ -56,6 +56,11 @@ public final class ChatTemplate {
                 "raise", String.class));
     }
 
+    /** The template's Jinja source, as {@code tokenizer_config.json} holds it. */
+    public String template() {
+        return template;
+    }
+
     /** The function templates call as {@code raise_exception(message)}. */
     public static String raise(String message) {
         throw new Raised(message);

@@ -117,32 +117,46 @@ public abstract sealed class HfCausalLm implements CausalLm permits Gpt2Lm, Llam
     abstract String outputWeight();
 
     private void readFrom(HfWeights weights) throws ModelFormatException, IOException {
-        Set<String> used = new HashSet<>();
-        for (Weight w : layout()) {
-            String found = null;
-            for (String candidate : storedNames(w.name())) {
-                if (weights.entry(candidate) != null) {
-                    found = candidate;
-                    break;
-                }
-            }
-            if (found == null) {
-                throw new ModelFormatException("the checkpoint has no tensor '" + w.name() + "', which a "
-                        + config.architecture().modelType() + " model of this config.json needs");
-            }
-            Shape stored = weights.entry(found).shape();
-            if (!stored.equals(w.storedShape())) {
-                throw new ModelFormatException("tensor '" + found + "' is " + stored + " in the checkpoint, but "
-                        + "config.json implies " + w.storedShape() + "; check hidden sizes, heads and vocab_size");
-            }
-            NDArray a = weights.read(found, manager);
+        for (Map.Entry<Weight, String> e : locate(weights).entrySet()) {
+            Weight w = e.getKey();
+            NDArray a = weights.read(e.getValue(), manager);
             if (w.storedTransposed()) {
                 NDArray t = a.transpose().flatten().reshape(w.shape()); // (out, in), contiguous
                 a.close();
                 a = t;
             }
             params.put(w.name(), a);
-            used.add(found);
+        }
+    }
+
+    /**
+     * Checks {@code weights} against this family's {@link #layout} from the headers alone (no tensor is read): every
+     * needed tensor present under one of its {@link #storedNames} with its shape, and nothing else but buffers.
+     *
+     * @return each weight of the layout and the checkpoint name it is stored under, in layout order
+     */
+    Map<Weight, String> locate(HfWeights weights) throws ModelFormatException {
+        Map<Weight, String> found = new LinkedHashMap<>();
+        Set<String> used = new HashSet<>();
+        for (Weight w : layout()) {
+            String name = null;
+            for (String candidate : storedNames(w.name())) {
+                if (weights.entry(candidate) != null) {
+                    name = candidate;
+                    break;
+                }
+            }
+            if (name == null) {
+                throw new ModelFormatException("the checkpoint has no tensor '" + w.name() + "', which a "
+                        + config.architecture().modelType() + " model of this config.json needs");
+            }
+            Shape stored = weights.entry(name).shape();
+            if (!stored.equals(w.storedShape())) {
+                throw new ModelFormatException("tensor '" + name + "' is " + stored + " in the checkpoint, but "
+                        + "config.json implies " + w.storedShape() + "; check hidden sizes, heads and vocab_size");
+            }
+            found.put(w, name);
+            used.add(name);
         }
         List<String> unexpected = new ArrayList<>();
         for (String name : weights.names()) {
@@ -154,6 +168,19 @@ public abstract sealed class HfCausalLm implements CausalLm permits Gpt2Lm, Llam
             throw new ModelFormatException("the checkpoint has " + unexpected.size() + " tensor(s) a "
                     + config.architecture().modelType() + " model of this config.json does not use, e.g. '"
                     + unexpected.get(0) + "'; is model_type right, or does it hold an adapter or a head?");
+        }
+        return found;
+    }
+
+    /**
+     * Checks that {@code weights} hold exactly the tensors of a model of {@code c} (as {@link #load} would), reading
+     * headers only.
+     *
+     * @return the checkpoint names of the model's parameters, in layout order
+     */
+    static List<String> locate(HfConfig c, HfWeights weights) throws ModelFormatException {
+        try (NDManager scratch = NDManager.newBaseManager(); HfCausalLm shape = of(c, scratch)) {
+            return new ArrayList<>(shape.locate(weights).values());
         }
     }
 

@@ -12,6 +12,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.HashMap;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalInt;
@@ -44,9 +45,12 @@ public final class HfTokenizer implements Tokenizer, AutoCloseable {
     private final int vocabSize;
     private final Map<String, Integer> ids;
     private final Config config;
+    private final String kind;
 
-    private HfTokenizer(HuggingFaceTokenizer tokenizer, int vocabSize, Map<String, Integer> ids, Config config) {
+    private HfTokenizer(HuggingFaceTokenizer tokenizer, int vocabSize, Map<String, Integer> ids, Config config,
+            String kind) {
         this.tokenizer = tokenizer;
+        this.kind = kind;
         this.vocabSize = vocabSize;
         this.ids = ids;
         this.config = config;
@@ -79,7 +83,7 @@ public final class HfTokenizer implements Tokenizer, AutoCloseable {
         } catch (RuntimeException e) {
             throw new ModelFormatException(FILE + " cannot be loaded by HuggingFace tokenizers: " + e.getMessage(), e);
         }
-        return new HfTokenizer(tok, size, ids, config);
+        return new HfTokenizer(tok, size, ids, config, kind(json));
     }
 
     private static JsonObject object(Path file) throws ModelFormatException, IOException {
@@ -92,6 +96,12 @@ public final class HfTokenizer implements Tokenizer, AutoCloseable {
         } catch (JsonParseException e) {
             throw new ModelFormatException(file.getFileName() + " is not valid JSON (" + e.getMessage() + ")", e);
         }
+    }
+
+    /** {@code model.type} of tokenizer.json, lower-cased ({@code bpe}, {@code unigram}, {@code wordpiece}, ...). */
+    private static String kind(JsonObject json) {
+        JsonElement type = json.getAsJsonObject("model").get("type");
+        return type != null && type.isJsonPrimitive() ? type.getAsString().toLowerCase(Locale.ROOT) : "unknown";
     }
 
     /**
@@ -151,6 +161,11 @@ public final class HfTokenizer implements Tokenizer, AutoCloseable {
             throw new ModelFormatException(FILE + " has " + vocabSize + " token ids but config.json's vocab_size is "
                     + modelVocabSize + "; the tokenizer does not belong to this model");
         }
+    }
+
+    /** The tokenizer model's type from tokenizer.json ({@code bpe}, {@code unigram}, ...), for the model card. */
+    public String kind() {
+        return kind;
     }
 
     @Override
