@@ -90,7 +90,7 @@ public class CompletionService {
         List<GenerationHandle> handles = new ArrayList<>();
         try {
             LanguageModel model = lease.model();
-            int block = model.gpt().config().blockSize();
+            int block = model.lm().contextLength();
             List<String> prompts = p.prompts(model.chatFormat()); // a chat through the model's own template
             int[] promptTokens = new int[prompts.size()];
             List<GenerationRequest> requests = new ArrayList<>();

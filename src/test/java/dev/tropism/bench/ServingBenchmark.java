@@ -134,7 +134,7 @@ class ServingBenchmark {
                 Gpt gpt = Gpt.initialize(trained.gpt().config(), 1, m);
                 gpt.parameters().get("wte").muli(4);
                 gpt.parameters().get("wte").set(new NDIndex(CharTokenizer.EOS), 0f);
-                new LanguageModel(gpt, trained.tokenizer()).save(dir);
+                new LanguageModel(gpt, (CharTokenizer) trained.tokenizer()).save(dir);
             }
             artifacts.upload(dir, prefix);
         } finally {

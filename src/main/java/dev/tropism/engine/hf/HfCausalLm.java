@@ -277,6 +277,24 @@ public abstract sealed class HfCausalLm implements CausalLm permits Gpt2Lm, Llam
         return m;
     }
 
+    /**
+     * The parameters as the checkpoint stores them, for writing a {@code model.safetensors}: canonical names, GPT-2's
+     * Conv1D weights transposed back to (in, out) (new arrays in {@code m}); a tied output projection is not repeated.
+     */
+    public Map<String, NDArray> checkpointTensors(NDManager m) {
+        Map<String, NDArray> out = new LinkedHashMap<>();
+        for (Weight w : layout()) {
+            NDArray a = params.get(w.name());
+            if (w.storedTransposed()) {
+                NDArray t = a.transpose(); // (in, out)
+                t.attach(m); // so what follows is created in m, not in the model's manager
+                a = t.flatten().reshape(w.storedShape()); // contiguous
+            }
+            out.put(w.name(), a);
+        }
+        return out;
+    }
+
     /** The module's path in the transformers model class (what PEFT keys name); GPT-2 adds {@code transformer.}. */
     String transformersModuleName(String module) {
         return module;

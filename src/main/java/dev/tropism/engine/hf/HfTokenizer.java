@@ -46,6 +46,7 @@ public final class HfTokenizer implements Tokenizer, AutoCloseable {
     private final Map<String, Integer> ids;
     private final Config config;
     private final String kind;
+    private boolean closed;
 
     private HfTokenizer(HuggingFaceTokenizer tokenizer, int vocabSize, Map<String, Integer> ids, Config config,
             String kind) {
@@ -74,7 +75,11 @@ public final class HfTokenizer implements Tokenizer, AutoCloseable {
         int size = vocabulary(json, ids);
         JsonObject c = Files.isRegularFile(dir.resolve(CONFIG)) ? object(dir.resolve(CONFIG)) : new JsonObject();
         JsonElement template = c.get("chat_template");
-        Config config = new Config(special(c, "bos_token", ids), special(c, "eos_token", ids),
+        Special eos = special(c, "eos_token", ids);
+        if (eos == null) {
+            eos = eosFromModelConfig(dir);
+        }
+        Config config = new Config(special(c, "bos_token", ids), eos,
                 special(c, "pad_token", ids), template != null && template.isJsonPrimitive() ? template.getAsString()
                 : null);
         HuggingFaceTokenizer tok;
@@ -96,6 +101,25 @@ public final class HfTokenizer implements Tokenizer, AutoCloseable {
         } catch (JsonParseException e) {
             throw new ModelFormatException(file.getFileName() + " is not valid JSON (" + e.getMessage() + ")", e);
         }
+    }
+
+    /**
+     * {@code config.json}'s {@code eos_token_id} (a number or a list, whose first entry is taken) when
+     * tokenizer_config.json names no EOS, as transformers' generation falls back to it; null when neither has one.
+     */
+    private static Special eosFromModelConfig(Path dir) throws ModelFormatException, IOException {
+        Path file = dir.resolve(HfConfig.FILE);
+        if (!Files.isRegularFile(file)) {
+            return null;
+        }
+        JsonElement v = object(file).get("eos_token_id");
+        if (v != null && v.isJsonArray() && !v.getAsJsonArray().isEmpty()) {
+            v = v.getAsJsonArray().get(0);
+        }
+        if (v == null || !v.isJsonPrimitive() || !v.getAsJsonPrimitive().isNumber()) {
+            return null;
+        }
+        return new Special(null, v.getAsInt());
     }
 
     /** {@code model.type} of tokenizer.json, lower-cased ({@code bpe}, {@code unigram}, {@code wordpiece}, ...). */
@@ -184,6 +208,27 @@ public final class HfTokenizer implements Tokenizer, AutoCloseable {
     }
 
     @Override
+    public int bos() {
+        return config.bos() == null ? -1 : config.bos().id();
+    }
+
+    @Override
+    public int eos() {
+        return config.eos() == null ? -1 : config.eos().id();
+    }
+
+    /** {@code pad_token}, else EOS (what GPT-2 and Llama fine-tuning recipes pad with), else 0. */
+    @Override
+    public int pad() {
+        return config.pad() != null ? config.pad().id() : Math.max(eos(), 0);
+    }
+
+    @Override
+    public boolean generatable(int id) {
+        return id >= 0 && id < vocabSize && (id == eos() || (id != bos() && (config.pad() == null || id != pad())));
+    }
+
+    @Override
     public String decode(int[] tokens, int from, int to) {
         int end = from;
         while (end < to && (config.eos() == null || tokens[end] != config.eos().id())) {
@@ -221,11 +266,16 @@ public final class HfTokenizer implements Tokenizer, AutoCloseable {
     /** {@code tokenizer_config.json}'s Jinja chat template with this tokenizer's BOS and EOS text, when it has one. */
     public Optional<ChatTemplate> chatTemplate() {
         return Optional.ofNullable(config.chatTemplate()).map(t -> new ChatTemplate(t,
-                config.bos() == null ? null : config.bos().content(), config.eos() == null ? null : config.eos().content()));
+                config.bos() == null ? null : config.bos().content(), config.eos() == null ? null
+                : config.eos().content() != null ? config.eos().content() : tokenizer.decode(new long[] {eos()}, false)));
     }
 
+    /** Frees the native tokenizer; later calls do nothing. */
     @Override
-    public void close() {
-        tokenizer.close();
+    public synchronized void close() {
+        if (!closed) {
+            closed = true;
+            tokenizer.close();
+        }
     }
 }

@@ -72,6 +72,32 @@ public final class CharTokenizer implements Tokenizer {
         return sb.toString();
     }
 
+    @Override
+    public int bos() {
+        return BOS;
+    }
+
+    @Override
+    public int eos() {
+        return EOS;
+    }
+
+    @Override
+    public int pad() {
+        return PAD;
+    }
+
+    /** PAD, BOS and UNK are never generated: only EOS among the special ids may end a completion. */
+    @Override
+    public boolean generatable(int id) {
+        return id != PAD && id != BOS && id != UNK && id >= 0 && id < vocabSize();
+    }
+
+    /** The vocabulary's characters, by id − 4 (for export as a {@code tokenizer.json}). */
+    public int[] codePoints() {
+        return codePoints.clone();
+    }
+
     public void save(Path file) throws IOException {
         JsonObject o = new JsonObject();
         o.addProperty("type", "char");

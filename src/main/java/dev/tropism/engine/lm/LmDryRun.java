@@ -77,7 +77,7 @@ public final class LmDryRun {
         long samplingNanos = 0;
         long scoringNanos = 0;
         try (NDManager root = NDManager.newBaseManager(); LanguageModel model = LanguageModel.load(modelDir, root)) {
-            int block = model.gpt().config().blockSize();
+            int block = model.lm().contextLength();
             int maxPromptTokens = block - cfg.maxNewTokens();
             ConfigException.require(maxPromptTokens >= 2, "max_new_tokens", "must leave room for the prompt within"
                     + " the model's block_size of " + block + " tokens (at most " + (block - 2) + "), got "

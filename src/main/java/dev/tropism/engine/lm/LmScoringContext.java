@@ -6,6 +6,7 @@ import ai.djl.ndarray.types.Shape;
 import dev.tropism.engine.ScoringContext;
 import dev.tropism.engine.nn.Gradients;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -75,8 +76,8 @@ public final class LmScoringContext implements ScoringContext {
      * so that the whole target fits the block (a target longer than the block keeps its head).
      */
     private void chunk(List<String> contexts, List<String> targets, Likelihood[] out, int offset) {
-        CharTokenizer tok = policy.tokenizer();
-        int block = policy.gpt().config().blockSize();
+        Tokenizer tok = policy.tokenizer();
+        int block = policy.lm().contextLength();
         int rows = contexts.size();
         int[][] seqs = new int[rows][];
         int[] targetLen = new int[rows];
@@ -86,10 +87,9 @@ public final class LmScoringContext implements ScoringContext {
             int tl = Math.min(target.length, block - 1);
             int[] ctx = tok.encode(contexts.get(b));
             int cl = Math.min(ctx.length, block - 1 - tl);
-            int[] row = new int[1 + cl + tl];
-            row[0] = CharTokenizer.BOS;
-            System.arraycopy(ctx, ctx.length - cl, row, 1, cl);
-            System.arraycopy(target, 0, row, 1 + cl, tl);
+            int[] head = tok.start(Arrays.copyOfRange(ctx, ctx.length - cl, ctx.length)); // BOS ⊕ context
+            int[] row = Arrays.copyOf(head, head.length + tl);
+            System.arraycopy(target, 0, row, head.length, tl);
             seqs[b] = row;
             targetLen[b] = tl;
             width = Math.max(width, row.length);
@@ -114,7 +114,7 @@ public final class LmScoringContext implements ScoringContext {
             }
         }
         try (NDManager m = parent.newSubManager()) {
-            NDArray logits = policy.gpt().forward(m.create(in, new Shape(rows, width)), m.create(pos, new Shape(rows, width)),
+            NDArray logits = policy.lm().forward(m.create(in, new Shape(rows, width)), m.create(pos, new Shape(rows, width)),
                     m.create(keyMask, new Shape(rows, width)), null); // (B, T, V)
             NDArray logp = logits.logSoftmax(-1)
                     .gather(m.create(next, new Shape(rows, width)).expandDims(-1), -1).squeeze(-1); // (B, T)

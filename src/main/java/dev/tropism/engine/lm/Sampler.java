@@ -7,13 +7,19 @@ import ai.djl.ndarray.types.Shape;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Random;
+import java.util.function.IntPredicate;
 
 /**
  * Batched autoregressive sampling with temperature and nucleus (top-p, Holtzman et al. 2020)
  * filtering, or greedy decoding. Prompts are left-padded so every row's next token sits in the last
  * column. With the KV cache each new token costs one position's forward; without it the whole prefix
- * is recomputed (kept for tests and the benchmark). Token choice happens in Java with the caller's
- * seeded {@link Random}, so a run's randomness is reproducible from its seed and step alone.
+ * is recomputed (kept for tests and the benchmark). Randomness comes only from the caller's seeded
+ * {@link Random}, so a run's randomness is reproducible from its seed and step alone.
+ *
+ * <p>Where a token is chosen depends on the model: tiny-gpt's small vocabulary is copied to Java and
+ * drawn there ({@link #pick}), which keeps its random stream (and the determinism tests' exact values)
+ * as it always was; an imported model's 32k–150k logits stay on the device ({@link TokenDraw}) and only
+ * the B chosen ids come back.
  */
 public final class Sampler {
 
@@ -26,15 +32,14 @@ public final class Sampler {
      */
     public record PromptBatch(int[][] tokens, int[] lengths, int width) {
 
-        public static PromptBatch of(CharTokenizer tok, List<String> prompts, int maxPromptTokens) {
+        public static PromptBatch of(Tokenizer tok, List<String> prompts, int maxPromptTokens) {
             int[][] rows = new int[prompts.size()][];
             int width = 1;
+            int room = tok.bos() >= 0 ? maxPromptTokens - 1 : maxPromptTokens;
             for (int b = 0; b < rows.length; b++) {
                 int[] ids = tok.encode(prompts.get(b));
-                int keep = Math.min(ids.length, maxPromptTokens - 1); // keep the prompt's tail if too long
-                int[] row = new int[keep + 1];
-                row[0] = CharTokenizer.BOS;
-                System.arraycopy(ids, ids.length - keep, row, 1, keep);
+                int keep = Math.min(ids.length, room); // keep the prompt's tail if too long
+                int[] row = tok.start(Arrays.copyOfRange(ids, ids.length - keep, ids.length));
                 rows[b] = row;
                 width = Math.max(width, row.length);
             }
@@ -58,8 +63,17 @@ public final class Sampler {
     public record Completions(int[][] tokens, int[] lengths, boolean[] truncated, String[] texts) {
     }
 
-    /** How to pick each token: greedy when {@code rng} is null. */
-    public record Decoding(double temperature, double topP, Random rng) {
+    /**
+     * How to pick each token: greedy when {@code rng} is null.
+     *
+     * @param topK keep only the k most probable tokens before top-p (Fan et al. 2018); 0 keeps all. Applied on the
+     *     device path only (imported models); tiny-gpt's Java draw has no top-k
+     */
+    public record Decoding(double temperature, double topP, Random rng, int topK) {
+
+        public Decoding(double temperature, double topP, Random rng) {
+            this(temperature, topP, rng, 0);
+        }
 
         public static Decoding greedy() {
             return new Decoding(1.0, 1.0, null);
@@ -68,12 +82,14 @@ public final class Sampler {
 
     public static Completions sample(LanguageModel model, PromptBatch prompts, int maxNew, Decoding decoding,
             boolean useCache, NDManager parent) {
-        Gpt gpt = model.gpt();
+        CausalLm lm = model.lm();
+        Tokenizer tok = model.tokenizer();
+        boolean onDevice = !model.isTinyGpt();
         int batch = prompts.tokens().length;
         int tp = prompts.width();
-        if (tp + maxNew > gpt.config().blockSize()) {
-            throw new IllegalArgumentException("prompt width " + tp + " + " + maxNew + " new tokens exceeds block_size "
-                    + gpt.config().blockSize());
+        if (tp + maxNew > lm.contextLength()) {
+            throw new IllegalArgumentException("prompt width " + tp + " + " + maxNew + " new tokens exceeds the "
+                    + "model's context of " + lm.contextLength());
         }
         int total = tp + maxNew;
         int[] seq = new int[batch * total]; // (B, Tp + maxNew), row-major
@@ -94,20 +110,27 @@ public final class Sampler {
         int[][] out = new int[batch][maxNew];
         int[] lengths = new int[batch];
         boolean[] done = new boolean[batch];
-        int vocab = gpt.config().vocabSize();
+        int vocab = lm.vocabSize();
         try (NDManager m = parent.newSubManager()) {
-            KvCache cache = useCache ? gpt.newCache() : null;
+            TokenDraw draw = onDevice ? new TokenDraw(tok, vocab, m) : null;
+            KvCache cache = useCache ? lm.newCache() : null;
             int fed = 0; // columns already in the cache
             for (int step = 0; step < maxNew; step++) {
                 int upTo = tp + step; // columns known so far
-                float[] last;
+                float[] last = null;
+                int[] drawn = null;
                 try (NDManager s = m.newSubManager()) {
                     int from = useCache ? fed : 0;
                     NDArray tokens = s.create(slice(seq, batch, total, from, upTo), new Shape(batch, upTo - from));
                     NDArray positions = s.create(slice(pos, batch, total, from, upTo), new Shape(batch, upTo - from));
                     NDArray keyMask = s.create(sliceF(mask, batch, total, 0, upTo), new Shape(batch, upTo));
-                    NDArray logits = gpt.forward(tokens, positions, keyMask, cache); // (B, Tn, V)
-                    last = logits.get(new NDIndex(":, -1, :")).toFloatArray(); // (B, V)
+                    NDArray logits = lm.forward(tokens, positions, keyMask, cache); // (B, Tn, V)
+                    NDArray lastLogits = logits.get(new NDIndex(":, -1, :")); // (B, V)
+                    if (onDevice) {
+                        drawn = draw.draw(lastLogits, decoding);
+                    } else {
+                        last = lastLogits.toFloatArray();
+                    }
                     if (useCache) {
                         cache.keep(m);
                     }
@@ -115,12 +138,12 @@ public final class Sampler {
                 fed = upTo;
                 boolean allDone = true;
                 for (int b = 0; b < batch; b++) {
-                    int next = done[b] ? CharTokenizer.PAD : pick(last, b * vocab, vocab, decoding);
+                    int next = done[b] ? tok.pad() : onDevice ? drawn[b] : pick(last, b * vocab, vocab, decoding, tok);
                     seq[b * total + upTo] = next;
                     out[b][step] = next;
                     if (!done[b]) {
                         lengths[b]++;
-                        if (next == CharTokenizer.EOS) {
+                        if (next == tok.eos()) {
                             done[b] = true;
                         }
                     }
@@ -135,26 +158,22 @@ public final class Sampler {
         String[] texts = new String[batch];
         for (int b = 0; b < batch; b++) {
             truncated[b] = !done[b];
-            texts[b] = model.tokenizer().decode(out[b], 0, lengths[b]);
+            texts[b] = tok.decode(out[b], 0, lengths[b]);
         }
         return new Completions(out, lengths, truncated, texts);
     }
 
-    /** PAD, BOS and UNK are never generated: only EOS among the special ids may end a completion. */
-    private static boolean generatable(int id) {
-        return id != CharTokenizer.PAD && id != CharTokenizer.BOS && id != CharTokenizer.UNK;
-    }
-
     /**
-     * Picks a token id from one row of logits ({@code logits[offset .. offset + vocab)}): greedy when
-     * {@code d.rng()} is null, else one draw of {@code d.rng()} from the temperature-scaled, top-p
-     * filtered distribution over the generatable ids.
+     * Picks a token id from one row of logits ({@code logits[offset .. offset + vocab)}) in Java: greedy
+     * when {@code d.rng()} is null, else one draw of {@code d.rng()} from the temperature-scaled, top-p
+     * filtered distribution over the ids {@code tok} calls {@link Tokenizer#generatable generatable}.
      */
-    public static int pick(float[] logits, int offset, int vocab, Decoding d) {
+    public static int pick(float[] logits, int offset, int vocab, Decoding d, Tokenizer tok) {
+        IntPredicate generatable = tok::generatable;
         if (d.rng() == null) {
-            int best = CharTokenizer.EOS;
+            int best = tok.eos() >= 0 ? tok.eos() : firstGeneratable(vocab, generatable);
             for (int i = 0; i < vocab; i++) {
-                if (generatable(i) && logits[offset + i] > logits[offset + best]) {
+                if (generatable.test(i) && logits[offset + i] > logits[offset + best]) {
                     best = i;
                 }
             }
@@ -162,14 +181,14 @@ public final class Sampler {
         }
         double max = Double.NEGATIVE_INFINITY;
         for (int i = 0; i < vocab; i++) {
-            if (generatable(i)) {
+            if (generatable.test(i)) {
                 max = Math.max(max, logits[offset + i] / d.temperature());
             }
         }
         double[] p = new double[vocab];
         double z = 0;
         for (int i = 0; i < vocab; i++) {
-            p[i] = generatable(i) ? Math.exp(logits[offset + i] / d.temperature() - max) : 0.0;
+            p[i] = generatable.test(i) ? Math.exp(logits[offset + i] / d.temperature() - max) : 0.0;
             z += p[i];
         }
         for (int i = 0; i < vocab; i++) {
@@ -211,6 +230,15 @@ public final class Sampler {
             }
         }
         return 0;
+    }
+
+    private static int firstGeneratable(int vocab, IntPredicate generatable) {
+        for (int i = 0; i < vocab; i++) {
+            if (generatable.test(i)) {
+                return i;
+            }
+        }
+        throw new IllegalStateException("the tokenizer has no generatable id");
     }
 
     private static int[] slice(int[] a, int rows, int stride, int from, int to) {

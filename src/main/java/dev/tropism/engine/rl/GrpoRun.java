@@ -14,8 +14,12 @@ import dev.tropism.engine.RewardFunction;
 import dev.tropism.engine.RewardStats;
 import dev.tropism.engine.RunOptions;
 import dev.tropism.engine.TrainingRun;
-import dev.tropism.engine.lm.CharTokenizer;
-import dev.tropism.engine.lm.Gpt;
+import dev.tropism.engine.hf.AdaptersOff;
+import dev.tropism.engine.hf.HfCausalLm;
+import dev.tropism.engine.hf.HfDirectory;
+import dev.tropism.engine.hf.Lora;
+import dev.tropism.engine.hf.ModelFormatException;
+import dev.tropism.engine.lm.CausalLm;
 import dev.tropism.engine.lm.GreedyEval;
 import dev.tropism.engine.lm.LanguageModel;
 import dev.tropism.engine.lm.LmScoringContext;
@@ -52,6 +56,10 @@ import java.util.Random;
  *   <li>update: μ optimizer steps on {@link GrpoObjective}, with π_ref the frozen base model.
  * </ol>
  *
+ * With {@link GrpoSpec#lora()} set, only LoRA adapters train (Hu et al. 2021) and hold optimizer state; π_ref is the
+ * same weights with the adapters off ({@link AdaptersOff}), so there is no second copy of the model. Without it
+ * (full fine-tuning) π_ref is the loaded base and the policy a copy.
+ *
  * One {@code trainStep()} is one rollout batch with its μ updates. Every random choice is a function
  * of (seed, step), so a run resumed from a checkpoint continues exactly.
  */
@@ -62,8 +70,11 @@ public final class GrpoRun implements TrainingRun {
     private final GrpoSpec spec;
     private final GrpoConfig cfg;
     private final NDManager root;
+    private final LanguageModel base;
     private final LanguageModel policy;
-    private final Gpt reference;
+    private final CausalLm reference;
+    /** What the optimizer updates: every policy weight, or the adapters only under LoRA. */
+    private final Map<String, NDArray> trainable;
     /** What graders may ask of the policy and the reference model (likelihood and shaped rewards). */
     private final LmScoringContext scoring;
     private final AdamW optimizer;
@@ -87,27 +98,37 @@ public final class GrpoRun implements TrainingRun {
         this.cfg = spec.config();
         this.root = NDManager.newBaseManager();
         try {
-            LanguageModel base = LanguageModel.load(spec.baseModel(), root);
-            int block = base.gpt().config().blockSize();
+            base = LanguageModel.load(spec.baseModel(), root);
+            int block = base.lm().contextLength();
             maxPromptTokens = block - cfg.maxCompletionLength();
             if (maxPromptTokens < 2) {
                 base.close();
                 throw new ConfigException("max_completion_length", "must leave room for the prompt within the model's "
-                        + "block_size of " + block + " tokens, got " + cfg.maxCompletionLength());
+                        + "context of " + block + " tokens, got " + cfg.maxCompletionLength());
             }
-            reference = base.gpt(); // frozen: never requires gradients, never updated
             JsonObject state = null;
             if (checkpoint != null) {
                 state = CheckpointFiles.readState(checkpoint, KIND, spec.seed());
-                policy = LanguageModel.load(checkpoint.resolve(CheckpointFiles.MODEL_DIR), root);
-            } else {
-                policy = new LanguageModel(reference.copy(root), base.tokenizer(), base.chatFormat());
             }
-            Gpt gpt = policy.gpt();
-            gpt.checkFinite(check);
+            LanguageModel referenceModel;
+            if (spec.lora() != null) {
+                HfCausalLm hf = imported(base);
+                hf.attach(checkpoint == null ? Lora.initialize(spec.lora(), hf, spec.seed(), root)
+                        : adapters(checkpoint.resolve(CheckpointFiles.MODEL_DIR), hf, root));
+                policy = base;
+                reference = new AdaptersOff(hf);
+                referenceModel = base.with(reference);
+                trainable = hf.lora().parameters();
+            } else {
+                reference = base.lm(); // frozen: never requires gradients, never updated
+                policy = checkpoint != null ? LanguageModel.load(checkpoint.resolve(CheckpointFiles.MODEL_DIR), root)
+                        : base.with(reference.copy(root));
+                referenceModel = base;
+                trainable = policy.lm().parameters();
+            }
+            policy.lm().checkFinite(check);
             reference.checkFinite(check);
-            optimizer = new AdamW(gpt.parameters(), new HashSet<>(gpt.matrixParameterNames()), 0.9, 0.99, 1e-8,
-                    cfg.weightDecay(), root);
+            optimizer = new AdamW(trainable, matrices(trainable), 0.9, 0.99, 1e-8, cfg.weightDecay(), root);
             if (state != null) {
                 CheckpointFiles.readOptimizer(checkpoint, optimizer, state);
                 step = state.get("step").getAsInt();
@@ -115,12 +136,41 @@ public final class GrpoRun implements TrainingRun {
             // Constant after warmup (TRL's GRPO default schedule is linear decay; constant keeps resumed
             // and extended runs comparable). minRatio 1 turns the cosine off.
             schedule = new LrSchedule(cfg.learningRate(), cfg.warmupSteps(), cfg.maxSteps(), 1.0);
-            scoring = new LmScoringContext(policy, base, spec.seed(), maxPromptTokens, cfg.maxCompletionLength(),
+            scoring = new LmScoringContext(policy, referenceModel, spec.seed(), maxPromptTokens, cfg.maxCompletionLength(),
                     cfg.temperature(), cfg.topP(), root);
         } catch (IOException | RuntimeException e) {
             root.close();
             throw e;
         }
+    }
+
+    /** The imported model LoRA adapts; tiny-gpt has no adapters (its full fine-tuning is cheap). */
+    static HfCausalLm imported(LanguageModel base) {
+        if (base.lm() instanceof HfCausalLm hf) {
+            return hf;
+        }
+        throw new ConfigException("lora", "LoRA adapts imported models (gpt2, llama, qwen2); align a tiny-gpt with "
+                + "full fine-tuning (lora: null)");
+    }
+
+    /** The adapters a checkpoint's model directory holds in PEFT's layout. */
+    static Lora adapters(Path modelDir, HfCausalLm model, NDManager parent) throws IOException {
+        try {
+            return Lora.loadPeft(modelDir.resolve(HfDirectory.PEFT_DIR), model, parent);
+        } catch (ModelFormatException e) {
+            throw new IOException("checkpoint adapters: " + e.getMessage(), e);
+        }
+    }
+
+    /** The names of the matrices among {@code params}: weight decay applies to these only. */
+    static HashSet<String> matrices(Map<String, NDArray> params) {
+        HashSet<String> out = new HashSet<>();
+        params.forEach((name, a) -> {
+            if (a.getShape().dimension() >= 2) {
+                out.add(name);
+            }
+        });
+        return out;
     }
 
     public LanguageModel policy() {
@@ -273,7 +323,7 @@ public final class GrpoRun implements TrainingRun {
             }
             boolean drop = cfg.maskTruncatedCompletions() && c.truncated()[b];
             for (int t = 0; t < tc; t++) {
-                targets[b * tc + t] = t < c.tokens()[b].length ? c.tokens()[b][t] : CharTokenizer.PAD;
+                targets[b * tc + t] = t < c.tokens()[b].length ? c.tokens()[b][t] : policy.tokenizer().pad();
                 mask[b * tc + t] = (!drop && t < c.lengths()[b]) ? 1f : 0f;
             }
         }
@@ -292,7 +342,7 @@ public final class GrpoRun implements TrainingRun {
      * token), divided by the sampling temperature so that log-probs are those of the distribution the
      * completions were drawn from (as TRL does).
      */
-    static NDArray completionLogits(Gpt model, UpdateBatch u, double temperature) {
+    static NDArray completionLogits(CausalLm model, UpdateBatch u, double temperature) {
         NDArray logits = model.forward(u.inputs, u.positions, u.keyMask, null); // (B, Tp + Tc − 1, V)
         NDArray completion = logits.get(new NDIndex(":, " + (u.promptWidth - 1) + ":, :")); // (B, Tc, V)
         return temperature == 1.0 ? completion : completion.div(Scalars.of(completion, temperature));
@@ -304,7 +354,7 @@ public final class GrpoRun implements TrainingRun {
 
     private UpdateStats update(PromptBatch prompts, Completions c, double[] advantage) {
         UpdateStats stats = new UpdateStats();
-        Gpt gpt = policy.gpt();
+        CausalLm lm = policy.lm();
         try (NDManager m = root.newSubManager()) {
             UpdateBatch u = tensors(prompts, c, m);
             float[] adv = new float[advantage.length];
@@ -315,14 +365,14 @@ public final class GrpoRun implements TrainingRun {
             NDArray refLogp = tokenLogp(completionLogits(reference, u, cfg.temperature()), u.targets); // (B, Tc), no gradient
             // With μ = 1, π_θold = π_θ and the ratio is exp(logp − logp.detach()) = 1 (TRL); otherwise
             // π_θold is fixed before the first update.
-            NDArray oldLogp = cfg.numIterations() > 1 ? tokenLogp(completionLogits(gpt, u, cfg.temperature()), u.targets) : null;
+            NDArray oldLogp = cfg.numIterations() > 1 ? tokenLogp(completionLogits(lm, u, cfg.temperature()), u.targets) : null;
             double tokenCount = Math.max(1, u.mask.sum().getFloat());
             for (int it = 0; it < cfg.numIterations(); it++) {
                 Gradients.COLLECTOR_LOCK.lock();
                 try (NDManager s = m.newSubManager()) {
-                    gpt.requireGradients(true);
+                    requireGradients(true);
                     try (GradientCollector gc = ai.djl.engine.Engine.getInstance().newGradientCollector()) {
-                        NDArray logits = completionLogits(gpt, u, cfg.temperature()); // (B, Tc, V)
+                        NDArray logits = completionLogits(lm, u, cfg.temperature()); // (B, Tc, V)
                         NDArray logp = tokenLogp(logits, u.targets); // (B, Tc)
                         NDArray old = oldLogp != null ? oldLogp : logp.stopGradient();
                         GrpoObjective.Result r = GrpoObjective.compute(logp, old, refLogp, advantages, u.mask, cfg,
@@ -341,20 +391,26 @@ public final class GrpoRun implements TrainingRun {
                         stats.clipRatio += r.clipRatio() / cfg.numIterations();
                         gc.backward(r.loss());
                     }
-                    double norm = Gradients.globalNorm(gpt.parameters(), s);
-                    if (!guard.admit(norm, gpt.parameters(), s, step + 1)) {
+                    double norm = Gradients.globalNorm(trainable, s);
+                    if (!guard.admit(norm, trainable, s, step + 1)) {
                         stats.skipped = 1;
                         continue;
                     }
                     stats.gradNorm += norm / cfg.numIterations();
-                    optimizer.step(gpt.parameters(), schedule.at(step), Gradients.clipScale(norm, cfg.gradClip()));
+                    optimizer.step(trainable, schedule.at(step), Gradients.clipScale(norm, cfg.gradClip()));
                 } finally {
-                    gpt.requireGradients(false);
+                    requireGradients(false);
                     Gradients.COLLECTOR_LOCK.unlock();
                 }
             }
         }
         return stats;
+    }
+
+    private void requireGradients(boolean on) {
+        for (NDArray a : trainable.values()) {
+            a.setRequiresGradient(on);
+        }
     }
 
     /** Greedy decoding on up to {@code evalLimit} eval items: mean reward and accuracy. */
@@ -379,6 +435,10 @@ public final class GrpoRun implements TrainingRun {
 
     @Override
     public void close() {
+        if (policy != base) {
+            policy.close();
+        }
+        base.close(); // frees the native tokenizer too
         root.close();
     }
 }

@@ -5,6 +5,7 @@ import dev.tropism.engine.RewardFunction;
 import dev.tropism.engine.RunOptions;
 import dev.tropism.engine.RunSpec;
 import dev.tropism.engine.TrainingRun;
+import dev.tropism.engine.hf.LoraConfig;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.List;
@@ -22,6 +23,8 @@ import java.util.Map;
  * @param seed seed of prompt order and sampling
  * @param goldReward an evaluation-only reward (a job's {@code eval_reward_spec}) scored on the eval
  *     completions as {@code eval/gold/...} and never optimized; null for none
+ * @param lora LoRA adapters to train instead of every weight (a job's {@code method.lora}); null for full
+ *     fine-tuning. Imported models only; π_ref is then the base with the adapters off
  */
 public record GrpoSpec(
         Path baseModel,
@@ -30,11 +33,18 @@ public record GrpoSpec(
         List<Map<String, Object>> evalPrompts,
         RewardFunction reward,
         long seed,
-        RewardFunction goldReward) implements RunSpec {
+        RewardFunction goldReward,
+        LoraConfig lora) implements RunSpec {
 
     public GrpoSpec(Path baseModel, GrpoConfig config, List<Map<String, Object>> prompts,
             List<Map<String, Object>> evalPrompts, RewardFunction reward, long seed) {
-        this(baseModel, config, prompts, evalPrompts, reward, seed, null);
+        this(baseModel, config, prompts, evalPrompts, reward, seed, null, null);
+    }
+
+    /** Full fine-tuning. */
+    public GrpoSpec(Path baseModel, GrpoConfig config, List<Map<String, Object>> prompts,
+            List<Map<String, Object>> evalPrompts, RewardFunction reward, long seed, RewardFunction goldReward) {
+        this(baseModel, config, prompts, evalPrompts, reward, seed, goldReward, null);
     }
 
     public GrpoSpec {

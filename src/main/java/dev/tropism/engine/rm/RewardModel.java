@@ -82,6 +82,11 @@ public final class RewardModel implements AutoCloseable {
         NDManager m = parent.newSubManager();
         try {
             LanguageModel base = LanguageModel.load(baseDir, m);
+            if (!base.isTinyGpt()) {
+                base.close();
+                throw new ConfigException("base_model", "reward models on an imported (HF) backbone are not "
+                        + "supported yet; use a tiny-gpt base");
+            }
             int d = base.gpt().config().nEmbd();
             float[] w = new float[d];
             Random rng = new Random(seed);
@@ -89,7 +94,7 @@ public final class RewardModel implements AutoCloseable {
             for (int i = 0; i < d; i++) {
                 w[i] = (float) (rng.nextGaussian() * std);
             }
-            return new RewardModel(m, base.gpt(), base.tokenizer(), resolveMaxLength(maxLength, base.gpt().config()),
+            return new RewardModel(m, base.gpt(), (CharTokenizer) base.tokenizer(), resolveMaxLength(maxLength, base.gpt().config()),
                     m.create(w, new Shape(1, d)), m.zeros(new Shape(1)));
         } catch (IOException | RuntimeException e) {
             m.close();

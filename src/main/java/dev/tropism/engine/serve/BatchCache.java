@@ -5,7 +5,7 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
-import dev.tropism.engine.lm.Gpt;
+import dev.tropism.engine.lm.CausalLm;
 import dev.tropism.engine.lm.KvCache;
 
 /**
@@ -29,7 +29,7 @@ final class BatchCache implements AutoCloseable {
         this.manager = parent.newSubManager();
     }
 
-    /** The cache to pass to {@link Gpt#forward}, or null when empty (a prefill starts its own). */
+    /** The cache to pass to {@link CausalLm#forward}, or null when empty (a prefill starts its own). */
     KvCache kv() {
         return cache;
     }

@@ -6,8 +6,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.Shape;
-import dev.tropism.engine.lm.CharTokenizer;
-import dev.tropism.engine.lm.Gpt;
+import dev.tropism.engine.lm.CausalLm;
 import dev.tropism.engine.lm.KvCache;
 import dev.tropism.engine.lm.LanguageModel;
 import dev.tropism.engine.nn.Gradients;
@@ -83,13 +82,13 @@ public final class Generator implements AutoCloseable {
      * @throws IllegalStateException after {@link #close()}
      */
     public GenerationHandle submit(GenerationRequest request, GenerationListener listener) {
-        int blockSize = model.gpt().config().blockSize();
+        int blockSize = model.lm().contextLength();
         int[] text = model.tokenizer().encode(request.prompt());
-        require(text.length + 2 <= blockSize, "prompt", "has " + text.length + " tokens; this model's context is "
-                + blockSize + " tokens including BOS and at least one new token, so at most " + (blockSize - 2));
-        int[] prompt = new int[text.length + 1];
-        prompt[0] = CharTokenizer.BOS;
-        System.arraycopy(text, 0, prompt, 1, text.length);
+        int[] prompt = model.tokenizer().start(text); // BOS + the prompt, when the model has a BOS
+        int most = blockSize - 1 - (prompt.length - text.length);
+        require(prompt.length + 1 <= blockSize, "prompt", "has " + text.length + " tokens; this model's context is "
+                + blockSize + " tokens including " + (prompt.length > text.length ? "BOS and " : "")
+                + "at least one new token, so at most " + most);
         long seed = request.seed() != null ? request.seed() : ThreadLocalRandom.current().nextLong();
         GenerationHandle handle = new GenerationHandle(ids.incrementAndGet(), this);
         Sequence seq = new Sequence(request, listener == null ? GenerationListener.NONE : listener, handle, prompt, seed,
@@ -265,13 +264,13 @@ public final class Generator implements AutoCloseable {
                 mask[b * width + t] = 1f;
             }
         }
-        Gpt gpt = model.gpt();
+        CausalLm gpt = model.lm();
         KvCache prefix = gpt.newCache();
         long t0 = System.nanoTime();
         NDArray logits = gpt.forward(step.create(tokens, new Shape(batch, width)),
                 step.create(positions, new Shape(batch, width)), step.create(mask, new Shape(batch, width)), prefix); // (Bn, P, V)
         float[] last = logits.get(new NDIndex(":, -1, :")).toFloatArray(); // (Bn, V)
-        int vocab = gpt.config().vocabSize();
+        int vocab = gpt.vocabSize();
         List<Integer> stay = new ArrayList<>();
         for (int b = 0; b < batch; b++) {
             Sequence s = joining.get(b);
@@ -316,13 +315,13 @@ public final class Generator implements AutoCloseable {
                 mask[r * (width + 1) + c] = 1f;
             }
         }
-        Gpt gpt = model.gpt();
+        CausalLm gpt = model.lm();
         cache.lend(step);
         NDArray logits = gpt.forward(step.create(tokens, new Shape(batch, 1)), step.create(positions, new Shape(batch, 1)),
                 step.create(mask, new Shape(batch, width + 1)), cache.kv()); // (B, 1, V)
         cache.keep();
         float[] last = logits.toFloatArray(); // (B, V)
-        int vocab = gpt.config().vocabSize();
+        int vocab = gpt.vocabSize();
         boolean[] leave = new boolean[batch];
         for (int r = 0; r < batch; r++) {
             Sequence s = active.get(r);

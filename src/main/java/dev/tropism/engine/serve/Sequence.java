@@ -1,6 +1,7 @@
 package dev.tropism.engine.serve;
 
 import dev.tropism.engine.lm.CharTokenizer;
+import dev.tropism.engine.lm.Tokenizer;
 import dev.tropism.engine.lm.Sampler;
 import java.util.ArrayList;
 import java.util.List;
@@ -61,14 +62,14 @@ final class Sequence {
      * Samples this row's next token from its logits {@code logits[offset .. offset + vocab)}, streams
      * the text that became final and returns the finish reason, or null to go on.
      */
-    FinishReason accept(float[] logits, int offset, int vocab, CharTokenizer tok) {
-        int id = Sampler.pick(logits, offset, vocab, decoding);
+    FinishReason accept(float[] logits, int offset, int vocab, Tokenizer tok) {
+        int id = Sampler.pick(logits, offset, vocab, decoding, tok);
         generated++;
         if (firstToken < 0) {
             firstToken = System.nanoTime();
         }
         pending = id;
-        if (id == CharTokenizer.EOS) {
+        if (id == tok.eos()) {
             return FinishReason.STOP;
         }
         TokenLogprob lp = request.logprobs() ? logprob(logits, offset, vocab, id, request.topLogprobs(), tok) : null;
@@ -110,15 +111,16 @@ final class Sequence {
         }
     }
 
-    static String tokenText(int id, CharTokenizer tok) {
-        return id < SPECIAL_NAMES.length ? SPECIAL_NAMES[id] : tok.decode(new int[] {id}, 0, 1);
+    static String tokenText(int id, Tokenizer tok) {
+        return tok instanceof CharTokenizer && id < SPECIAL_NAMES.length ? SPECIAL_NAMES[id]
+                : tok.decode(new int[] {id}, 0, 1);
     }
 
     /**
      * ln p(id) under the raw model distribution: logit − logsumexp(logits), in double, plus the
      * {@code top} most likely ids.
      */
-    static TokenLogprob logprob(float[] logits, int offset, int vocab, int id, int top, CharTokenizer tok) {
+    static TokenLogprob logprob(float[] logits, int offset, int vocab, int id, int top, Tokenizer tok) {
         double max = Double.NEGATIVE_INFINITY;
         for (int i = 0; i < vocab; i++) {
             max = Math.max(max, logits[offset + i]);

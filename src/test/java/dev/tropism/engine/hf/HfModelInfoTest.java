@@ -6,54 +6,24 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.djl.ndarray.NDManager;
-import com.google.gson.JsonArray;
-import com.google.gson.JsonObject;
+import dev.tropism.engine.lm.CharTokenizer;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /** {@link HfModelInfo#inspect}: the model card of a valid directory, and each refusal naming its problem. */
 class HfModelInfoTest {
 
-    /** A character-level BPE tokenizer.json (no merges) of {@code specials} then the characters of {@code chars}. */
+    /** {@link HfExport}'s character-level tokenizer.json of {@code chars} (4 specials first), and a config. */
     static void writeTokenizer(Path dir, String chars, String tokenizerConfig) throws Exception {
-        JsonObject vocab = new JsonObject();
-        JsonArray added = new JsonArray();
-        String[] specials = {"<pad>", "<s>", "</s>", "<unk>"};
-        for (int i = 0; i < specials.length; i++) {
-            vocab.addProperty(specials[i], i);
-            JsonObject t = new JsonObject();
-            t.addProperty("id", i);
-            t.addProperty("content", specials[i]);
-            t.addProperty("single_word", false);
-            t.addProperty("lstrip", false);
-            t.addProperty("rstrip", false);
-            t.addProperty("normalized", false);
-            t.addProperty("special", true);
-            added.add(t);
-        }
-        int[] cps = chars.codePoints().toArray();
-        for (int i = 0; i < cps.length; i++) {
-            vocab.addProperty(new String(Character.toChars(cps[i])), specials.length + i);
-        }
-        JsonObject model = new JsonObject();
-        model.addProperty("type", "BPE");
-        model.addProperty("unk_token", "<unk>");
-        model.add("vocab", vocab);
-        model.add("merges", new JsonArray());
-        JsonObject t = new JsonObject();
-        t.addProperty("version", "1.0");
-        t.add("added_tokens", added);
-        JsonObject fuse = new JsonObject();
-        fuse.addProperty("type", "Fuse");
-        t.add("decoder", fuse);
-        t.add("model", model);
-        Files.writeString(dir.resolve(HfTokenizer.FILE), t.toString(), StandardCharsets.UTF_8);
+        Files.writeString(dir.resolve(HfTokenizer.FILE),
+                HfExport.tokenizerJson(CharTokenizer.fit(List.of(chars))).toString(), StandardCharsets.UTF_8);
         if (tokenizerConfig != null) {
             Files.writeString(dir.resolve(HfTokenizer.CONFIG), tokenizerConfig, StandardCharsets.UTF_8);
         }
