@@ -2,7 +2,7 @@ package dev.tropism.serving;
 
 import ai.djl.ndarray.NDManager;
 import dev.tropism.engine.PolicyFamily;
-import dev.tropism.engine.lm.GptConfig;
+import dev.tropism.engine.lm.CausalLm;
 import dev.tropism.engine.lm.LanguageModel;
 import dev.tropism.engine.serve.Generator;
 import dev.tropism.engine.serve.GeneratorConfig;
@@ -107,7 +107,7 @@ public class ServedModels {
         try {
             Generator generator = new Generator(model, new GeneratorConfig(properties.maxBatch(),
                     properties.queueCapacity()));
-            return new Loaded(model, generator, estimateBytes(model.gpt().parameterCount(), model.gpt().config()));
+            return new Loaded(model, generator, estimateBytes(model.lm()));
         } catch (RuntimeException | Error e) { // NOPMD: free the weights of a model whose generator did not start
             model.close();
             throw e;
@@ -118,9 +118,9 @@ public class ServedModels {
      * Native footprint estimate: fp32 weights plus a full KV cache (keys and values of every layer for
      * {@code max_batch} rows of {@code block_size} positions), times {@code memory-overhead}.
      */
-    long estimateBytes(long parameters, GptConfig c) {
-        long kv = 2L * c.nLayer() * properties.maxBatch() * c.blockSize() * c.nEmbd(); // K and V: (L, B, T, C)
-        return (long) Math.ceil((parameters + kv) * (double) FP32_BYTES * properties.memoryOverhead());
+    long estimateBytes(CausalLm lm) {
+        long kv = 2L * lm.layers() * properties.maxBatch() * lm.contextLength() * lm.kvWidth(); // K and V: (L, B, T, C_kv)
+        return (long) Math.ceil((lm.parameterCount() + kv) * (double) FP32_BYTES * properties.memoryOverhead());
     }
 
     /** Ids of the models in the cache now, least recently used first (loading ones included). */

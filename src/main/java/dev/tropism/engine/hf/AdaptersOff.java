@@ -67,6 +67,16 @@ public final class AdaptersOff implements CausalLm {
         return model.width();
     }
 
+    @Override
+    public int layers() {
+        return model.layers();
+    }
+
+    @Override
+    public int kvWidth() {
+        return model.kvWidth();
+    }
+
     /** The base weights (frozen: they never require gradients under LoRA). */
     @Override
     public Map<String, NDArray> parameters() {

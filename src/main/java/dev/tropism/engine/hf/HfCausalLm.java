@@ -215,6 +215,16 @@ public abstract sealed class HfCausalLm implements CausalLm permits Gpt2Lm, Llam
     }
 
     @Override
+    public int layers() {
+        return config.layers();
+    }
+
+    @Override
+    public int kvWidth() {
+        return config.kvHeads() * config.headDim();
+    }
+
+    @Override
     public Map<String, NDArray> parameters() {
         return Collections.unmodifiableMap(params);
     }

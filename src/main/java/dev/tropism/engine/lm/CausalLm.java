@@ -51,6 +51,14 @@ public interface CausalLm extends AutoCloseable {
     /** Model width d: the last axis of {@link #hidden}. */
     int width();
 
+    /** Transformer blocks: each keeps one key and one value per position in a {@link KvCache}. */
+    int layers();
+
+    /** Floats one position's keys take in one layer of the cache: key/value heads × head size (d without GQA). */
+    default int kvWidth() {
+        return width();
+    }
+
     /** Parameters by name, in a stable order. */
     Map<String, NDArray> parameters();
 

@@ -125,6 +125,11 @@ public final class Gpt implements CausalLm {
     }
 
     @Override
+    public int layers() {
+        return config.nLayer();
+    }
+
+    @Override
     public Map<String, NDArray> parameters() {
         return Collections.unmodifiableMap(params);
     }
