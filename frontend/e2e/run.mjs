@@ -10,11 +10,18 @@
 //   playground and get completions from two models; 7. the flow-matching path: upload a prompt set of class
 //   names, pretrain a tiny-flow model on the Models page (its two classifiers appear in the lineage), launch
 //   flow_grpo on it (a validation error inline first), watch the job's image grids appear in the gallery, and
-//   generate images from the base and the aligned model side by side (steered best-of-N, with rewards).
+//   generate images from the base and the aligned model side by side (steered best-of-N, with rewards); 8. import
+//   a HuggingFace model on the Models page: a zip without config.json is refused at the file field, then a tiny
+//   gpt2 archive (built here from the Java tests' fixture) uploads with its progress bar, is followed until ready,
+//   and its model card shows architecture, parameters, tokenizer, chat template and checks.
 // A screenshot of every page is saved (laptop width, and tablet width for some). Exits non-zero on failure.
 import { chromium } from 'playwright-core';
-import { mkdirSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { crc32 } from 'node:zlib';
 
 const [base, adminKey, shotDir = 'target/e2e-screenshots'] = process.argv.slice(2);
 if (!base || !adminKey) {
@@ -72,6 +79,64 @@ async function awaitJob(jobId, status, timeoutMs = 120_000) {
   }
 }
 
+// ---- a tiny HuggingFace model directory, from the Java tests' gpt2 fixture (vocab_size 32) ----
+const FIXTURE = fileURLToPath(new URL('../../src/test/resources/hf/gpt2/', import.meta.url));
+// a character-level BPE tokenizer, as HfModelInfoTest.writeTokenizer writes it: 4 specials, then 20 characters
+function tokenizerJson() {
+  const specials = ['<pad>', '<s>', '</s>', '<unk>'];
+  const vocab = Object.fromEntries([...specials, ...'abcdefghij0123456789'].map((t, i) => [t, i]));
+  return JSON.stringify({
+    version: '1.0',
+    added_tokens: specials.map((content, id) => ({ id, content, single_word: false, lstrip: false, rstrip: false, normalized: false, special: true })),
+    decoder: { type: 'Fuse' },
+    model: { type: 'BPE', unk_token: '<unk>', vocab, merges: [] },
+  });
+}
+const CHAT_TEMPLATE = "{% for m in messages %}<|{{ m.role }}|>{{ m.content }}{{ eos_token }}{% endfor %}{% if add_generation_prompt %}<|assistant|>{% endif %}";
+/** The model directory's files: name to content. */
+function hfModelFiles() {
+  return {
+    'config.json': readFileSync(join(FIXTURE, 'config.json')),
+    'model.safetensors': readFileSync(join(FIXTURE, 'model.safetensors')),
+    'tokenizer.json': Buffer.from(tokenizerJson()),
+    'tokenizer_config.json': Buffer.from(JSON.stringify({ bos_token: '<s>', eos_token: '</s>', chat_template: CHAT_TEMPLATE })),
+  };
+}
+/** `files` as a .tar.gz of one folder `folder/`, made by the tar command; returns its path. */
+function tarGz(files, folder) {
+  const tmp = mkdtempSync(join(tmpdir(), 'tropism-e2e-'));
+  mkdirSync(join(tmp, folder));
+  for (const [name, content] of Object.entries(files)) writeFileSync(join(tmp, folder, name), content);
+  const archive = join(tmp, `${folder}.tar.gz`);
+  execFileSync('tar', ['-czf', archive, '-C', tmp, folder]);
+  return { archive, cleanup: () => rmSync(tmp, { recursive: true, force: true }) };
+}
+/** `files` as a zip (stored, no compression). */
+function zip(files) {
+  const locals = [];
+  const central = [];
+  let offset = 0;
+  for (const [name, content] of Object.entries(files)) {
+    const n = Buffer.from(name);
+    const crc = crc32(content);
+    const local = Buffer.alloc(30);
+    local.writeUInt32LE(0x04034b50, 0); local.writeUInt16LE(20, 4); local.writeUInt32LE(crc, 14);
+    local.writeUInt32LE(content.length, 18); local.writeUInt32LE(content.length, 22); local.writeUInt16LE(n.length, 26);
+    const entry = Buffer.alloc(46);
+    entry.writeUInt32LE(0x02014b50, 0); entry.writeUInt16LE(20, 4); entry.writeUInt16LE(20, 6); entry.writeUInt32LE(crc, 16);
+    entry.writeUInt32LE(content.length, 20); entry.writeUInt32LE(content.length, 24); entry.writeUInt16LE(n.length, 28);
+    entry.writeUInt32LE(offset, 42);
+    locals.push(local, n, content);
+    central.push(entry, n);
+    offset += local.length + n.length + content.length;
+  }
+  const dir = Buffer.concat(central);
+  const end = Buffer.alloc(22);
+  end.writeUInt32LE(0x06054b50, 0); end.writeUInt16LE(central.length / 2, 8); end.writeUInt16LE(central.length / 2, 10);
+  end.writeUInt32LE(dir.length, 12); end.writeUInt32LE(offset, 16);
+  return Buffer.concat([...locals, dir, end]);
+}
+
 // ---- setup through the API ----
 const team = await call('POST', '/v1/teams', { name: `e2e-${Date.now()}` });
 const { key } = await call('POST', `/v1/teams/${team.id}/api-keys`, { name: 'browser' });
@@ -93,9 +158,9 @@ const page = await context.newPage();
 const consoleErrors = [];
 page.on('console', (m) => m.type() === 'error' && consoleErrors.push(m.text()));
 page.on('pageerror', (e) => consoleErrors.push(String(e)));
-// Answers the UI expects to fail (a wrong key on purpose, the rejected upload, the refused launch, the image
+// Answers the UI expects to fail (a wrong key on purpose, the rejected uploads, the refused launch, the image
 // samples of a job that has none) are not errors; anything else 4xx/5xx is reported.
-const EXPECTED = [/\/v1\/jobs\?limit=1$/, /\/v1\/datasets$/, /\/v1\/jobs$/, /\/v1\/jobs\/job_\w+\/samples$/];
+const EXPECTED = [/\/v1\/jobs\?limit=1$/, /\/v1\/datasets$/, /\/v1\/jobs$/, /\/v1\/jobs\/job_\w+\/samples$/, /\/v1\/models$/];
 const badResponses = [];
 page.on('response', (r) => {
   if (r.status() >= 400 && !EXPECTED.some((e) => e.test(r.url()))) badResponses.push(`${r.status()} ${r.request().method()} ${r.url()}`);
@@ -265,7 +330,7 @@ try {
   await page.getByRole('link', { name: 'Models' }).click();
   await page.getByText('Pretrain a base model').click();
   await page.getByLabel('Recipe').selectOption('tiny-flow');
-  await page.getByLabel('Name').fill('shoes');
+  await page.getByLabel('Name', { exact: true }).fill('shoes');
   await page.getByLabel('Hyperparameters (JSON)').fill(JSON.stringify({ channels: 8, embed_dim: 16, groups: 4, max_steps: 20,
     batch_size: 16, classifier_steps: 20, eval_interval: 10, sample_steps: 3 }));
   await page.getByRole('button', { name: 'Pretrain' }).click();
@@ -347,9 +412,61 @@ try {
   await shot('12-flow-playground-tablet', TABLET);
   log(`7. flow path done in ${((Date.now() - flowStarted) / 1000).toFixed(1)} s`);
 
+  // ---- 8. import a HuggingFace model ----
+  const importStarted = Date.now();
+  await page.getByRole('link', { name: 'Models' }).click();
+  await page.getByText('Import a HuggingFace model').click();
+  // refused: a zip without config.json, named at the file field
+  const { 'config.json': _config, ...noConfig } = hfModelFiles();
+  await page.getByLabel('Model name').fill('no-config');
+  await page.getByLabel('Model archive').setInputFiles({ name: 'no-config.zip', mimeType: 'application/zip', buffer: zip(noConfig) });
+  await page.getByRole('button', { name: 'Import', exact: true }).click();
+  const archiveField = page.locator('.field', { has: page.getByLabel('Model archive') });
+  await archiveField.locator('.field-error').getByText(/config\.json/).waitFor();
+  if ((await page.getByLabel('Model archive').getAttribute('aria-invalid')) !== 'true') throw new Error('the archive field is not marked invalid');
+  await shot('13-import-refused');
+  log('8. a zip without config.json refused:', await archiveField.locator('.field-error').textContent());
+  // accepted: the tiny gpt2 as a .tar.gz, uploaded with a progress bar and followed until ready
+  const tgz = tarGz(hfModelFiles(), 'tiny-gpt2');
+  try {
+    await page.getByLabel('Model name').fill('tiny-gpt2');
+    await page.getByLabel('Model archive').setInputFiles(tgz.archive);
+    await page.getByRole('button', { name: 'Import', exact: true }).click();
+    await page.getByRole('status').filter({ hasText: /Imported model_\w+: ready/ }).waitFor({ timeout: 60_000 });
+  } finally {
+    tgz.cleanup();
+  }
+  const bar = page.getByRole('progressbar', { name: 'Upload progress' });
+  if ((await bar.getAttribute('value')) !== '100') throw new Error(`upload progress is ${await bar.getAttribute('value')}, not 100`);
+  await page.getByTestId('upload-sent').getByText(/^100% \(.+ of .+ sent\)$/).waitFor();
+  const importedId = (await page.getByRole('status').filter({ hasText: /Imported model_/ }).locator('code').textContent()).trim();
+  const importedModel = await call('GET', `/v1/models/${importedId}`, null, key);
+  if (importedModel.status !== 'ready' || importedModel.import?.card?.architecture !== 'gpt2') throw new Error(`imported: ${JSON.stringify(importedModel)}`);
+  log(`8. imported ${importedId} in ${((Date.now() - importStarted) / 1000).toFixed(1)} s`);
+  // its card in the lineage (the list reloads when the import ends)
+  const card = page.getByRole('group', { name: 'Model card of tiny-gpt2' });
+  await card.waitFor();
+  const row = page.locator('.model-row', { hasText: importedId });
+  await row.locator('.badge', { hasText: 'ready' }).waitFor();
+  if (await row.getByRole('link', { name: 'Align tiny-gpt2' }).count()) throw new Error('an imported model offers Align before training is wired');
+  await card.getByText(/^Model card: gpt2 · 7\.36K params · F32 · bpe tokenizer · chat template$/).click();
+  const fact = async (term) => (await card.locator('dt', { hasText: new RegExp(`^${term}$`) }).locator('xpath=following-sibling::dd[1]').textContent()).trim();
+  const facts = { Architecture: 'gpt2', Parameters: '7.36K (7,360)', Vocabulary: '32 tokens', 'Context length': '16 tokens', 'Weights dtype': 'F32', Tokenizer: 'bpe' };
+  for (const [term, want] of Object.entries(facts)) {
+    const got = await fact(term);
+    if (got !== want) throw new Error(`model card ${term}: ${got}, not ${want}`);
+  }
+  await card.getByText('yes: show it').click();
+  await card.getByLabel('Chat template of tiny-gpt2').getByText('<|{{ m.role }}|>', { exact: false }).waitFor();
+  await card.getByText(/^\d+ passed$/).click();
+  await card.locator('ul.checks li').first().getByText(/config\.json/).waitFor();
+  await shot('14-import-model-card');
+  await shot('14-import-model-card-tablet', TABLET);
+  log('8. model card:', JSON.stringify(facts));
+
   const unexpected = consoleErrors.filter((e) => !e.startsWith('Failed to load resource'));
   if (badResponses.length || unexpected.length) throw new Error(`unexpected failures: ${[...badResponses, ...unexpected].join('\n')}`);
-  console.log(`e2e: all 7 steps passed in ${((Date.now() - started) / 1000).toFixed(1)} s; screenshots:\n  ${shots.join('\n  ')}`);
+  console.log(`e2e: all 8 steps passed in ${((Date.now() - started) / 1000).toFixed(1)} s; screenshots:\n  ${shots.join('\n  ')}`);
 } catch (e) {
   await page.screenshot({ path: join(shotDir, 'failure.png'), fullPage: true }).catch(() => {});
   console.error('e2e FAILED:', e);

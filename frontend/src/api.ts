@@ -88,6 +88,41 @@ export async function request<T>(method: string, path: string, body?: unknown, i
   return (await res.json()) as T;
 }
 
+/**
+ * POSTs a multipart form with XMLHttpRequest, whose `upload.onprogress` reports the bytes sent (fetch has no
+ * upload progress); `onProgress(sent, total)`. Resolves with the JSON answer; rejects with ApiError as
+ * `request` does, or a plain Error when the connection fails.
+ */
+export function upload<T>(path: string, form: FormData, onProgress: (sent: number, total: number) => void): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    const xhr = new XMLHttpRequest();
+    xhr.open('POST', path);
+    headers().forEach((value, name) => xhr.setRequestHeader(name, value));
+    xhr.upload.onprogress = (e) => {
+      if (e.lengthComputable) onProgress(e.loaded, e.total);
+    };
+    xhr.onerror = () => reject(new Error('The upload failed: the connection was lost.'));
+    xhr.onabort = () => reject(new Error('The upload was aborted.'));
+    xhr.onload = async () => {
+      const type = xhr.getResponseHeader('Content-Type') ?? 'application/json';
+      // the answer as a Response, so that problem details are read exactly as request() reads them
+      const res = new Response(xhr.status === 204 ? null : xhr.responseText, { status: xhr.status, statusText: xhr.statusText, headers: { 'Content-Type': type } });
+      if (!res.ok) {
+        const err = await toError(res);
+        if (res.status === 401) onUnauthorized();
+        reject(err);
+        return;
+      }
+      try {
+        resolve((res.status === 204 ? undefined : await res.json()) as T);
+      } catch (e) {
+        reject(e);
+      }
+    };
+    xhr.send(form);
+  });
+}
+
 export const api = {
   get: <T>(path: string, init?: RequestInit) => request<T>('GET', path, undefined, init),
   post: <T>(path: string, body?: unknown) => request<T>('POST', path, body ?? {}),
@@ -242,7 +277,33 @@ export interface Model {
   parameters: number | null;
   /** The class names an image model (flow-matching, image-classifier) is prompted with; null for the others. */
   classes?: string[] | null;
+  /** An imported HuggingFace model's import (recipe `import`); null for the others. */
+  import?: ModelImport | null;
   created_at: string;
+}
+
+/** What an import read from a HuggingFace directory's headers and tokenizer files. */
+export interface ModelCard {
+  architecture: string;
+  parameters: number;
+  vocab_size: number;
+  context_length: number;
+  dtype: string;
+  /** tokenizer.json's model type, lower-cased: bpe, unigram, wordpiece, … */
+  tokenizer: string;
+  /** tokenizer_config.json's Jinja chat template, or null when it has none. */
+  chat_template: string | null;
+  /** What was verified, one line each. */
+  checks: string[];
+}
+
+export interface ModelImport {
+  source: 'upload' | 'path';
+  card: ModelCard | null;
+  /** Why the import failed (status `failed`). */
+  error: string | null;
+  created_at: string;
+  finished_at: string | null;
 }
 
 /** Families that generate (the playground) and can be aligned; reward models and image classifiers only score. */

@@ -31,3 +31,50 @@ export function mockFetch(routes: Record<string, Handler>) {
   vi.stubGlobal('fetch', fn);
   return calls;
 }
+
+/** A stand-in XMLHttpRequest (for uploads with progress): the test drives `progress` and `respond`. */
+export class FakeXhr {
+  static last: FakeXhr | null = null;
+  method = '';
+  url = '';
+  headers: Record<string, string> = {};
+  body: unknown = null;
+  status = 0;
+  statusText = '';
+  responseText = '';
+  private type = 'application/json';
+  upload: { onprogress: ((e: { lengthComputable: boolean; loaded: number; total: number }) => void) | null } = { onprogress: null };
+  onload: (() => void) | null = null;
+  onerror: (() => void) | null = null;
+  onabort: (() => void) | null = null;
+  constructor() {
+    FakeXhr.last = this;
+  }
+  open(method: string, url: string) {
+    this.method = method;
+    this.url = url;
+  }
+  setRequestHeader(name: string, value: string) {
+    this.headers[name.toLowerCase()] = value;
+  }
+  send(body: unknown) {
+    this.body = body;
+  }
+  getResponseHeader(name: string) {
+    return name.toLowerCase() === 'content-type' ? this.type : null;
+  }
+  progress(loaded: number, total: number) {
+    this.upload.onprogress?.({ lengthComputable: true, loaded, total });
+  }
+  respond(status: number, body: unknown, type = status >= 400 ? 'application/problem+json' : 'application/json') {
+    this.status = status;
+    this.responseText = JSON.stringify(body);
+    this.type = type;
+    this.onload?.();
+  }
+}
+
+export function mockXhr() {
+  FakeXhr.last = null;
+  vi.stubGlobal('XMLHttpRequest', FakeXhr);
+}

@@ -1,6 +1,6 @@
-import { useState, type FormEvent } from 'react';
+import { useEffect, useState, type FormEvent } from 'react';
 import { Link } from 'react-router-dom';
-import { api, ApiError, listAll, PLAYABLE, type Dataset, type Model, type RewardSpec } from '../api';
+import { api, ApiError, listAll, PLAYABLE, upload, type Dataset, type Model, type ModelCard, type RewardSpec } from '../api';
 import { age, Empty, ErrorBox, Field, Loading, StatusBadge, useAction, useAsync } from '../components/ui';
 
 /**
@@ -98,6 +98,175 @@ function Pretrain({ onDone }: { onDone: () => void }) {
   );
 }
 
+/** A count as people say it: 7.36K, 124.4M, 1.10B (the exact number in a title). */
+export function formatCount(n: number): string {
+  const a = Math.abs(n);
+  if (a < 1e3) return String(n);
+  const [div, unit] = a < 1e6 ? [1e3, 'K'] : a < 1e9 ? [1e6, 'M'] : [1e9, 'B'];
+  const v = n / div;
+  return `${v.toFixed(Math.abs(v) < 10 ? 2 : Math.abs(v) < 100 ? 1 : 0)}${unit}`;
+}
+
+const bytes = (n: number) => (n < 1024 ? `${n} B` : n < 1024 ** 2 ? `${(n / 1024).toFixed(1)} KiB` : n < 1024 ** 3
+  ? `${(n / 1024 ** 2).toFixed(1)} MiB` : `${(n / 1024 ** 3).toFixed(2)} GiB`);
+
+/** How often the import form asks whether its model is still `importing`. */
+export const IMPORT_POLL_MS = 1000;
+
+/**
+ * Imports a HuggingFace model directory as an archive: the upload's progress (bytes sent), then the model while
+ * it is `importing`, until it is ready or failed (with the reason).
+ */
+function ImportModel({ onDone }: { onDone: () => void }) {
+  const [name, setName] = useState('');
+  const [file, setFile] = useState<File | null>(null);
+  const [sent, setSent] = useState<{ loaded: number; total: number } | null>(null);
+  const [model, setModel] = useState<Model | null>(null);
+  const [pollError, setPollError] = useState<unknown>(null);
+  const { busy, error, run } = useAction();
+
+  function submit(e: FormEvent) {
+    e.preventDefault();
+    if (!file) return;
+    setModel(null);
+    setPollError(null);
+    setSent({ loaded: 0, total: file.size });
+    run(async () => {
+      const form = new FormData();
+      form.append('file', file);
+      form.append('name', name.trim());
+      try {
+        setModel(await upload<Model>('/v1/models', form, (loaded, total) => setSent({ loaded, total })));
+      } catch (err) {
+        setSent(null);
+        throw err;
+      }
+      onDone();
+    });
+  }
+
+  // follows the accepted model until its import has ended
+  const importing = model?.status === 'importing';
+  useEffect(() => {
+    if (!importing || !model) return;
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const controller = new AbortController();
+    const poll = () => {
+      api.get<Model>(`/v1/models/${model.id}`, { signal: controller.signal })
+        .then((m) => {
+          setPollError(null);
+          if (m.status === 'importing') timer = setTimeout(poll, IMPORT_POLL_MS);
+          else {
+            setModel(m);
+            onDone();
+          }
+        })
+        .catch((err) => {
+          if (controller.signal.aborted) return;
+          setPollError(err);
+          timer = setTimeout(poll, IMPORT_POLL_MS);
+        });
+    };
+    timer = setTimeout(poll, IMPORT_POLL_MS);
+    return () => {
+      controller.abort();
+      clearTimeout(timer);
+    };
+  }, [importing, model?.id, onDone]);
+
+  const errs = error instanceof ApiError ? error.byPointer() : {};
+  const pct = sent && sent.total > 0 ? Math.floor((100 * sent.loaded) / sent.total) : 0;
+  return (
+    <details className="card">
+      <summary>Import a HuggingFace model (gpt2, llama, qwen2)</summary>
+      <form onSubmit={submit} aria-label="Import a model">
+        <p className="muted">
+          A <code>.tar</code>, <code>.tar.gz</code> or <code>.zip</code> of the model directory: <code>config.json</code>,{' '}
+          <code>model.safetensors</code> (or shards with their index; F32, F16 or BF16), <code>tokenizer.json</code> and optionally{' '}
+          <code>tokenizer_config.json</code> with its chat template. Pickle <code>.bin</code> weights and remote code are refused.
+        </p>
+        <div className="row">
+          <Field label="Model name" error={errs['/name']}>{(p) => <input {...p} value={name} onChange={(e) => setName(e.target.value)} />}</Field>
+          <Field label="Model archive" error={errs['/file']}>
+            {(p) => <input {...p} type="file" accept=".tar,.tar.gz,.tgz,.zip" onChange={(e) => setFile(e.target.files?.[0] ?? null)} />}
+          </Field>
+        </div>
+        <button type="submit" disabled={!file || busy}>{busy ? 'Uploading…' : 'Import'}</button>
+        {sent && (
+          <div className="progress upload-progress">
+            <progress max={100} value={pct} aria-label="Upload progress" />
+            <span data-testid="upload-sent">{pct}% ({bytes(sent.loaded)} of {bytes(sent.total)} sent)</span>
+          </div>
+        )}
+        {model && (
+          <p role="status">
+            {model.status === 'importing' ? <>Importing <code>{model.id}</code>: copying it into storage…</>
+              : model.status === 'ready' ? <>Imported <code>{model.id}</code>: ready.</>
+              : <>Import of <code>{model.id}</code> {model.status}{model.import?.error ? `: ${model.import.error}` : '.'}</>}
+          </p>
+        )}
+        <ErrorBox error={pollError} title="Could not follow the import" />
+        <ErrorBox error={error} title="Not imported" hideFieldErrors={Object.keys(errs).every((k) => k === '/file' || k === '/name')} />
+      </form>
+    </details>
+  );
+}
+
+/** An imported model's card: what the import read from its config, weights and tokenizer. */
+export function ModelCardView({ model }: { model: Model }) {
+  const imp = model.import;
+  if (!imp) return null;
+  const card: ModelCard | null = imp.card;
+  return (
+    <div className="model-card" aria-label={`Model card of ${model.name}`} role="group">
+      {model.status === 'importing' && (
+        <p className="loading" role="status"><span className="spinner" aria-hidden="true" /> Importing: copying the files into storage…</p>
+      )}
+      {model.status === 'failed' && imp.error && <p className="field-error" role="alert">Import failed: {imp.error}</p>}
+      {card && (
+        <details>
+          <summary>
+            Model card: <code>{card.architecture}</code> · {formatCount(card.parameters)} params · {card.dtype} · {card.tokenizer} tokenizer
+            {card.chat_template ? ' · chat template' : ''}
+          </summary>
+          <dl className="facts">
+            <dt>Architecture</dt>
+            <dd><code>{card.architecture}</code></dd>
+            <dt>Parameters</dt>
+            <dd>{formatCount(card.parameters)} ({card.parameters.toLocaleString('en-US')})</dd>
+            <dt>Vocabulary</dt>
+            <dd>{card.vocab_size.toLocaleString('en-US')} tokens</dd>
+            <dt>Context length</dt>
+            <dd>{card.context_length.toLocaleString('en-US')} tokens</dd>
+            <dt>Weights dtype</dt>
+            <dd>{card.dtype}</dd>
+            <dt>Tokenizer</dt>
+            <dd>{card.tokenizer}</dd>
+            <dt>Chat template</dt>
+            <dd>
+              {card.chat_template ? (
+                <details>
+                  <summary>yes: show it</summary>
+                  <pre className="code" aria-label={`Chat template of ${model.name}`}>{card.chat_template}</pre>
+                </details>
+              ) : 'none'}
+            </dd>
+            <dt>Checks</dt>
+            <dd>
+              <details>
+                <summary>{card.checks.length} passed</summary>
+                <ul className="checks">{card.checks.map((c, i) => <li key={i}>{c}</li>)}</ul>
+              </details>
+            </dd>
+            <dt>Source</dt>
+            <dd>{imp.source}, {age(imp.created_at)}</dd>
+          </dl>
+        </details>
+      )}
+    </div>
+  );
+}
+
 export interface Lineage {
   model: Model;
   children: Lineage[];
@@ -125,11 +294,13 @@ export function lineage(models: Model[]): Lineage[] {
 function Node({ node }: { node: Lineage }) {
   const m = node.model;
   const isCheckpoint = isCheckpointModel(m);
+  // imported models cannot be served or trained yet (issue 13)
+  const playable = m.status === 'ready' && PLAYABLE.includes(m.family) && !m.import;
   return (
     <li>
       <div className={`model-row${isCheckpoint ? ' checkpoint' : ''}`}>
         <strong>{m.name}</strong> <code>{m.id}</code> <span className="badge">{m.family}</span> <StatusBadge status={m.status} />
-        {m.parameters != null && <span className="muted">{(m.parameters / 1e6).toFixed(2)}M params</span>}
+        {m.parameters != null && <span className="muted">{formatCount(m.parameters)} params</span>}
         <span className="muted">{age(m.created_at)}</span>
         {m.job && (
           <Link to={`/jobs/${m.job}`} aria-label={`Job of ${m.name}`}>
@@ -137,17 +308,18 @@ function Node({ node }: { node: Lineage }) {
           </Link>
         )}
         {m.classes && m.family === 'image-classifier' && <span className="muted">{m.classes.length} classes</span>}
-        {m.status === 'ready' && PLAYABLE.includes(m.family) && (
+        {playable && (
           <Link to={`/playground?${m.parent ? `left=${m.parent}&` : ''}right=${m.id}`} aria-label={`Open ${m.name} in the playground`}>
             Open in playground
           </Link>
         )}
-        {m.status === 'ready' && PLAYABLE.includes(m.family) && (
+        {playable && (
           <Link to={`/jobs/new?model=${m.id}`} aria-label={`Align ${m.name}`}>
             Align…
           </Link>
         )}
       </div>
+      <ModelCardView model={m} />
       {node.children.length > 0 && (
         <ul>
           {node.children.filter((c) => !isCheckpointModel(c.model)).map((c) => (
@@ -195,11 +367,12 @@ export function Models() {
       <h1>Models</h1>
       <p className="muted">Lineage: each base model, the models aligned from it, and their checkpoints (name@step).</p>
       <Pretrain onDone={models.reload} />
+      <ImportModel onDone={models.reload} />
       <ErrorBox error={models.error} title="Could not load models" />
       {models.loading && !models.data ? (
         <Loading what="Loading models" />
       ) : models.data && models.data.length === 0 ? (
-        <Empty>No models yet. Pretrain one above (recipe tiny-gpt or tiny-flow) or with POST /v1/models.</Empty>
+        <Empty>No models yet. Pretrain one above (recipe tiny-gpt or tiny-flow), import a HuggingFace model, or use POST /v1/models.</Empty>
       ) : (
         models.data && (
           <ul className="lineage" aria-label="Model lineage">
