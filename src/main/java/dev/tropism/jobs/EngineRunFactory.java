@@ -78,7 +78,7 @@ public class EngineRunFactory implements RunFactory {
             public RunSpec grpo(JobMethod.Grpo m) throws IOException {
                 return new GrpoSpec(downloadBaseModel(job, workDir), m.config(), prompts(system, job),
                         evalPrompts(system, job), rewardSpecs.rewardFunction(system, job.rewardSpec()), job.seed(),
-                        goldReward(system, job));
+                        goldReward(system, job), m.lora());
             }
 
             @Override

@@ -4,6 +4,7 @@ import dev.tropism.engine.flow.FlowNetConfig;
 import dev.tropism.engine.flow.FlowPretrainConfig;
 import dev.tropism.engine.flowrl.FlowMethodType;
 import dev.tropism.engine.flowrl.FlowRlConfig;
+import dev.tropism.engine.hf.LoraConfig;
 import dev.tropism.engine.lm.GptConfig;
 import dev.tropism.engine.lm.PretrainConfig;
 import dev.tropism.engine.rl.GrpoConfig;
@@ -28,6 +29,9 @@ import tools.jackson.databind.json.JsonMapper;
  * {@link EngineRunFactory}) must then implement before the code compiles again.
  */
 public sealed interface JobMethod {
+
+    /** The key of {@code method.lora}, beside {@code method.<type>}: low-rank adapters (GRPO on imported models). */
+    String LORA = "lora";
 
     /** The method type of {@code POST /v1/jobs}; null for pretraining, which is submitted as a model. */
     default AlignmentMethod alignment() {
@@ -124,8 +128,8 @@ public sealed interface JobMethod {
         }
     }
 
-    /** GRPO on a language model. */
-    record Grpo(GrpoConfig config) implements JobMethod {
+    /** GRPO on a language model; {@code lora} null for full fine-tuning. */
+    record Grpo(GrpoConfig config, LoraConfig lora) implements JobMethod {
 
         @Override
         public AlignmentMethod alignment() {
@@ -203,7 +207,9 @@ public sealed interface JobMethod {
         JsonNode hyperparameters = method.get(alignment.wireName());
         if (alignment == AlignmentMethod.GRPO) {
             GrpoConfig config = MethodConfigs.grpo(hyperparameters, pointer, violations);
-            return config == null ? null : new Grpo(config);
+            int before = violations.size();
+            LoraConfig lora = MethodConfigs.lora(method.get(LORA), "/method/" + LORA, violations);
+            return config == null || violations.size() > before ? null : new Grpo(config, lora);
         }
         if (alignment == AlignmentMethod.REWARD_MODEL) {
             RewardModelConfig config = MethodConfigs.rewardModel(hyperparameters, pointer, violations);

@@ -143,7 +143,8 @@ public class JobService implements DatasetUsage {
             violations.add(new Violation("/method/type", "must be one of: " + AlignmentMethod.wireNames()));
         }
         for (String key : method.propertyNames()) {
-            if (!key.equals("type") && (alignment == null || !key.equals(alignment.wireName()))) {
+            boolean lora = key.equals(JobMethod.LORA) && alignment == AlignmentMethod.GRPO;
+            if (!key.equals("type") && !lora && (alignment == null || !key.equals(alignment.wireName()))) {
                 violations.add(new Violation("/method/" + key, "unknown field for method type "
                         + (alignment == null ? null : alignment.wireName())));
             }
@@ -179,6 +180,10 @@ public class JobService implements DatasetUsage {
                     + method.alignment().trains().wireName() + " model, not " + model.family()));
         } else if (method.fits(model) && model.ready()) {
             checkBlockSize(model, method.method(), violations);
+            if (method.method() instanceof JobMethod.Grpo g && g.lora() != null && isTropismFormat(model.objectPrefix())) {
+                violations.add(new Violation("/method/lora", "LoRA adapts imported models (gpt2, llama, qwen2); model "
+                        + model.id() + " is a tiny-gpt, which trains in full: leave lora out"));
+            }
         }
         return model;
     }
@@ -390,6 +395,11 @@ public class JobService implements DatasetUsage {
         List<String> names = new ArrayList<>();
         classes.forEach(c -> names.add(c.asString()));
         return names;
+    }
+
+    /** Whether a stored model is in Tropism's own format ({@code model.json}) rather than HuggingFace's. */
+    private boolean isTropismFormat(String objectPrefix) {
+        return !storedJson(objectPrefix, "model.json", "the run checks it when it opens").isMissingNode();
     }
 
     /**

@@ -6,6 +6,7 @@ import dev.tropism.engine.flow.FlowPretrainConfig;
 import dev.tropism.engine.flow.FlowPretrainSpec;
 import dev.tropism.engine.flowrl.FlowMethodType;
 import dev.tropism.engine.flowrl.FlowRlConfig;
+import dev.tropism.engine.hf.LoraConfig;
 import dev.tropism.engine.lm.GptConfig;
 import dev.tropism.engine.lm.PretrainConfig;
 import dev.tropism.engine.rl.GrpoConfig;
@@ -38,6 +39,77 @@ public final class MethodConfigs {
     /** GRPO hyperparameters from {@code node} (null or an object) over {@link GrpoConfig#DEFAULT}. */
     public static GrpoConfig grpo(JsonNode node, String pointer, List<Violation> violations) {
         return bindOne(GrpoConfig.class, GrpoConfig.DEFAULT, GrpoConfig.DEFAULT.warmupSteps(), node, pointer, violations);
+    }
+
+    /** The {@code method.lora} keys, with PEFT's {@code LoraConfig} names. */
+    public static final List<String> LORA_KEYS = List.of("r", "lora_alpha", "lora_dropout", "target_modules");
+
+    /**
+     * {@code method.lora}: low-rank adapters instead of full fine-tuning. PEFT's names: {@code r} (default 8),
+     * {@code lora_alpha} (default 16), {@code lora_dropout} (0 only), {@code target_modules} (default: the
+     * architecture's attention projections). Null when absent.
+     */
+    public static LoraConfig lora(JsonNode node, String pointer, List<Violation> violations) {
+        if (node == null || node.isNull() || node.isMissingNode()) {
+            return null;
+        }
+        Map<String, JsonNode> given = fields(node, pointer, violations);
+        if (given == null) {
+            return null;
+        }
+        unknownKeys(given, LORA_KEYS, List.of(), pointer, violations);
+        int before = violations.size();
+        int r = given.containsKey("r") ? intField(given.get("r"), pointer + "/r", violations) : 8;
+        double alpha = given.containsKey("lora_alpha") ? numberField(given.get("lora_alpha"), pointer + "/lora_alpha",
+                violations) : 16;
+        double dropout = given.containsKey("lora_dropout") ? numberField(given.get("lora_dropout"),
+                pointer + "/lora_dropout", violations) : 0;
+        List<String> targets = new ArrayList<>();
+        JsonNode t = given.get("target_modules");
+        if (t != null && !t.isNull()) {
+            if (!t.isArray()) {
+                violations.add(new Violation(pointer + "/target_modules", "must be an array of module names"));
+            } else {
+                for (int i = 0; i < t.size(); i++) {
+                    if (!t.get(i).isString() || t.get(i).asString().isBlank()) {
+                        violations.add(new Violation(pointer + "/target_modules/" + i, "must be a module name"));
+                    } else {
+                        targets.add(t.get(i).asString());
+                    }
+                }
+            }
+        }
+        if (violations.size() > before) {
+            return null;
+        }
+        try {
+            return new LoraConfig(r, alpha, dropout, targets);
+        } catch (ConfigException e) {
+            String key = switch (e.field()) {
+                case "rank" -> "r";
+                case "alpha" -> "lora_alpha";
+                case "dropout" -> "lora_dropout";
+                default -> e.field();
+            };
+            violations.add(new Violation(pointer + "/" + key, e.reason()));
+            return null;
+        }
+    }
+
+    private static int intField(JsonNode v, String pointer, List<Violation> violations) {
+        if (!v.isIntegralNumber() || !v.canConvertToInt()) {
+            violations.add(new Violation(pointer, "must be an integer"));
+            return 0;
+        }
+        return v.asInt();
+    }
+
+    private static double numberField(JsonNode v, String pointer, List<Violation> violations) {
+        if (!v.isNumber()) {
+            violations.add(new Violation(pointer, "must be a number"));
+            return 0;
+        }
+        return v.asDouble();
     }
 
     /** Reward-model hyperparameters from {@code node} (null or an object) over {@link RewardModelConfig#DEFAULT}. */

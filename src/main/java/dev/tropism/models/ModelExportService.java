@@ -1,5 +1,10 @@
 package dev.tropism.models;
 
+import ai.djl.ndarray.NDManager;
+import dev.tropism.engine.PolicyFamily;
+import dev.tropism.engine.hf.HfExport;
+import dev.tropism.engine.lm.LanguageModel;
+import dev.tropism.storage.Artifacts;
 import dev.tropism.storage.ObjectStore;
 import dev.tropism.storage.StoredObject;
 import dev.tropism.web.ApiException;
@@ -7,8 +12,11 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.List;
 import java.util.Locale;
+import java.util.stream.Stream;
 import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
 import org.apache.commons.compress.archivers.tar.TarArchiveOutputStream;
 import org.springframework.http.HttpStatus;
@@ -18,9 +26,11 @@ import org.springframework.stereotype.Service;
  * {@code GET /v1/models/{id}/export}: a model as a tar of a HuggingFace directory, streamed from object storage
  * entry by entry (never assembled in memory or on disk), so {@code transformers} can load what Tropism holds.
  *
- * <p>Models stored in HF layout (imported models, whose stored directory holds {@code config.json}) export their
- * stored files as they are. Models in Tropism's own layout ({@code model.json}: the {@code tiny-gpt} and
- * {@code tiny-flow} recipes and what was aligned from them) are not exported yet; they answer 422 saying so.
+ * <p>Models stored in HF layout (imported models and what was aligned from them, whose stored directory holds
+ * {@code config.json}) export their stored files as they are. Language models in Tropism's own layout
+ * ({@code tiny-gpt} and what was aligned from it) are converted first, into a temporary directory, by the engine's
+ * {@link HfExport}: an HF {@code gpt2} with the same logits and a {@code tokenizer.json} of its characters. Flow models,
+ * reward models and image classifiers have no HF causal-LM form and answer 422.
  */
 @Service
 public class ModelExportService {
@@ -29,13 +39,18 @@ public class ModelExportService {
     public static final String HF = "hf";
 
     private final ObjectStore objects;
+    private final Artifacts artifacts;
 
-    ModelExportService(ObjectStore objects) {
+    ModelExportService(ObjectStore objects, Artifacts artifacts) {
         this.objects = objects;
+        this.artifacts = artifacts;
     }
 
-    /** What will be streamed: the model's stored objects, checked before the response starts. */
-    public record Export(String filename, List<StoredObject> files, String prefix) {
+    /**
+     * What will be streamed, settled before the response starts: the model's stored objects ({@code prefix}), or the
+     * files of a converted copy in {@code converted} (a temporary directory the export deletes when written).
+     */
+    public record Export(String filename, List<StoredObject> files, String prefix, Path converted) {
     }
 
     /** Checks that {@code model} can be exported as {@code format}; 409 when it is not ready, 422 otherwise. */
@@ -49,16 +64,46 @@ public class ModelExportService {
                     + "; it can be exported once ready.");
         }
         List<StoredObject> files = objects.list(model.objectPrefix());
+        String filename = safeName(model.name()) + "-hf.tar";
         boolean hfLayout = files.stream().anyMatch(o -> o.key().equals(model.objectPrefix() + "config.json"));
-        if (!hfLayout) {
-            throw ApiException.invalid("/format", "model " + model.id() + " is stored in Tropism's own format (recipe "
-                    + model.recipe() + "); only imported models and their aligned descendants export as \"hf\" so far");
+        if (hfLayout) {
+            return new Export(filename, files, model.objectPrefix(), null);
         }
-        return new Export(safeName(model.name()) + "-hf.tar", files, model.objectPrefix());
+        if (model.family() != PolicyFamily.LANGUAGE_MODEL) {
+            throw ApiException.invalid("/format", "model " + model.id() + " is a " + model.family() + ", which has no"
+                    + " HuggingFace causal-LM form; only language models export as \"hf\"");
+        }
+        return new Export(filename, List.of(), null, convert(model));
     }
 
-    /** Writes the tar: one entry per stored file, named relative to the model's prefix. */
+    /** A Tropism-format language model written as an HF directory (tiny-gpt as gpt2) in a new temporary directory. */
+    private Path convert(ModelRecord model) throws IOException {
+        Path work = Files.createTempDirectory("tropism-export-");
+        try {
+            Path stored = work.resolve("stored");
+            artifacts.download(model.objectPrefix(), stored);
+            Path hf = work.resolve("hf");
+            try (NDManager manager = NDManager.newBaseManager(); LanguageModel lm = LanguageModel.load(stored, manager)) {
+                HfExport.write(lm, hf);
+            }
+            Artifacts.deleteTree(stored);
+            return hf;
+        } catch (IOException | RuntimeException e) {
+            Artifacts.deleteTree(work);
+            throw e;
+        }
+    }
+
+    /** Writes the tar: one entry per file, named relative to the model's directory. */
     public void write(Export export, OutputStream out) throws IOException {
+        if (export.converted() != null) {
+            try {
+                writeLocal(export.converted(), out);
+            } finally {
+                Artifacts.deleteTree(export.converted().getParent());
+            }
+            return;
+        }
         try (TarArchiveOutputStream tar = new TarArchiveOutputStream(out)) {
             tar.setLongFileMode(TarArchiveOutputStream.LONGFILE_POSIX);
             tar.setBigNumberMode(TarArchiveOutputStream.BIGNUMBER_POSIX);
@@ -71,6 +116,23 @@ public class ModelExportService {
                         new IOException("object " + o.key() + " vanished during the export")))) {
                     in.transferTo(tar);
                 }
+                tar.closeArchiveEntry();
+            }
+            tar.finish();
+        }
+    }
+
+    private static void writeLocal(Path dir, OutputStream out) throws IOException {
+        List<Path> files;
+        try (Stream<Path> all = Files.list(dir)) {
+            files = all.filter(Files::isRegularFile).sorted().toList();
+        }
+        try (TarArchiveOutputStream tar = new TarArchiveOutputStream(out)) {
+            tar.setLongFileMode(TarArchiveOutputStream.LONGFILE_POSIX);
+            tar.setBigNumberMode(TarArchiveOutputStream.BIGNUMBER_POSIX);
+            for (Path f : files) {
+                tar.putArchiveEntry(tar.createArchiveEntry(f, f.getFileName().toString()));
+                Files.copy(f, tar);
                 tar.closeArchiveEntry();
             }
             tar.finish();

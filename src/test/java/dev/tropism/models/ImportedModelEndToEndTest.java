@@ -1,0 +1,107 @@
+package dev.tropism.models;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.tropism.serving.ServingFixtures;
+import dev.tropism.support.TropismIntegrationTest;
+import dev.tropism.support.TropismTestClient;
+import dev.tropism.support.TropismTestClient.ApiResponse;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.springframework.beans.factory.annotation.Autowired;
+import tools.jackson.databind.JsonNode;
+
+/**
+ * The way out and back in, through the REST API with the real engine on PostgreSQL: a {@code tiny-gpt} exported as
+ * HF {@code gpt2}, imported again, aligned with GRPO under LoRA, served, and exported with merged weights.
+ */
+@TropismIntegrationTest
+class ImportedModelEndToEndTest {
+
+    @Autowired
+    TropismTestClient api;
+
+    private static JsonNode await(TropismTestClient.Team team, String path, String field, String... done)
+            throws InterruptedException {
+        long deadline = System.nanoTime() + 180_000_000_000L;
+        while (true) {
+            JsonNode r = team.calls().get(path).json();
+            String status = r.get(field).asString();
+            for (String d : done) {
+                if (status.equals(d)) {
+                    return r;
+                }
+            }
+            assertThat(status).as("%s: %s", path, r).isNotIn("failed", "cancelled");
+            assertThat(System.nanoTime()).as("%s still %s", path, status).isLessThan(deadline);
+            Thread.sleep(200);
+        }
+    }
+
+    @Test
+    void aTinyGptLeavesAsGpt2ComesBackAndAlignsWithLora() throws Exception {
+        TropismTestClient.Team team = api.newTeam("byo-model");
+        ApiResponse sets = team.calls().post("/v1/datasets/generate", Map.of("generator", "arithmetic", "digits", 1,
+                "corpus_size", 40, "train_prompts", 8, "eval_prompts", 4));
+        String corpus = sets.json().get("data").get(0).get("id").asString();
+        String prompts = sets.json().get("data").get(1).get("id").asString();
+        JsonNode tiny = ServingFixtures.pretrain(team, corpus, "tiny", 7, 1, 32, 2, 64);
+
+        // Out: the tiny-gpt as an HF gpt2 directory (config, safetensors, a tokenizer.json of its characters).
+        ApiResponse exported = team.calls().get("/v1/models/" + tiny.get("id").asString() + "/export?format=hf");
+        assertThat(exported.status()).as(exported.toString()).isEqualTo(200);
+        assertThat(ModelImportApiTest.untar(exported.body()).keySet())
+                .contains("config.json", "model.safetensors", "tokenizer.json");
+
+        // Back in.
+        ApiResponse imported = team.calls().upload("/v1/models", "tiny-hf.tar", exported.body(), Map.of("name", "tiny-hf"));
+        assertThat(imported.status()).as(imported.toString()).isEqualTo(202);
+        JsonNode base = await(team, "/v1/models/" + imported.json().get("id").asString(), "status", "ready");
+        assertThat(base.get("import").get("card").get("architecture").asString()).isEqualTo("gpt2");
+        // Exact, from the headers (the tiny-gpt's own row holds the estimate made before its vocabulary was known).
+        assertThat(base.get("parameters").asLong()).isEqualTo(base.get("import").get("card").get("parameters").asLong())
+                .isPositive();
+
+        ApiResponse spec = team.calls().post("/v1/reward-specs", Map.of("name", "exact", "grader", Map.of(
+                "type", "string_check", "name", "exact", "input", "{{sample.output_text}}",
+                "reference", "{{item.answer}}", "operation", "eq")));
+        String rewardSpec = spec.json().get("id").asString();
+        Map<String, Object> grpo = Map.of("max_steps", 2, "prompts_per_step", 2, "num_generations", 2,
+                "max_completion_length", 4);
+
+        // LoRA needs an imported model: the tiny-gpt itself is refused, naming the field.
+        ApiResponse onTiny = team.calls().post("/v1/jobs", Map.of("model", tiny.get("id").asString(), "dataset", prompts,
+                "reward_spec", rewardSpec, "method", Map.of("type", "grpo", "grpo", grpo, "lora", Map.of("r", 4))));
+        assertThat(onTiny.status()).as(onTiny.toString()).isEqualTo(422);
+        assertThat(onTiny.json().get("errors").get(0).get("pointer").asString()).isEqualTo("/method/lora");
+
+        ApiResponse badLora = team.calls().post("/v1/jobs", Map.of("model", base.get("id").asString(), "dataset", prompts,
+                "reward_spec", rewardSpec, "method", Map.of("type", "grpo", "grpo", grpo, "lora", Map.of("r", 0,
+                        "rank", 3))));
+        assertThat(badLora.status()).as(badLora.toString()).isEqualTo(422);
+        assertThat(badLora.text()).contains("/method/lora/r", "/method/lora/rank");
+
+        Map<String, Object> method = new LinkedHashMap<>();
+        method.put("type", "grpo");
+        method.put("grpo", grpo);
+        method.put("lora", Map.of("r", 4, "lora_alpha", 8));
+        ApiResponse job = team.calls().post("/v1/jobs", Map.of("model", base.get("id").asString(), "dataset", prompts,
+                "reward_spec", rewardSpec, "method", method, "suffix", "lora", "seed", 3));
+        assertThat(job.status()).as(job.toString()).isEqualTo(201);
+        JsonNode done = await(team, "/v1/jobs/" + job.json().get("id").asString(), "status", "succeeded");
+        String aligned = done.get("result_model").asString();
+
+        // Served with its own tokenizer.
+        ApiResponse completion = team.calls().post("/v1/completions", Map.of("model", aligned, "prompt", "1+1=",
+                "max_tokens", 3, "temperature", 0));
+        assertThat(completion.status()).as(completion.toString()).isEqualTo(200);
+        assertThat(completion.json().get("choices").get(0).get("text").isString()).isTrue();
+
+        // Out again, merged: an HF directory whose adapters sit apart, so transformers does not apply them twice.
+        ApiResponse out = team.calls().get("/v1/models/" + aligned + "/export");
+        assertThat(out.status()).as(out.toString()).isEqualTo(200);
+        assertThat(ModelImportApiTest.untar(out.body()).keySet()).contains("config.json", "model.safetensors",
+                "tokenizer.json");
+    }
+}
