@@ -35,8 +35,11 @@ import org.springframework.stereotype.Service;
 @Service
 public class ModelExportService {
 
-    /** The formats of {@code ?format=}. */
+    /** The formats of {@code ?format=}: a HuggingFace model directory, or PEFT's adapter files. */
     public static final String HF = "hf";
+    public static final String PEFT = "peft";
+    /** Where a LoRA-trained model keeps its PEFT files, beside (not in) the merged directory. */
+    static final String PEFT_DIR = "peft/";
 
     private final ObjectStore objects;
     private final Artifacts artifacts;
@@ -56,15 +59,29 @@ public class ModelExportService {
     /** Checks that {@code model} can be exported as {@code format}; 409 when it is not ready, 422 otherwise. */
     public Export plan(ModelRecord model, String format) throws IOException {
         String f = format == null ? HF : format.toLowerCase(Locale.ROOT);
-        if (!HF.equals(f)) {
-            throw ApiException.invalid("/format", "must be \"hf\" (a HuggingFace directory); got \"" + format + "\"");
+        if (!HF.equals(f) && !PEFT.equals(f)) {
+            throw ApiException.invalid("/format", "must be \"hf\" (a HuggingFace directory) or \"peft\" (LoRA"
+                    + " adapters); got \"" + format + "\"");
         }
         if (model.status() != ModelStatus.READY) {
             throw ApiException.conflict("model_not_ready", "Model " + model.id() + " is " + model.status()
                     + "; it can be exported once ready.");
         }
-        List<StoredObject> files = objects.list(model.objectPrefix());
+        List<StoredObject> all = objects.list(model.objectPrefix());
+        if (PEFT.equals(f)) {
+            String peft = model.objectPrefix() + PEFT_DIR;
+            List<StoredObject> adapters = all.stream().filter(o -> o.key().startsWith(peft)).toList();
+            if (adapters.isEmpty()) {
+                throw ApiException.invalid("/format", "model " + model.id() + " has no LoRA adapters (it was not"
+                        + " trained with method.lora); export it as \"hf\"");
+            }
+            return new Export(safeName(model.name()) + "-peft.tar", adapters, peft, null);
+        }
         String filename = safeName(model.name()) + "-hf.tar";
+        // The model directory's own files: a LoRA model's peft/ folder is exported apart (format=peft), because
+        // transformers would apply adapters found beside merged weights a second time.
+        List<StoredObject> files = all.stream()
+                .filter(o -> o.key().indexOf('/', model.objectPrefix().length()) < 0).toList();
         boolean hfLayout = files.stream().anyMatch(o -> o.key().equals(model.objectPrefix() + "config.json"));
         if (hfLayout) {
             return new Export(filename, files, model.objectPrefix(), null);

@@ -102,6 +102,14 @@ class ImportedModelEndToEndTest {
         ApiResponse out = team.calls().get("/v1/models/" + aligned + "/export");
         assertThat(out.status()).as(out.toString()).isEqualTo(200);
         assertThat(ModelImportApiTest.untar(out.body()).keySet()).contains("config.json", "model.safetensors",
-                "tokenizer.json");
+                "tokenizer.json").noneMatch(name -> name.contains("/"));
+        ApiResponse peft = team.calls().get("/v1/models/" + aligned + "/export?format=peft");
+        assertThat(peft.status()).as(peft.toString()).isEqualTo(200);
+        assertThat(peft.headers().getContentDisposition().getFilename()).endsWith("-peft.tar");
+        assertThat(ModelImportApiTest.untar(peft.body()).keySet()).containsExactlyInAnyOrder("adapter_config.json",
+                "adapter_model.safetensors");
+        ApiResponse noAdapters = team.calls().get("/v1/models/" + base.get("id").asString() + "/export?format=peft");
+        assertThat(noAdapters.status()).as(noAdapters.toString()).isEqualTo(422);
+        assertThat(noAdapters.text()).contains("no LoRA adapters");
     }
 }
