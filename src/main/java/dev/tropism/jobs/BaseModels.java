@@ -23,8 +23,9 @@ public interface BaseModels {
      * @param ready whether it may be trained from (its status is {@code ready})
      * @param status its status, for messages
      * @param objectPrefix where its exported files live in object storage
+     * @param parameters its parameter count, null when unknown
      */
     record BaseModel(String id, String teamId, String name, PolicyFamily family, boolean ready, String status,
-            String objectPrefix) {
+            String objectPrefix, Long parameters) {
     }
 }

@@ -45,6 +45,7 @@ public class JobService implements DatasetUsage {
     private final JobEvents events;
     private final BaseModels models;
     private final ApplicationEventPublisher publisher;
+    private final MemoryBudget memoryBudget;
     private final DatasetCatalog datasets;
     private final RewardSpecCatalog rewardSpecs;
     private final JobQueue queue;
@@ -54,8 +55,9 @@ public class JobService implements DatasetUsage {
 
     public JobService(JobStore jobs, JobEvents events, BaseModels models, DatasetCatalog datasets,
             RewardSpecCatalog rewardSpecs, JobQueue queue, JsonMapper json, ObjectStore objects, JobMetrics metrics,
-            ApplicationEventPublisher publisher) {
+            ApplicationEventPublisher publisher, MemoryBudget memoryBudget) {
         this.publisher = publisher;
+        this.memoryBudget = memoryBudget;
         this.jobs = jobs;
         this.events = events;
         this.models = models;
@@ -82,6 +84,9 @@ public class JobService implements DatasetUsage {
         List<String> classes = method.fits(model) && method.flowPointer() != null && model.ready() ? flowClasses(model)
                 : null;
         DatasetInfo dataset = checkDataset(caller, "/dataset", request.dataset(), true, method, classes, violations);
+        if (method.fits(model) && model.ready() && dataset != null) {
+            checkMemory(caller, model, method.method(), dataset, violations);
+        }
         DatasetInfo evalDataset = checkDataset(caller, "/eval_dataset", request.evalDataset(), false, method, classes,
                 violations);
         RewardSpecInfo rewardSpec = checkRewardSpec(caller, request, method, dataset, evalDataset, violations);
@@ -395,6 +400,58 @@ public class JobService implements DatasetUsage {
         List<String> names = new ArrayList<>();
         classes.forEach(c -> names.add(c.asString()));
         return names;
+    }
+
+    /**
+     * A GRPO job must fit {@code tropism.jobs.memory-budget}: its {@link TrainingMemory} estimate, from the base
+     * model's stored shape and the dataset's longest prompt, is refused with its parts otherwise.
+     */
+    private void checkMemory(Caller caller, BaseModel model, JobMethod method, DatasetInfo dataset,
+            List<Violation> violations) {
+        if (!(method instanceof JobMethod.Grpo g) || model.parameters() == null) {
+            return;
+        }
+        TrainingMemory.Shape shape = shape(model);
+        if (shape == null) {
+            return;
+        }
+        long longestPrompt = 0;
+        for (Map<String, Object> item : datasets.readItems(caller, dataset.id())) {
+            Object prompt = item.containsKey("prompt") ? item.get("prompt") : item.get("messages");
+            longestPrompt = Math.max(longestPrompt, String.valueOf(prompt).length());
+        }
+        TrainingMemory need = TrainingMemory.grpo(shape, g.config(), g.lora(), longestPrompt + PROMPT_TEMPLATE_TOKENS);
+        if (need.total() > memoryBudget.bytes()) {
+            violations.add(new Violation("/model", "training model " + model.id() + " with these settings needs about "
+                    + need.describe() + ", more than the memory budget of " + TrainingMemory.gib(memoryBudget.bytes())
+                    + " (tropism.jobs.memory-budget); train LoRA adapters (method.lora), or lower prompts_per_step,"
+                    + " num_generations or max_completion_length"));
+        }
+    }
+
+    /** Tokens a chat template or BOS may add around a prompt, for {@link #checkMemory}. */
+    private static final long PROMPT_TEMPLATE_TOKENS = 32;
+
+    /** A stored model's shape from its {@code model.json} (tiny-gpt) or {@code config.json} (HF); null if unknown. */
+    private TrainingMemory.Shape shape(BaseModel model) {
+        String fallback = "the run checks its memory when it opens";
+        JsonNode tiny = storedJson(model.objectPrefix(), "model.json", fallback).path("config");
+        JsonNode c = tiny.isObject() ? tiny : storedJson(model.objectPrefix(), "config.json", fallback);
+        int vocab = c.path("vocab_size").asInt(0);
+        int width = first(c, "n_embd", "hidden_size");
+        int layers = first(c, "n_layer", "num_hidden_layers");
+        int context = first(c, "block_size", "n_positions", "max_position_embeddings");
+        return vocab > 0 && width > 0 && layers > 0 && context > 0
+                ? new TrainingMemory.Shape(model.parameters(), vocab, width, layers, context) : null;
+    }
+
+    private static int first(JsonNode c, String... keys) {
+        for (String k : keys) {
+            if (c.path(k).isIntegralNumber()) {
+                return c.get(k).asInt();
+            }
+        }
+        return 0;
     }
 
     /** Whether a stored model is in Tropism's own format ({@code model.json}) rather than HuggingFace's. */

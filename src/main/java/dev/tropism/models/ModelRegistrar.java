@@ -27,7 +27,7 @@ class ModelRegistrar implements BaseModels {
     @Override
     public Optional<BaseModel> find(String id) {
         return models.find(id).map(m -> new BaseModel(m.id(), m.teamId(), m.name(), m.family(),
-                m.status() == ModelStatus.READY, m.status().wire(), m.objectPrefix()));
+                m.status() == ModelStatus.READY, m.status().wire(), m.objectPrefix(), m.parameters()));
     }
 
     @Override

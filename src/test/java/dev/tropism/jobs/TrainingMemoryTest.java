@@ -1,0 +1,50 @@
+package dev.tropism.jobs;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.tropism.engine.hf.LoraConfig;
+import dev.tropism.engine.rl.GrpoConfig;
+import dev.tropism.web.Violation;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import tools.jackson.databind.json.JsonMapper;
+
+/** {@link TrainingMemory}'s estimate against values computed by hand. */
+class TrainingMemoryTest {
+
+    private static final TrainingMemory.Shape SHAPE = new TrainingMemory.Shape(1000, 10, 8, 2, 100);
+
+    private static GrpoConfig grpo() {
+        List<Violation> violations = new ArrayList<>();
+        GrpoConfig c = MethodConfigs.grpo(JsonMapper.builder().build().readTree(
+                "{\"prompts_per_step\":2,\"num_generations\":2,\"max_completion_length\":6}"), "", violations);
+        assertThat(violations).isEmpty();
+        return c;
+    }
+
+    @Test
+    void fullFineTuningHoldsTwoCopiesAndAdamStateForEveryParameter() {
+        // B = 2·2 = 4 rows, T = min(100, 4 + 6) = 10 positions.
+        TrainingMemory m = TrainingMemory.grpo(SHAPE, grpo(), null, 4);
+        assertThat(m.weights()).isEqualTo(4 * 2 * 1000); // policy + frozen reference
+        assertThat(m.optimizer()).isEqualTo(4 * 3 * 1000); // gradient, two moments
+        assertThat(m.activations()).isEqualTo(4 * (3 * 4 * 10 * 10 + 16 * 2 * 4 * 10 * 8)); // logits ×3, layers
+        assertThat(m.total()).isEqualTo(8000 + 12000 + 45760);
+    }
+
+    @Test
+    void loraTrainsOnlyTheAdaptersAndNeedsNoReferenceCopy() {
+        TrainingMemory m = TrainingMemory.grpo(SHAPE, grpo(), new LoraConfig(2, 4, 0, List.of()), 4);
+        assertThat(m.weights()).isEqualTo(4 * 1000);
+        assertThat(m.optimizer()).isEqualTo(4 * 3 * (4 * 2 * 2 * 2 * 8)); // 4 projections × L × r × (d + d)
+        assertThat(m.activations()).isEqualTo(45760);
+    }
+
+    @Test
+    void sequencesNeverExceedTheContext() {
+        TrainingMemory m = TrainingMemory.grpo(SHAPE, grpo(), null, 1_000_000);
+        assertThat(m.activations()).isEqualTo(4 * (3 * 4 * 100 * 10 + 16 * 2 * 4 * 100 * 8));
+        assertThat(m.describe()).matches("\\d+\\.\\d\\d GiB \\(weights .*, optimizer .*, activations .*\\)");
+    }
+}
