@@ -66,13 +66,8 @@ public class ModelImportService implements SmartLifecycle {
     private final JsonMapper json;
     private final TransactionTemplate tx;
     private final Semaphore pending = new Semaphore(MAX_PENDING);
-    private final ThreadPoolExecutor copier = new ThreadPoolExecutor(1, 1, 0, TimeUnit.MILLISECONDS,
-            new ArrayBlockingQueue<>(MAX_PENDING), r -> {
-                Thread t = new Thread(r, "model-import");
-                t.setDaemon(true);
-                return t;
-            });
-    private volatile boolean running;
+    /** Copies imports into object storage; created by {@link #start}, shut down by {@link #stop} (and restartable). */
+    private volatile ThreadPoolExecutor copier;
 
     ModelImportService(ModelStore models, ModelImports imports, ObjectStore objects, ModelImportProperties properties,
             JsonMapper json, PlatformTransactionManager transactionManager) {
@@ -196,7 +191,12 @@ public class ModelImportService implements SmartLifecycle {
                         Instant.now()));
                 imports.insert(id, source, json.writeValueAsString(card(info)));
             });
-            copier.execute(() -> copy(id, dir, work));
+            ThreadPoolExecutor c = copier;
+            if (c == null) {
+                throw new ApiException(HttpStatus.SERVICE_UNAVAILABLE, "unavailable", "The service is stopping; retry"
+                        + " the import on a running instance.");
+            }
+            c.execute(() -> copy(id, dir, work));
         } catch (RuntimeException e) {
             pending.release();
             Artifacts.deleteTree(work);
@@ -283,21 +283,34 @@ public class ModelImportService implements SmartLifecycle {
      * fail with a reason, and their partial objects are deleted.
      */
     @Override
-    public void start() {
+    public synchronized void start() {
         for (String id : imports.unfinished()) {
             fail(id, ModelRecord.prefixOf(id), "the service stopped while the model was being copied; import it again");
         }
-        running = true;
+        copier = new ThreadPoolExecutor(1, 1, 0, TimeUnit.MILLISECONDS, new ArrayBlockingQueue<>(MAX_PENDING), r -> {
+            Thread t = new Thread(r, "model-import");
+            t.setDaemon(true);
+            return t;
+        });
     }
 
+    /** Interrupts the copies in flight: they fail (their partial objects deleted), and the next start finds none. */
     @Override
-    public void stop() {
-        copier.shutdownNow();
-        running = false;
+    public synchronized void stop() {
+        ThreadPoolExecutor c = copier;
+        copier = null;
+        if (c != null) {
+            c.shutdownNow();
+            try {
+                c.awaitTermination(30, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
     }
 
     @Override
     public boolean isRunning() {
-        return running;
+        return copier != null;
     }
 }
