@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { api, ApiError, checkKey, parseSse, storeKey, type SseMessage } from './api';
+import { api, ApiError, attachmentName, checkKey, parseSse, storeKey, type SseMessage } from './api';
 import { mockFetch, problem, json } from './test-fetch';
 
 afterEach(() => vi.unstubAllGlobals());
@@ -19,6 +19,17 @@ describe('parseSse', () => {
     const got: SseMessage[] = [];
     parseSse('event: job.queued\r\ndata: {}\r\n\r\n', (m) => got.push(m));
     expect(got).toEqual([{ event: 'job.queued', data: '{}', id: undefined }]);
+  });
+});
+
+describe('attachmentName', () => {
+  it('reads the file name of a Content-Disposition, preferring filename*', () => {
+    expect(attachmentName('attachment; filename="tiny-gpt2-hf.tar"')).toBe('tiny-gpt2-hf.tar');
+    expect(attachmentName('attachment; filename=plain.tar')).toBe('plain.tar');
+    expect(attachmentName('attachment; filename="a \\"q\\".tar"')).toBe('a "q".tar');
+    expect(attachmentName("attachment; filename=\"x.tar\"; filename*=UTF-8''mod%C3%A8le-hf.tar")).toBe('modèle-hf.tar');
+    expect(attachmentName('attachment')).toBeNull();
+    expect(attachmentName(null)).toBeNull();
   });
 });
 

@@ -148,6 +148,53 @@ export async function blobUrl(path: string, signal?: AbortSignal): Promise<strin
   return URL.createObjectURL(await res.blob());
 }
 
+/** The file name of a `Content-Disposition` header (`filename*=UTF-8''…` preferred over `filename="…"`), or null. */
+export function attachmentName(disposition: string | null): string | null {
+  if (!disposition) return null;
+  const star = /filename\*\s*=\s*([^']*)'[^']*'([^;]+)/i.exec(disposition);
+  if (star) {
+    try {
+      return decodeURIComponent(star[2].trim());
+    } catch {
+      // malformed percent-encoding: fall back to the plain parameter
+    }
+  }
+  const plain = /filename\s*=\s*("((?:[^"\\]|\\.)*)"|[^;\s]+)/i.exec(disposition);
+  if (!plain) return null;
+  return plain[2] !== undefined ? plain[2].replace(/\\(.)/g, '$1') : plain[1];
+}
+
+/**
+ * Downloads `path` with the key as a file: the body is fetched (an `<a href>` cannot send the Authorization
+ * header, and a key never goes into a URL), held as a blob and saved through an object URL under the name of
+ * its `Content-Disposition` (else `fallbackName`). The whole file passes through the tab's memory. Resolves
+ * with the name and size once the browser has been handed the file.
+ */
+export async function download(path: string, fallbackName: string, signal?: AbortSignal): Promise<{ name: string; size: number }> {
+  const res = await fetch(path, { headers: headers(), signal });
+  if (!res.ok) {
+    const err = await toError(res);
+    if (res.status === 401) onUnauthorized();
+    throw err;
+  }
+  const blob = await res.blob();
+  const name = attachmentName(res.headers.get('Content-Disposition')) ?? fallbackName;
+  const url = URL.createObjectURL(blob);
+  try {
+    const a = document.createElement('a');
+    a.href = url;
+    a.download = name;
+    a.style.display = 'none';
+    document.body.appendChild(a);
+    a.click();
+    a.remove();
+  } finally {
+    // the browser reads the blob after the click's task: revoke it well after (as FileSaver.js does)
+    setTimeout(() => URL.revokeObjectURL(url), 60_000);
+  }
+  return { name, size: blob.size };
+}
+
 export interface SseMessage {
   event: string;
   data: string;

@@ -19,6 +19,29 @@ export function parseValue(h: Hyperparameter, raw: string): unknown {
   return t;
 }
 
+/** The LoRA fields of a GRPO job, as typed: empty boxes are left out of `method.lora` (the API's defaults). */
+export interface LoraForm {
+  r: string;
+  lora_alpha: string;
+  target_modules: string;
+}
+
+/** `method.lora` from the form: numbers parsed (what is not a number is sent as typed), modules split at commas. */
+export function loraBody(f: LoraForm): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  if (f.r.trim()) out.r = parseValue({ type: 'integer' } as Hyperparameter, f.r);
+  if (f.lora_alpha.trim()) out.lora_alpha = parseValue({ type: 'number' } as Hyperparameter, f.lora_alpha);
+  const modules = f.target_modules.split(',').map((m) => m.trim()).filter((m) => m !== '');
+  if (modules.length) out.target_modules = modules;
+  return out;
+}
+
+/**
+ * Whether `model` can train LoRA adapters: an imported HuggingFace model or one aligned from it (both have recipe
+ * `import`); a tiny-gpt trains in full. Unknown until a model is chosen.
+ */
+export const loraFits = (model: Model | undefined) => !model || model.recipe === 'import';
+
 /** Problem-detail errors whose pointer no field of the form shows. */
 export function unplaced(error: unknown, placed: string[]): ApiError | null {
   if (!(error instanceof ApiError)) return null;
@@ -51,6 +74,8 @@ export function LaunchJob() {
   const [suffix, setSuffix] = useState('');
   const [hp, setHp] = useState<Record<string, string>>({});
   const [rawHp, setRawHp] = useState('{}');
+  const [lora, setLora] = useState(false);
+  const [loraForm, setLoraForm] = useState<LoraForm>({ r: '', lora_alpha: '', target_modules: '' });
   const { busy, error, run } = useAction();
 
   // The model comes first: it decides which methods fit (a flow-matching model: the flow methods; a
@@ -65,10 +90,19 @@ export function LaunchJob() {
   const usableDatasets = datasets.filter((d) => !method || d.purpose === method.dataset_purpose);
   const errors = error instanceof ApiError ? error.byPointer() : {};
   const base = `/method/${type}`;
+  // LoRA: GRPO on an imported model (the API refuses it on a tiny-gpt at /method/lora)
+  const loraOffered = type === 'grpo';
+  const loraAllowed = loraOffered && loraFits(chosenModel);
+  const sendLora = lora && loraAllowed;
+  // a module's own error (/method/lora/target_modules/0) shows at the one box that holds them all
+  const targetErrors = Object.entries(errors).filter(([k]) => k.startsWith('/method/lora/target_modules'))
+    .map(([k, v]) => (k === '/method/lora/target_modules' ? v : `${k.slice('/method/lora/target_modules/'.length)}: ${v}`));
   const placed = useMemo(
     () => ['/model', '/dataset', '/eval_dataset', '/reward_spec', '/eval_reward_spec', '/seed', '/suffix', '/method/type',
-      ...(method?.hyperparameters ?? []).map((h) => `${base}/${h.key}`)],
-    [method, base],
+      ...(method?.hyperparameters ?? []).map((h) => `${base}/${h.key}`),
+      ...(loraOffered ? ['/method/lora', '/method/lora/r', '/method/lora/lora_alpha',
+        ...Object.keys(errors).filter((k) => k.startsWith('/method/lora/target_modules'))] : [])],
+    [method, base, loraOffered, error],
   );
 
   function submit(e: FormEvent) {
@@ -88,7 +122,7 @@ export function LaunchJob() {
           ]);
         }
       }
-      const body: Record<string, unknown> = { model, dataset, method: { type, [type]: hyper } };
+      const body: Record<string, unknown> = { model, dataset, method: { type, [type]: hyper, ...(sendLora ? { lora: loraBody(loraForm) } : {}) } };
       if (evalDataset) body.eval_dataset = evalDataset;
       if (method?.uses_reward_spec !== false && rewardSpec) body.reward_spec = rewardSpec;
       if (evalRewardSpec) body.eval_reward_spec = evalRewardSpec;
@@ -212,6 +246,33 @@ export function LaunchJob() {
             </Field>
           )}
         </fieldset>
+        {loraOffered && (
+          <fieldset className="lora">
+            <legend>LoRA</legend>
+            <Field label="Train LoRA adapters (imported models)" error={errors['/method/lora']}
+              help={loraAllowed
+                ? 'Low-rank adapters on the frozen weights instead of full fine-tuning (PEFT\'s LoraConfig names); the aligned model exports merged.'
+                : 'Only imported HuggingFace models (and models aligned from them) train adapters: a tiny-gpt trains in full.'}>
+              {(p) => <input {...p} type="checkbox" checked={sendLora} disabled={!loraAllowed} onChange={(e) => setLora(e.target.checked)} />}
+            </Field>
+            {sendLora && (
+              <div className="hp-grid">
+                <Field label={<code>r</code>} error={errors['/method/lora/r']} help={<>The adapters' rank. <span className="default">Default: <code>8</code></span></>}>
+                  {(p) => <input {...p} inputMode="numeric" placeholder="8" value={loraForm.r} onChange={(e) => setLoraForm({ ...loraForm, r: e.target.value })} />}
+                </Field>
+                <Field label={<code>lora_alpha</code>} error={errors['/method/lora/lora_alpha']}
+                  help={<>Scales the update by lora_alpha / r. <span className="default">Default: <code>16</code></span></>}>
+                  {(p) => <input {...p} inputMode="decimal" placeholder="16" value={loraForm.lora_alpha} onChange={(e) => setLoraForm({ ...loraForm, lora_alpha: e.target.value })} />}
+                </Field>
+                <Field label={<code>target_modules</code>} error={targetErrors.join('; ') || undefined}
+                  help={<>Comma-separated module names, matched as PEFT matches them. <span className="default">Default: the attention projections
+                    (<code>c_attn, attn.c_proj</code> for gpt2; <code>q_proj, k_proj, v_proj, o_proj</code> for llama and qwen2)</span></>}>
+                  {(p) => <input {...p} placeholder="attention projections" value={loraForm.target_modules} onChange={(e) => setLoraForm({ ...loraForm, target_modules: e.target.value })} />}
+                </Field>
+              </div>
+            )}
+          </fieldset>
+        )}
         <ErrorBox error={unplaced(error, placed)} title="The job was not created" />
         <button type="submit" disabled={busy}>
           {busy ? 'Submitting…' : 'Launch job'}

@@ -1,7 +1,7 @@
 import { useEffect, useState, type FormEvent } from 'react';
 import { Link } from 'react-router-dom';
-import { api, ApiError, listAll, PLAYABLE, upload, type Dataset, type Model, type ModelCard, type RewardSpec } from '../api';
-import { age, Empty, ErrorBox, Field, Loading, StatusBadge, useAction, useAsync } from '../components/ui';
+import { api, ApiError, download, listAll, PLAYABLE, upload, type Dataset, type Model, type ModelCard, type RewardSpec } from '../api';
+import { age, Empty, ErrorBox, errorText, Field, Loading, StatusBadge, useAction, useAsync } from '../components/ui';
 
 /**
  * What the form starts from per recipe. tiny-gpt: the demo's base model, smaller, stopping early at 30% greedy
@@ -291,11 +291,35 @@ export function lineage(models: Model[]): Lineage[] {
   return roots;
 }
 
+/**
+ * Downloads a ready language model as a HuggingFace directory (a tar): fetched with the key, since a link cannot
+ * send it, then saved under the server's file name. Says what it saved, or why not.
+ */
+export function ExportButton({ model }: { model: Model }) {
+  const { busy, error, run } = useAction();
+  const [saved, setSaved] = useState<{ name: string; size: number } | null>(null);
+  return (
+    <span className="export">
+      <button type="button" className="link" disabled={busy} aria-label={`Export ${model.name} (HF)`}
+        title="A tar of config.json, model.safetensors and the tokenizer (a tiny-gpt as gpt2)"
+        onClick={() => {
+          setSaved(null);
+          run(async () => setSaved(await download(`/v1/models/${model.id}/export?format=hf`, `${model.name}-hf.tar`)));
+        }}>
+        {busy ? 'Exporting…' : 'Export (HF)'}
+      </button>
+      {saved && <span className="muted" role="status"> saved {saved.name} ({bytes(saved.size)})</span>}
+      {error != null && <span className="field-error" role="alert"> Export failed: {errorText(error)}</span>}
+    </span>
+  );
+}
+
 function Node({ node }: { node: Lineage }) {
   const m = node.model;
   const isCheckpoint = isCheckpointModel(m);
-  // imported models cannot be served or trained yet (issue 13)
-  const playable = m.status === 'ready' && PLAYABLE.includes(m.family) && !m.import;
+  // imported models (and models aligned from them) are served and trained like the others
+  const playable = m.status === 'ready' && PLAYABLE.includes(m.family);
+  const exportable = m.status === 'ready' && m.family === 'language-model';
   return (
     <li>
       <div className={`model-row${isCheckpoint ? ' checkpoint' : ''}`}>
@@ -318,6 +342,7 @@ function Node({ node }: { node: Lineage }) {
             Align…
           </Link>
         )}
+        {exportable && <ExportButton model={m} />}
       </div>
       <ModelCardView model={m} />
       {node.children.length > 0 && (

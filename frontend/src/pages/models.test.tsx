@@ -5,7 +5,7 @@ import { MemoryRouter } from 'react-router-dom';
 import { AuthProvider } from '../auth';
 import { formatCount, Models } from './Models';
 import { storeKey, type Model, type ModelCard } from '../api';
-import { FakeXhr, json, list, mockFetch, mockXhr } from '../test-fetch';
+import { FakeXhr, json, list, mockFetch, mockXhr, problem } from '../test-fetch';
 
 afterEach(() => vi.unstubAllGlobals());
 
@@ -57,9 +57,16 @@ describe('Models: imported model cards', () => {
     });
     expect(within(ok).getByLabelText('Chat template of smol')).toHaveTextContent('<|{{ m.role }}|>');
     expect(within(ok).getAllByRole('listitem').map((li) => li.textContent)).toEqual(CARD.checks);
-    // not servable or trainable yet: no playground or align links
-    expect(screen.queryByRole('link', { name: 'Align smol' })).toBeNull();
-    expect(screen.queryByRole('link', { name: 'Open smol in the playground' })).toBeNull();
+    // ready: served and trained like the others, and exported
+    expect(screen.getByRole('link', { name: 'Align smol' })).toHaveAttribute('href', '/jobs/new?model=model_ok');
+    expect(screen.getByRole('link', { name: 'Open smol in the playground' })).toHaveAttribute('href', '/playground?right=model_ok');
+    expect(screen.getByRole('button', { name: 'Export smol (HF)' })).toHaveTextContent('Export (HF)');
+    // not while importing, nor when the import failed
+    for (const name of ['qwen', 'broken']) {
+      expect(screen.queryByRole('link', { name: `Align ${name}` })).toBeNull();
+      expect(screen.queryByRole('link', { name: `Open ${name} in the playground` })).toBeNull();
+      expect(screen.queryByRole('button', { name: `Export ${name} (HF)` })).toBeNull();
+    }
 
     const busy = screen.getByRole('group', { name: 'Model card of qwen' });
     expect(within(busy).getByRole('status')).toHaveTextContent('Importing');
@@ -147,5 +154,66 @@ describe('Models: import form', () => {
     expect(input).toHaveAttribute('aria-invalid', 'true');
     expect(screen.queryByRole('progressbar', { name: 'Upload progress' })).toBeNull();
     expect(screen.getByText('Not imported:')).toBeInTheDocument();
+  });
+});
+
+describe('Models: export as a HuggingFace directory', () => {
+  const other = (id: string, name: string, family: string, recipe: string) => ({
+    id, name, family, recipe, status: 'ready', parent: null, job: null, checkpoint: null, parameters: 1000, import: null,
+    created_at: '2026-01-01T00:00:00Z',
+  }) as Model;
+
+  function stubDownloads() {
+    const clicked: { href: string; download: string }[] = [];
+    // jsdom has no object URLs
+    Object.assign(URL, { createObjectURL: vi.fn((b: Blob) => `blob:test/${b.size}`), revokeObjectURL: vi.fn() });
+    vi.spyOn(HTMLAnchorElement.prototype, 'click').mockImplementation(function (this: HTMLAnchorElement) {
+      clicked.push({ href: this.getAttribute('href')!, download: this.download });
+    });
+    return clicked;
+  }
+  afterEach(() => vi.restoreAllMocks());
+
+  it('offers it on ready language models only, and saves the tar under the server\'s name with the key sent', async () => {
+    storeKey('tro_k');
+    const clicked = stubDownloads();
+    const calls = mockFetch({
+      'GET /v1/models?': () => list([imported('model_ok', 'smol', 'ready', CARD), other('model_tg', 'base', 'language-model', 'tiny-gpt'),
+        other('model_fl', 'shoes', 'flow-matching', 'tiny-flow'), other('model_rm', 'judge', 'reward-model', 'tiny-gpt')]),
+      'GET /v1/models/model_ok/export': () => new Response(new Uint8Array(3072), { status: 200, headers: {
+        'Content-Type': 'application/x-tar', 'Content-Disposition': 'attachment; filename="smol-hf.tar"' } }),
+      'GET /v1/datasets': () => list([]),
+      'GET /v1/reward-specs': () => list([]),
+    });
+    page();
+    const button = await screen.findByRole('button', { name: 'Export smol (HF)' });
+    // a tiny-gpt exports too (as gpt2); flow and reward models have no HF form
+    expect(screen.getByRole('button', { name: 'Export base (HF)' })).toBeInTheDocument();
+    expect(screen.queryByRole('button', { name: 'Export shoes (HF)' })).toBeNull();
+    expect(screen.queryByRole('button', { name: 'Export judge (HF)' })).toBeNull();
+
+    await userEvent.click(button);
+    expect(await screen.findByText(/saved smol-hf\.tar/)).toHaveTextContent('saved smol-hf.tar (3.0 KiB)');
+    const call = calls.find((c) => c.url.startsWith('/v1/models/model_ok/export'))!;
+    expect(call.url).toBe('/v1/models/model_ok/export?format=hf');
+    expect(new Headers(call.init.headers).get('Authorization')).toBe('Bearer tro_k');
+    expect(clicked).toEqual([{ href: 'blob:test/3072', download: 'smol-hf.tar' }]);
+    // the link is not left in the page
+    expect(document.querySelector('a[download]')).toBeNull();
+  });
+
+  it('says why an export was refused', async () => {
+    storeKey('tro_k');
+    const clicked = stubDownloads();
+    mockFetch({
+      'GET /v1/models?': () => list([other('model_tg', 'base', 'language-model', 'tiny-gpt')]),
+      'GET /v1/models/model_tg/export': () => problem(409, 'model_not_ready', 'Model model_tg is not ready.'),
+      'GET /v1/datasets': () => list([]),
+      'GET /v1/reward-specs': () => list([]),
+    });
+    page();
+    await userEvent.click(await screen.findByRole('button', { name: 'Export base (HF)' }));
+    expect(await screen.findByText(/Export failed/)).toHaveTextContent('Export failed: Model model_tg is not ready. (model_not_ready)');
+    expect(clicked).toEqual([]);
   });
 });

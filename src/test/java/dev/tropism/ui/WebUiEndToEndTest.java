@@ -23,8 +23,9 @@ import org.springframework.test.context.TestPropertySource;
  * live and cancelled, the playground with two models; then the flow-matching path: a tiny-flow model pretrained
  * from the Models page, flow_grpo launched on it, its image grids in the gallery, and base and aligned images side
  * by side in the playground; then a HuggingFace model imported from the Models page: a zip without config.json
- * refused at the file field, a tiny gpt2 archive uploaded with its progress bar until ready, and its model card) and
- * saves a screenshot of every page under
+ * refused at the file field, a tiny gpt2 archive uploaded with its progress bar until ready, and its model card; then
+ * that model aligned with GRPO under LoRA from its "Align…" link, the aligned model beside it in the playground, and
+ * its HuggingFace export downloaded as a tar) and saves a screenshot of every page under
  * {@code target/e2e-screenshots}. Under CI ({@code CI=true}) a missing Chromium or an unbuilt UI fails;
  * locally they skip the browser test.
  */
@@ -84,10 +85,12 @@ class WebUiEndToEndTest {
             node.destroyForcibly();
         }
         assertThat(exited && node.exitValue() == 0).as("e2e/run.mjs failed:%n%s", output).isTrue();
-        assertThat(output).contains("e2e: all 8 steps passed");
+        assertThat(output).contains("e2e: all 9 steps passed");
         assertThat(SCREENSHOTS.resolve("05-job-detail-live.png")).isRegularFile();
         assertThat(SCREENSHOTS.resolve("11-flow-job-gallery.png")).isRegularFile();
         assertThat(SCREENSHOTS.resolve("14-import-model-card.png")).isRegularFile();
+        assertThat(SCREENSHOTS.resolve("15-lora-job.png")).isRegularFile();
+        assertThat(SCREENSHOTS.resolve("17-export.png")).isRegularFile();
     }
 
     /** The UI is built into the classpath by the Maven build; -Dskip.frontend leaves it out. */
