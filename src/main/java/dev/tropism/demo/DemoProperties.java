@@ -13,6 +13,12 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  *     the base model leaves RL room to improve
  * @param grpoSteps GRPO steps
  * @param seed seed of both jobs
+ * @param scenario {@code arithmetic} (the first demo: pretrain, then GRPO) or {@code byo-model} (profile
+ *     {@code demo-byo}: the base model leaves as a HuggingFace directory, comes back by import, and is aligned with
+ *     GRPO under LoRA, served and exported)
+ * @param importModel for {@code byo-model}: a HuggingFace model directory or archive (.tar, .tar.gz, .zip) to import
+ *     instead of the exported tiny-gpt; empty for the tiny-gpt
+ * @param loraLearningRate the GRPO learning rate of the {@code byo-model} demo's LoRA adapters
  */
 @ConfigurationProperties("tropism.demo")
 public record DemoProperties(
@@ -21,5 +27,14 @@ public record DemoProperties(
         @DefaultValue("1500") int pretrainSteps,
         @DefaultValue("0.3") double baseAccuracyTarget,
         @DefaultValue("200") int grpoSteps,
-        @DefaultValue("1") long seed) {
+        @DefaultValue("1") long seed,
+        @DefaultValue("arithmetic") String scenario,
+        @DefaultValue("") String importModel,
+        @DefaultValue("1e-3") double loraLearningRate) {
+
+    public DemoProperties {
+        if (!scenario.equals("arithmetic") && !scenario.equals("byo-model")) {
+            throw new IllegalArgumentException("tropism.demo.scenario must be arithmetic or byo-model, got " + scenario);
+        }
+    }
 }

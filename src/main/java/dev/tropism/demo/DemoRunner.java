@@ -54,13 +54,18 @@ class DemoRunner implements ApplicationRunner {
         }
     }
 
-    private void demo() throws InterruptedException {
+    private void demo() throws InterruptedException, java.io.IOException {
         int port = ((WebServerApplicationContext) context).getWebServer().getPort();
         // A fresh team and key, as an admin would create them with POST /v1/teams and /api-keys.
         TeamService.TeamView team = teams.create("demo-" + System.currentTimeMillis() / 1000);
         TeamService.NewKey key = teams.createKey(team.id(), "demo");
         say("team " + team.id() + ", API key " + key.key());
-        new DemoScenario("http://localhost:" + port, key.key(), props, DemoRunner::say).run();
+        String baseUrl = "http://localhost:" + port;
+        if (props.scenario().equals("byo-model")) {
+            new ByoModelScenario(baseUrl, key.key(), props, DemoRunner::say).run();
+        } else {
+            new DemoScenario(baseUrl, key.key(), props, DemoRunner::say).run();
+        }
     }
 
     private static void say(String line) {

@@ -37,8 +37,59 @@ public final class DemoScenario {
         this.out = out;
     }
 
+    /** What the first three steps made: the datasets, the reward spec and the pretrained base model. */
+    public record Prepared(String corpus, String train, String eval, int evalProblems, String rewardSpec,
+            String baseModel, String pretrainJob, double pretrainSeconds) {
+    }
+
     public Result run() throws InterruptedException {
         long t0 = System.nanoTime();
+        Prepared p = prepare(t0);
+        String modelId = p.baseModel();
+        String train = p.train();
+        String eval = p.eval();
+        String specId = p.rewardSpec();
+        String pretrainJob = p.pretrainJob();
+        int evalProblems = p.evalProblems();
+        double pretrainSeconds = p.pretrainSeconds();
+
+        // 4. GRPO with greedy evaluation on the 1,000 held-out problems every 25 steps.
+        Map<String, Object> grpo = new LinkedHashMap<>();
+        grpo.put("max_steps", props.grpoSteps());
+        grpo.put("prompts_per_step", 64);
+        grpo.put("num_generations", 8);
+        grpo.put("learning_rate", 5e-5);
+        grpo.put("temperature", 0.7);
+        grpo.put("max_completion_length", 6);
+        grpo.put("eval_interval", 25);
+        grpo.put("eval_limit", 1000);
+        long g0 = System.nanoTime();
+        JsonNode job = post("/v1/jobs", Map.of("model", modelId, "dataset", train, "eval_dataset", eval,
+                "reward_spec", specId, "method", Map.of("type", "grpo", "grpo", grpo),
+                "seed", props.seed(), "suffix", "grpo-demo"));
+        String jobId = job.path("id").asString();
+        out.accept("GRPO job " + jobId + ": " + baseUrl + "/v1/jobs/" + jobId + "  (curves: /v1/jobs/" + jobId + "/metrics)");
+        JsonNode done = follow(jobId, "grpo", "train/reward/mean");
+        double grpoSeconds = seconds(g0);
+
+        JsonNode acc = metrics(jobId, "eval/accuracy").path("eval/accuracy");
+        double before = acc.get(0).path("value").asDouble();
+        double after = acc.get(acc.size() - 1).path("value").asDouble();
+        out.accept(String.format("held-out greedy accuracy (%d problems): base %.1f%% -> aligned %.1f%% (%+.1f points)",
+                evalProblems, 100 * before, 100 * after, 100 * (after - before)));
+        String aligned = done.path("result_model").asString();
+        double wall = seconds(t0);
+        out.accept(String.format("aligned model %s (GET %s/v1/models/%s); demo wall time %.0f s", aligned, baseUrl,
+                aligned, wall));
+        return new Result(pretrainJob, jobId, modelId, aligned, before, after, evalProblems, pretrainSeconds,
+                grpoSeconds, wall);
+    }
+
+    /**
+     * Steps 1 to 3, shared by both demos: the arithmetic datasets, the exact-match reward and a tiny-gpt base
+     * pretrained until it leaves RL room.
+     */
+    public Prepared prepare(long t0) throws InterruptedException {
         out.accept("Tropism demo on " + baseUrl + "  (Swagger UI: " + baseUrl + "/swagger-ui.html, Prometheus: "
                 + baseUrl + "/actuator/prometheus)");
 
@@ -82,36 +133,7 @@ public final class DemoScenario {
         double pretrainSeconds = seconds(t0);
         out.accept(String.format("base model %s ready after %.0f s", modelId, pretrainSeconds));
 
-        // 4. GRPO with greedy evaluation on the 1,000 held-out problems every 25 steps.
-        Map<String, Object> grpo = new LinkedHashMap<>();
-        grpo.put("max_steps", props.grpoSteps());
-        grpo.put("prompts_per_step", 64);
-        grpo.put("num_generations", 8);
-        grpo.put("learning_rate", 5e-5);
-        grpo.put("temperature", 0.7);
-        grpo.put("max_completion_length", 6);
-        grpo.put("eval_interval", 25);
-        grpo.put("eval_limit", 1000);
-        long g0 = System.nanoTime();
-        JsonNode job = post("/v1/jobs", Map.of("model", modelId, "dataset", train, "eval_dataset", eval,
-                "reward_spec", specId, "method", Map.of("type", "grpo", "grpo", grpo),
-                "seed", props.seed(), "suffix", "grpo-demo"));
-        String jobId = job.path("id").asString();
-        out.accept("GRPO job " + jobId + ": " + baseUrl + "/v1/jobs/" + jobId + "  (curves: /v1/jobs/" + jobId + "/metrics)");
-        JsonNode done = follow(jobId, "grpo", "train/reward/mean");
-        double grpoSeconds = seconds(g0);
-
-        JsonNode acc = metrics(jobId, "eval/accuracy").path("eval/accuracy");
-        double before = acc.get(0).path("value").asDouble();
-        double after = acc.get(acc.size() - 1).path("value").asDouble();
-        out.accept(String.format("held-out greedy accuracy (%d problems): base %.1f%% -> aligned %.1f%% (%+.1f points)",
-                evalProblems, 100 * before, 100 * after, 100 * (after - before)));
-        String aligned = done.path("result_model").asString();
-        double wall = seconds(t0);
-        out.accept(String.format("aligned model %s (GET %s/v1/models/%s); demo wall time %.0f s", aligned, baseUrl,
-                aligned, wall));
-        return new Result(pretrainJob, jobId, modelId, aligned, before, after, evalProblems, pretrainSeconds,
-                grpoSeconds, wall);
+        return new Prepared(corpus, train, eval, evalProblems, specId, modelId, pretrainJob, pretrainSeconds);
     }
 
     /** Per-step series of the given metrics of a job. */
@@ -121,7 +143,7 @@ public final class DemoScenario {
     }
 
     /** Polls a job until it ends, printing one line per 25 steps; fails if the job did not succeed. */
-    private JsonNode follow(String jobId, String label, String metric) throws InterruptedException {
+    JsonNode follow(String jobId, String label, String metric) throws InterruptedException {
         int lastPrinted = -1;
         while (true) {
             JsonNode job = api.get().uri("/v1/jobs/{id}", jobId).retrieve().body(JsonNode.class);
@@ -147,7 +169,7 @@ public final class DemoScenario {
         }
     }
 
-    private JsonNode post(String path, Object body) {
+    JsonNode post(String path, Object body) {
         return api.post().uri(path).contentType(MediaType.APPLICATION_JSON).body(body).retrieve().body(JsonNode.class);
     }
 
@@ -164,7 +186,7 @@ public final class DemoScenario {
         return "[" + "#".repeat(filled) + ".".repeat(width - filled) + "]";
     }
 
-    private static double seconds(long t0) {
+    static double seconds(long t0) {
         return (System.nanoTime() - t0) / 1e9;
     }
 }
