@@ -3,6 +3,7 @@ package dev.tropism.engine.hf;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
+import dev.tropism.engine.lm.LanguageModel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
@@ -62,5 +63,21 @@ public final class HfTestModels {
         }
         Gpt2TokenizerFiles.write(dir);
         return dir;
+    }
+
+    /**
+     * The logits of one unpadded row {@code ids} (positions 0, 1, ...; no cache), created in {@code m}.
+     *
+     * @return (1, T, V) logits
+     */
+    public static NDArray forward(LanguageModel model, int[] ids, NDManager m) {
+        int[] pos = new int[ids.length];
+        float[] mask = new float[ids.length];
+        for (int i = 0; i < ids.length; i++) {
+            pos[i] = i;
+            mask[i] = 1f;
+        }
+        Shape s = new Shape(1, ids.length);
+        return model.lm().forward(m.create(ids, s), m.create(pos, s), m.create(mask, s), null);
     }
 }

@@ -6,7 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.types.Shape;
 import dev.tropism.engine.Engine;
 import dev.tropism.engine.MetricNames;
 import dev.tropism.engine.RewardFunction;
@@ -138,15 +137,8 @@ class ImportedModelGrpoTest {
     /** The last position's logits of "Hello world" (BOS first). */
     private static float[] logits(LanguageModel model) {
         int[] ids = model.tokenizer().start(model.tokenizer().encode("Hello world"));
-        int[] pos = new int[ids.length];
-        float[] mask = new float[ids.length];
-        for (int i = 0; i < ids.length; i++) {
-            pos[i] = i;
-            mask[i] = 1f;
-        }
         try (NDManager m = NDManager.newBaseManager()) {
-            Shape s = new Shape(1, ids.length);
-            return model.lm().forward(m.create(ids, s), m.create(pos, s), m.create(mask, s), null).toFloatArray();
+            return HfTestModels.forward(model, ids, m).toFloatArray();
         }
     }
 }

@@ -4,7 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.types.Shape;
 import dev.tropism.engine.MetricNames;
 import dev.tropism.engine.RewardFunction;
 import dev.tropism.engine.RewardResult;
@@ -64,16 +63,8 @@ class ImportedModelScoringTest {
         int[] seq = new int[c.length + t.length];
         System.arraycopy(c, 0, seq, 0, c.length);
         System.arraycopy(t, 0, seq, c.length, t.length);
-        int[] pos = new int[seq.length];
-        float[] mask = new float[seq.length];
-        for (int i = 0; i < seq.length; i++) {
-            pos[i] = i;
-            mask[i] = 1f;
-        }
         try (NDManager m = manager.newSubManager()) {
-            Shape s = new Shape(1, seq.length);
-            float[] logp = model.lm().forward(m.create(seq, s), m.create(pos, s), m.create(mask, s), null)
-                    .logSoftmax(2).toFloatArray(); // (1, T, V)
+            float[] logp = HfTestModels.forward(model, seq, m).logSoftmax(2).toFloatArray(); // (1, T, V)
             int v = model.lm().vocabSize();
             double sum = 0;
             for (int j = 0; j < t.length; j++) {
