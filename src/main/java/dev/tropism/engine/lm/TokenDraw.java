@@ -5,6 +5,8 @@ import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
+import java.util.Collections;
+import java.util.List;
 
 /**
  * Chooses the next token of every row on the device, for vocabularies too large to copy to Java per token (32k–150k
@@ -17,12 +19,12 @@ import ai.djl.ndarray.types.Shape;
  * PyTorch's global generator, which concurrent runs share, so a run could not be replayed from its seed and step;
  * drawing them in Java would copy as much as the logits did.
  */
-final class TokenDraw {
+public final class TokenDraw {
 
     private final NDArray bias; // (V) 0 for generatable ids, −∞ for the rest
 
     /** The ids {@code tok} calls generatable, over a model vocabulary of {@code vocab} rows; arrays live in {@code m}. */
-    TokenDraw(Tokenizer tok, int vocab, NDManager m) {
+    public TokenDraw(Tokenizer tok, int vocab, NDManager m) {
         float[] b = new float[vocab];
         for (int i = 0; i < vocab; i++) {
             b[i] = tok.generatable(i) ? 0f : Float.NEGATIVE_INFINITY;
@@ -31,39 +33,95 @@ final class TokenDraw {
     }
 
     /**
-     * The next id of each row.
+     * The next id of each row, every row decoded alike.
      *
      * @param logits (B, V) the last position's logits
      * @return B ids: greedy (the arg max over generatable ids) when {@code d.rng()} is null
      */
     int[] draw(NDArray logits, Sampler.Decoding d) {
+        return draw(logits, Collections.nCopies((int) logits.getShape().get(0), d));
+    }
+
+    /**
+     * The next id of each row, row b decoded with {@code rows.get(b)}: its own temperature, top-k, top-p and
+     * {@link java.util.Random} (greedy when that is null), as a server batches requests with different parameters.
+     * Each sampling row draws one uniform from its own Random, in row order; greedy rows draw none. Top-p sorts the
+     * batch's rows only when a row asks for it.
+     *
+     * @param logits (B, V) the last position's logits
+     * @return B ids
+     */
+    public int[] draw(NDArray logits, List<Sampler.Decoding> rows) {
+        int batch = rows.size();
         NDArray z = logits.add(bias); // (B, V)
-        if (d.rng() == null) {
-            return z.argMax(1).toType(DataType.INT32, false).toIntArray();
+        boolean anySampled = false;
+        boolean anyTopP = false;
+        boolean anyTopK = false;
+        int vocab = (int) logits.getShape().get(1);
+        int kMax = 0;
+        for (Sampler.Decoding d : rows) {
+            if (d.rng() != null) {
+                anySampled = true;
+                anyTopP |= d.topP() < 1.0;
+                if (d.topK() > 0 && d.topK() < vocab) {
+                    anyTopK = true;
+                    kMax = Math.max(kMax, d.topK());
+                }
+            }
+        }
+        int[] greedy = anySampled && rows.stream().allMatch(d -> d.rng() != null) ? null
+                : z.argMax(1).toType(DataType.INT32, false).toIntArray();
+        if (!anySampled) {
+            return greedy;
         }
         NDManager m = logits.getManager();
-        long rows = logits.getShape().get(0);
-        int vocab = (int) logits.getShape().get(1);
-        if (d.temperature() != 1.0) {
-            z = z.div(d.temperature());
+        float[] temperature = new float[batch];
+        float[] topP = new float[batch];
+        int[] kthIndex = new int[batch];
+        float[] noTopK = new float[batch];
+        float[] u = new float[batch];
+        for (int b = 0; b < batch; b++) {
+            Sampler.Decoding d = rows.get(b);
+            boolean sampled = d.rng() != null;
+            temperature[b] = sampled ? (float) d.temperature() : 1f;
+            topP[b] = sampled ? (float) d.topP() : 1f;
+            boolean k = sampled && d.topK() > 0 && d.topK() < vocab;
+            kthIndex[b] = k ? d.topK() - 1 : 0;
+            noTopK[b] = k ? 0f : 1f;
+            u[b] = sampled ? (float) d.rng().nextDouble() : 0f;
         }
-        if (d.topK() > 0 && d.topK() < vocab) {
-            NDArray kth = z.topK(d.topK(), 1, true, false).get(0).min(new int[] {1}, true); // (B, 1)
-            z = NDArrays.where(z.lt(kth), m.full(z.getShape(), Float.NEGATIVE_INFINITY), z);
+        z = z.div(m.create(temperature, new Shape(batch, 1))); // (B, V)
+        if (anyTopK) {
+            NDArray largest = z.topK(kMax, 1, true, true).get(0); // (B, kMax), descending
+            NDArray kth = largest.gather(m.create(kthIndex, new Shape(batch, 1)).toType(DataType.INT64, false), 1); // (B, 1)
+            NDArray off = m.create(noTopK, new Shape(batch, 1)).toType(DataType.BOOLEAN, false); // (B, 1) rows without top-k
+            NDArray below = z.lt(kth).logicalAnd(off.logicalNot()); // (B, V)
+            z = NDArrays.where(below, m.full(z.getShape(), Float.NEGATIVE_INFINITY), z);
         }
         NDArray p = z.softmax(1); // (B, V)
-        float[] u = new float[(int) rows];
-        for (int b = 0; b < u.length; b++) {
-            u[b] = (float) d.rng().nextDouble();
+        NDArray uniform = m.create(u, new Shape(batch, 1)); // (B, 1)
+        int[] plain = pick(p.cumSum(1), uniform).toType(DataType.INT32, false).toIntArray();
+        int[] nucleus = anyTopP ? nucleus(p, m.create(topP, new Shape(batch, 1)), uniform) : null;
+        int[] out = new int[batch];
+        for (int b = 0; b < batch; b++) {
+            Sampler.Decoding d = rows.get(b);
+            out[b] = d.rng() == null ? greedy[b] : d.topP() < 1.0 ? nucleus[b] : plain[b];
         }
-        NDArray uniform = m.create(u, new Shape(rows, 1)); // (B, 1)
-        if (d.topP() >= 1.0) {
-            return pick(p.cumSum(1), uniform).toType(DataType.INT32, false).toIntArray();
-        }
+        return out;
+    }
+
+    /**
+     * Draws from the nucleus of each row: the smallest set of most probable ids whose mass reaches the row's p.
+     *
+     * @param p (B, V) probabilities
+     * @param topP (B, 1) each row's p
+     * @param uniform (B, 1) each row's uniform
+     */
+    private static int[] nucleus(NDArray p, NDArray topP, NDArray uniform) {
         NDArray order = p.argSort(1, false); // (B, V) ids, most probable first
         NDArray sorted = p.gather(order, 1); // (B, V)
         NDArray before = sorted.cumSum(1).sub(sorted); // mass of the tokens ranked above each one
-        NDArray kept = sorted.mul(before.lt(d.topP()).toType(DataType.FLOAT32, false)); // (B, V) the nucleus
+        NDArray kept = sorted.mul(before.lt(topP).toType(DataType.FLOAT32, false)); // (B, V) the nucleus
         NDArray rank = pick(kept.cumSum(1), uniform); // (B)
         return order.gather(rank.expandDims(1), 1).squeeze(1).toType(DataType.INT32, false).toIntArray();
     }

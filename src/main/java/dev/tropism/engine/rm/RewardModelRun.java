@@ -38,7 +38,9 @@ import java.util.Random;
  * </ol>
  *
  * Every random choice is a function of (seed, step), so a run resumed from a checkpoint continues
- * exactly. {@link #evaluate()} reports held-out pairwise accuracy, loss and calibration ({@link PairwiseMetrics}).
+ * exactly. With {@link RewardModelSpec#lora()} only the adapters and the head train and hold optimizer
+ * state; a checkpoint keeps the adapters in PEFT's layout and resumes on the base plus them.
+ * {@link #evaluate()} reports held-out pairwise accuracy, loss and calibration ({@link PairwiseMetrics}).
  */
 public final class RewardModelRun implements TrainingRun {
 
@@ -73,9 +75,11 @@ public final class RewardModelRun implements TrainingRun {
             JsonObject state = null;
             if (checkpoint != null) {
                 state = CheckpointFiles.readState(checkpoint, KIND, spec.seed());
-                model = RewardModel.load(checkpoint.resolve(CheckpointFiles.MODEL_DIR), root);
+                Path saved = checkpoint.resolve(CheckpointFiles.MODEL_DIR);
+                model = spec.lora() == null ? RewardModel.load(saved, root)
+                        : RewardModel.resumeAdapters(spec.baseModel(), saved, root);
             } else {
-                model = RewardModel.fromLanguageModel(spec.baseModel(), cfg.maxLength(), spec.seed(), root);
+                model = RewardModel.fromLanguageModel(spec.baseModel(), cfg.maxLength(), spec.seed(), spec.lora(), root);
             }
             model.checkFinite(check);
             optimizer = new AdamW(model.parameters(), new HashSet<>(model.matrixParameterNames()), 0.9, 0.999, 1e-8,

@@ -9,6 +9,7 @@ import ai.djl.ndarray.types.Shape;
 import dev.tropism.engine.lm.CausalLm;
 import dev.tropism.engine.lm.KvCache;
 import dev.tropism.engine.lm.LanguageModel;
+import dev.tropism.engine.lm.Tokenizer;
 import dev.tropism.engine.nn.Gradients;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -30,7 +31,10 @@ import java.util.concurrent.atomic.AtomicLong;
  * forward (left-padded), which also gives each its first token; (3) one decode forward over every
  * running sequence, with the row's last token, its own position (pads excluded) and a key mask that
  * hides other rows' padding; (4) every row samples with its own parameters and its own seeded
- * {@link java.util.Random}, streams its text, and finished rows leave. Rows keep their keys and values
+ * {@link java.util.Random}, streams its text, and finished rows leave. A {@code tiny-gpt}'s rows pick in
+ * Java from copied logits (its streams as they always were); an imported model's rows pick on the device
+ * ({@link DevicePicker}: temperature, top-p and the draw on NDArrays, the sampler's {@code TokenDraw}),
+ * so only the chosen ids, not 32k–150k logits per row, are copied each step. Rows keep their keys and values
  * in a {@link BatchCache} between steps.
  *
  * <p>Determinism: a row's logits depend only on its own tokens (padding is masked with an additive
@@ -63,10 +67,12 @@ public final class Generator implements AutoCloseable {
     private volatile double meanServiceNanos = 1e9; // moving average of admit-to-finish time
     private volatile boolean closed;
     private final List<Sequence> active = new ArrayList<>(); // decoding thread only; row r = cache row r
+    private final DevicePicker picker; // imported models: tokens chosen on the device; null for tiny-gpt
 
     public Generator(LanguageModel model, GeneratorConfig config) {
         this.model = model;
         this.config = config;
+        this.picker = model.isTinyGpt() ? null : new DevicePicker(model);
         this.thread = new Thread(this::loop, "generator-" + THREADS.incrementAndGet());
         thread.setDaemon(true);
         thread.start();
@@ -187,6 +193,9 @@ public final class Generator implements AutoCloseable {
             drainQueue(FinishReason.ERROR, "the generator was closed");
             cache.close();
             manager.close();
+            if (picker != null) {
+                picker.close();
+            }
         }
     }
 
@@ -269,14 +278,14 @@ public final class Generator implements AutoCloseable {
         long t0 = System.nanoTime();
         NDArray logits = gpt.forward(step.create(tokens, new Shape(batch, width)),
                 step.create(positions, new Shape(batch, width)), step.create(mask, new Shape(batch, width)), prefix); // (Bn, P, V)
-        float[] last = logits.get(new NDIndex(":, -1, :")).toFloatArray(); // (Bn, V)
-        int vocab = gpt.vocabSize();
+        NDArray lastLogits = logits.get(new NDIndex(":, -1, :")); // (Bn, V)
+        Choices choices = choose(lastLogits, joining);
         List<Integer> stay = new ArrayList<>();
         for (int b = 0; b < batch; b++) {
             Sequence s = joining.get(b);
             s.started = t0;
             s.cached = s.prompt.length;
-            FinishReason why = s.accept(last, b * vocab, vocab, model.tokenizer());
+            FinishReason why = choices.accept(s, b);
             if (why == null) {
                 stay.add(b);
             } else {
@@ -320,19 +329,39 @@ public final class Generator implements AutoCloseable {
         NDArray logits = gpt.forward(step.create(tokens, new Shape(batch, 1)), step.create(positions, new Shape(batch, 1)),
                 step.create(mask, new Shape(batch, width + 1)), cache.kv()); // (B, 1, V)
         cache.keep();
-        float[] last = logits.toFloatArray(); // (B, V)
-        int vocab = gpt.vocabSize();
+        Choices choices = choose(logits.reshape(batch, gpt.vocabSize()), active); // (B, V)
         boolean[] leave = new boolean[batch];
         for (int r = 0; r < batch; r++) {
             Sequence s = active.get(r);
             s.cached++;
-            FinishReason why = s.accept(last, r * vocab, vocab, model.tokenizer());
+            FinishReason why = choices.accept(s, r);
             if (why != null) {
                 complete(s, why, null);
                 leave[r] = true;
             }
         }
         retire(leave, step);
+    }
+
+    /**
+     * The next tokens of {@code rows}, whose last logits are {@code logits} (B, V): tiny-gpt copies them to Java and
+     * each row picks there (its streams as they always were); an imported model picks on the device and copies the
+     * chosen ids only.
+     */
+    private Choices choose(NDArray logits, List<Sequence> rows) {
+        if (picker == null) {
+            return new Choices(logits.toFloatArray(), model.lm().vocabSize(), null, model.tokenizer());
+        }
+        return new Choices(null, 0, picker.pick(logits, rows), model.tokenizer());
+    }
+
+    /** One step's choices: a row's logits in Java (tiny-gpt), or what the device picked (imported models). */
+    private record Choices(float[] logits, int vocab, DevicePicker.Picks picks, Tokenizer tok) {
+
+        FinishReason accept(Sequence s, int row) {
+            return picks == null ? s.accept(logits, row * vocab, vocab, tok)
+                    : s.accept(picks.ids()[row], picks.logprobs()[row], tok);
+        }
     }
 
     /** Removes the rows marked in {@code leave} from the batch and its cache. */

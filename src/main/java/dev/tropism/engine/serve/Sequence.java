@@ -58,12 +58,27 @@ final class Sequence {
         return now - deadline > 0 ? FinishReason.TIMEOUT : null;
     }
 
+    /** How this request picks its tokens: greedy, or its temperature and top-p with its own seeded Random. */
+    Sampler.Decoding decoding() {
+        return decoding;
+    }
+
     /**
-     * Samples this row's next token from its logits {@code logits[offset .. offset + vocab)}, streams
+     * Samples this row's next token in Java from its logits {@code logits[offset .. offset + vocab)} (tiny-gpt), streams
      * the text that became final and returns the finish reason, or null to go on.
      */
     FinishReason accept(float[] logits, int offset, int vocab, Tokenizer tok) {
         int id = Sampler.pick(logits, offset, vocab, decoding, tok);
+        TokenLogprob lp = request.logprobs() && id != tok.eos()
+                ? logprob(logits, offset, vocab, id, request.topLogprobs(), tok) : null;
+        return accept(id, lp, tok);
+    }
+
+    /**
+     * Takes {@code id}, chosen for this row (on the device for imported models), with its log-probability when the
+     * request asks for them: streams the text that became final and returns the finish reason, or null to go on.
+     */
+    FinishReason accept(int id, TokenLogprob lp, Tokenizer tok) {
         generated++;
         if (firstToken < 0) {
             firstToken = System.nanoTime();
@@ -72,7 +87,6 @@ final class Sequence {
         if (id == tok.eos()) {
             return FinishReason.STOP;
         }
-        TokenLogprob lp = request.logprobs() ? logprob(logits, offset, vocab, id, request.topLogprobs(), tok) : null;
         deliver(text.append(tokenText(id, tok), lp));
         if (clientGone) {
             return FinishReason.CANCELLED;

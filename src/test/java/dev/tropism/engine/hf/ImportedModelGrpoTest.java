@@ -5,9 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.types.Shape;
 import dev.tropism.engine.Engine;
 import dev.tropism.engine.MetricNames;
 import dev.tropism.engine.RewardFunction;
@@ -45,41 +43,9 @@ class ImportedModelGrpoTest {
     static Path tmp;
     static Path base;
 
-    /** config.json, N(0, 0.1) weights drawn from a seeded Java RNG, and GPT-2's tokenizer files. */
     @BeforeAll
     static void writeModel() throws Exception {
-        base = Files.createDirectories(tmp.resolve("base"));
-        Files.writeString(base.resolve(HfConfig.FILE), """
-                {"model_type": "llama", "vocab_size": 50257, "hidden_size": 16, "intermediate_size": 32,
-                 "num_hidden_layers": 1, "num_attention_heads": 2, "num_key_value_heads": 1,
-                 "max_position_embeddings": 48, "rms_norm_eps": 1e-6, "tie_word_embeddings": true,
-                 "eos_token_id": 50256}""");
-        Map<String, Shape> shapes = new LinkedHashMap<>();
-        shapes.put("model.embed_tokens.weight", new Shape(50257, 16));
-        String p = "model.layers.0.";
-        shapes.put(p + "input_layernorm.weight", new Shape(16));
-        shapes.put(p + "self_attn.q_proj.weight", new Shape(16, 16));
-        shapes.put(p + "self_attn.k_proj.weight", new Shape(8, 16));
-        shapes.put(p + "self_attn.v_proj.weight", new Shape(8, 16));
-        shapes.put(p + "self_attn.o_proj.weight", new Shape(16, 16));
-        shapes.put(p + "post_attention_layernorm.weight", new Shape(16));
-        shapes.put(p + "mlp.gate_proj.weight", new Shape(32, 16));
-        shapes.put(p + "mlp.up_proj.weight", new Shape(32, 16));
-        shapes.put(p + "mlp.down_proj.weight", new Shape(16, 32));
-        shapes.put("model.norm.weight", new Shape(16));
-        Random rng = new Random(7);
-        try (NDManager m = NDManager.newBaseManager()) {
-            Map<String, NDArray> tensors = new LinkedHashMap<>();
-            shapes.forEach((name, shape) -> {
-                float[] v = new float[(int) shape.size()];
-                for (int i = 0; i < v.length; i++) {
-                    v[i] = shape.dimension() == 1 ? 1f : (float) (rng.nextGaussian() * 0.1);
-                }
-                tensors.put(name, m.create(v, shape));
-            });
-            SafetensorsWriter.write(base.resolve(HfWeights.SINGLE), tensors, Dtype.F32, Map.of("format", "pt"));
-        }
-        Gpt2TokenizerFiles.write(base);
+        base = HfTestModels.tinyLlama(Files.createDirectories(tmp.resolve("base")));
     }
 
     @Test
@@ -171,15 +137,8 @@ class ImportedModelGrpoTest {
     /** The last position's logits of "Hello world" (BOS first). */
     private static float[] logits(LanguageModel model) {
         int[] ids = model.tokenizer().start(model.tokenizer().encode("Hello world"));
-        int[] pos = new int[ids.length];
-        float[] mask = new float[ids.length];
-        for (int i = 0; i < ids.length; i++) {
-            pos[i] = i;
-            mask[i] = 1f;
-        }
         try (NDManager m = NDManager.newBaseManager()) {
-            Shape s = new Shape(1, ids.length);
-            return model.lm().forward(m.create(ids, s), m.create(pos, s), m.create(mask, s), null).toFloatArray();
+            return HfTestModels.forward(model, ids, m).toFloatArray();
         }
     }
 }
