@@ -85,7 +85,7 @@ public class EngineRunFactory implements RunFactory {
             public RunSpec rewardModel(JobMethod.RewardModel m) throws IOException {
                 List<PreferencePair> eval = job.evalDataset() == null ? List.of() : preferences(system, job.evalDataset());
                 return new RewardModelSpec(downloadBaseModel(job, workDir), m.config(), preferences(system, job.dataset()),
-                        eval, job.seed());
+                        eval, job.seed(), m.lora());
             }
 
             @Override

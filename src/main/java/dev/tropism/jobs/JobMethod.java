@@ -30,7 +30,10 @@ import tools.jackson.databind.json.JsonMapper;
  */
 public sealed interface JobMethod {
 
-    /** The key of {@code method.lora}, beside {@code method.<type>}: low-rank adapters (GRPO on imported models). */
+    /**
+     * The key of {@code method.lora}, beside {@code method.<type>}: low-rank adapters (GRPO and reward models on
+     * imported models).
+     */
     String LORA = "lora";
 
     /** The method type of {@code POST /v1/jobs}; null for pretraining, which is submitted as a model. */
@@ -152,8 +155,8 @@ public sealed interface JobMethod {
         }
     }
 
-    /** Bradley–Terry reward-model training. */
-    record RewardModel(RewardModelConfig config) implements JobMethod {
+    /** Bradley–Terry reward-model training; {@code lora} null for full fine-tuning of the backbone. */
+    record RewardModel(RewardModelConfig config, LoraConfig lora) implements JobMethod {
 
         @Override
         public AlignmentMethod alignment() {
@@ -213,7 +216,9 @@ public sealed interface JobMethod {
         }
         if (alignment == AlignmentMethod.REWARD_MODEL) {
             RewardModelConfig config = MethodConfigs.rewardModel(hyperparameters, pointer, violations);
-            return config == null ? null : new RewardModel(config);
+            int before = violations.size();
+            LoraConfig lora = MethodConfigs.lora(method.get(LORA), "/method/" + LORA, violations);
+            return config == null || violations.size() > before ? null : new RewardModel(config, lora);
         }
         return MethodConfigs.flowAlign(alignment.flowType(), hyperparameters, pointer, violations);
     }

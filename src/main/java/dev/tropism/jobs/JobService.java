@@ -148,7 +148,8 @@ public class JobService implements DatasetUsage {
             violations.add(new Violation("/method/type", "must be one of: " + AlignmentMethod.wireNames()));
         }
         for (String key : method.propertyNames()) {
-            boolean lora = key.equals(JobMethod.LORA) && alignment == AlignmentMethod.GRPO;
+            boolean lora = key.equals(JobMethod.LORA)
+                    && (alignment == AlignmentMethod.GRPO || alignment == AlignmentMethod.REWARD_MODEL);
             if (!key.equals("type") && !lora && (alignment == null || !key.equals(alignment.wireName()))) {
                 violations.add(new Violation("/method/" + key, "unknown field for method type "
                         + (alignment == null ? null : alignment.wireName())));
@@ -185,7 +186,9 @@ public class JobService implements DatasetUsage {
                     + method.alignment().trains().wireName() + " model, not " + model.family()));
         } else if (method.fits(model) && model.ready()) {
             checkBlockSize(model, method.method(), violations);
-            if (method.method() instanceof JobMethod.Grpo g && g.lora() != null && isTropismFormat(model.objectPrefix())) {
+            boolean lora = method.method() instanceof JobMethod.Grpo g && g.lora() != null
+                    || method.method() instanceof JobMethod.RewardModel r && r.lora() != null;
+            if (lora && isTropismFormat(model.objectPrefix())) {
                 violations.add(new Violation("/method/lora", "LoRA adapts imported models (gpt2, llama, qwen2); model "
                         + model.id() + " is a tiny-gpt, which trains in full: leave lora out"));
             }

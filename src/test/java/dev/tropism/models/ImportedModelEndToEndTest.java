@@ -92,6 +92,23 @@ class ImportedModelEndToEndTest {
         JsonNode done = await(team, "/v1/jobs/" + job.json().get("id").asString(), "status", "succeeded");
         String aligned = done.get("result_model").asString();
 
+        // A reward model on the imported backbone, its adapters trained with LoRA.
+        StringBuilder pairs = new StringBuilder();
+        for (int i = 0; i < 8; i++) {
+            pairs.append("{\"prompt\":\"").append(i).append("+1=\",\"chosen\":\"").append(i + 1)
+                    .append("\",\"rejected\":\"").append(i + 2).append("\"}\n");
+        }
+        ApiResponse prefs = team.calls().upload("/v1/datasets", "prefs.jsonl",
+                pairs.toString().getBytes(java.nio.charset.StandardCharsets.UTF_8), Map.of("purpose", "preferences"));
+        assertThat(prefs.status()).as(prefs.toString()).isEqualTo(201);
+        ApiResponse rm = team.calls().post("/v1/jobs", Map.of("model", base.get("id").asString(), "dataset",
+                prefs.json().get("id").asString(), "method", Map.of("type", "reward_model", "reward_model",
+                        Map.of("max_steps", 2, "batch_size", 4), "lora", Map.of("r", 2))));
+        assertThat(rm.status()).as(rm.toString()).isEqualTo(201);
+        JsonNode rmDone = await(team, "/v1/jobs/" + rm.json().get("id").asString(), "status", "succeeded");
+        JsonNode rewardModel = team.calls().get("/v1/models/" + rmDone.get("result_model").asString()).json();
+        assertThat(rewardModel.get("family").asString()).isEqualTo("reward-model");
+
         // Served with its own tokenizer.
         ApiResponse completion = team.calls().post("/v1/completions", Map.of("model", aligned, "prompt", "1+1=",
                 "max_tokens", 3, "temperature", 0));
