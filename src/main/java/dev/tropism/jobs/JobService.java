@@ -406,29 +406,33 @@ public class JobService implements DatasetUsage {
     }
 
     /**
-     * A GRPO job must fit {@code tropism.jobs.memory-budget}: its {@link TrainingMemory} estimate, from the base
-     * model's stored shape and the dataset's longest prompt, is refused with its parts otherwise.
+     * A GRPO or reward-model job must fit {@code tropism.jobs.memory-budget}: its {@link TrainingMemory} estimate, from
+     * the base model's stored shape (and for GRPO the dataset's longest prompt), is refused with its parts otherwise.
      */
     private void checkMemory(Caller caller, BaseModel model, JobMethod method, DatasetInfo dataset,
             List<Violation> violations) {
-        if (!(method instanceof JobMethod.Grpo g) || model.parameters() == null) {
-            return;
-        }
-        TrainingMemory.Shape shape = shape(model);
+        boolean estimated = method instanceof JobMethod.Grpo || method instanceof JobMethod.RewardModel;
+        TrainingMemory.Shape shape = estimated && model.parameters() != null ? shape(model) : null;
         if (shape == null) {
             return;
         }
-        long longestPrompt = 0;
-        for (Map<String, Object> item : datasets.readItems(caller, dataset.id())) {
-            Object prompt = item.containsKey("prompt") ? item.get("prompt") : item.get("messages");
-            longestPrompt = Math.max(longestPrompt, String.valueOf(prompt).length());
+        TrainingMemory need;
+        if (method instanceof JobMethod.Grpo g) {
+            long longestPrompt = 0;
+            for (Map<String, Object> item : datasets.readItems(caller, dataset.id())) {
+                Object prompt = item.containsKey("prompt") ? item.get("prompt") : item.get("messages");
+                longestPrompt = Math.max(longestPrompt, String.valueOf(prompt).length());
+            }
+            need = TrainingMemory.grpo(shape, g.config(), g.lora(), longestPrompt + PROMPT_TEMPLATE_TOKENS);
+        } else {
+            JobMethod.RewardModel r = (JobMethod.RewardModel) method;
+            need = TrainingMemory.rewardModel(shape, r.config(), r.lora());
         }
-        TrainingMemory need = TrainingMemory.grpo(shape, g.config(), g.lora(), longestPrompt + PROMPT_TEMPLATE_TOKENS);
         if (need.total() > memoryBudget.bytes()) {
             violations.add(new Violation("/model", "training model " + model.id() + " with these settings needs about "
                     + need.describe() + ", more than the memory budget of " + TrainingMemory.gib(memoryBudget.bytes())
                     + " (tropism.jobs.memory-budget); train LoRA adapters (method.lora), or lower prompts_per_step,"
-                    + " num_generations or max_completion_length"));
+                    + " num_generations or max_completion_length (batch_size or max_length for a reward model)"));
         }
     }
 

@@ -2,10 +2,11 @@ package dev.tropism.jobs;
 
 import dev.tropism.engine.hf.LoraConfig;
 import dev.tropism.engine.rl.GrpoConfig;
+import dev.tropism.engine.rm.RewardModelConfig;
 import java.util.Locale;
 
 /**
- * What a GRPO job will hold in memory at its peak, estimated at submission from the base model's shape, so that a
+ * What a GRPO or reward-model job will hold in memory at its peak, estimated at submission from the base model's shape, so that a
  * job that cannot fit is refused with the estimate instead of failing mid-run. Everything is float32 (4 bytes), as
  * the engine holds it.
  *
@@ -20,7 +21,11 @@ import java.util.Locale;
  *       bound its tokens): the logits and their log-softmax and gradient, 3·B·T·V, and about 16 values per layer,
  *       position and width kept for the backward pass, 16·L·B·T·d.</li>
  * </ul>
- * It is an estimate: the engine's allocator adds some overhead and frees some buffers early, so the budget should
+ * A reward-model job has no reference copy and no logits (its head gives one score per sequence): weights P, the
+ * optimizer as above, and 16·L·(2·batch_size)·T·d activations for the chosen and rejected sequences of a batch, T
+ * being {@code max_length} (0: the context).
+ *
+ * <p>It is an estimate: the engine's allocator adds some overhead and frees some buffers early, so the budget should
  * leave headroom.
  */
 record TrainingMemory(long weights, long optimizer, long activations) {
@@ -46,6 +51,15 @@ record TrainingMemory(long weights, long optimizer, long activations) {
         long logits = 3L * rows * positions * m.vocab();
         long hidden = ACTIVATIONS_PER_LAYER * m.layers() * rows * positions * m.width();
         return new TrainingMemory(weights, optimizer, FLOAT * (logits + hidden));
+    }
+
+    static TrainingMemory rewardModel(Shape m, RewardModelConfig c, LoraConfig lora) {
+        long rows = 2L * c.batchSize(); // chosen and rejected
+        long positions = c.maxLength() == 0 ? m.context() : Math.min(m.context(), c.maxLength());
+        long trained = lora == null ? m.parameters()
+                : LORA_PROJECTIONS * m.layers() * (long) lora.rank() * 2L * m.width();
+        long hidden = ACTIVATIONS_PER_LAYER * m.layers() * rows * positions * m.width();
+        return new TrainingMemory(FLOAT * m.parameters(), FLOAT * 3 * trained, FLOAT * hidden);
     }
 
     long total() {

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.tropism.engine.hf.LoraConfig;
 import dev.tropism.engine.rl.GrpoConfig;
+import dev.tropism.engine.rm.RewardModelConfig;
 import dev.tropism.web.Violation;
 import java.util.ArrayList;
 import java.util.List;
@@ -39,6 +40,18 @@ class TrainingMemoryTest {
         assertThat(m.weights()).isEqualTo(4 * 1000);
         assertThat(m.optimizer()).isEqualTo(4 * 3 * (4 * 2 * 2 * 2 * 8)); // 4 projections × L × r × (d + d)
         assertThat(m.activations()).isEqualTo(45760);
+    }
+
+    @Test
+    void aRewardModelHoldsOneCopyAndNoLogits() {
+        List<Violation> violations = new ArrayList<>();
+        RewardModelConfig c = MethodConfigs.rewardModel(JsonMapper.builder().build().readTree(
+                "{\"batch_size\":3,\"max_length\":12}"), "", violations);
+        assertThat(violations).isEmpty();
+        TrainingMemory m = TrainingMemory.rewardModel(SHAPE, c, null);
+        assertThat(m.weights()).isEqualTo(4 * 1000);
+        assertThat(m.optimizer()).isEqualTo(4 * 3 * 1000);
+        assertThat(m.activations()).isEqualTo(4 * (16 * 2 * (2 * 3) * 12 * 8)); // L · (chosen + rejected) · T · d
     }
 
     @Test
