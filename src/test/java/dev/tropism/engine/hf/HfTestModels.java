@@ -4,6 +4,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import dev.tropism.engine.lm.LanguageModel;
+import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
@@ -49,20 +50,28 @@ public final class HfTestModels {
         shapes.put(p + "mlp.up_proj.weight", new Shape(32, 16));
         shapes.put(p + "mlp.down_proj.weight", new Shape(16, 32));
         shapes.put("model.norm.weight", new Shape(16));
-        Random rng = new Random(7);
+        writeRandomWeights(dir, shapes, 0.1, 7);
+        Gpt2TokenizerFiles.write(dir);
+        return dir;
+    }
+
+    /**
+     * {@code model.safetensors} (F32) in {@code dir} with the tensors {@code shapes}: vectors (norm weights) are ones,
+     * matrices N(0, std²) drawn from {@code seed} in order.
+     */
+    static void writeRandomWeights(Path dir, Map<String, Shape> shapes, double std, long seed) throws IOException {
+        Random rng = new Random(seed);
         try (NDManager m = NDManager.newBaseManager()) {
             Map<String, NDArray> tensors = new LinkedHashMap<>();
             shapes.forEach((name, shape) -> {
                 float[] v = new float[(int) shape.size()];
                 for (int i = 0; i < v.length; i++) {
-                    v[i] = shape.dimension() == 1 ? 1f : (float) (rng.nextGaussian() * 0.1);
+                    v[i] = shape.dimension() == 1 ? 1f : (float) (rng.nextGaussian() * std);
                 }
                 tensors.put(name, m.create(v, shape));
             });
             SafetensorsWriter.write(dir.resolve(HfWeights.SINGLE), tensors, Dtype.F32, Map.of("format", "pt"));
         }
-        Gpt2TokenizerFiles.write(dir);
-        return dir;
     }
 
     /**

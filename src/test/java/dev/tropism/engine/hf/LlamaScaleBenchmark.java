@@ -259,18 +259,7 @@ class LlamaScaleBenchmark {
             shapes.put(p + "mlp.down_proj.weight", new Shape(HIDDEN, INTERMEDIATE));
         }
         shapes.put("model.norm.weight", new Shape(HIDDEN));
-        Random rng = new Random(7);
-        try (NDManager m = NDManager.newBaseManager()) {
-            Map<String, NDArray> tensors = new LinkedHashMap<>();
-            shapes.forEach((name, shape) -> {
-                float[] v = new float[(int) shape.size()];
-                for (int i = 0; i < v.length; i++) {
-                    v[i] = shape.dimension() == 1 ? 1f : (float) (rng.nextGaussian() * 0.02);
-                }
-                tensors.put(name, m.create(v, shape));
-            });
-            SafetensorsWriter.write(dir.resolve(HfWeights.SINGLE), tensors, Dtype.F32, Map.of("format", "pt"));
-        }
+        HfTestModels.writeRandomWeights(dir, shapes, 0.02, 7);
         StringBuilder vocab = new StringBuilder("{\"<unk>\": 0, \"</s>\": 1");
         for (int i = 2; i < VOCAB; i++) {
             vocab.append(", \"w").append(i).append("\": ").append(i);
