@@ -44,8 +44,7 @@ record TrainingMemory(long weights, long optimizer, long activations) {
     static TrainingMemory grpo(Shape m, GrpoConfig c, LoraConfig lora, long promptTokens) {
         long rows = (long) c.promptsPerStep() * c.numGenerations(); // B
         long positions = Math.min(m.context(), promptTokens + c.maxCompletionLength()); // T
-        long trained = lora == null ? m.parameters()
-                : LORA_PROJECTIONS * m.layers() * (long) lora.rank() * 2L * m.width();
+        long trained = trained(m, lora);
         long weights = FLOAT * (lora == null ? 2 * m.parameters() : m.parameters());
         long optimizer = FLOAT * 3 * trained;
         long logits = 3L * rows * positions * m.vocab();
@@ -56,10 +55,14 @@ record TrainingMemory(long weights, long optimizer, long activations) {
     static TrainingMemory rewardModel(Shape m, RewardModelConfig c, LoraConfig lora) {
         long rows = 2L * c.batchSize(); // chosen and rejected
         long positions = c.maxLength() == 0 ? m.context() : Math.min(m.context(), c.maxLength());
-        long trained = lora == null ? m.parameters()
-                : LORA_PROJECTIONS * m.layers() * (long) lora.rank() * 2L * m.width();
+        long trained = trained(m, lora);
         long hidden = ACTIVATIONS_PER_LAYER * m.layers() * rows * positions * m.width();
         return new TrainingMemory(FLOAT * m.parameters(), FLOAT * 3 * trained, FLOAT * hidden);
+    }
+
+    /** Parameters that train and hold optimizer state: all of them, or the adapters' r·(d + d) per projection. */
+    private static long trained(Shape m, LoraConfig lora) {
+        return lora == null ? m.parameters() : LORA_PROJECTIONS * m.layers() * (long) lora.rank() * 2L * m.width();
     }
 
     long total() {

@@ -142,7 +142,8 @@ public class ModelImportService implements SmartLifecycle {
         return register(teamId, name.trim(), "path", "/path", dir, null);
     }
 
-    private static void checkName(String name, List<Violation> violations) {
+    /** A model's {@code name}, pretrained or imported: required, at most 100 characters. */
+    static void checkName(String name, List<Violation> violations) {
         if (name == null || name.isBlank() || name.length() > 100) {
             violations.add(new Violation("/name", "is required, at most 100 characters"));
         }

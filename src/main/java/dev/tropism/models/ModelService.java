@@ -86,9 +86,7 @@ public class ModelService {
     public ModelRecord create(Caller caller, CreateModelRequest request) {
         caller.requireTeam();
         List<Violation> violations = new ArrayList<>();
-        if (request.name() == null || request.name().isBlank() || request.name().length() > 100) {
-            violations.add(new Violation("/name", "is required, at most 100 characters"));
-        }
+        ModelImportService.checkName(request.name(), violations);
         JobDebug debug = JobDebug.parse(request.debug(), "/debug", violations);
         Plan plan;
         if (TINY_FLOW.equals(request.recipe())) {

@@ -40,6 +40,18 @@ class ModelImportApiTest {
     @Autowired
     TropismTestClient api;
 
+    @Autowired
+    ModelImportService importService;
+
+    @Autowired
+    ModelImports importRows;
+
+    @Autowired
+    ModelStore modelRows;
+
+    @Autowired
+    dev.tropism.storage.ObjectStore objects;
+
     @TempDir
     Path tmp;
 
@@ -179,6 +191,28 @@ class ModelImportApiTest {
                 "method", Map.of("type", "grpo", "grpo", Map.of("max_completion_length", 20))));
         // The fixture's config.json has n_positions 16.
         assertRefused(job, "/method/grpo/max_completion_length", "block_size of 16");
+    }
+
+    @Test
+    void anImportAStoppedServiceLeftCopyingFailsAtTheNextStartWithItsPartialFilesRemoved() throws Exception {
+        TropismTestClient.Team team = api.newTeam("import-restart");
+        String id = dev.tropism.web.Ids.newId("model_");
+        modelRows.insert(new ModelRecord(0, id, team.id(), "interrupted", dev.tropism.engine.PolicyFamily.LANGUAGE_MODEL,
+                ModelImportService.RECIPE, ModelStatus.IMPORTING, null, null, null, ModelRecord.prefixOf(id), 1L,
+                java.time.Instant.now()));
+        importRows.insert(id, "upload", "{}");
+        objects.put(ModelRecord.prefixOf(id) + "config.json", new java.io.ByteArrayInputStream(new byte[] {'{', '}'}));
+
+        importService.stop();
+        importService.start(); // as a restarted service does
+
+        JsonNode m = team.calls().get("/v1/models/" + id).json();
+        assertThat(m.get("status").asString()).isEqualTo("failed");
+        assertThat(m.get("import").get("error").asString()).contains("stopped while the model was being copied");
+        assertThat(objects.list(ModelRecord.prefixOf(id))).as("partial files removed").isEmpty();
+        // and imports work again after the restart
+        ApiResponse r = team.calls().upload("/v1/models", "g.tar.gz", tarGz(model("gpt2"), ""), Map.of("name", "g"));
+        assertThat(awaitImported(team, r.json().get("id").asString()).get("status").asString()).isEqualTo("ready");
     }
 
     @Test
