@@ -19,6 +19,8 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  * @param importModel for {@code byo-model}: a HuggingFace model directory or archive (.tar, .tar.gz, .zip) to import
  *     instead of the exported tiny-gpt; empty for the tiny-gpt
  * @param loraLearningRate the GRPO learning rate of the {@code byo-model} demo's LoRA adapters
+ * @param tokenizer the base tiny-gpt's {@code tokenizer} hyperparameter: {@code char} (the first demo) or
+ *     {@code gpt2} (the {@code byo-model} demo, so that the exported and re-imported model runs on GPT-2's real BPE)
  */
 @ConfigurationProperties("tropism.demo")
 public record DemoProperties(
@@ -30,11 +32,15 @@ public record DemoProperties(
         @DefaultValue("1") long seed,
         @DefaultValue("arithmetic") String scenario,
         @DefaultValue("") String importModel,
-        @DefaultValue("1e-3") double loraLearningRate) {
+        @DefaultValue("1e-3") double loraLearningRate,
+        @DefaultValue("char") String tokenizer) {
 
     public DemoProperties {
         if (!scenario.equals("arithmetic") && !scenario.equals("byo-model")) {
             throw new IllegalArgumentException("tropism.demo.scenario must be arithmetic or byo-model, got " + scenario);
+        }
+        if (!tokenizer.equals("char") && !tokenizer.equals("gpt2")) {
+            throw new IllegalArgumentException("tropism.demo.tokenizer must be char or gpt2, got " + tokenizer);
         }
     }
 }

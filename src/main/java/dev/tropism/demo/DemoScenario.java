@@ -112,6 +112,7 @@ public final class DemoScenario {
         // 3. Base model: a 0.8M-parameter tiny-gpt, stopped early on purpose so RL has room: pretraining
         // ends once greedy accuracy on the RL prompt set (not the held-out set) reaches stop_at_accuracy.
         Map<String, Object> pretrain = new LinkedHashMap<>();
+        pretrain.put("tokenizer", props.tokenizer());
         pretrain.put("n_layer", 4);
         pretrain.put("n_embd", 128);
         pretrain.put("n_head", 4);

@@ -57,7 +57,7 @@ class TropismBenchmark {
     void benchmark() throws Exception {
         TeamService.TeamView team = teams.create("bench");
         TeamService.NewKey key = teams.createKey(team.id(), "bench");
-        DemoScenario demo = new DemoScenario("http://localhost:" + port, key.key(), new DemoProperties(true, false, 1500, 0.3, 200, 1, "arithmetic", "", 1e-3),
+        DemoScenario demo = new DemoScenario("http://localhost:" + port, key.key(), new DemoProperties(true, false, 1500, 0.3, 200, 1, "arithmetic", "", 1e-3, "char"),
                 line -> System.out.println("bench | " + line));
         DemoScenario.Result r = demo.run();
         JsonNode m = demo.metrics(r.grpoJob(), "perf/rollout_seconds,perf/reward_seconds,perf/update_seconds,"

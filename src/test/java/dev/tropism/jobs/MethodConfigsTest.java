@@ -7,6 +7,7 @@ import dev.tropism.engine.flow.FlowNet;
 import dev.tropism.engine.flow.FlowNetConfig;
 import dev.tropism.engine.flowrl.FlowMethodType;
 import dev.tropism.engine.lm.PretrainConfig;
+import dev.tropism.engine.lm.TokenizerKind;
 import dev.tropism.engine.rl.GrpoConfig;
 import dev.tropism.web.Violation;
 import java.util.ArrayList;
@@ -36,6 +37,26 @@ class MethodConfigsTest {
         List<Violation> violations = new ArrayList<>();
         MethodConfigs.pretrain(JSON.readTree("{\"max_steps\":30,\"warmup_steps\":50}"), "/hyperparameters", violations);
         assertThat(violations).extracting(Violation::pointer).containsExactly("/hyperparameters/warmup_steps");
+    }
+
+    @Test
+    void theTokenizerOptionPicksGpt2sBpeAndItsVocabulary() {
+        List<Violation> violations = new ArrayList<>();
+        JobMethod.Pretraining bpe = MethodConfigs.pretrain(JSON.readTree("{\"tokenizer\":\"gpt2\",\"n_embd\":64}"),
+                "/hyperparameters", violations);
+        assertThat(violations).isEmpty();
+        assertThat(bpe.model().tokenizer()).isEqualTo(TokenizerKind.GPT2);
+        assertThat(bpe.model().vocabSize()).isEqualTo(50_257);
+        assertThat(bpe.model().approxParameters()).as("the tied 50,257 x 64 embedding dominates")
+                .isGreaterThan(50_257L * 64);
+        assertThat(MethodConfigs.pretrain(JSON.readTree("{}"), "", violations).model().tokenizer())
+                .isEqualTo(TokenizerKind.CHAR);
+
+        MethodConfigs.pretrain(JSON.readTree("{\"tokenizer\":\"bpe\"}"), "/hyperparameters", violations);
+        assertThat(violations).singleElement().satisfies(v -> {
+            assertThat(v.pointer()).isEqualTo("/hyperparameters/tokenizer");
+            assertThat(v.reason()).contains("char", "gpt2");
+        });
     }
 
     @Test

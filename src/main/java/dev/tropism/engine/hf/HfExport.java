@@ -10,6 +10,7 @@ import dev.tropism.engine.lm.CharTokenizer;
 import dev.tropism.engine.lm.Gpt;
 import dev.tropism.engine.lm.GptConfig;
 import dev.tropism.engine.lm.LanguageModel;
+import dev.tropism.engine.lm.Tokenizer;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -24,7 +25,8 @@ import java.util.Map;
  * transposed into Conv1D's (in, out) layout and {@code activation_function: "gelu"}, because tiny-gpt uses the exact
  * erf GELU, not GPT-2's tanh approximation ({@code gelu_new}).
  *
- * <p>The character vocabulary becomes a {@code tokenizer.json}: a BPE model without merges (each character one
+ * <p>A tiny-gpt pretrained on GPT-2's BPE ({@code tokenizer: "gpt2"}) exports GPT-2's own tokenizer files
+ * ({@link Gpt2Bpe}). A character vocabulary becomes a {@code tokenizer.json}: a BPE model without merges (each character one
  * token), the four specials as added tokens with their tiny-gpt ids ({@code <pad>} 0, {@code <s>} 1, {@code </s>} 2,
  * {@code <unk>} 3) and the {@code Fuse} decoder, so every text encodes to the ids {@link CharTokenizer} gives it.
  * (Text that spells a special token, e.g. "{@code </s>}", is one special id for HF and four characters for tiny-gpt.)
@@ -60,16 +62,21 @@ public final class HfExport {
         config.addProperty("layer_norm_epsilon", 1e-5);
         config.addProperty("tie_word_embeddings", true);
         config.addProperty("scale_attn_weights", true);
-        config.addProperty("pad_token_id", CharTokenizer.PAD);
-        config.addProperty("bos_token_id", CharTokenizer.BOS);
-        config.addProperty("eos_token_id", CharTokenizer.EOS);
+        Tokenizer tok = model.tokenizer();
+        config.addProperty("pad_token_id", tok.pad());
+        config.addProperty("bos_token_id", tok.bos());
+        config.addProperty("eos_token_id", tok.eos());
         config.addProperty("torch_dtype", "float32");
         writeJson(dir.resolve(HfConfig.FILE), config);
         try (NDManager m = NDManager.newBaseManager()) {
             SafetensorsWriter.write(dir.resolve(HfWeights.SINGLE), gpt2Tensors(gpt, m), Dtype.F32,
                     Map.of("format", "pt"));
         }
-        writeJson(dir.resolve(HfTokenizer.FILE), tokenizerJson((CharTokenizer) model.tokenizer()));
+        if (!(tok instanceof CharTokenizer chars)) {
+            c.tokenizer().write(tok, dir); // GPT-2's own tokenizer files
+            return;
+        }
+        writeJson(dir.resolve(HfTokenizer.FILE), tokenizerJson(chars));
         JsonObject tc = new JsonObject();
         tc.addProperty("pad_token", SPECIALS[CharTokenizer.PAD]);
         tc.addProperty("bos_token", SPECIALS[CharTokenizer.BOS]);

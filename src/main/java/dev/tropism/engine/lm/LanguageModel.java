@@ -19,7 +19,8 @@ import java.util.Map;
  * it. Two directory layouts load:
  * <ul>
  *   <li>Tropism's own {@code tiny-gpt} ({@value #FORMAT}): {@code model.json} (format, family, shape, and optionally
- *       its {@code chat_template}, see {@link ChatFormat}), {@code tokenizer.json} (a {@link CharTokenizer}) and
+ *       its {@code chat_template}, see {@link ChatFormat}), {@code tokenizer.json} (a {@link CharTokenizer}, or
+ *       GPT-2's HF tokenizer files when the shape's {@link TokenizerKind} is {@code gpt2}) and
  *       {@code weights.ndlist}. This is what pretraining and the alignment of a tiny-gpt export;</li>
  *   <li>an imported HuggingFace model ({@link HfDirectory}): {@code config.json}, {@code model.safetensors} (or
  *       shards), {@code tokenizer.json} and optionally {@code tokenizer_config.json} with a Jinja
@@ -43,12 +44,12 @@ public final class LanguageModel implements AutoCloseable {
     private final boolean ownsTokenizer;
 
     /** A tiny-gpt with the {@link ChatFormat#DEFAULT} chat template. */
-    public LanguageModel(Gpt gpt, CharTokenizer tokenizer) {
+    public LanguageModel(Gpt gpt, Tokenizer tokenizer) {
         this(gpt, tokenizer, ChatFormat.DEFAULT);
     }
 
     /** A tiny-gpt. */
-    public LanguageModel(Gpt gpt, CharTokenizer tokenizer, ChatFormat chatFormat) {
+    public LanguageModel(Gpt gpt, Tokenizer tokenizer, ChatFormat chatFormat) {
         this(gpt, tokenizer, chatFormat, null, Map.of());
     }
 
@@ -100,6 +101,15 @@ public final class LanguageModel implements AutoCloseable {
         throw new IllegalStateException("this is an imported model, not a tiny-gpt");
     }
 
+    /**
+     * Whether sampling draws each token on the device ({@code TokenDraw}): every model but one on the character
+     * tokenizer, whose few dozen logits are copied to Java and drawn there, which keeps its seeded random stream (and
+     * the determinism tests' exact values) as it always was. A tiny-gpt on GPT-2's BPE draws on the device too.
+     */
+    public boolean drawsOnDevice() {
+        return !(tokenizer instanceof CharTokenizer);
+    }
+
     /** Whether this is Tropism's own tiny-gpt (as opposed to an imported HuggingFace model). */
     public boolean isTinyGpt() {
         return lm instanceof Gpt;
@@ -132,7 +142,7 @@ public final class LanguageModel implements AutoCloseable {
         }
         Files.createDirectories(dir);
         Files.writeString(dir.resolve(MODEL_JSON), GSON.toJson(describe(gpt, chatFormat)), StandardCharsets.UTF_8);
-        ((CharTokenizer) tokenizer).save(dir.resolve(TOKENIZER_JSON));
+        gpt.config().tokenizer().write(tokenizer, dir);
         gpt.save(dir.resolve(WEIGHTS));
     }
 
@@ -143,11 +153,37 @@ public final class LanguageModel implements AutoCloseable {
         }
         GptConfig config = readConfig(dir);
         ChatFormat format = ChatFormat.fromJson(readJson(dir).get("chat_template"));
-        CharTokenizer tok = CharTokenizer.load(dir.resolve(TOKENIZER_JSON));
+        Tokenizer tok = readTokenizer(dir, config);
+        try {
+            return new LanguageModel(Gpt.load(config, dir.resolve(WEIGHTS), parent), tok, format, null, Map.of());
+        } catch (IOException | RuntimeException e) {
+            if (tok instanceof AutoCloseable c) {
+                closeQuietly(c, e);
+            }
+            throw e;
+        }
+    }
+
+    /** The tokenizer of a tiny-gpt directory (or of a tiny-gpt reward model's), checked against its shape. */
+    public static Tokenizer readTokenizer(Path dir, GptConfig config) throws IOException {
+        Tokenizer tok = config.tokenizer().read(dir);
         if (tok.vocabSize() != config.vocabSize()) {
+            if (tok instanceof AutoCloseable c) {
+                closeQuietly(c, null);
+            }
             throw new IOException("tokenizer has " + tok.vocabSize() + " tokens but model.json says " + config.vocabSize());
         }
-        return new LanguageModel(Gpt.load(config, dir.resolve(WEIGHTS), parent), tok, format);
+        return tok;
+    }
+
+    private static void closeQuietly(AutoCloseable c, Exception cause) {
+        try {
+            c.close();
+        } catch (Exception e) {
+            if (cause != null) {
+                cause.addSuppressed(e);
+            }
+        }
     }
 
     /** Whether {@code dir} holds an imported HF model rather than a tiny-gpt. */

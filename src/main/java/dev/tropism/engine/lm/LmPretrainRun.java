@@ -66,7 +66,7 @@ public final class LmPretrainRun implements TrainingRun {
                 state = CheckpointFiles.readState(checkpoint, KIND, spec.seed());
                 model = LanguageModel.load(checkpoint.resolve(CheckpointFiles.MODEL_DIR), root);
             } else {
-                CharTokenizer tok = CharTokenizer.fit(spec.corpus());
+                Tokenizer tok = spec.model().tokenizer().create(spec.corpus());
                 GptConfig shape = spec.model().withVocabSize(tok.vocabSize());
                 model = new LanguageModel(Gpt.initialize(shape, spec.seed(), root), tok);
             }
@@ -89,15 +89,16 @@ public final class LmPretrainRun implements TrainingRun {
     /** Tokenizes the corpus and holds out a seeded {@code evalFraction} of it. */
     private void split() {
         int maxLen = model.gpt().config().blockSize() + 1;
+        Tokenizer tok = model.tokenizer();
         List<int[]> all = new ArrayList<>(spec.corpus().size());
         for (String text : spec.corpus()) {
-            int[] ids = model.tokenizer().encode(text);
+            int[] ids = tok.encode(text);
             int n = Math.min(ids.length + 2, maxLen);
             int[] row = new int[n];
-            row[0] = CharTokenizer.BOS;
+            row[0] = tok.bos(); // GPT-2's <|endoftext|> is BOS and EOS at once
             System.arraycopy(ids, 0, row, 1, Math.min(ids.length, n - 1));
             if (ids.length + 2 <= maxLen) {
-                row[n - 1] = CharTokenizer.EOS;
+                row[n - 1] = tok.eos();
             }
             all.add(row);
         }
@@ -214,9 +215,18 @@ public final class LmPretrainRun implements TrainingRun {
         model.save(dir);
     }
 
+    /** Frees the arrays and, for GPT-2's BPE, the native tokenizer. */
     @Override
     public void close() {
-        root.close();
+        try {
+            if (model.tokenizer() instanceof AutoCloseable c) {
+                c.close();
+            }
+        } catch (Exception e) {
+            throw new IllegalStateException("closing the tokenizer failed", e);
+        } finally {
+            root.close();
+        }
     }
 
     /** Right-padded sequences with next-token targets and a mask over real targets. */

@@ -16,10 +16,10 @@ import java.util.function.IntPredicate;
  * is recomputed (kept for tests and the benchmark). Randomness comes only from the caller's seeded
  * {@link Random}, so a run's randomness is reproducible from its seed and step alone.
  *
- * <p>Where a token is chosen depends on the model: tiny-gpt's small vocabulary is copied to Java and
- * drawn there ({@link #pick}), which keeps its random stream (and the determinism tests' exact values)
- * as it always was; an imported model's 32k–150k logits stay on the device ({@link TokenDraw}) and only
- * the B chosen ids come back.
+ * <p>Where a token is chosen depends on the model ({@link LanguageModel#drawsOnDevice}): a character
+ * tiny-gpt's small vocabulary is copied to Java and drawn there ({@link #pick}), which keeps its random
+ * stream (and the determinism tests' exact values) as it always was; 32k–150k logits (imported models, a
+ * tiny-gpt on GPT-2's BPE) stay on the device ({@link TokenDraw}) and only the B chosen ids come back.
  */
 public final class Sampler {
 
@@ -84,7 +84,7 @@ public final class Sampler {
             boolean useCache, NDManager parent) {
         CausalLm lm = model.lm();
         Tokenizer tok = model.tokenizer();
-        boolean onDevice = !model.isTinyGpt();
+        boolean onDevice = model.drawsOnDevice();
         int batch = prompts.tokens().length;
         int tp = prompts.width();
         if (tp + maxNew > lm.contextLength()) {

@@ -19,7 +19,6 @@ import dev.tropism.engine.hf.ModelFormatException;
 import dev.tropism.engine.hf.Safetensors;
 import dev.tropism.engine.hf.SafetensorsWriter;
 import dev.tropism.engine.lm.CausalLm;
-import dev.tropism.engine.lm.CharTokenizer;
 import dev.tropism.engine.lm.Gpt;
 import dev.tropism.engine.lm.GptConfig;
 import dev.tropism.engine.lm.LanguageModel;
@@ -199,10 +198,7 @@ public final class RewardModel implements AutoCloseable {
             }
         }
         GptConfig config = GptConfig.fromJson(o.getAsJsonObject("config"));
-        CharTokenizer tok = CharTokenizer.load(dir.resolve(LanguageModel.TOKENIZER_JSON));
-        if (tok.vocabSize() != config.vocabSize()) {
-            throw new IOException("tokenizer has " + tok.vocabSize() + " tokens but model.json says " + config.vocabSize());
-        }
+        Tokenizer tok = LanguageModel.readTokenizer(dir, config);
         NDManager m = parent.newSubManager();
         try {
             Gpt gpt = Gpt.initialize(config, 0, m);
@@ -214,6 +210,13 @@ public final class RewardModel implements AutoCloseable {
             return rm;
         } catch (IOException | RuntimeException e) {
             m.close();
+            if (tok instanceof AutoCloseable c) {
+                try {
+                    c.close();
+                } catch (Exception suppressed) {
+                    e.addSuppressed(suppressed);
+                }
+            }
             throw e;
         }
     }
@@ -280,7 +283,7 @@ public final class RewardModel implements AutoCloseable {
         if (lm instanceof Gpt gpt) {
             o.add("config", gpt.config().toJson());
             Files.writeString(dir.resolve(LanguageModel.MODEL_JSON), GSON.toJson(o), StandardCharsets.UTF_8);
-            ((CharTokenizer) tokenizer).save(dir.resolve(LanguageModel.TOKENIZER_JSON));
+            gpt.config().tokenizer().write(tokenizer, dir);
             try (OutputStream out = new BufferedOutputStream(Files.newOutputStream(dir.resolve(LanguageModel.WEIGHTS)))) {
                 NamedArrays.write(params, out);
             }

@@ -15,7 +15,7 @@ import java.util.List;
  * Chooses every running row's next token on the device, for imported models whose 32k–150k logits are too many to
  * copy to Java per token: each row's own temperature, top-p and seeded draw run as NDArray operations
  * ({@link TokenDraw}, the sampler's), and only the chosen ids come back, plus the log-probabilities of the rows that
- * ask for them (log-softmax of the raw logits, as {@link TokenLogprob} defines them). tiny-gpt keeps the Java path
+ * ask for them (log-softmax of the raw logits, as {@link TokenLogprob} defines them). A character tiny-gpt keeps the Java path
  * ({@link Sequence#accept(float[], int, int, Tokenizer)}) so that its streams stay exactly as they were.
  *
  * <p>Owned by the decoding thread; its one array (the generatable-ids bias) lives in its own manager.

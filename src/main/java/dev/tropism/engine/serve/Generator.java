@@ -31,8 +31,9 @@ import java.util.concurrent.atomic.AtomicLong;
  * forward (left-padded), which also gives each its first token; (3) one decode forward over every
  * running sequence, with the row's last token, its own position (pads excluded) and a key mask that
  * hides other rows' padding; (4) every row samples with its own parameters and its own seeded
- * {@link java.util.Random}, streams its text, and finished rows leave. A {@code tiny-gpt}'s rows pick in
- * Java from copied logits (its streams as they always were); an imported model's rows pick on the device
+ * {@link java.util.Random}, streams its text, and finished rows leave. A character-level {@code tiny-gpt}'s rows
+ * pick in Java from copied logits (its streams as they always were); other models' rows (imported ones, a tiny-gpt
+ * on GPT-2's BPE; see {@link LanguageModel#drawsOnDevice}) pick on the device
  * ({@link DevicePicker}: temperature, top-p and the draw on NDArrays, the sampler's {@code TokenDraw}),
  * so only the chosen ids, not 32k–150k logits per row, are copied each step. Rows keep their keys and values
  * in a {@link BatchCache} between steps.
@@ -67,12 +68,12 @@ public final class Generator implements AutoCloseable {
     private volatile double meanServiceNanos = 1e9; // moving average of admit-to-finish time
     private volatile boolean closed;
     private final List<Sequence> active = new ArrayList<>(); // decoding thread only; row r = cache row r
-    private final DevicePicker picker; // imported models: tokens chosen on the device; null for tiny-gpt
+    private final DevicePicker picker; // tokens chosen on the device (see LanguageModel.drawsOnDevice); null: in Java
 
     public Generator(LanguageModel model, GeneratorConfig config) {
         this.model = model;
         this.config = config;
-        this.picker = model.isTinyGpt() ? null : new DevicePicker(model);
+        this.picker = model.drawsOnDevice() ? new DevicePicker(model) : null;
         this.thread = new Thread(this::loop, "generator-" + THREADS.incrementAndGet());
         thread.setDaemon(true);
         thread.start();
@@ -344,9 +345,9 @@ public final class Generator implements AutoCloseable {
     }
 
     /**
-     * The next tokens of {@code rows}, whose last logits are {@code logits} (B, V): tiny-gpt copies them to Java and
-     * each row picks there (its streams as they always were); an imported model picks on the device and copies the
-     * chosen ids only.
+     * The next tokens of {@code rows}, whose last logits are {@code logits} (B, V): a character tiny-gpt copies them
+     * to Java and each row picks there (its streams as they always were); other models pick on the device and copy
+     * the chosen ids only.
      */
     private Choices choose(NDArray logits, List<Sequence> rows) {
         if (picker == null) {
@@ -355,7 +356,7 @@ public final class Generator implements AutoCloseable {
         return new Choices(null, 0, picker.pick(logits, rows), model.tokenizer());
     }
 
-    /** One step's choices: a row's logits in Java (tiny-gpt), or what the device picked (imported models). */
+    /** One step's choices: a row's logits in Java (character tiny-gpt), or what the device picked (other models). */
     private record Choices(float[] logits, int vocab, DevicePicker.Picks picks, Tokenizer tok) {
 
         FinishReason accept(Sequence s, int row) {

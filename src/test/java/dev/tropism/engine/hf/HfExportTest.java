@@ -9,6 +9,7 @@ import dev.tropism.engine.lm.CharTokenizer;
 import dev.tropism.engine.lm.Gpt;
 import dev.tropism.engine.lm.GptConfig;
 import dev.tropism.engine.lm.LanguageModel;
+import dev.tropism.engine.lm.TokenizerKind;
 import java.nio.file.Path;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -35,6 +36,26 @@ class HfExportTest {
                 float[] expected = logits(tiny, ids, m);
                 float[] actual = logits(back, ids, m);
                 assertArrayEquals(expected, actual, "the same arithmetic under other names: identical logits");
+            }
+        }
+    }
+
+    @Test
+    void gpt2BpeTinyGptExportsGpt2sOwnTokenizer(@TempDir Path dir) throws Exception {
+        GptConfig config = new GptConfig(1, 16, 2, 16, 0, TokenizerKind.GPT2);
+        assertEquals(Gpt2Bpe.VOCAB_SIZE, config.vocabSize(), "the BPE fixes the vocabulary");
+        try (NDManager m = NDManager.newBaseManager();
+                LanguageModel tiny = new LanguageModel(Gpt.initialize(config, 5, m), Gpt2Bpe.load())) {
+            HfExport.write(tiny, dir);
+            HfModelInfo info = HfModelInfo.inspect(dir);
+            assertEquals("gpt2", info.architecture());
+            assertEquals(Gpt2Bpe.VOCAB_SIZE, info.vocabSize());
+            try (LanguageModel back = LanguageModel.load(dir, m)) {
+                assertArrayEquals(new int[] {15496, 995}, back.tokenizer().encode("Hello world"));
+                assertEquals(Gpt2Bpe.END_OF_TEXT, back.tokenizer().eos());
+                int[] ids = tiny.tokenizer().start(tiny.tokenizer().encode("12+34=46"));
+                assertArrayEquals(ids, back.tokenizer().start(back.tokenizer().encode("12+34=46")));
+                assertArrayEquals(logits(tiny, ids, m), logits(back, ids, m));
             }
         }
     }

@@ -122,7 +122,7 @@ class HfModelInfoTest {
         model("gpt2", dir);
         Files.delete(dir.resolve(HfTokenizer.FILE));
         assertRefused(dir, "tokenizer.json");
-        Gpt2TokenizerFiles.write(dir); // 50,257 ids for an embedding of 32 rows
+        Gpt2Bpe.write(dir); // 50,257 ids for an embedding of 32 rows
         assertRefused(dir, "50257", "vocab_size");
     }
 

@@ -51,7 +51,7 @@ public final class HfTestModels {
         shapes.put(p + "mlp.down_proj.weight", new Shape(16, 32));
         shapes.put("model.norm.weight", new Shape(16));
         writeRandomWeights(dir, shapes, 0.1, 7);
-        Gpt2TokenizerFiles.write(dir);
+        Gpt2Bpe.write(dir);
         return dir;
     }
 

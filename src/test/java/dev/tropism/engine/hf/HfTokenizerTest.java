@@ -24,7 +24,7 @@ class HfTokenizerTest {
 
     @BeforeAll
     static void load() throws Exception {
-        gpt2 = HfTokenizer.load(Gpt2TokenizerFiles.write(dir));
+        gpt2 = HfTokenizer.load(Gpt2Bpe.write(dir));
     }
 
     @AfterAll
@@ -48,7 +48,7 @@ class HfTokenizerTest {
         assertEquals(text, gpt2.decode(ids, 0, ids.length));
         int[] withEos = new int[ids.length + 2];
         System.arraycopy(ids, 0, withEos, 0, ids.length);
-        withEos[ids.length] = Gpt2TokenizerFiles.END_OF_TEXT;
+        withEos[ids.length] = Gpt2Bpe.END_OF_TEXT;
         withEos[ids.length + 1] = 995;
         assertEquals(text, gpt2.decode(withEos, 0, withEos.length));
         Tokenizer asInterface = gpt2; // the same contract as CharTokenizer
@@ -70,7 +70,7 @@ class HfTokenizerTest {
 
     @Test
     void theChatTemplateGetsTheTokenizersSpecialTokens(@TempDir Path other) throws Exception {
-        Gpt2TokenizerFiles.write(other);
+        Gpt2Bpe.write(other);
         Files.writeString(other.resolve(HfTokenizer.CONFIG), "{\"eos_token\": \"<|endoftext|>\", \"chat_template\": "
                 + "\"{% for m in messages %}{{ m['role'] }}: {{ m['content'] }}{{ eos_token }}{% endfor %}\"}");
         try (HfTokenizer t = HfTokenizer.load(other)) {
