@@ -349,8 +349,18 @@ export interface ModelImport {
   card: ModelCard | null;
   /** Why the import failed (status `failed`). */
   error: string | null;
+  /** How far the copy into object storage has got. */
+  progress?: ImportProgress | null;
   created_at: string;
   finished_at: string | null;
+}
+
+/** The background copy of an import's files into object storage. */
+export interface ImportProgress {
+  bytes_copied: number;
+  bytes_total: number;
+  /** bytes_copied / bytes_total, 0 to 1. */
+  fraction: number;
 }
 
 /** Families that generate (the playground) and can be aligned; reward models and image classifiers only score. */

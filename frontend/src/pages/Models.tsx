@@ -87,7 +87,7 @@ function Pretrain({ onDone }: { onDone: () => void }) {
         </div>}
         <Field label="Hyperparameters (JSON)" error={hpErrors.join('\n') || undefined}
           help={flow ? 'Optional; empty = the recipe defaults. Network: image_size, channels, levels, embed_dim, groups; training: max_steps, batch_size, eval_interval, classifier_steps, … as in the README.'
-            : 'Model shape n_layer, n_embd, n_head, block_size; training knobs as in the README.'}>
+            : 'Model shape n_layer, n_embd, n_head, block_size; tokenizer "char" or "gpt2" (GPT-2\'s BPE); training knobs as in the README.'}>
           {(p) => <textarea {...p} className="code" rows={6} spellCheck={false} value={hp} placeholder="{}" onChange={(e) => setHp(e.target.value)} />}
         </Field>
         <button type="submit" disabled={busy}>{busy ? 'Submitting…' : 'Pretrain'}</button>
@@ -200,7 +200,7 @@ function ImportModel({ onDone }: { onDone: () => void }) {
         )}
         {model && (
           <p role="status">
-            {model.status === 'importing' ? <>Importing <code>{model.id}</code>: copying it into storage…</>
+            {model.status === 'importing' ? <>Importing <code>{model.id}</code>: copying it into storage…{copied(model)}</>
               : model.status === 'ready' ? <>Imported <code>{model.id}</code>: ready.</>
               : <>Import of <code>{model.id}</code> {model.status}{model.import?.error ? `: ${model.import.error}` : '.'}</>}
           </p>
@@ -212,6 +212,13 @@ function ImportModel({ onDone }: { onDone: () => void }) {
   );
 }
 
+/** " 40% (x of y)" of an importing model's copy into storage, or nothing before the service reports it. */
+function copied(model: Model): string {
+  const p = model.import?.progress;
+  if (!p || p.bytes_total <= 0) return '';
+  return ` ${Math.floor(100 * p.fraction)}% (${bytes(p.bytes_copied)} of ${bytes(p.bytes_total)})`;
+}
+
 /** An imported model's card: what the import read from its config, weights and tokenizer. */
 export function ModelCardView({ model }: { model: Model }) {
   const imp = model.import;
@@ -220,7 +227,7 @@ export function ModelCardView({ model }: { model: Model }) {
   return (
     <div className="model-card" aria-label={`Model card of ${model.name}`} role="group">
       {model.status === 'importing' && (
-        <p className="loading" role="status"><span className="spinner" aria-hidden="true" /> Importing: copying the files into storage…</p>
+        <p className="loading" role="status"><span className="spinner" aria-hidden="true" /> Importing: copying the files into storage…{copied(model)}</p>
       )}
       {model.status === 'failed' && imp.error && <p className="field-error" role="alert">Import failed: {imp.error}</p>}
       {card && (

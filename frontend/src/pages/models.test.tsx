@@ -41,7 +41,10 @@ describe('Models: imported model cards', () => {
     mockFetch({
       'GET /v1/models?': () => list([
         imported('model_ok', 'smol', 'ready', CARD),
-        imported('model_busy', 'qwen', 'importing', { ...CARD, architecture: 'qwen2', chat_template: null }),
+        { ...imported('model_busy', 'qwen', 'importing', { ...CARD, architecture: 'qwen2', chat_template: null }),
+          import: { source: 'upload', card: { ...CARD, architecture: 'qwen2', chat_template: null }, error: null,
+            progress: { bytes_copied: 3 * 1024 ** 2, bytes_total: 12 * 1024 ** 2, fraction: 0.25 },
+            created_at: '2026-01-01T00:00:00Z', finished_at: null } } as Model,
         imported('model_bad', 'broken', 'failed', { ...CARD, architecture: 'gpt2' }, 'copying the model into object storage failed: disk full'),
       ]),
       'GET /v1/datasets': () => list([]),
@@ -69,7 +72,7 @@ describe('Models: imported model cards', () => {
     }
 
     const busy = screen.getByRole('group', { name: 'Model card of qwen' });
-    expect(within(busy).getByRole('status')).toHaveTextContent('Importing');
+    expect(within(busy).getByRole('status')).toHaveTextContent('Importing: copying the files into storage… 25% (3.0 MiB of 12.0 MiB)');
     expect(within(busy).getByText(/^Model card:/)).not.toHaveTextContent('chat template');
     expect(busy.closest('li')!.querySelector('.badge.status-importing')).toHaveTextContent('importing');
 

@@ -1,6 +1,7 @@
 package dev.tropism.models;
 
 import dev.tropism.teams.Caller;
+import dev.tropism.web.ApiException;
 import dev.tropism.web.ListResponse;
 import dev.tropism.web.PageParams;
 import io.swagger.v3.oas.annotations.Parameter;
@@ -75,6 +76,20 @@ public class ModelController {
             @RequestPart(value = "file", required = false) MultipartFile file,
             @RequestParam(value = "name", required = false) String name) throws IOException {
         return view(imports.importUpload(caller, name, file));
+    }
+
+    /**
+     * What happened to an imported model's import, oldest first: {@code checked}, {@code copied} (one per file),
+     * then {@code ready} or {@code failed}. 404 for a model that was not imported.
+     */
+    @GetMapping("/{id}/import/events")
+    public ListResponse<ModelImports.ImportEvent> importEvents(Caller caller, @PathVariable String id) {
+        ModelRecord m = models.get(caller.requireTeam(), id);
+        if (!ModelImportService.RECIPE.equals(m.recipe())) {
+            throw new ApiException(HttpStatus.NOT_FOUND, "not_found", "Model " + id + " was not imported; only imported"
+                    + " models have import events.");
+        }
+        return ListResponse.of(imports.events(m.id()), false);
     }
 
     /**

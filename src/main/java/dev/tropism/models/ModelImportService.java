@@ -57,6 +57,8 @@ public class ModelImportService implements SmartLifecycle {
     private static final Logger log = LoggerFactory.getLogger(ModelImportService.class);
     /** Imports copying at once in this process, plus those waiting; more answer 429. */
     private static final int MAX_PENDING = 4;
+    /** How often, in copied bytes, an import's progress is written while a file is copied. */
+    private static final long PROGRESS_BYTES = 16L << 20;
     static final String RECIPE = "import";
 
     private final ModelStore models;
@@ -186,11 +188,21 @@ public class ModelImportService implements SmartLifecycle {
         }
         String id = Ids.newId("model_");
         try {
+            List<Path> files = filesToKeep(dir);
+            long bytes = 0;
+            for (Path f : files) {
+                bytes += Files.size(f);
+            }
+            long total = bytes;
             tx.executeWithoutResult(s -> {
                 models.insert(new ModelRecord(0, id, teamId, name, PolicyFamily.LANGUAGE_MODEL, RECIPE,
                         ModelStatus.IMPORTING, null, null, null, ModelRecord.prefixOf(id), info.parameterCount(),
                         Instant.now()));
-                imports.insert(id, source, json.writeValueAsString(card(info)));
+                imports.insert(id, source, json.writeValueAsString(card(info)), total);
+                imports.event(id, "checked", String.format(Locale.ROOT, "checked: %s, %,d parameters, %d checks passed;"
+                        + " copying %d files (%,d bytes)", info.architecture(), info.parameterCount(),
+                        info.checks().size(), files.size(), total), json.writeValueAsString(Map.of("files", files.size(),
+                        "bytes", total)));
             });
             ThreadPoolExecutor c = copier;
             if (c == null) {
@@ -220,19 +232,35 @@ public class ModelImportService implements SmartLifecycle {
         return card;
     }
 
-    /** Copies the model's files to object storage and marks it ready; on any failure removes what was copied. */
+    /**
+     * Copies the model's files to object storage and marks it ready; on any failure removes what was copied. The
+     * import row's {@code bytes_copied} follows the copy (every {@value #PROGRESS_BYTES} bytes and after each file),
+     * and each copied file is an event.
+     */
     private void copy(String id, Path dir, Path work) {
         String prefix = ModelRecord.prefixOf(id);
         try {
             List<Path> files = filesToKeep(dir);
+            long[] copied = {0};
             for (Path f : files) {
-                try (InputStream in = Files.newInputStream(f)) {
+                long before = copied[0];
+                try (InputStream in = new ProgressInputStream(Files.newInputStream(f), PROGRESS_BYTES, n -> {
+                    copied[0] = before + n;
+                    imports.progress(id, copied[0]);
+                })) {
                     objects.put(prefix + f.getFileName(), in);
                 }
+                long size = Files.size(f);
+                copied[0] = before + size;
+                imports.progress(id, copied[0]);
+                imports.event(id, "copied", "copied " + f.getFileName() + " (" + size + " bytes)",
+                        json.writeValueAsString(Map.of("file", f.getFileName().toString(), "bytes", size,
+                                "bytes_copied", copied[0])));
             }
             tx.executeWithoutResult(s -> {
                 models.markReady(id, null);
                 imports.finish(id, null);
+                imports.event(id, "ready", "ready: " + files.size() + " files in object storage", null);
             });
             log.info("Imported model {}: {} files", id, files.size());
         } catch (IOException | RuntimeException e) {
@@ -253,6 +281,7 @@ public class ModelImportService implements SmartLifecycle {
         tx.executeWithoutResult(s -> {
             models.markFailed(id);
             imports.finish(id, why);
+            imports.event(id, "failed", why, null);
         });
     }
 
@@ -273,10 +302,21 @@ public class ModelImportService implements SmartLifecycle {
             v.put("source", r.source());
             v.put("card", r.metadata() == null ? null : json.readTree(r.metadata()));
             v.put("error", r.error());
+            Map<String, Object> progress = new LinkedHashMap<>();
+            progress.put("bytes_copied", r.bytesCopied());
+            progress.put("bytes_total", r.bytesTotal());
+            progress.put("fraction", r.bytesTotal() == 0 ? (r.finishedAt() == null ? 0.0 : 1.0)
+                    : (double) r.bytesCopied() / r.bytesTotal());
+            v.put("progress", progress);
             v.put("created_at", r.createdAt());
             v.put("finished_at", r.finishedAt());
             return v;
         }).orElse(null);
+    }
+
+    /** The events of model {@code modelId}'s import, oldest first; empty for a model that was not imported. */
+    List<ModelImports.ImportEvent> events(String modelId) {
+        return imports.events(modelId);
     }
 
     /**

@@ -12,6 +12,7 @@ import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
@@ -137,6 +138,22 @@ class ModelImportApiTest {
         assertThat(card.get("parameters").asLong()).isEqualTo(m.get("parameters").asLong()).isPositive();
         assertThat(m.get("import").get("source").asString()).isEqualTo("upload");
         assertThat(m.get("import").get("error").isNull()).isTrue();
+        JsonNode progress = m.get("import").get("progress");
+        assertThat(progress.get("bytes_total").asLong()).isPositive().isEqualTo(progress.get("bytes_copied").asLong());
+        assertThat(progress.get("fraction").asDouble()).isEqualTo(1.0);
+
+        // Its events: checked, one per copied file (config, weights, tokenizer files), then ready.
+        JsonNode events = team.calls().get("/v1/models/" + m.get("id").asString() + "/import/events").json().get("data");
+        List<String> types = new ArrayList<>();
+        events.forEach(e -> types.add(e.get("type").asString()));
+        assertThat(types.get(0)).isEqualTo("checked");
+        assertThat(types.subList(1, types.size() - 1)).hasSizeGreaterThanOrEqualTo(3).containsOnly("copied");
+        assertThat(types.get(types.size() - 1)).isEqualTo("ready");
+        assertThat(events.get(types.size() - 2).get("data").get("bytes_copied").asLong())
+                .isEqualTo(progress.get("bytes_total").asLong());
+        assertThat(events.get(1).get("data").get("file").asString()).isNotBlank();
+        // A model that was not imported has no import events.
+        assertThat(team.calls().get("/v1/models/model_nosuchmodel/import/events").status()).isEqualTo(404);
     }
 
     /** The entries of a tar: name to bytes. */
@@ -200,7 +217,7 @@ class ModelImportApiTest {
         modelRows.insert(new ModelRecord(0, id, team.id(), "interrupted", dev.tropism.engine.PolicyFamily.LANGUAGE_MODEL,
                 ModelImportService.RECIPE, ModelStatus.IMPORTING, null, null, null, ModelRecord.prefixOf(id), 1L,
                 java.time.Instant.now()));
-        importRows.insert(id, "upload", "{}");
+        importRows.insert(id, "upload", "{}", 2);
         objects.put(ModelRecord.prefixOf(id) + "config.json", new java.io.ByteArrayInputStream(new byte[] {'{', '}'}));
 
         importService.stop();
@@ -210,6 +227,8 @@ class ModelImportApiTest {
         assertThat(m.get("status").asString()).isEqualTo("failed");
         assertThat(m.get("import").get("error").asString()).contains("stopped while the model was being copied");
         assertThat(objects.list(ModelRecord.prefixOf(id))).as("partial files removed").isEmpty();
+        JsonNode events = team.calls().get("/v1/models/" + id + "/import/events").json().get("data");
+        assertThat(events.get(events.size() - 1).get("type").asString()).isEqualTo("failed");
         // and imports work again after the restart
         ApiResponse r = team.calls().upload("/v1/models", "g.tar.gz", tarGz(model("gpt2"), ""), Map.of("name", "g"));
         assertThat(awaitImported(team, r.json().get("id").asString()).get("status").asString()).isEqualTo("ready");
