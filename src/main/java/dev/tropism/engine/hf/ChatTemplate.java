@@ -15,8 +15,9 @@ import java.util.Map;
  * A model's Jinja chat template ({@code tokenizer_config.json}'s {@code chat_template}), rendered with HubSpot's
  * jinjava the way transformers' {@code apply_chat_template} renders it with jinja2: {@code trim_blocks} and
  * {@code lstrip_blocks} on, variables {@code messages} (a list of {role, content}), {@code add_generation_prompt},
- * {@code bos_token} and {@code eos_token}, and a {@code raise_exception(message)} function with which templates refuse
- * a conversation.
+ * {@code bos_token} and {@code eos_token} (plus any the caller adds, such as Qwen3's {@code enable_thinking}), a
+ * {@code raise_exception(message)} function with which templates refuse a conversation, and a {@code tojson} filter
+ * that writes as Python's {@code json.dumps}. {@link Jinja2Compat} adds what jinjava lacks of jinja2.
  *
  * <p>The template is the user's text, so rendering is bounded (output size, render depth, range length) and runs
  * with jinjava's default restrictions on Java reflection.
@@ -49,9 +50,9 @@ public final class ChatTemplate {
         this.template = template;
         this.bosToken = bosToken == null ? "" : bosToken;
         this.eosToken = eosToken == null ? "" : eosToken;
-        this.jinjava = new Jinjava(JinjavaConfig.newBuilder().withTrimBlocks(true).withLstripBlocks(true)
-                .withMaxOutputSize(MAX_OUTPUT_CHARS).withMaxRenderDepth(10).withRangeLimit(10_000)
-                .withFailOnUnknownTokens(false).build());
+        this.jinjava = Jinja2Compat.newJinjava(JinjavaConfig.newBuilder().withTrimBlocks(true)
+                .withLstripBlocks(true).withMaxOutputSize(MAX_OUTPUT_CHARS).withMaxRenderDepth(10)
+                .withRangeLimit(10_000).withFailOnUnknownTokens(false));
         jinjava.getGlobalContext().registerFunction(new ELFunctionDefinition("", "raise_exception", ChatTemplate.class,
                 "raise", String.class));
     }
@@ -73,6 +74,17 @@ public final class ChatTemplate {
      * @throws IllegalArgumentException when the template refuses the conversation ({@code raise_exception}) or fails
      */
     public String render(List<Message> messages, boolean addGenerationPrompt) {
+        return render(messages, addGenerationPrompt, Map.of());
+    }
+
+    /**
+     * The prompt text of {@code messages}, with more template variables, as transformers passes
+     * {@code apply_chat_template}'s extra keyword arguments (e.g. {@code enable_thinking=false} for Qwen3).
+     *
+     * @param variables names and values (strings, numbers, booleans, lists and maps of those); they cannot replace
+     *     {@code messages}, {@code add_generation_prompt} or the special tokens
+     */
+    public String render(List<Message> messages, boolean addGenerationPrompt, Map<String, ?> variables) {
         List<Map<String, Object>> turns = new ArrayList<>();
         for (Message m : messages) {
             Map<String, Object> turn = new LinkedHashMap<>();
@@ -80,7 +92,7 @@ public final class ChatTemplate {
             turn.put("content", m.content());
             turns.add(turn);
         }
-        Map<String, Object> vars = new HashMap<>();
+        Map<String, Object> vars = new HashMap<>(variables);
         vars.put("messages", turns);
         vars.put("add_generation_prompt", addGenerationPrompt);
         vars.put("bos_token", bosToken);

@@ -7,12 +7,15 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
+import com.google.gson.JsonPrimitive;
 import java.io.IOException;
 import java.io.InputStreamReader;
 import java.io.Reader;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -63,6 +66,64 @@ class ChatTemplateTest {
                         c.get("add_generation_prompt").getAsBoolean()), label);
             }
         }
+    }
+
+    /** A JSON value as the Java value a caller would pass: maps, lists, strings, longs, doubles, booleans, null. */
+    private static Object java(JsonElement e) {
+        if (e.isJsonNull()) {
+            return null;
+        }
+        if (e.isJsonObject()) {
+            Map<String, Object> out = new LinkedHashMap<>();
+            e.getAsJsonObject().entrySet().forEach(kv -> out.put(kv.getKey(), java(kv.getValue())));
+            return out;
+        }
+        if (e.isJsonArray()) {
+            List<Object> out = new ArrayList<>();
+            e.getAsJsonArray().forEach(v -> out.add(java(v)));
+            return out;
+        }
+        JsonPrimitive p = e.getAsJsonPrimitive();
+        if (p.isBoolean()) {
+            return p.getAsBoolean();
+        }
+        if (p.isNumber()) {
+            String n = p.getAsString();
+            return n.matches("-?\\d+") ? (Object) p.getAsLong() : (Object) p.getAsDouble();
+        }
+        return p.getAsString();
+    }
+
+    /**
+     * Qwen3's real template (namespace with an expression argument, {@code set ns.x}, {@code messages[::-1]},
+     * {@code startswith}/{@code split}/{@code lstrip}, {@code tojson} of tools, {@code enable_thinking}) and one small
+     * template per construct jinjava lacks, against jinja2's bytes ({@code tools/hf-reference/jinja2_golden.py}).
+     */
+    @Test
+    void rendersQwen3AndEachJinja2ConstructAsJinja2Does() throws IOException {
+        JsonObject golden;
+        try (Reader r = new InputStreamReader(ChatTemplateTest.class.getResourceAsStream("/hf/jinja2-golden.json"),
+                StandardCharsets.UTF_8)) {
+            golden = JsonParser.parseReader(r).getAsJsonObject();
+        }
+        JsonObject templates = golden.getAsJsonObject("templates");
+        int qwen3 = 0;
+        for (JsonElement e : golden.getAsJsonArray("cases")) {
+            JsonObject c = e.getAsJsonObject();
+            String name = c.get("template").getAsString();
+            JsonObject t = templates.getAsJsonObject(name);
+            ChatTemplate template = new ChatTemplate(t.get("template").getAsString(), stringOrNull(t, "bos_token"),
+                    stringOrNull(t, "eos_token"));
+            @SuppressWarnings("unchecked")
+            Map<String, Object> variables = c.has("variables") ? (Map<String, Object>) java(c.get("variables"))
+                    : Map.of();
+            boolean generation = c.get("add_generation_prompt").getAsBoolean();
+            assertEquals(c.get("expected").getAsString(), template.render(messages(c), generation, variables),
+                    name + " " + c.getAsJsonArray("messages").size() + " turns, generation " + generation + " "
+                    + variables.keySet());
+            qwen3 += name.equals("qwen3") ? 1 : 0;
+        }
+        assertTrue(qwen3 >= 10, "Qwen3 cases: " + qwen3);
     }
 
     @Test

@@ -9,6 +9,8 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -59,6 +61,22 @@ class Qwen3TokenizerTest {
         String text = "Grüße, 世界! 12 + 30 = 42";
         int[] ids = qwen3.encode(text);
         assertEquals(text, qwen3.decode(ids, 0, ids.length), "byte-level BPE round-trips any text");
+    }
+
+    /** The real chat template imports and renders (jinjava alone failed on namespace(..., i=messages|length - 1)). */
+    @Test
+    void theChatTemplateImportsAndRenders() throws Exception {
+        requireFile();
+        ChatTemplate template = qwen3.chatTemplate().orElseThrow();
+        template.requireRenders();
+        List<ChatTemplate.Message> hi = List.of(new ChatTemplate.Message("user", "Hi"));
+        assertEquals("<|im_start|>user\nHi<|im_end|>\n<|im_start|>assistant\n<think>\n\n</think>\n\n",
+                template.render(hi, true, Map.of("enable_thinking", false)));
+        List<ChatTemplate.Message> turns = List.of(new ChatTemplate.Message("system", "S"),
+                new ChatTemplate.Message("user", "Q"), new ChatTemplate.Message("assistant", "<think>\nr\n</think>\n\nA"));
+        assertEquals("<|im_start|>system\nS<|im_end|>\n<|im_start|>user\nQ<|im_end|>\n<|im_start|>assistant\n"
+                + "<think>\nr\n</think>\n\nA<|im_end|>\n", template.render(turns, false),
+                "as jinja2 renders it: the answer after the last user turn keeps its reasoning");
     }
 
     @Test
