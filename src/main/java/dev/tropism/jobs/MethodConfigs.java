@@ -43,11 +43,15 @@ public final class MethodConfigs {
 
     /** The {@code method.lora} keys, with PEFT's {@code LoraConfig} names. */
     public static final List<String> LORA_KEYS = List.of("r", "lora_alpha", "lora_dropout", "target_modules");
+    /** Shorter names accepted for the same knobs, by PEFT name: {@code rank}, {@code alpha}, {@code dropout}. */
+    private static final Map<String, String> LORA_ALIASES = Map.of("r", "rank", "lora_alpha", "alpha",
+            "lora_dropout", "dropout");
 
     /**
      * {@code method.lora}: low-rank adapters instead of full fine-tuning. PEFT's names: {@code r} (default 8),
      * {@code lora_alpha} (default 16), {@code lora_dropout} (0 only), {@code target_modules} (default: the
-     * architecture's attention projections). Null when absent.
+     * architecture's attention projections); {@code rank}, {@code alpha} and {@code dropout} are accepted for the
+     * first three (one name per knob). Null when absent.
      */
     public static LoraConfig lora(JsonNode node, String pointer, List<Violation> violations) {
         if (node == null || node.isNull() || node.isMissingNode()) {
@@ -57,13 +61,18 @@ public final class MethodConfigs {
         if (given == null) {
             return null;
         }
-        unknownKeys(given, LORA_KEYS, List.of(), pointer, violations);
+        List<String> known = new ArrayList<>(LORA_KEYS);
+        known.addAll(LORA_ALIASES.values());
+        unknownKeys(given, known, List.of(), pointer, violations);
         int before = violations.size();
-        int r = given.containsKey("r") ? intField(given.get("r"), pointer + "/r", violations) : 8;
-        double alpha = given.containsKey("lora_alpha") ? numberField(given.get("lora_alpha"), pointer + "/lora_alpha",
+        String rKey = loraKey(given, "r", pointer, violations);
+        String alphaKey = loraKey(given, "lora_alpha", pointer, violations);
+        String dropoutKey = loraKey(given, "lora_dropout", pointer, violations);
+        int r = given.containsKey(rKey) ? intField(given.get(rKey), pointer + "/" + rKey, violations) : 8;
+        double alpha = given.containsKey(alphaKey) ? numberField(given.get(alphaKey), pointer + "/" + alphaKey,
                 violations) : 16;
-        double dropout = given.containsKey("lora_dropout") ? numberField(given.get("lora_dropout"),
-                pointer + "/lora_dropout", violations) : 0;
+        double dropout = given.containsKey(dropoutKey) ? numberField(given.get(dropoutKey),
+                pointer + "/" + dropoutKey, violations) : 0;
         List<String> targets = new ArrayList<>();
         JsonNode t = given.get("target_modules");
         if (t != null && !t.isNull()) {
@@ -86,14 +95,23 @@ public final class MethodConfigs {
             return new LoraConfig(r, alpha, dropout, targets);
         } catch (ConfigException e) {
             String key = switch (e.field()) {
-                case "rank" -> "r";
-                case "alpha" -> "lora_alpha";
-                case "dropout" -> "lora_dropout";
+                case "rank" -> rKey;
+                case "alpha" -> alphaKey;
+                case "dropout" -> dropoutKey;
                 default -> e.field();
             };
             violations.add(new Violation(pointer + "/" + key, e.reason()));
             return null;
         }
+    }
+
+    /** The name under which knob {@code peft} was sent: its PEFT name or its alias; both at once is a violation. */
+    private static String loraKey(Map<String, JsonNode> given, String peft, String pointer, List<Violation> violations) {
+        String alias = LORA_ALIASES.get(peft);
+        if (given.containsKey(peft) && given.containsKey(alias)) {
+            violations.add(new Violation(pointer + "/" + alias, "is the same knob as " + peft + "; give one of them"));
+        }
+        return given.containsKey(alias) ? alias : peft;
     }
 
     private static int intField(JsonNode v, String pointer, List<Violation> violations) {

@@ -7,10 +7,12 @@ import dev.tropism.support.TropismIntegrationTest;
 import dev.tropism.support.TropismTestClient;
 import dev.tropism.support.TropismTestClient.ApiResponse;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Autowired;
 import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.json.JsonMapper;
 
 /**
  * The way out and back in, through the REST API with the real engine on PostgreSQL: a {@code tiny-gpt} exported as
@@ -18,6 +20,8 @@ import tools.jackson.databind.JsonNode;
  */
 @TropismIntegrationTest
 class ImportedModelEndToEndTest {
+
+    private static final JsonMapper JSON = JsonMapper.builder().build();
 
     @Autowired
     TropismTestClient api;
@@ -37,6 +41,75 @@ class ImportedModelEndToEndTest {
             assertThat(System.nanoTime()).as("%s still %s", path, status).isLessThan(deadline);
             Thread.sleep(200);
         }
+    }
+
+    /**
+     * The graders that need the run's reference model, and the hacking monitor, on an imported base trained with LoRA:
+     * {@code likelihood} and {@code shaped} score against the base (the same weights with the adapters off), the gold
+     * spec is evaluated, and a KL bound below the drift the adapters cause raises the {@code kl_bound} alarm.
+     */
+    @Test
+    void referenceGradersAndTheHackingMonitorWorkOnAnImportedModelWithLora() throws Exception {
+        TropismTestClient.Team team = api.newTeam("byo-monitor");
+        ApiResponse sets = team.calls().post("/v1/datasets/generate", Map.of("generator", "arithmetic", "digits", 1,
+                "corpus_size", 40, "train_prompts", 8, "eval_prompts", 4));
+        String corpus = sets.json().get("data").get(0).get("id").asString();
+        String prompts = sets.json().get("data").get(1).get("id").asString();
+        String evalPrompts = sets.json().get("data").get(2).get("id").asString();
+        JsonNode tiny = ServingFixtures.pretrain(team, corpus, "tiny", 7, 1, 32, 2, 64);
+        ApiResponse exported = team.calls().get("/v1/models/" + tiny.get("id").asString() + "/export?format=hf");
+        ApiResponse imported = team.calls().upload("/v1/models", "tiny-hf.tar", exported.body(), Map.of("name", "tiny-hf"));
+        String base = await(team, "/v1/models/" + imported.json().get("id").asString(), "status", "ready").get("id")
+                .asString();
+
+        String exact = "{\"type\":\"string_check\",\"name\":\"%s\",\"input\":\"{{sample.output_text}}\","
+                + "\"reference\":\"{{item.answer}}\",\"operation\":\"eq\"}";
+        String family = "{\"type\":\"multi\",\"name\":\"family\",\"formula\":\"lik + par\",\"graders\":{"
+                + "\"lik\":{\"type\":\"likelihood\",\"name\":\"lik\",\"reference\":\"{{item.answer}}\"},"
+                + "\"par\":{\"type\":\"shaped\",\"name\":\"par\",\"references\":2,\"grader\":"
+                + exact.formatted("p_exact") + "}}}";
+        String spec = team.calls().post("/v1/reward-specs", Map.of("name", "family", "grader", JSON.readTree(family)))
+                .json().get("id").asString();
+        String gold = team.calls().post("/v1/reward-specs", Map.of("name", "gold", "grader",
+                JSON.readTree(exact.formatted("gold_exact")))).json().get("id").asString();
+        Map<String, Object> method = new LinkedHashMap<>();
+        method.put("type", "grpo");
+        method.put("grpo", Map.of("max_steps", 3, "prompts_per_step", 2, "num_generations", 2,
+                "max_completion_length", 3, "learning_rate", 0.05, "beta", 0.04, "eval_interval", 1));
+        method.put("lora", Map.of("r", 4, "lora_alpha", 8));
+        Map<String, Object> body = new LinkedHashMap<>();
+        body.put("model", base);
+        body.put("dataset", prompts);
+        body.put("eval_dataset", evalPrompts);
+        body.put("reward_spec", spec);
+        body.put("eval_reward_spec", gold);
+        body.put("method", method);
+        body.put("seed", 5);
+        body.put("reward_options", Map.of("hacking_monitor", Map.of("window", 4, "kl_bound", 1e-9)));
+        ApiResponse job = team.calls().post("/v1/jobs", body);
+        assertThat(job.status()).as(job.toString()).isEqualTo(201);
+        String id = job.json().get("id").asString();
+        await(team, "/v1/jobs/" + id, "status", "succeeded");
+
+        JsonNode m = team.calls().get("/v1/jobs/" + id + "/metrics").json().get("metrics");
+        for (String name : List.of("train/reward/family/mean", "train/reward/lik/mean", "train/reward/par/mean",
+                "train/reward/p_exact/mean")) {
+            assertThat(m.get(name)).as(name).hasSize(3);
+        }
+        m.get("train/reward/par/mean").forEach(v -> assertThat(v.get("value").asDouble()).isStrictlyBetween(0.0, 1.0));
+        m.get("train/reward/lik/mean").forEach(v -> assertThat(v.get("value").asDouble()).isNegative());
+        assertThat(m.has("train/reward/errors/unsupported")).as("every grader had its reference model").isFalse();
+        assertThat(m.get("eval/gold/mean")).as("gold evaluated before and after each step").hasSize(4);
+        assertThat(m.get("train/kl").get(2).get("value").asDouble()).as("the adapters moved the policy").isPositive();
+
+        JsonNode alarm = null;
+        for (JsonNode e : team.calls().get("/v1/jobs/" + id + "/events?limit=100").json().get("data")) {
+            if (e.get("type").asString().equals("reward_hacking_suspected")) {
+                alarm = e;
+            }
+        }
+        assertThat(alarm).as("the kl_bound alarm").isNotNull();
+        assertThat(alarm.get("data").get("rule").asString()).isEqualTo("kl_bound");
     }
 
     @Test
@@ -80,12 +153,17 @@ class ImportedModelEndToEndTest {
                 "reward_spec", rewardSpec, "method", Map.of("type", "grpo", "grpo", grpo, "lora", Map.of("r", 0,
                         "rank", 3))));
         assertThat(badLora.status()).as(badLora.toString()).isEqualTo(422);
-        assertThat(badLora.text()).contains("/method/lora/r", "/method/lora/rank");
+        assertThat(badLora.text()).contains("/method/lora/rank", "same knob as r");
+        ApiResponse badRank = team.calls().post("/v1/jobs", Map.of("model", base.get("id").asString(), "dataset",
+                prompts, "reward_spec", rewardSpec, "method", Map.of("type", "grpo", "grpo", grpo, "lora",
+                        Map.of("rank", 0, "alpha", 8))));
+        assertThat(badRank.status()).as(badRank.toString()).isEqualTo(422);
+        assertThat(badRank.json().get("errors").get(0).get("pointer").asString()).isEqualTo("/method/lora/rank");
 
         Map<String, Object> method = new LinkedHashMap<>();
         method.put("type", "grpo");
         method.put("grpo", grpo);
-        method.put("lora", Map.of("r", 4, "lora_alpha", 8));
+        method.put("lora", Map.of("rank", 4, "alpha", 8)); // the short names, as well as PEFT's r and lora_alpha
         ApiResponse job = team.calls().post("/v1/jobs", Map.of("model", base.get("id").asString(), "dataset", prompts,
                 "reward_spec", rewardSpec, "method", method, "suffix", "lora", "seed", 3));
         assertThat(job.status()).as(job.toString()).isEqualTo(201);
