@@ -43,6 +43,12 @@ class ImportedModelEndToEndTest {
         }
     }
 
+    /** A tiny arithmetic corpus, its train prompts and its eval prompts (the {@code data} of the generator's answer). */
+    private static JsonNode arithmetic(TropismTestClient.Team team) {
+        return team.calls().post("/v1/datasets/generate", Map.of("generator", "arithmetic", "digits", 1,
+                "corpus_size", 40, "train_prompts", 8, "eval_prompts", 4)).json().get("data");
+    }
+
     /**
      * The graders that need the run's reference model, and the hacking monitor, on an imported base trained with LoRA:
      * {@code likelihood} and {@code shaped} score against the base (the same weights with the adapters off), the gold
@@ -51,11 +57,10 @@ class ImportedModelEndToEndTest {
     @Test
     void referenceGradersAndTheHackingMonitorWorkOnAnImportedModelWithLora() throws Exception {
         TropismTestClient.Team team = api.newTeam("byo-monitor");
-        ApiResponse sets = team.calls().post("/v1/datasets/generate", Map.of("generator", "arithmetic", "digits", 1,
-                "corpus_size", 40, "train_prompts", 8, "eval_prompts", 4));
-        String corpus = sets.json().get("data").get(0).get("id").asString();
-        String prompts = sets.json().get("data").get(1).get("id").asString();
-        String evalPrompts = sets.json().get("data").get(2).get("id").asString();
+        JsonNode sets = arithmetic(team);
+        String corpus = sets.get(0).get("id").asString();
+        String prompts = sets.get(1).get("id").asString();
+        String evalPrompts = sets.get(2).get("id").asString();
         JsonNode tiny = ServingFixtures.pretrain(team, corpus, "tiny", 7, 1, 32, 2, 64);
         ApiResponse exported = team.calls().get("/v1/models/" + tiny.get("id").asString() + "/export?format=hf");
         ApiResponse imported = team.calls().upload("/v1/models", "tiny-hf.tar", exported.body(), Map.of("name", "tiny-hf"));
@@ -115,10 +120,9 @@ class ImportedModelEndToEndTest {
     @Test
     void aTinyGptLeavesAsGpt2ComesBackAndAlignsWithLora() throws Exception {
         TropismTestClient.Team team = api.newTeam("byo-model");
-        ApiResponse sets = team.calls().post("/v1/datasets/generate", Map.of("generator", "arithmetic", "digits", 1,
-                "corpus_size", 40, "train_prompts", 8, "eval_prompts", 4));
-        String corpus = sets.json().get("data").get(0).get("id").asString();
-        String prompts = sets.json().get("data").get(1).get("id").asString();
+        JsonNode sets = arithmetic(team);
+        String corpus = sets.get(0).get("id").asString();
+        String prompts = sets.get(1).get("id").asString();
         JsonNode tiny = ServingFixtures.pretrain(team, corpus, "tiny", 7, 1, 32, 2, 64);
 
         // Out: the tiny-gpt as an HF gpt2 directory (config, safetensors, a tokenizer.json of its characters).
