@@ -299,6 +299,10 @@ class LlamaScaleBenchmark {
                 long t0 = System.nanoTime();
                 Gradients.COLLECTOR_LOCK.lock();
                 try (NDManager s = m.newSubManager()) {
+                    // A forward's arrays join its first operand's manager: in s, the step's arrays are freed with it.
+                    in.tempAttach(s);
+                    positions.tempAttach(s);
+                    km.tempAttach(s);
                     for (NDArray a : trainable.values()) {
                         a.setRequiresGradient(true);
                     }
