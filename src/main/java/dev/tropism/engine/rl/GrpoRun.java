@@ -298,6 +298,13 @@ public final class GrpoRun implements TrainingRun {
         NDArray targets; // (B, Tc) int64 completion tokens
         NDArray mask; // (B, Tc) float32, 1 for tokens that count in the loss
         int promptWidth;
+
+        /** Lends the forward inputs to {@code m} until it closes, so that a forward's arrays land in {@code m}. */
+        void attachInputs(NDManager m) {
+            inputs.tempAttach(m);
+            positions.tempAttach(m);
+            keyMask.tempAttach(m);
+        }
     }
 
     UpdateBatch tensors(PromptBatch prompts, Completions c, NDManager m) {
@@ -362,14 +369,15 @@ public final class GrpoRun implements TrainingRun {
                 adv[i] = (float) advantage[i];
             }
             NDArray advantages = m.create(adv); // (B)
-            NDArray refLogp = tokenLogp(completionLogits(reference, u, cfg.temperature()), u.targets); // (B, Tc), no gradient
+            NDArray refLogp = scoredApart(reference, u, m); // (B, Tc), no gradient
             // With μ = 1, π_θold = π_θ and the ratio is exp(logp − logp.detach()) = 1 (TRL); otherwise
             // π_θold is fixed before the first update.
-            NDArray oldLogp = cfg.numIterations() > 1 ? tokenLogp(completionLogits(lm, u, cfg.temperature()), u.targets) : null;
+            NDArray oldLogp = cfg.numIterations() > 1 ? scoredApart(lm, u, m) : null;
             double tokenCount = Math.max(1, u.mask.sum().getFloat());
             for (int it = 0; it < cfg.numIterations(); it++) {
                 Gradients.COLLECTOR_LOCK.lock();
                 try (NDManager s = m.newSubManager()) {
+                    u.attachInputs(s); // this iteration's forward and backward arrays are freed with s
                     requireGradients(true);
                     try (GradientCollector gc = ai.djl.engine.Engine.getInstance().newGradientCollector()) {
                         NDArray logits = completionLogits(lm, u, cfg.temperature()); // (B, Tc, V)
@@ -405,6 +413,20 @@ public final class GrpoRun implements TrainingRun {
             }
         }
         return stats;
+    }
+
+    /**
+     * (B, Tc) log-probs of the completion tokens under {@code model}, no gradient, kept in {@code m}. A forward's arrays
+     * join the manager of its inputs, so the forward runs on inputs lent to a manager of its own: its (B, T, V) logits
+     * and every layer's activations are freed here, before the next forward, instead of living through the update.
+     */
+    private NDArray scoredApart(CausalLm model, UpdateBatch u, NDManager m) {
+        try (NDManager f = m.newSubManager()) {
+            u.attachInputs(f);
+            NDArray logp = tokenLogp(completionLogits(model, u, cfg.temperature()), u.targets); // (B, Tc)
+            logp.attach(m);
+            return logp;
+        }
     }
 
     private void requireGradients(boolean on) {

@@ -8,10 +8,21 @@ import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.training.GradientCollector;
+import dev.tropism.engine.Engine;
+import dev.tropism.engine.MetricNames;
+import dev.tropism.engine.RewardFunction;
+import dev.tropism.engine.RewardResult;
+import dev.tropism.engine.TrainingRun;
 import dev.tropism.engine.lm.LanguageModel;
 import dev.tropism.engine.lm.Sampler;
 import dev.tropism.engine.nn.AdamW;
 import dev.tropism.engine.nn.Gradients;
+import dev.tropism.engine.rl.GrpoConfig;
+import dev.tropism.engine.rl.GrpoConfig.LossType;
+import dev.tropism.engine.rl.GrpoConfig.ScaleRewards;
+import dev.tropism.engine.rl.GrpoSpec;
+import dev.tropism.engine.serve.ClosedLoopLoad;
+import dev.tropism.engine.serve.ClosedLoopLoad.Measured;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -23,20 +34,33 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Random;
+import java.util.function.LongFunction;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Issue 13's benchmark shape: a random Llama of ~30M parameters with a 32,000-token vocabulary (hidden 384, 8 layers,
- * 6 query heads and 2 key/value heads of 64, SwiGLU 1536, tied embeddings: 29,649,024 parameters), imported from a
- * real HF directory written here. Measures KV-cached decoding tokens/s (batch 64, 8-token prompts, 64 new tokens,
- * temperature 1 on the device) and one GRPO-like update (forward + backward + global-norm clip + AdamW on
- * 16 rows of 32 prompt + 32 completion tokens, TRL's β = 0 loss, so no reference forward) under LoRA (r = 8, α = 16 on
- * q, k, v, o) and full fine-tuning, with the peak RSS of each (VmHWM, reset through /proc/self/clear_refs before each).
- * The anchor is {@code tools/hf-reference/llama_anchor.py}. Run with
- * {@code ./mvnw -B -o -Pbench test -Dskip.frontend -Dtest=LlamaScaleBenchmark}; prints its results (the numbers in
- * docs/benchmarks.md's "Imported Llama at 30M" section are copied from this output and the anchor's).
+ * 6 query heads and 2 key/value heads of 64, SwiGLU 1536, tied embeddings: 29,596,032 parameters), imported from a
+ * real HF directory written here. One measurement per JVM, chosen by {@code -Dllama.mode}, so that each peak RSS is
+ * that of its own process:
+ * <ul>
+ *   <li>{@code decode}: KV-cached decoding tokens/s (batch 64, 8-token prompts, 64 new tokens, temperature 1 on the
+ *       device);
+ *   <li>{@code lora}, {@code full}: one GRPO-like update (forward + backward + global-norm clip + AdamW on 16 rows of
+ *       32 prompt + 32 completion tokens, TRL's β = 0 loss, no reference forward) with LoRA (r = 8, α = 16 on q, k, v,
+ *       o) or every weight trainable; median step time and peak RSS (VmHWM, reset through /proc/self/clear_refs once
+ *       the model is loaded);
+ *   <li>{@code grpo}, {@code grpo-full}: real GRPO iterations through {@link Engine#open} (8 prompts × 4 samples,
+ *       32 new tokens, a cheap reward) with LoRA or full fine-tuning: the median of the engine's own
+ *       rollout / reward / update split, and the peak RSS of the run;
+ *   <li>{@code serve}: continuous batching ({@link ClosedLoopLoad}) at 1 and 32 clients, max batch 64 against one
+ *       request at a time.
+ * </ul>
+ * The anchor is {@code tools/hf-reference/llama_anchor.py}; {@code tools/hf-reference/llama_scale.sh} runs every mode
+ * of both, each in its own process. One mode:
+ * {@code ./mvnw -B -o -Pbench surefire:test -Dskip.frontend -Dtest=LlamaScaleBenchmark -Dllama.mode=decode} after
+ * {@code test-compile}. Prints its results; docs/benchmarks.md's "Imported Llama at 30M" section is copied from them.
  */
 @Tag("bench")
 class LlamaScaleBenchmark {
@@ -59,9 +83,32 @@ class LlamaScaleBenchmark {
     static final int WARMUP_STEPS = 2;
     static final int STEPS = 5;
 
+    static final int GRPO_PROMPTS = 8;
+    static final int GRPO_SAMPLES = 4;
+    static final int GRPO_PROMPT_WORDS = 16;
+    static final int GRPO_NEW_TOKENS = 32;
+    static final int GRPO_STEPS = 3; // after one warm-up step
+
+    static final int SERVE_NEW_TOKENS = 32;
+    static final long SERVE_SECONDS = 12;
+    static final int SERVE_REPEATS = 2;
+    static final int[] SERVE_CLIENTS = {1, 32};
+
     @Test
-    void decodeAndTrain(@TempDir Path dir) throws Exception {
+    void measure(@TempDir Path dir) throws Exception {
+        String mode = System.getProperty("llama.mode", "decode");
         writeModel(dir);
+        String out = switch (mode) {
+            case "decode", "lora", "full", "serve" -> onLoadedModel(dir, mode);
+            case "grpo" -> grpo(dir, true);
+            case "grpo-full" -> grpo(dir, false);
+            default -> throw new IllegalArgumentException("llama.mode: decode, lora, full, grpo, grpo-full or serve");
+        };
+        System.out.println("\n==== LlamaScaleBenchmark " + mode + " ====\n" + out);
+        assertTrue(out.length() > 0);
+    }
+
+    private static String onLoadedModel(Path dir, String mode) throws Exception {
         StringBuilder out = new StringBuilder();
         try (NDManager root = NDManager.newBaseManager(); LanguageModel model = LanguageModel.load(dir, root)) {
             HfCausalLm lm = (HfCausalLm) model.lm();
@@ -71,33 +118,123 @@ class LlamaScaleBenchmark {
             }
             out.append(String.format(Locale.ROOT, "model: llama, %,d parameters, vocab %d, hidden %d, %d layers, %d/%d heads, "
                     + "intermediate %d%n", params, VOCAB, HIDDEN, LAYERS, HEADS, KV_HEADS, INTERMEDIATE));
-
-            // 1. decoding with the KV cache
-            Sampler.PromptBatch pb = prompts(DECODE_BATCH, PROMPT);
-            decode(model, pb, root); // warm-up
-            double best = 0;
-            for (int rep = 0; rep < 3; rep++) {
-                best = Math.max(best, decode(model, pb, root));
+            switch (mode) {
+                case "decode" -> {
+                    Sampler.PromptBatch pb = prompts(DECODE_BATCH, PROMPT);
+                    decode(model, pb, root); // warm-up
+                    double best = 0;
+                    for (int rep = 0; rep < 3; rep++) {
+                        best = Math.max(best, decode(model, pb, root));
+                    }
+                    out.append(String.format(Locale.ROOT, "decode (KV cache, batch %d, prompt %d, %d new tokens, best of "
+                            + "3): %,.0f tokens/s%n", DECODE_BATCH, PROMPT, NEW_TOKENS, best));
+                }
+                case "lora" -> {
+                    lm.attach(Lora.initialize(new LoraConfig(8, 16, 0, List.of("q_proj", "k_proj", "v_proj", "o_proj")),
+                            lm, 1, root));
+                    out.append(train("LoRA r=8 (q,k,v,o)", lm, lm.lora().parameters(), root));
+                }
+                case "full" -> out.append(train("full fine-tuning", lm, lm.parameters(), root));
+                default -> out.append(serve(model, lm));
             }
-            out.append(String.format(Locale.ROOT, "decode (KV cache, batch %d, prompt %d, %d new tokens, best of 3): "
-                    + "%,.0f tokens/s%n", DECODE_BATCH, PROMPT, NEW_TOKENS, best));
-            System.out.print(out);
-            if (Boolean.getBoolean("llama.decodeOnly")) {
-                System.out.println("\n==== LlamaScaleBenchmark ====\n" + out);
-                return;
-            }
-
-            // 2. + 3. a GRPO-like update, LoRA first (so full fine-tuning's freed buffers cannot hide LoRA's peak)
-            lm.attach(Lora.initialize(new LoraConfig(8, 16, 0, List.of("q_proj", "k_proj", "v_proj", "o_proj")), lm, 1,
-                    root));
-            out.append(train("LoRA r=8 (q,k,v,o)", lm, lm.lora().parameters(), root));
-            System.out.print(out);
-            lm.lora().close();
-            lm.attach(null);
-            out.append(train("full fine-tuning", lm, lm.parameters(), root));
         }
-        System.out.println("\n==== LlamaScaleBenchmark ====\n" + out);
-        assertTrue(out.length() > 0);
+        return out.toString();
+    }
+
+    /**
+     * GRPO iterations through the engine ({@link Engine#open}, as a job runs them): one warm-up step, then the median
+     * of the engine's own rollout / reward / update seconds ({@code perf/*}) over {@link #GRPO_STEPS} steps, and the
+     * peak RSS while they ran (VmHWM reset once the run is open: model loaded, policy and optimizer built).
+     */
+    private static String grpo(Path dir, boolean lora) throws Exception {
+        GrpoConfig config = new GrpoConfig(1 + GRPO_STEPS, GRPO_PROMPTS, GRPO_SAMPLES, 1, 1e-5, 0, 0.0, 1.0, 0.0, 0.2,
+                0.28, ScaleRewards.GROUP, LossType.DAPO, false, GRPO_NEW_TOKENS, 1.0, 1.0, 0, 1000, 1.0);
+        Random rng = new Random(13);
+        List<Map<String, Object>> items = new ArrayList<>();
+        for (int i = 0; i < GRPO_PROMPTS; i++) {
+            items.add(Map.of("prompt", words(rng, GRPO_PROMPT_WORDS)));
+        }
+        // A rule-based reward as cheap as a string check: the share of completion words with an even id.
+        RewardFunction evenIds = RewardFunction.perSample((item, output) -> {
+            String[] words = output.trim().split("\\s+");
+            long even = Arrays.stream(words).filter(w -> w.length() > 1 && (w.charAt(w.length() - 1) - '0') % 2 == 0)
+                    .count();
+            return RewardResult.of((double) even / Math.max(1, words.length));
+        });
+        LoraConfig adapters = lora ? new LoraConfig(8, 16, 0, List.of("q_proj", "k_proj", "v_proj", "o_proj")) : null;
+        GrpoSpec spec = new GrpoSpec(dir, config, items, List.of(), evenIds, 11, null, adapters);
+        long rssBefore = status("VmRSS");
+        double[][] parts = new double[3][GRPO_STEPS]; // rollout, reward, update seconds per measured step
+        long rssOpen;
+        try (TrainingRun run = Engine.open(spec)) {
+            System.gc();
+            resetPeakRss();
+            rssOpen = status("VmRSS");
+            for (int s = 0; s <= GRPO_STEPS; s++) {
+                Map<String, Double> m = run.trainStep();
+                if (s > 0) {
+                    parts[0][s - 1] = m.get(MetricNames.PERF_ROLLOUT_SECONDS);
+                    parts[1][s - 1] = m.get(MetricNames.PERF_REWARD_SECONDS);
+                    parts[2][s - 1] = m.get(MetricNames.PERF_UPDATE_SECONDS);
+                }
+            }
+        }
+        long peak = status("VmHWM");
+        double rollout = median(parts[0]);
+        double reward = median(parts[1]);
+        double update = median(parts[2]);
+        double total = rollout + reward + update;
+        return String.format(Locale.ROOT, "grpo %s: %d prompts x %d samples, %d-word prompts, %d new tokens, median of %d "
+                + "steps after 1 warm-up: rollout %.2f s (%.0f%%), reward %.4f s (%.1f%%), update %.2f s (%.0f%%), "
+                + "iteration %.2f s (rollout %s / reward %s / update %s s); RSS before open %d MiB, after open %d MiB, "
+                + "peak RSS during the steps %d MiB%n", lora ? "LoRA r=8 (q,k,v,o)" : "full fine-tuning", GRPO_PROMPTS,
+                GRPO_SAMPLES, GRPO_PROMPT_WORDS, GRPO_NEW_TOKENS, GRPO_STEPS, rollout, 100 * rollout / total, reward,
+                100 * reward / total, update, 100 * update / total, total, fmt(parts[0], "%.2f"), fmt(parts[1], "%.4f"),
+                fmt(parts[2], "%.2f"), rssBefore / 1024, rssOpen / 1024, peak / 1024);
+    }
+
+    /**
+     * Continuous batching of the 30M Llama in {@link dev.tropism.engine.serve.Generator}: closed-loop clients with
+     * 8-word prompts and {@link #SERVE_NEW_TOKENS} greedy tokens each, max batch 64 against one request at a time (max
+     * batch 1), best of {@link #SERVE_REPEATS} alternating windows per cell.
+     */
+    private static String serve(LanguageModel model, HfCausalLm lm) throws Exception {
+        // EOS (id 1) gets a zero embedding row: its tied logit is then exactly 0 while the best of the other 31,999 is
+        // positive, so greedy requests run their full length and both modes do the same work per request.
+        lm.parameters().get("model.embed_tokens.weight").set(new NDIndex(1), 0f);
+        LongFunction<String> prompt = n -> words(new Random(n), PROMPT);
+        ClosedLoopLoad.measure(model, 64, 8, 3, SERVE_NEW_TOKENS, prompt); // warm-up: JIT, PyTorch allocator
+        StringBuilder out = new StringBuilder("| clients | batched tokens/s | p50 ms | TTFT p50 ms | one-at-a-time tokens/s "
+                + "| p50 ms | TTFT p50 ms | speed-up |\n|---|---|---|---|---|---|---|---|\n");
+        for (int clients : SERVE_CLIENTS) {
+            Measured b = null;
+            Measured o = null;
+            for (int rep = 0; rep < SERVE_REPEATS; rep++) {
+                b = Measured.best(b, ClosedLoopLoad.measure(model, 64, clients, SERVE_SECONDS, SERVE_NEW_TOKENS, prompt));
+                o = Measured.best(o, ClosedLoopLoad.measure(model, 1, clients, SERVE_SECONDS, SERVE_NEW_TOKENS, prompt));
+            }
+            out.append(String.format(Locale.ROOT, "| %d | %.0f | %.0f | %.0f | %.0f | %.0f | %.0f | %.1fx |%n", clients,
+                    b.tokensPerSecond(), b.p50Ms(), b.ttftP50Ms(), o.tokensPerSecond(), o.p50Ms(), o.ttftP50Ms(),
+                    b.tokensPerSecond() / o.tokensPerSecond()));
+        }
+        return out.append(String.format(Locale.ROOT, "serve: %d-word prompts, %d greedy new tokens per request, best of %d "
+                + "alternating %d s closed-loop windows per cell%n", PROMPT, SERVE_NEW_TOKENS, SERVE_REPEATS,
+                SERVE_SECONDS)).toString();
+    }
+
+    /** {@code n} random non-special words ("w2" ... "w31999"), one token each. */
+    private static String words(Random rng, int n) {
+        StringBuilder p = new StringBuilder("w" + (2 + rng.nextInt(VOCAB - 2)));
+        for (int w = 1; w < n; w++) {
+            p.append(" w").append(2 + rng.nextInt(VOCAB - 2));
+        }
+        return p.toString();
+    }
+
+    private static double median(double[] v) {
+        double[] sorted = v.clone();
+        Arrays.sort(sorted);
+        return sorted[sorted.length / 2];
     }
 
     private static double decode(LanguageModel model, Sampler.PromptBatch pb, NDManager root) {
@@ -117,6 +254,7 @@ class LlamaScaleBenchmark {
     /** Median step time and peak RSS of {@link #WARMUP_STEPS} + {@link #STEPS} updates of {@code trainable}. */
     private static String train(String label, HfCausalLm lm, Map<String, NDArray> trainable, NDManager root)
             throws Exception {
+        System.gc();
         resetPeakRss();
         long rssBefore = status("VmRSS");
         long trainableCount = 0;
@@ -161,6 +299,10 @@ class LlamaScaleBenchmark {
                 long t0 = System.nanoTime();
                 Gradients.COLLECTOR_LOCK.lock();
                 try (NDManager s = m.newSubManager()) {
+                    // A forward's arrays join its first operand's manager: in s, the step's arrays are freed with it.
+                    in.tempAttach(s);
+                    positions.tempAttach(s);
+                    km.tempAttach(s);
                     for (NDArray a : trainable.values()) {
                         a.setRequiresGradient(true);
                     }
@@ -187,18 +329,16 @@ class LlamaScaleBenchmark {
             opt.close();
         }
         long peak = status("VmHWM");
-        double[] sorted = ms.clone();
-        Arrays.sort(sorted);
         return String.format(Locale.ROOT, "train %s: %,d trainable, %d rows x (%d + %d) tokens, step median %.0f ms "
                 + "(steps %s), RSS before %d MiB, peak RSS %d MiB (+%d MiB)%n", label, trainableCount, TRAIN_ROWS,
-                TRAIN_PROMPT, TRAIN_COMPLETION, sorted[STEPS / 2], fmt(ms), rssBefore / 1024, peak / 1024,
+                TRAIN_PROMPT, TRAIN_COMPLETION, median(ms), fmt(ms, "%.0f"), rssBefore / 1024, peak / 1024,
                 (peak - rssBefore) / 1024);
     }
 
-    private static String fmt(double[] ms) {
+    private static String fmt(double[] v, String format) {
         List<String> s = new ArrayList<>();
-        for (double v : ms) {
-            s.add(String.format(Locale.ROOT, "%.0f", v));
+        for (double x : v) {
+            s.add(String.format(Locale.ROOT, format, x));
         }
         return String.join("/", s);
     }

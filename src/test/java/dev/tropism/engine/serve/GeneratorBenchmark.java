@@ -9,12 +9,10 @@ import dev.tropism.engine.lm.Gpt;
 import dev.tropism.engine.lm.KvCache;
 import dev.tropism.engine.lm.GptConfig;
 import dev.tropism.engine.lm.LanguageModel;
+import dev.tropism.engine.serve.ClosedLoopLoad.Measured;
 import java.util.ArrayList;
-import java.util.Collections;
 import java.util.List;
 import java.util.Locale;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
@@ -32,9 +30,6 @@ class GeneratorBenchmark {
     private static final long SECONDS = 4;
     private static final int REPEATS = 3;
     private static final int[] CLIENTS = {1, 8, 32, 64};
-
-    record Measured(double tokensPerSecond, double p50Ms, double p99Ms, double ttftP50Ms, int requests) {
-    }
 
     @Test
     void batchedAgainstOneAtATime() throws Exception {
@@ -55,8 +50,8 @@ class GeneratorBenchmark {
                 Measured b = null;
                 Measured o = null;
                 for (int rep = 0; rep < REPEATS; rep++) {
-                    b = best(b, measure(model, 64, clients, SECONDS));
-                    o = best(o, measure(model, 1, clients, SECONDS));
+                    b = Measured.best(b, measure(model, 64, clients, SECONDS));
+                    o = Measured.best(o, measure(model, 1, clients, SECONDS));
                 }
                 double speedUp = b.tokensPerSecond() / o.tokensPerSecond();
                 if (clients == 32) {
@@ -128,53 +123,8 @@ class GeneratorBenchmark {
         }
     }
 
-    /** {@code clients} threads in a closed loop for {@code seconds} against a fresh generator. */
     private static Measured measure(LanguageModel model, int maxBatch, int clients, long seconds) throws Exception {
-        List<GenerationResult> done = Collections.synchronizedList(new ArrayList<>());
-        AtomicLong seeds = new AtomicLong();
-        long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
-        long t0 = System.nanoTime();
-        try (Generator g = new Generator(model, new GeneratorConfig(maxBatch, 2 * clients))) {
-            List<Thread> threads = new ArrayList<>();
-            for (int c = 0; c < clients; c++) {
-                Thread t = new Thread(() -> {
-                    while (System.nanoTime() < end) {
-                        long s = seeds.incrementAndGet();
-                        String prompt = (s % 90 + 10) + "+" + (s * 7 % 90 + 10) + "=";
-                        GenerationResult r = ServeFixtures.await(g.submit(GenerationRequest.builder(prompt)
-                                .maxTokens(NEW_TOKENS).temperature(0).build(), GenerationListener.NONE));
-                        if (System.nanoTime() <= end) {
-                            done.add(r);
-                        }
-                    }
-                });
-                t.start();
-                threads.add(t);
-            }
-            for (Thread t : threads) {
-                t.join();
-            }
-        }
-        double elapsed = (end - t0) / 1e9;
-        long tokens = 0;
-        List<Double> latency = new ArrayList<>();
-        List<Double> ttft = new ArrayList<>();
-        for (GenerationResult r : done) {
-            assertTrue(r.completionTokens() == NEW_TOKENS, "a request ended early: " + r);
-            tokens += r.completionTokens();
-            latency.add(r.totalNanos() / 1e6);
-            ttft.add(r.firstTokenNanos() / 1e6);
-        }
-        Collections.sort(latency);
-        Collections.sort(ttft);
-        return new Measured(tokens / elapsed, pct(latency, 0.5), pct(latency, 0.99), pct(ttft, 0.5), done.size());
-    }
-
-    private static Measured best(Measured a, Measured b) {
-        return a == null || b.tokensPerSecond() > a.tokensPerSecond() ? b : a;
-    }
-
-    private static double pct(List<Double> sorted, double q) {
-        return sorted.isEmpty() ? Double.NaN : sorted.get((int) Math.min(sorted.size() - 1, Math.floor(q * sorted.size())));
+        return ClosedLoopLoad.measure(model, maxBatch, clients, seconds, NEW_TOKENS,
+                s -> (s % 90 + 10) + "+" + (s * 7 % 90 + 10) + "=");
     }
 }
