@@ -19,23 +19,21 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.Optional;
 import java.util.stream.Stream;
-import org.springframework.beans.factory.annotation.Value;
-import org.springframework.stereotype.Component;
 
 /**
  * Objects as files under {@code root/blobs/<key>}, each with a {@code root/meta/<key>} file holding
  * {@code <sha256> <size>}. Writes go to a temp file (hashed while streaming) and are moved into place
  * atomically, so readers never see a partial object. Reads are verified against the meta file
  * ({@link VerifyingInputStream}); an object replaced while it is being read may fail that check.
+ * The store of {@code tropism.storage.type=local} (the default), rooted at {@code tropism.storage.local-root}.
  */
-@Component
 public class LocalObjectStore implements ObjectStore {
 
     private final Path blobs;
     private final Path meta;
     private final Path tmp;
 
-    public LocalObjectStore(@Value("${tropism.storage.local-root:./data/objects}") Path root) throws IOException {
+    public LocalObjectStore(Path root) throws IOException {
         Path r = root.toAbsolutePath().normalize();
         this.blobs = r.resolve("blobs");
         this.meta = r.resolve("meta");
