@@ -19,22 +19,21 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.Optional;
 import java.util.stream.Stream;
-import org.springframework.beans.factory.annotation.Value;
-import org.springframework.stereotype.Component;
 
 /**
  * Objects as files under {@code root/blobs/<key>}, each with a {@code root/meta/<key>} file holding
  * {@code <sha256> <size>}. Writes go to a temp file (hashed while streaming) and are moved into place
- * atomically, so readers never see a partial object.
+ * atomically, so readers never see a partial object. Reads are verified against the meta file
+ * ({@link VerifyingInputStream}); an object replaced while it is being read may fail that check.
+ * The store of {@code tropism.storage.type=local} (the default), rooted at {@code tropism.storage.local-root}.
  */
-@Component
 public class LocalObjectStore implements ObjectStore {
 
     private final Path blobs;
     private final Path meta;
     private final Path tmp;
 
-    public LocalObjectStore(@Value("${tropism.storage.local-root:./data/objects}") Path root) throws IOException {
+    public LocalObjectStore(Path root) throws IOException {
         Path r = root.toAbsolutePath().normalize();
         this.blobs = r.resolve("blobs");
         this.meta = r.resolve("meta");
@@ -44,36 +43,9 @@ public class LocalObjectStore implements ObjectStore {
         Files.createDirectories(tmp);
     }
 
-    /** Rejects empty keys, absolute paths, {@code .}/{@code ..} and empty segments, and backslashes. */
-    static String checkKey(String key) {
-        if (key == null || key.isEmpty() || key.startsWith("/") || key.endsWith("/") || key.contains("\\")
-                || key.indexOf('\0') >= 0) {
-            throw new IllegalArgumentException("Invalid object key: '" + key + "'");
-        }
-        for (String segment : key.split("/", -1)) {
-            if (segment.isEmpty() || segment.equals(".") || segment.equals("..")) {
-                throw new IllegalArgumentException("Invalid object key: '" + key + "'");
-            }
-        }
-        return key;
-    }
-
-    /** A prefix is a key, an empty string, or a key followed by a slash. */
-    private static String checkPrefix(String prefix) {
-        if (prefix == null || prefix.isEmpty()) {
-            return "";
-        }
-        String body = prefix.endsWith("/") ? prefix.substring(0, prefix.length() - 1) : prefix;
-        if (body.contains("..")) {
-            throw new IllegalArgumentException("Invalid prefix: '" + prefix + "'");
-        }
-        checkKey(body);
-        return prefix;
-    }
-
     @Override
     public StoredObject put(String key, InputStream content) throws IOException {
-        checkKey(key);
+        ObjectKeys.checkKey(key);
         Path target = blobs.resolve(key);
         Path tempData = Files.createTempFile(tmp, "put-", ".part");
         try {
@@ -84,6 +56,7 @@ public class LocalObjectStore implements ObjectStore {
             }
             String sha = Hashes.hex(digest.digest());
             Files.createDirectories(target.getParent());
+            Files.deleteIfExists(meta.resolve(key)); // never a meta file beside a blob it does not describe
             move(tempData, target);
             writeMeta(key, sha, size);
             return new StoredObject(key, size, sha, Files.getLastModifiedTime(target).toInstant());
@@ -94,17 +67,29 @@ public class LocalObjectStore implements ObjectStore {
 
     @Override
     public Optional<InputStream> get(String key) throws IOException {
-        checkKey(key);
+        ObjectKeys.checkKey(key);
+        Path file = blobs.resolve(key);
+        if (Files.isDirectory(file)) {
+            return Optional.empty(); // a folder of other keys, as stat says
+        }
+        InputStream in;
         try {
-            return Optional.of(Files.newInputStream(blobs.resolve(key)));
+            in = Files.newInputStream(file);
         } catch (NoSuchFileException e) {
             return Optional.empty();
+        }
+        try {
+            Recorded recorded = recorded(key, file);
+            return Optional.of(new VerifyingInputStream(in, key, recorded.sha256(), recorded.size(), () -> { }));
+        } catch (IOException | RuntimeException e) {
+            in.close();
+            throw e;
         }
     }
 
     @Override
     public Optional<StoredObject> stat(String key) throws IOException {
-        checkKey(key);
+        ObjectKeys.checkKey(key);
         Path file = blobs.resolve(key);
         BasicFileAttributes attrs;
         try {
@@ -115,13 +100,13 @@ public class LocalObjectStore implements ObjectStore {
         if (!attrs.isRegularFile()) {
             return Optional.empty();
         }
-        return Optional.of(new StoredObject(key, attrs.size(), sha256Of(key, file, attrs.size()),
+        return Optional.of(new StoredObject(key, attrs.size(), recorded(key, file).sha256(),
                 attrs.lastModifiedTime().toInstant()));
     }
 
     @Override
     public List<StoredObject> list(String prefix) throws IOException {
-        String p = checkPrefix(prefix);
+        String p = ObjectKeys.checkPrefix(prefix);
         int slash = p.lastIndexOf('/');
         Path start = slash < 0 ? blobs : blobs.resolve(p.substring(0, slash));
         if (!Files.isDirectory(start)) {
@@ -142,7 +127,7 @@ public class LocalObjectStore implements ObjectStore {
 
     @Override
     public boolean delete(String key) throws IOException {
-        checkKey(key);
+        ObjectKeys.checkKey(key);
         Files.deleteIfExists(meta.resolve(key));
         boolean deleted = Files.deleteIfExists(blobs.resolve(key));
         pruneEmptyParents(blobs.resolve(key).getParent(), blobs);
@@ -161,23 +146,33 @@ public class LocalObjectStore implements ObjectStore {
         return n;
     }
 
-    private String sha256Of(String key, Path file, long size) throws IOException {
+    /** The sha256 and size recorded for an object. */
+    private record Recorded(String sha256, long size) {
+    }
+
+    /**
+     * What the meta file records; when it is missing or unreadable, the blob is hashed once and recorded. A meta file
+     * that is present always describes the blob it sits beside ({@link #put} removes the old one before moving a new
+     * blob in), so a blob that no longer matches it is corrupt, and {@link #get} says so.
+     */
+    private Recorded recorded(String key, Path file) throws IOException {
         Path m = meta.resolve(key);
         try {
             String[] parts = Files.readString(m, StandardCharsets.US_ASCII).trim().split(" ");
-            if (parts.length == 2 && Long.parseLong(parts[1]) == size) {
-                return parts[0];
+            if (parts.length == 2 && parts[0].length() == 64) {
+                return new Recorded(parts[0], Long.parseLong(parts[1]));
             }
         } catch (NoSuchFileException | NumberFormatException e) {
-            // missing or stale: compute once below
+            // missing or unreadable: compute once below
         }
         MessageDigest digest = Hashes.sha256();
+        long size;
         try (InputStream in = Files.newInputStream(file)) {
-            in.transferTo(new DigestOutputStream(OutputStream.nullOutputStream(), digest));
+            size = in.transferTo(new DigestOutputStream(OutputStream.nullOutputStream(), digest));
         }
         String sha = Hashes.hex(digest.digest());
         writeMeta(key, sha, size);
-        return sha;
+        return new Recorded(sha, size);
     }
 
     private void writeMeta(String key, String sha, long size) throws IOException {
