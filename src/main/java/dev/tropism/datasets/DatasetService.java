@@ -42,7 +42,7 @@ class DatasetService implements DatasetCatalog {
 
     /** Parameters of {@code POST /v1/datasets/generate}; null means the generator's default. */
     record GenerateRequest(String generator, String name, Integer digits, Boolean reverseAnswer, Integer corpusSize,
-            Integer trainPrompts, Integer evalPrompts, Long seed) {
+            Integer trainPrompts, Integer evalPrompts, Long seed, Boolean spaced) {
     }
 
     /** An open dataset body with its length. */
@@ -144,7 +144,8 @@ class DatasetService implements DatasetCatalog {
                     r.corpusSize() == null ? d.corpusSize() : r.corpusSize(),
                     r.trainPrompts() == null ? d.trainPrompts() : r.trainPrompts(),
                     r.evalPrompts() == null ? d.evalPrompts() : r.evalPrompts(),
-                    r.seed() == null ? d.seed() : r.seed());
+                    r.seed() == null ? d.seed() : r.seed(),
+                    r.spaced() == null ? d.spaced() : r.spaced());
         } catch (ConfigException e) {
             throw ApiException.invalid("/" + e.field(), e.reason());
         }

@@ -94,8 +94,10 @@ public final class DemoScenario {
                 + baseUrl + "/actuator/prometheus)");
 
         // 1. Data: 2-digit addition, answers least-significant digit first; 1,000 held-out problems.
+        // On GPT-2's BPE the digits are spaced, so that each is one token, as for the character tokenizer.
         JsonNode sets = post("/v1/datasets/generate", Map.of("generator", "arithmetic", "name", "arithmetic",
-                "digits", 2, "reverse_answer", true, "corpus_size", 4000, "train_prompts", 2000, "eval_prompts", 1000));
+                "digits", 2, "reverse_answer", true, "corpus_size", 4000, "train_prompts", 2000, "eval_prompts", 1000,
+                "spaced", props.tokenizer().equals("gpt2")));
         String corpus = sets.path("data").get(0).path("id").asString();
         String train = sets.path("data").get(1).path("id").asString();
         String eval = sets.path("data").get(2).path("id").asString();

@@ -27,10 +27,19 @@ public final class ArithmeticTask {
      * @param trainPrompts RL prompt items; default 2000
      * @param evalPrompts held-out eval items; default 1000 (the demo needs at least 500)
      * @param seed seed of the split
+     * @param spaced one space between every digit and sign ({@code "4 7 + 8 5 ="}, answer {@code " 2 3 1"}); default
+     *     false. For a BPE tokenizer such as GPT-2's, which reads {@code "47"} as one token and {@code " 4"} as another,
+     *     this keeps one token per digit, as a character tokenizer sees them, so the carries stay learnable
      */
-    public record Config(int digits, boolean reverseAnswer, int corpusSize, int trainPrompts, int evalPrompts, long seed) {
+    public record Config(int digits, boolean reverseAnswer, int corpusSize, int trainPrompts, int evalPrompts, long seed,
+            boolean spaced) {
 
-        public static final Config DEFAULT = new Config(2, true, 4000, 2000, 1000, 7);
+        public static final Config DEFAULT = new Config(2, true, 4000, 2000, 1000, 7, false);
+
+        /** Unspaced problems. */
+        public Config(int digits, boolean reverseAnswer, int corpusSize, int trainPrompts, int evalPrompts, long seed) {
+            this(digits, reverseAnswer, corpusSize, trainPrompts, evalPrompts, seed, false);
+        }
 
         public Config {
             require(digits >= 1 && digits <= 4, "digits", "must be in [1, 4], got " + digits);
@@ -65,7 +74,7 @@ public final class ArithmeticTask {
         List<String> corpus = new ArrayList<>(c.corpusSize());
         for (int i = 0; i < c.corpusSize(); i++) {
             int[] p = rest.get(i);
-            corpus.add(prompt(p, c.digits()) + answer(p, c.reverseAnswer()));
+            corpus.add(prompt(p, c) + answer(p, c));
         }
         // RL prompts come from the non-eval problems too (they may overlap the corpus, as in practice).
         List<int[]> rlPool = new ArrayList<>(rest);
@@ -77,20 +86,27 @@ public final class ArithmeticTask {
         List<Map<String, Object>> out = new ArrayList<>(problems.size());
         for (int[] p : problems) {
             Map<String, Object> item = new LinkedHashMap<>();
-            item.put("prompt", prompt(p, c.digits()));
-            item.put("answer", answer(p, c.reverseAnswer()));
+            item.put("prompt", prompt(p, c));
+            item.put("answer", answer(p, c));
             out.add(item);
         }
         return out;
     }
 
-    private static String prompt(int[] p, int digits) {
-        String fmt = "%0" + digits + "d";
-        return String.format(fmt, p[0]) + "+" + String.format(fmt, p[1]) + "=";
+    private static String prompt(int[] p, Config c) {
+        String fmt = "%0" + c.digits() + "d";
+        String text = String.format(fmt, p[0]) + "+" + String.format(fmt, p[1]) + "=";
+        return c.spaced() ? spaced(text) : text;
     }
 
-    private static String answer(int[] p, boolean reverse) {
+    private static String answer(int[] p, Config c) {
         String s = Integer.toString(p[0] + p[1]);
-        return reverse ? new StringBuilder(s).reverse().toString() : s;
+        String text = c.reverseAnswer() ? new StringBuilder(s).reverse().toString() : s;
+        return c.spaced() ? " " + spaced(text) : text;
+    }
+
+    /** {@code "47+85="} as {@code "4 7 + 8 5 ="}. */
+    private static String spaced(String text) {
+        return String.join(" ", text.split(""));
     }
 }
