@@ -61,6 +61,15 @@ public final class Sampler {
      * @param truncated rows that hit maxNew without EOS
      */
     public record Completions(int[][] tokens, int[] lengths, boolean[] truncated, String[] texts) {
+
+        /** Tokens generated over all rows (the sum of {@link #lengths}): what a throughput counts. */
+        public long tokenCount() {
+            long n = 0;
+            for (int len : lengths) {
+                n += len;
+            }
+            return n;
+        }
     }
 
     /**
