@@ -200,6 +200,12 @@ public final class Gpt implements CausalLm {
         return new KvCache(config.nLayer());
     }
 
+    /** Preallocated: see {@link KvCache#withCapacity} for why tiny-gpt's decode writes in place. */
+    @Override
+    public KvCache newCache(int capacity) {
+        return KvCache.withCapacity(config.nLayer(), capacity);
+    }
+
     @Override
     public void close() {
         manager.close();

@@ -122,7 +122,7 @@ public final class Sampler {
         int vocab = lm.vocabSize();
         try (NDManager m = parent.newSubManager()) {
             TokenDraw draw = onDevice ? new TokenDraw(tok, vocab, m) : null;
-            KvCache cache = useCache ? lm.newCache() : null;
+            KvCache cache = useCache ? lm.newCache(total) : null;
             int fed = 0; // columns already in the cache
             for (int step = 0; step < maxNew; step++) {
                 int upTo = tp + step; // columns known so far
