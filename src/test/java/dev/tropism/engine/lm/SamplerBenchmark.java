@@ -13,8 +13,9 @@ import org.junit.jupiter.api.Test;
 
 /**
  * Issue 13's rollout bar for tiny-gpt: KV-cached sampling tokens/s at exactly the shape of the PyTorch eager anchor
- * ({@code /work/shared/bench/torch_anchor.py}, its "sampling kv-cache" line): 4 layers, d = 128, 4 heads, context 64,
- * a 16-id vocabulary, batch 64, one start token and 63 new tokens drawn at temperature 1 from the full distribution.
+ * ({@code ../shared/bench/torch_anchor.py} from the repository root, its "sampling kv-cache" line): 4 layers,
+ * d = 128, 4 heads, context 64, a 16-id vocabulary, batch 64, one start token and 63 new tokens drawn at temperature 1
+ * from the full distribution.
  * The tokenizer names no EOS, as the anchor has none, so every row decodes all 63 tokens and tokens/s counts the same
  * work on both sides. Run it and the anchor back to back, under the shared lock:
  * <pre>
