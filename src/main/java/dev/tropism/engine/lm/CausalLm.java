@@ -42,6 +42,15 @@ public interface CausalLm extends AutoCloseable {
     /** A new, empty cache; its arrays live in the manager of the inputs passed to {@link #forward}. */
     KvCache newCache();
 
+    /**
+     * A new, empty cache for a decode that will never hold more than {@code capacity} positions (prompt width plus new
+     * tokens), so that a model may write into preallocated buffers instead of growing arrays
+     * ({@link KvCache#withCapacity}). By default the growing cache of {@link #newCache()}.
+     */
+    default KvCache newCache(int capacity) {
+        return newCache();
+    }
+
     /** Rows of the embedding and columns of the logits. */
     int vocabSize();
 

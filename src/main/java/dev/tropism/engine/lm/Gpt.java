@@ -156,7 +156,7 @@ public final class Gpt implements CausalLm {
                 .add(Embedding.embedding(positionIds, params.get("wpe"), SparseFormat.DENSE).singletonOrThrow()); // (B, Tn, d)
         check.output("embed", x);
         Shape normShape = new Shape(d);
-        float scale = (float) (1.0 / Math.sqrt(hs));
+        NDArray scale = Scalars.of(x, 1.0 / Math.sqrt(hs)); // one 0-d operand for every layer's scores
         for (int i = 0; i < config.nLayer(); i++) {
             String p = "h" + i + ".";
             // Attention sub-layer
@@ -172,8 +172,8 @@ public final class Gpt implements CausalLm {
                 v = cache.appendValues(i, v);
             }
             NDArray att = check.output(p + "attn.probs",
-                    q.matMul(k.transpose(0, 1, 3, 2)).mul(Scalars.of(q, scale)).add(bias).softmax(-1)); // (B, nh, Tn, Tk)
-            NDArray y = att.matMul(v).transpose(0, 2, 1, 3).reshape(batch, tn, d); // (B, Tn, d)
+                    q.matMul(k.transpose(0, 1, 3, 2)).mul(scale).add(bias).softmax(-1)); // (B, nh, Tn, Tk)
+            NDArray y = merge(att.matMul(v), batch, tn, d); // (B, Tn, d)
             x = x.add(check.output(p + "proj",
                     Linear.linear(y, params.get(p + "proj.w"), params.get(p + "proj.b")).singletonOrThrow()));
             // MLP sub-layer
@@ -191,13 +191,34 @@ public final class Gpt implements CausalLm {
                 LayerNorm.layerNorm(x, normShape, params.get("lnf.g"), params.get("lnf.b"), 1e-5f).singletonOrThrow()); // (B, Tn, d)
     }
 
+    /**
+     * (B, Tn, d) → (B, nh, Tn, hs). With one new position (a decode step) the transpose only moves a size-1 axis, so a
+     * single reshape gives the same elements in the same order: one native call fewer per tensor, layer and step.
+     */
     private static NDArray heads(NDArray t, long batch, long tn, int nh, int hs) {
+        if (tn == 1) {
+            return t.reshape(batch, nh, 1, hs);
+        }
         return t.reshape(batch, tn, nh, hs).transpose(0, 2, 1, 3);
+    }
+
+    /** (B, nh, Tn, hs) → (B, Tn, d), the inverse of {@link #heads}, likewise a single reshape when Tn = 1. */
+    private static NDArray merge(NDArray y, long batch, long tn, int d) {
+        if (tn == 1) {
+            return y.reshape(batch, 1, d);
+        }
+        return y.transpose(0, 2, 1, 3).reshape(batch, tn, d);
     }
 
     @Override
     public KvCache newCache() {
         return new KvCache(config.nLayer());
+    }
+
+    /** Preallocated: see {@link KvCache#withCapacity} for why tiny-gpt's decode writes in place. */
+    @Override
+    public KvCache newCache(int capacity) {
+        return KvCache.withCapacity(config.nLayer(), capacity);
     }
 
     @Override

@@ -61,6 +61,15 @@ public final class Sampler {
      * @param truncated rows that hit maxNew without EOS
      */
     public record Completions(int[][] tokens, int[] lengths, boolean[] truncated, String[] texts) {
+
+        /** Tokens generated over all rows (the sum of {@link #lengths}): what a throughput counts. */
+        public long tokenCount() {
+            long n = 0;
+            for (int len : lengths) {
+                n += len;
+            }
+            return n;
+        }
     }
 
     /**
@@ -113,7 +122,7 @@ public final class Sampler {
         int vocab = lm.vocabSize();
         try (NDManager m = parent.newSubManager()) {
             TokenDraw draw = onDevice ? new TokenDraw(tok, vocab, m) : null;
-            KvCache cache = useCache ? lm.newCache() : null;
+            KvCache cache = useCache ? lm.newCache(total) : null;
             int fed = 0; // columns already in the cache
             for (int step = 0; step < maxNew; step++) {
                 int upTo = tp + step; // columns known so far
