@@ -96,8 +96,8 @@ final class ByoModelScenario {
         // 5. GRPO with LoRA adapters, evaluated greedily on the held-out problems.
         Map<String, Object> grpo = new LinkedHashMap<>();
         grpo.put("max_steps", props.grpoSteps());
-        // On GPT-2's 50,257-token vocabulary each sample's logits cost ~3,000x a character model's: a quarter of the
-        // prompts per step keeps a step near 6 s on two cores (64 prompts took 25 s).
+        // On GPT-2's BPE every position has 50,257 logits (against 16 characters), and they dominate a step: a
+        // quarter of the prompts per step keeps a step near 6 s on two cores (64 prompts took 25 s).
         grpo.put("prompts_per_step", props.tokenizer().equals("gpt2") ? 16 : 64);
         grpo.put("num_generations", 8);
         grpo.put("learning_rate", props.loraLearningRate());
