@@ -35,6 +35,11 @@ public final class AdaptersOff implements CausalLm {
         return off(() -> model.hidden(tokens, positions, keyMask, cache));
     }
 
+    @Override
+    public NDArray logits(NDArray hidden) {
+        return off(() -> model.logits(hidden));
+    }
+
     /** Runs {@code f} with the adapters off, then restores their state. */
     private NDArray off(Supplier<NDArray> f) {
         Lora lora = model.lora();

@@ -190,8 +190,12 @@ public abstract sealed class HfCausalLm implements CausalLm permits Gpt2Lm, Llam
 
     @Override
     public NDArray forward(NDArray tokens, NDArray positions, NDArray keyMask, KvCache cache) {
-        NDArray h = hidden(tokens, positions, keyMask, cache); // (B, Tn, d)
-        return check.output("logits", Linear.linear(h, params.get(outputWeight())).singletonOrThrow()); // (B, Tn, V)
+        return logits(hidden(tokens, positions, keyMask, cache)); // (B, Tn, V)
+    }
+
+    @Override
+    public NDArray logits(NDArray hidden) {
+        return check.output("logits", Linear.linear(hidden, params.get(outputWeight())).singletonOrThrow()); // (B, T, V)
     }
 
     @Override

@@ -39,6 +39,17 @@ public interface CausalLm extends AutoCloseable {
      */
     NDArray hidden(NDArray tokens, NDArray positions, NDArray keyMask, KvCache cache);
 
+    /**
+     * The output projection of hidden states from {@link #hidden} onto the vocabulary: {@link #forward} is
+     * {@code logits(hidden(...))}. A caller that needs the logits of only some positions (GRPO's update, at the
+     * completion) projects only those: with a 32k–150k vocabulary the projection and its (B, T, V) output are most of
+     * a small model's step.
+     *
+     * @param hidden (B, T, d) hidden states
+     * @return (B, T, V) logits
+     */
+    NDArray logits(NDArray hidden);
+
     /** A new, empty cache; its arrays live in the manager of the inputs passed to {@link #forward}. */
     KvCache newCache();
 

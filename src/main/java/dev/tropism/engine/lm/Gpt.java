@@ -136,8 +136,12 @@ public final class Gpt implements CausalLm {
 
     @Override
     public NDArray forward(NDArray tokens, NDArray positions, NDArray keyMask, KvCache cache) {
-        return check.output("logits",
-                Linear.linear(hidden(tokens, positions, keyMask, cache), params.get("wte")).singletonOrThrow()); // (B, Tn, V), tied to wte
+        return logits(hidden(tokens, positions, keyMask, cache)); // (B, Tn, V)
+    }
+
+    @Override
+    public NDArray logits(NDArray hidden) {
+        return check.output("logits", Linear.linear(hidden, params.get("wte")).singletonOrThrow()); // (B, T, V), tied to wte
     }
 
     @Override

@@ -349,9 +349,13 @@ public final class GrpoRun implements TrainingRun {
      * token), divided by the sampling temperature so that log-probs are those of the distribution the
      * completions were drawn from (as TRL does).
      */
+    /**
+     * The logits that predict the completion tokens: the hidden states of positions Tp − 1 … Tp + Tc − 2, projected
+     * onto the vocabulary. Only those positions are projected, not the prompt's, whose logits the loss never reads.
+     */
     static NDArray completionLogits(CausalLm model, UpdateBatch u, double temperature) {
-        NDArray logits = model.forward(u.inputs, u.positions, u.keyMask, null); // (B, Tp + Tc − 1, V)
-        NDArray completion = logits.get(new NDIndex(":, " + (u.promptWidth - 1) + ":, :")); // (B, Tc, V)
+        NDArray hidden = model.hidden(u.inputs, u.positions, u.keyMask, null); // (B, Tp + Tc − 1, d)
+        NDArray completion = model.logits(hidden.get(new NDIndex(":, " + (u.promptWidth - 1) + ":, :"))); // (B, Tc, V)
         return temperature == 1.0 ? completion : completion.div(Scalars.of(completion, temperature));
     }
 
