@@ -209,8 +209,8 @@ public class ModelImportService implements SmartLifecycle {
                 throw new ApiException(HttpStatus.SERVICE_UNAVAILABLE, "unavailable", "The service is stopping; retry"
                         + " the import on a running instance.");
             }
-            c.execute(() -> copy(id, dir, work));
-        } catch (RuntimeException e) {
+            c.execute(() -> copy(id, files, work));
+        } catch (IOException | RuntimeException e) {
             pending.release();
             Artifacts.deleteTree(work);
             throw e;
@@ -233,14 +233,13 @@ public class ModelImportService implements SmartLifecycle {
     }
 
     /**
-     * Copies the model's files to object storage and marks it ready; on any failure removes what was copied. The
+     * Copies the model's {@code files} (listed and sized at registration) to object storage and marks it ready; on any failure removes what was copied. The
      * import row's {@code bytes_copied} follows the copy (every {@value #PROGRESS_BYTES} bytes and after each file),
      * and each copied file is an event.
      */
-    private void copy(String id, Path dir, Path work) {
+    private void copy(String id, List<Path> files, Path work) {
         String prefix = ModelRecord.prefixOf(id);
         try {
-            List<Path> files = filesToKeep(dir);
             long[] copied = {0};
             for (Path f : files) {
                 long before = copied[0];
