@@ -70,6 +70,9 @@ public final class MetricNames {
     public static final String PERF_STEP_SECONDS = "perf/step_seconds";
     /** Resident set size of the training process after the step, in MiB. */
     public static final String PERF_RSS_MIB = "perf/rss_mib";
+    /** Memory in use on the run's GPU after the step, in MiB (total − free, as nvidia-smi counts it: PyTorch's cache
+     * and other processes included); absent on the CPU. See {@link DeviceInfo#memoryInUseMiB}. */
+    public static final String PERF_DEVICE_MEMORY_MIB = "perf/device_memory_mib";
 
     // --- evaluation (every eval_interval steps) ---
     public static final String EVAL_LOSS = "eval/loss";
