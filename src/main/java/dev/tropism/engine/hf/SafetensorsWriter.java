@@ -4,6 +4,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.types.DataType;
 import com.google.gson.JsonArray;
 import com.google.gson.JsonObject;
+import dev.tropism.engine.nn.HostArrays;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -89,12 +90,13 @@ public final class SafetensorsWriter {
         return out.order(ByteOrder.LITTLE_ENDIAN);
     }
 
+    /** The bytes of {@code a} as {@code type}, through a host copy freed at once when {@code a} is on a GPU. */
     private static ByteBuffer toBytes(NDArray a, DataType type) {
         if (a.getDataType() == type) {
-            return a.toByteBuffer().order(ByteOrder.LITTLE_ENDIAN);
+            return HostArrays.bytes(a).order(ByteOrder.LITTLE_ENDIAN);
         }
         try (NDArray converted = a.toType(type, false)) {
-            return converted.toByteBuffer().order(ByteOrder.LITTLE_ENDIAN);
+            return HostArrays.bytes(converted).order(ByteOrder.LITTLE_ENDIAN);
         }
     }
 

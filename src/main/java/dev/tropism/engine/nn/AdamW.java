@@ -85,15 +85,14 @@ public final class AdamW implements AutoCloseable {
         }
     }
 
+    /** Writes the moments as {@link NamedArrays}: {@code m.<name>} and {@code v.<name>} of each parameter, in order. */
     public void save(OutputStream out) throws IOException {
-        NDList list = new NDList();
+        Map<String, NDArray> moments = new LinkedHashMap<>();
         for (String k : m.keySet()) {
-            m.get(k).setName("m." + k);
-            v.get(k).setName("v." + k);
-            list.add(m.get(k));
-            list.add(v.get(k));
+            moments.put("m." + k, m.get(k));
+            moments.put("v." + k, v.get(k));
         }
-        list.encode(out);
+        NamedArrays.write(moments, out);
     }
 
     public void load(InputStream in, long steps) throws IOException {

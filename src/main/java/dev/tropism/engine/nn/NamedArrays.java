@@ -1,5 +1,6 @@
 package dev.tropism.engine.nn;
 
+import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
@@ -15,14 +16,20 @@ public final class NamedArrays {
     private NamedArrays() {
     }
 
-    /** Writes every array of {@code params} under its key. */
+    /**
+     * Writes every array of {@code params} under its key. Arrays on a GPU are written through host copies that live
+     * until the file is written (one model's worth of host memory at most).
+     */
     public static void write(Map<String, NDArray> params, OutputStream out) throws IOException {
-        NDList list = new NDList();
-        for (Map.Entry<String, NDArray> e : params.entrySet()) {
-            e.getValue().setName(e.getKey());
-            list.add(e.getValue());
+        try (NDManager host = NDManager.newBaseManager(Device.cpu())) {
+            NDList list = new NDList(params.size());
+            for (Map.Entry<String, NDArray> e : params.entrySet()) {
+                NDArray a = HostArrays.onHost(e.getValue(), host);
+                a.setName(e.getKey());
+                list.add(a);
+            }
+            list.encode(out);
         }
-        list.encode(out);
     }
 
     /** Puts a copy of every array of {@code from} into {@code into}, under the same name, owned by {@code owner}. */

@@ -238,7 +238,7 @@ public final class RewardModel implements AutoCloseable {
                     throw new IOException(HEAD_FILE + ": '" + e.getKey() + "' is " + a.getShape() + ", the backbone "
                             + "needs " + e.getValue().getShape());
                 }
-                e.getValue().set(a.toFloatArray());
+                e.getValue().set(new NDIndex("..."), a); // in place, on the model's device
                 a.close();
             }
         } catch (ModelFormatException e) {
