@@ -1,5 +1,6 @@
 package dev.tropism.engine;
 
+import ai.djl.Device;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.Map;
@@ -17,6 +18,14 @@ public interface TrainingRun extends AutoCloseable {
 
     /** Steps completed so far (0 before the first {@link #trainStep()}). */
     int step();
+
+    /**
+     * The device every array of this run lives on ({@link RunOptions#device()}). The engine's runs report the one they
+     * were opened with; the default, the host, suits a run that holds no arrays (a test double).
+     */
+    default Device device() {
+        return Device.cpu();
+    }
 
     /** Steps this run will do in total. */
     int totalSteps();

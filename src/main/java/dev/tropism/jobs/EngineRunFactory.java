@@ -1,6 +1,9 @@
 package dev.tropism.jobs;
 
+import ai.djl.Device;
 import dev.tropism.datasets.DatasetCatalog;
+import dev.tropism.engine.ConfigException;
+import dev.tropism.engine.DeviceInfo;
 import dev.tropism.engine.Engine;
 import dev.tropism.engine.RewardFunction;
 import dev.tropism.engine.RunOptions;
@@ -19,6 +22,8 @@ import java.io.IOException;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import org.springframework.stereotype.Component;
 import tools.jackson.databind.json.JsonMapper;
 
@@ -29,6 +34,8 @@ import tools.jackson.databind.json.JsonMapper;
  */
 @Component
 public class EngineRunFactory implements RunFactory {
+
+    private static final Logger log = LoggerFactory.getLogger(EngineRunFactory.class);
 
     private final DatasetCatalog datasets;
     private final RewardSpecCatalog rewardSpecs;
@@ -47,10 +54,23 @@ public class EngineRunFactory implements RunFactory {
         this.json = json;
     }
 
+    /**
+     * Opens the job's run on this node's device ({@code tropism.engine.device}), and logs the device once.
+     *
+     * @throws ConfigException (field {@code tropism.engine.device}) when the device names a GPU this node lacks
+     */
     @Override
     public TrainingRun open(JobRecord job, Path checkpoint, Path workDir) throws IOException {
         boolean checkFinite = engine.checkFinite() || JobDebug.of(job, json).checkFinite();
-        return Engine.resume(spec(job, workDir), checkpoint, new RunOptions(checkFinite));
+        Device device;
+        try {
+            device = engine.device().resolve();
+        } catch (ConfigException e) { // the node's setting, not the job's: say which property to change
+            throw new ConfigException("tropism.engine.device", e.reason());
+        }
+        TrainingRun run = Engine.resume(spec(job, workDir), checkpoint, new RunOptions(checkFinite, device));
+        log.info("job {} trains on {} (tropism.engine.device={})", job.id(), DeviceInfo.of(run.device()), engine.device());
+        return run;
     }
 
     /** The run spec of a stored job; downloads what the run reads from local disk into {@code workDir}. */

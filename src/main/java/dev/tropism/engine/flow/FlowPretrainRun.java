@@ -1,10 +1,12 @@
 package dev.tropism.engine.flow;
 
+import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.training.GradientCollector;
 import com.google.gson.JsonObject;
+import dev.tropism.engine.DeviceInfo;
 import dev.tropism.engine.MetricNames;
 import dev.tropism.engine.NumericalInstabilityException;
 import dev.tropism.engine.PolicyFamily;
@@ -68,13 +70,13 @@ public final class FlowPretrainRun implements TrainingRun {
         this(spec, checkpoint, RunOptions.DEFAULTS);
     }
 
-    /** A run whose {@code options} may turn on anomaly mode ({@link RunOptions#checkFinite()}). */
+    /** A run on {@code options}' device, which may turn on anomaly mode ({@link RunOptions#checkFinite()}). */
     public FlowPretrainRun(FlowPretrainSpec spec, Path checkpoint, RunOptions options) throws IOException {
         this.check = FiniteCheck.of(options.checkFinite());
         this.guard = new NonFiniteGuard(check);
         this.spec = spec;
         this.cfg = spec.training();
-        this.root = NDManager.newBaseManager();
+        this.root = NDManager.newBaseManager(options.device()); // every model, state and step array descends from it
         try {
             train = FashionMnist.train(spec.model().imageSize());
             test = FashionMnist.test(spec.model().imageSize());
@@ -102,6 +104,11 @@ public final class FlowPretrainRun implements TrainingRun {
             root.close();
             throw e;
         }
+    }
+
+    @Override
+    public Device device() {
+        return root.getDevice();
     }
 
     @Override
@@ -164,6 +171,7 @@ public final class FlowPretrainRun implements TrainingRun {
         }
         metrics.put(MetricNames.TRAIN_LOSS, loss);
         NonFiniteGuard.putUpdateMetrics(metrics, gradNorm, schedule.at(step));
+        DeviceInfo.putMemoryInUse(root.getDevice(), metrics);
         step++;
         return metrics;
     }
@@ -271,6 +279,11 @@ public final class FlowPretrainRun implements TrainingRun {
                         rewardClassifier.parameterCount()),
                 new Companion("gold-classifier", PolicyFamily.IMAGE_CLASSIFIER, FlowModel.GOLD_CLASSIFIER_DIR,
                         goldClassifier.parameterCount()));
+    }
+
+    /** The manager every array of this run descends from (tests). */
+    NDManager root() {
+        return root;
     }
 
     /** The generator (tests and benchmarks). */

@@ -1,5 +1,6 @@
 package dev.tropism.engine.flowrl;
 
+import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.NDList;
@@ -10,6 +11,7 @@ import com.google.gson.GsonBuilder;
 import com.google.gson.JsonObject;
 import com.google.gson.reflect.TypeToken;
 import dev.tropism.engine.GeneratedImages;
+import dev.tropism.engine.DeviceInfo;
 import dev.tropism.engine.MetricNames;
 import dev.tropism.engine.RewardBatch;
 import dev.tropism.engine.RewardFunction;
@@ -109,13 +111,13 @@ public final class FlowRlRun implements TrainingRun {
         this(spec, checkpoint, RunOptions.DEFAULTS);
     }
 
-    /** A run whose {@code options} may turn on anomaly mode ({@link RunOptions#checkFinite()}). */
+    /** A run on {@code options}' device, which may turn on anomaly mode ({@link RunOptions#checkFinite()}). */
     public FlowRlRun(FlowAlignSpec spec, Path checkpoint, RunOptions options) throws IOException {
         this.check = FiniteCheck.of(options.checkFinite());
         this.guard = new NonFiniteGuard(check);
         this.spec = spec;
         this.cfg = spec.config();
-        this.root = NDManager.newBaseManager();
+        this.root = NDManager.newBaseManager(options.device()); // every model, state and step array descends from it
         try (FlowModel base = FlowModel.load(spec.baseModel(), root)) {
             classes = base.classes();
             imageSize = base.imageSize();
@@ -185,6 +187,11 @@ public final class FlowRlRun implements TrainingRun {
     }
 
     @Override
+    public Device device() {
+        return root.getDevice();
+    }
+
+    @Override
     public int step() {
         return step;
     }
@@ -210,6 +217,7 @@ public final class FlowRlRun implements TrainingRun {
         long t0 = System.nanoTime();
         method.step(this, batchFor(step), metrics);
         metrics.put(MetricNames.PERF_STEP_SECONDS, (System.nanoTime() - t0) / 1e9);
+        DeviceInfo.putMemoryInUse(root.getDevice(), metrics);
         step++;
         return metrics;
     }

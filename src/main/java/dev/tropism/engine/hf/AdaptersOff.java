@@ -1,5 +1,6 @@
 package dev.tropism.engine.hf;
 
+import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import dev.tropism.engine.lm.CausalLm;
@@ -89,6 +90,11 @@ public final class AdaptersOff implements CausalLm {
     }
 
     /** Does nothing: the reference must never train, and the base weights train only without adapters. */
+    @Override
+    public Device device() {
+        return model.device();
+    }
+
     @Override
     public void requireGradients(boolean on) {
     }

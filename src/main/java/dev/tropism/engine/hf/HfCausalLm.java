@@ -1,5 +1,6 @@
 package dev.tropism.engine.hf;
 
+import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
@@ -179,7 +180,8 @@ public abstract sealed class HfCausalLm implements CausalLm permits Gpt2Lm, Llam
      * @return the checkpoint names of the model's parameters, in layout order
      */
     static List<String> locate(HfConfig c, HfWeights weights) throws ModelFormatException {
-        try (NDManager scratch = NDManager.newBaseManager(); HfCausalLm shape = of(c, scratch)) {
+        // The shape-only model holds no arrays: any device would do.
+        try (NDManager scratch = NDManager.newBaseManager(Device.cpu()); HfCausalLm shape = of(c, scratch)) {
             return new ArrayList<>(shape.locate(weights).values());
         }
     }
@@ -231,6 +233,11 @@ public abstract sealed class HfCausalLm implements CausalLm permits Gpt2Lm, Llam
     @Override
     public Map<String, NDArray> parameters() {
         return Collections.unmodifiableMap(params);
+    }
+
+    @Override
+    public Device device() {
+        return manager.getDevice();
     }
 
     /** A copy of the base weights, without adapters. */

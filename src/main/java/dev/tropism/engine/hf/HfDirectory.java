@@ -95,7 +95,7 @@ public final class HfDirectory {
             Files.write(dir.resolve(f.getKey()), f.getKey().equals(HfConfig.FILE) ? float32Config(f.getValue())
                     : f.getValue());
         }
-        try (NDManager m = NDManager.newBaseManager()) {
+        try (NDManager m = NDManager.newBaseManager(lm.device())) { // merged and transposed weights, beside the model's
             HfCausalLm weights = lm.lora() == null ? lm : lm.merged(m);
             SafetensorsWriter.write(dir.resolve(HfWeights.SINGLE), weights.checkpointTensors(m), Dtype.F32,
                     Map.of("format", "pt"));

@@ -68,7 +68,7 @@ public final class HfExport {
         config.addProperty("eos_token_id", tok.eos());
         config.addProperty("torch_dtype", "float32");
         writeJson(dir.resolve(HfConfig.FILE), config);
-        try (NDManager m = NDManager.newBaseManager()) {
+        try (NDManager m = NDManager.newBaseManager(gpt.device())) { // transposed weights, beside the model's
             SafetensorsWriter.write(dir.resolve(HfWeights.SINGLE), gpt2Tensors(gpt, m), Dtype.F32,
                     Map.of("format", "pt"));
         }

@@ -1,5 +1,6 @@
 package dev.tropism.engine.lm;
 
+import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import dev.tropism.engine.nn.FiniteCheck;
@@ -81,6 +82,9 @@ public interface CausalLm extends AutoCloseable {
 
     /** Parameters by name, in a stable order. */
     Map<String, NDArray> parameters();
+
+    /** The device its parameters live on (its manager's): where arrays made for its forward must be created. */
+    Device device();
 
     /** Turns gradient tracking of every parameter on or off. */
     default void requireGradients(boolean on) {

@@ -1,5 +1,6 @@
 package dev.tropism.engine.lm;
 
+import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
@@ -132,6 +133,11 @@ public final class Gpt implements CausalLm {
     @Override
     public Map<String, NDArray> parameters() {
         return Collections.unmodifiableMap(params);
+    }
+
+    @Override
+    public Device device() {
+        return manager.getDevice();
     }
 
     @Override

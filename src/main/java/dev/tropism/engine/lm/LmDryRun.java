@@ -76,7 +76,9 @@ public final class LmDryRun {
         List<Scored> out = new ArrayList<>(items.size() * g);
         long samplingNanos = 0;
         long scoringNanos = 0;
-        try (NDManager root = NDManager.newBaseManager(); LanguageModel model = LanguageModel.load(modelDir, root)) {
+        // A dry run is no job: like serving, it runs on DJL's default device (GPU 0 where there is one).
+        try (NDManager root = NDManager.newBaseManager(ai.djl.engine.Engine.getInstance().defaultDevice());
+                LanguageModel model = LanguageModel.load(modelDir, root)) {
             int block = model.lm().contextLength();
             int maxPromptTokens = block - cfg.maxNewTokens();
             ConfigException.require(maxPromptTokens >= 2, "max_new_tokens", "must leave room for the prompt within"

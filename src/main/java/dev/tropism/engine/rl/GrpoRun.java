@@ -1,5 +1,6 @@
 package dev.tropism.engine.rl;
 
+import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.index.NDIndex;
@@ -7,6 +8,7 @@ import ai.djl.ndarray.types.Shape;
 import ai.djl.training.GradientCollector;
 import com.google.gson.JsonObject;
 import dev.tropism.engine.ConfigException;
+import dev.tropism.engine.DeviceInfo;
 import dev.tropism.engine.MetricNames;
 import dev.tropism.engine.NumericalInstabilityException;
 import dev.tropism.engine.RewardBatch;
@@ -90,13 +92,13 @@ public final class GrpoRun implements TrainingRun {
         this(spec, checkpoint, RunOptions.DEFAULTS);
     }
 
-    /** A run whose {@code options} may turn on anomaly mode ({@link RunOptions#checkFinite()}). */
+    /** A run on {@code options}' device, which may turn on anomaly mode ({@link RunOptions#checkFinite()}). */
     public GrpoRun(GrpoSpec spec, Path checkpoint, RunOptions options) throws IOException {
         this.check = FiniteCheck.of(options.checkFinite());
         this.guard = new NonFiniteGuard(check);
         this.spec = spec;
         this.cfg = spec.config();
-        this.root = NDManager.newBaseManager();
+        this.root = NDManager.newBaseManager(options.device()); // every model, state and step array descends from it
         try {
             base = LanguageModel.load(spec.baseModel(), root);
             int block = base.lm().contextLength();
@@ -175,6 +177,16 @@ public final class GrpoRun implements TrainingRun {
 
     public LanguageModel policy() {
         return policy;
+    }
+
+    /** The manager every array of this run descends from (tests). */
+    NDManager root() {
+        return root;
+    }
+
+    @Override
+    public Device device() {
+        return root.getDevice();
     }
 
     @Override
@@ -278,6 +290,7 @@ public final class GrpoRun implements TrainingRun {
         metrics.put(MetricNames.PERF_ROLLOUT_SECONDS, (t1 - t0) / 1e9);
         metrics.put(MetricNames.PERF_REWARD_SECONDS, (t2 - t1) / 1e9);
         metrics.put(MetricNames.PERF_UPDATE_SECONDS, (t3 - t2) / 1e9);
+        DeviceInfo.putMemoryInUse(root.getDevice(), metrics);
         return metrics;
     }
 

@@ -1,10 +1,12 @@
 package dev.tropism.engine.rm;
 
+import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.index.NDIndex;
 import ai.djl.training.GradientCollector;
 import com.google.gson.JsonObject;
+import dev.tropism.engine.DeviceInfo;
 import dev.tropism.engine.MetricNames;
 import dev.tropism.engine.NumericalInstabilityException;
 import dev.tropism.engine.RunOptions;
@@ -64,13 +66,13 @@ public final class RewardModelRun implements TrainingRun {
         this(spec, checkpoint, RunOptions.DEFAULTS);
     }
 
-    /** A run whose {@code options} may turn on anomaly mode ({@link RunOptions#checkFinite()}). */
+    /** A run on {@code options}' device, which may turn on anomaly mode ({@link RunOptions#checkFinite()}). */
     public RewardModelRun(RewardModelSpec spec, Path checkpoint, RunOptions options) throws IOException {
         this.check = FiniteCheck.of(options.checkFinite());
         this.guard = new NonFiniteGuard(check);
         this.spec = spec;
         this.cfg = spec.config();
-        this.root = NDManager.newBaseManager();
+        this.root = NDManager.newBaseManager(options.device()); // every model, state and step array descends from it
         try {
             JsonObject state = null;
             if (checkpoint != null) {
@@ -127,6 +129,11 @@ public final class RewardModelRun implements TrainingRun {
 
     public RewardModel model() {
         return model;
+    }
+
+    @Override
+    public Device device() {
+        return root.getDevice();
     }
 
     @Override
@@ -228,6 +235,7 @@ public final class RewardModelRun implements TrainingRun {
         metrics.put(MetricNames.TRAIN_REWARD_MEAN, mean(rewards)); // over all 2P responses: drifts unless centered
         NonFiniteGuard.putUpdateMetrics(metrics, gradNorm, lr);
         metrics.put(MetricNames.PERF_TOKENS_PER_SECOND, tokens / seconds);
+        DeviceInfo.putMemoryInUse(root.getDevice(), metrics);
         return metrics;
     }
 

@@ -3,6 +3,7 @@ package dev.tropism.engine.nn;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.index.NDIndex;
@@ -96,7 +97,7 @@ class FiniteCheckTest {
                 new FlowPretrainConfig(3, 16, 3e-3, 1, 0, 1, 0.1, 1.0, 4, 0, 5), 3);
         List<Double> losses = new ArrayList<>();
         for (boolean on : new boolean[] {false, true}) {
-            try (FlowPretrainRun run = new FlowPretrainRun(spec, null, new RunOptions(on))) {
+            try (FlowPretrainRun run = new FlowPretrainRun(spec, null, new RunOptions(on, Device.cpu()))) {
                 for (int i = 0; i < 3; i++) {
                     losses.add(run.trainStep().get(MetricNames.TRAIN_LOSS));
                 }
