@@ -10,9 +10,10 @@ import tools.jackson.databind.JsonNode;
  * {@code seed} is drawn at random when absent; {@code suffix} names the aligned model;
  * {@code evalRewardSpec} is a gold reward scored at evaluations and never optimized;
  * {@code rewardOptions} holds {@code normalization} and {@code hacking_monitor} (see {@link RewardOptions});
- * {@code debug} holds {@code check_finite} (see {@link JobDebug}).
+ * {@code debug} holds {@code check_finite} (see {@link JobDebug}); {@code resources} what the job asks of its worker
+ * (see {@link JobResources}).
  */
 public record CreateJobRequest(String model, String dataset, String evalDataset, String rewardSpec, JsonNode method,
         Long seed, String suffix, JsonNode metadata, String evalRewardSpec, JsonNode rewardOptions,
-        JsonNode debug) {
+        JsonNode debug, JsonNode resources) {
 }

@@ -5,6 +5,7 @@ import dev.tropism.web.ApiException;
 import dev.tropism.web.ListResponse;
 import dev.tropism.web.PageParams;
 import dev.tropism.web.Violation;
+import dev.tropism.workers.NodeRegistry;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
@@ -33,9 +34,11 @@ public class JobController {
     private final JobEventStream stream;
     private final JobMetrics metrics;
     private final Checkpoints checkpoints;
+    private final NodeRegistry nodes;
 
     public JobController(JobService service, JobStore jobs, JobEvents events, JobEventStream stream, JobMetrics metrics,
-            Checkpoints checkpoints) {
+            Checkpoints checkpoints, NodeRegistry nodes) {
+        this.nodes = nodes;
         this.service = service;
         this.jobs = jobs;
         this.events = events;
@@ -47,34 +50,40 @@ public class JobController {
     @PostMapping
     @ResponseStatus(HttpStatus.CREATED)
     public JobView create(Caller caller, @RequestBody CreateJobRequest request) {
-        return JobView.of(service.submit(caller, request));
+        return view(service.submit(caller, request));
     }
 
     @GetMapping
     public ListResponse<JobView> list(Caller caller, @RequestParam(required = false) Integer limit,
             @RequestParam(required = false) String after, @RequestParam(required = false) String status) {
         PageParams page = PageParams.of(limit, after);
-        return page.toResponse(jobs.list(caller.requireTeam(), status == null ? null : status(status), page), JobView::of);
+        Map<String, String> names = nodes.names();
+        return page.toResponse(jobs.list(caller.requireTeam(), status == null ? null : status(status), page),
+                j -> JobView.of(j, names));
     }
 
     @GetMapping("/{id}")
     public JobView get(Caller caller, @PathVariable String id) {
-        return JobView.of(jobs.get(caller.requireTeam(), id));
+        return view(jobs.get(caller.requireTeam(), id));
     }
 
     @PostMapping("/{id}/cancel")
     public JobView cancel(Caller caller, @PathVariable String id) {
-        return JobView.of(service.cancel(caller, id));
+        return view(service.cancel(caller, id));
     }
 
     @PostMapping("/{id}/pause")
     public JobView pause(Caller caller, @PathVariable String id) {
-        return JobView.of(service.pause(caller, id));
+        return view(service.pause(caller, id));
     }
 
     @PostMapping("/{id}/resume")
     public JobView resume(Caller caller, @PathVariable String id) {
-        return JobView.of(service.resume(caller, id));
+        return view(service.resume(caller, id));
+    }
+
+    private JobView view(JobRecord job) {
+        return JobView.of(job, job.workerId() == null ? Map.of() : nodes.names());
     }
 
     @GetMapping("/{id}/events")

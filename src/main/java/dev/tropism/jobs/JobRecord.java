@@ -4,7 +4,10 @@ import java.time.Instant;
 
 /**
  * A row of {@code jobs}. {@code method}, {@code metadata}, {@code rewardOptions} and {@code debug} are JSON text; {@code control} is a pending
- * request ({@code cancel} or {@code pause}) that the training loop honours between two steps.
+ * request ({@code cancel} or {@code pause}) that the training loop honours between two steps. {@code resources} (JSON) is
+ * what it asks of its worker; {@code workerId} the node that trains (or last trained) it, {@code dispatcherId} the
+ * node whose manager step launched it; {@code waitReason} why a queued job waits; {@code attempts} how many of its
+ * workers were lost since its last checkpoint.
  */
 public record JobRecord(
         long seq,
@@ -31,5 +34,10 @@ public record JobRecord(
         Long batchJobExecutionId,
         String evalRewardSpec,
         String rewardOptions,
-        String debug) {
+        String debug,
+        String resources,
+        String workerId,
+        String dispatcherId,
+        String waitReason,
+        int attempts) {
 }

@@ -79,6 +79,7 @@ public class JobService implements DatasetUsage {
         AlignmentMethod alignment = methodType(request.method(), violations);
         RewardOptions rewardOptions = RewardOptions.parse(request.rewardOptions(), "/reward_options", violations);
         JobDebug debug = JobDebug.parse(request.debug(), "/debug", violations);
+        JobResources resources = JobResources.parse(request.resources(), "/resources", violations);
         MethodChoice method = methodConfig(alignment, request.method(), rewardOptions, violations);
         BaseModel model = checkModel(caller, request.model(), method, violations);
         List<String> classes = method.fits(model) && method.flowPointer() != null && model.ready() ? flowClasses(model)
@@ -102,7 +103,8 @@ public class JobService implements DatasetUsage {
                 request.suffix(),
                 request.metadata() == null || request.metadata().isNull() ? null : json.writeValueAsString(request.metadata()),
                 null, method.method().maxSteps(), null, goldSpec == null ? null : goldSpec.id(),
-                rewardOptions.toJson() == null ? null : json.writeValueAsString(rewardOptions.toJson()), debug.toJson());
+                rewardOptions.toJson() == null ? null : json.writeValueAsString(rewardOptions.toJson()), debug.toJson(),
+                resources.toJson() == null ? null : json.writeValueAsString(resources.toJson()));
     }
 
     /**
@@ -307,17 +309,17 @@ public class JobService implements DatasetUsage {
                 MethodConfigs.PRETRAIN, hyperparameters == null || hyperparameters.isNull() ? Map.of() : hyperparameters);
         return newJob(teamId, modelId, datasetId, eval.evalDataset(), eval.rewardSpec(), json.writeValueAsString(method),
                 seed, null, null,
-                jobId, totalSteps, modelId, null, null, debug.toJson());
+                jobId, totalSteps, modelId, null, null, debug.toJson(), null);
     }
 
     private JobRecord newJob(String teamId, String modelId, String datasetId, String evalDatasetId, String rewardSpecId,
             String method, Long seed, String suffix, String metadata, String jobId, int totalSteps, String resultModel,
-            String evalRewardSpecId, String rewardOptions, String debug) {
+            String evalRewardSpecId, String rewardOptions, String debug, String resources) {
         String id = jobId != null ? jobId : Ids.newId("job_");
         long s = seed != null ? seed : SEEDS.nextLong() & Long.MAX_VALUE;
         JobRecord job = new JobRecord(0, id, teamId, JobStatus.QUEUED, null, modelId, datasetId, evalDatasetId,
                 rewardSpecId, method, s, suffix, metadata, null, null, resultModel, 0, totalSteps, Instant.now(), null,
-                null, null, evalRewardSpecId, rewardOptions, debug);
+                null, null, evalRewardSpecId, rewardOptions, debug, resources, null, null, null, 0);
         jobs.insert(job);
         events.info(id, "job.queued", "Job validated and queued.", Map.of("seed", s));
         afterCommit(queue::wake);

@@ -5,7 +5,9 @@ import dev.tropism.web.ApiException;
 import dev.tropism.web.PageParams;
 import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.stereotype.Repository;
@@ -16,7 +18,8 @@ public class JobStore {
 
     private static final String COLUMNS = "seq, id, team_id, status, control, model, dataset, eval_dataset, reward_spec,"
             + " method, seed, suffix, metadata, error_code, error_message, result_model, current_step, total_steps,"
-            + " created_at, started_at, finished_at, batch_job_execution_id, eval_reward_spec, reward_options, debug";
+            + " created_at, started_at, finished_at, batch_job_execution_id, eval_reward_spec, reward_options, debug,"
+            + " resources, worker_id, dispatcher_id, wait_reason, attempts";
 
     private final JdbcClient jdbc;
 
@@ -27,11 +30,11 @@ public class JobStore {
     public void insert(JobRecord j) {
         jdbc.sql("INSERT INTO jobs (id, team_id, status, model, dataset, eval_dataset, reward_spec, method, seed, suffix,"
                         + " metadata, result_model, current_step, total_steps, created_at, eval_reward_spec, reward_options,"
-                        + " debug) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
+                        + " debug, resources) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
                 .params(j.id(), j.teamId(), j.status().wire(), j.model(), j.dataset(), j.evalDataset(), j.rewardSpec(),
                         j.method(), j.seed(), j.suffix(), j.metadata(), j.resultModel(), j.currentStep(),
                         j.totalSteps(), Db.ts(j.createdAt()), j.evalRewardSpec(), j.rewardOptions(),
-                        j.debug())
+                        j.debug(), j.resources())
                 .update();
     }
 
@@ -99,27 +102,157 @@ public class JobStore {
                 .orElse(null));
     }
 
-    public void markStarted(String id, long batchExecutionId, int totalSteps) {
-        jdbc.sql("UPDATE jobs SET batch_job_execution_id = ?, total_steps = ?,"
-                        + " started_at = COALESCE(started_at, ?) WHERE id = ?")
-                .params(batchExecutionId, totalSteps, Db.now(), id).update();
+    /** Records the launch's total steps and start time; fenced like {@link #setCurrentStep}. */
+    void markStarted(String id, long batchExecutionId, int totalSteps) {
+        fenced(id, batchExecutionId, jdbc.sql("UPDATE jobs SET total_steps = ?, started_at = COALESCE(started_at, ?)"
+                        + " WHERE id = ? AND status = 'running' AND batch_job_execution_id = ?")
+                .params(totalSteps, Db.now(), id, batchExecutionId).update());
     }
 
-    public void setCurrentStep(String id, int step) {
-        jdbc.sql("UPDATE jobs SET current_step = ? WHERE id = ?").params(step, id).update();
+    /**
+     * Records the step the launch {@code batchExecutionId} has reached. Fenced: if the job no longer runs under that
+     * launch, throws {@link LaunchFencedException}, rolling back the step's transaction.
+     */
+    void setCurrentStep(String id, int step, long batchExecutionId) {
+        fenced(id, batchExecutionId, jdbc.sql("UPDATE jobs SET current_step = ? WHERE id = ? AND status = 'running'"
+                        + " AND batch_job_execution_id = ?")
+                .params(step, id, batchExecutionId).update());
     }
 
-    public void markSucceeded(String id, String resultModel) {
-        jdbc.sql("UPDATE jobs SET status = 'succeeded', control = NULL, result_model = ?, finished_at = ?"
-                        + " WHERE id = ? AND status = 'running'")
-                .params(resultModel, Db.now(), id).update();
+    /** Marks the launch's job succeeded; fenced like {@link #setCurrentStep}. */
+    void markSucceeded(String id, String resultModel, long batchExecutionId) {
+        fenced(id, batchExecutionId, jdbc.sql("UPDATE jobs SET status = 'succeeded', control = NULL, result_model = ?,"
+                        + " finished_at = ?, wait_reason = NULL WHERE id = ? AND status = 'running'"
+                        + " AND batch_job_execution_id = ?")
+                .params(resultModel, Db.now(), id, batchExecutionId).update());
     }
 
-    /** Fails a job that is not already terminal; false if it was. */
-    public boolean markFailed(String id, String code, String message) {
-        return jdbc.sql("UPDATE jobs SET status = 'failed', control = NULL, error_code = ?, error_message = ?,"
-                        + " finished_at = ? WHERE id = ? AND status NOT IN ('succeeded', 'failed', 'cancelled')")
-                .params(code, message, Db.now(), id).update() == 1;
+    /** Moves the launch's running job to {@code to}; false if the job no longer runs under that launch. */
+    boolean transitionLaunch(String id, long batchExecutionId, JobStatus to) {
+        String finished = to.terminal() ? ", finished_at = ?" : "";
+        var spec = jdbc.sql("UPDATE jobs SET status = ?, control = NULL" + finished
+                + " WHERE id = ? AND status = 'running' AND batch_job_execution_id = ?").param(to.wire());
+        if (to.terminal()) {
+            spec = spec.param(Db.now());
+        }
+        return spec.param(id).param(batchExecutionId).update() == 1;
+    }
+
+    /**
+     * Fails a job that is not already terminal; false if it was. With a launch, only while the job still runs under
+     * it (a fenced launch fails nothing).
+     */
+    public boolean markFailed(String id, String code, String message, Long batchExecutionId) {
+        String launch = batchExecutionId == null ? "" : " AND status = 'running' AND batch_job_execution_id = ?";
+        var spec = jdbc.sql("UPDATE jobs SET status = 'failed', control = NULL, error_code = ?, error_message = ?,"
+                        + " finished_at = ? WHERE id = ? AND status NOT IN ('succeeded', 'failed', 'cancelled')" + launch)
+                .params(code, message, Db.now(), id);
+        if (batchExecutionId != null) {
+            spec = spec.param(batchExecutionId);
+        }
+        return spec.update() == 1;
+    }
+
+    private static void fenced(String id, long batchExecutionId, int updated) {
+        if (updated != 1) {
+            throw new LaunchFencedException(id, batchExecutionId);
+        }
+    }
+
+    /**
+     * Takes the dispatch lock until the transaction ends: one dispatcher at a time assigns workers' slots, so two API
+     * instances never fill the same slot twice. Must run in a transaction.
+     */
+    void lockDispatch() {
+        jdbc.sql("SELECT id FROM dispatch_lock WHERE id = 1 FOR UPDATE").query(Integer.class).single();
+    }
+
+    /**
+     * Queued jobs, oldest first, locked for this transaction; rows another transaction holds (a cancel in flight)
+     * are skipped, not waited for.
+     */
+    List<JobRecord> lockQueued(int limit) {
+        return jdbc.sql("SELECT " + COLUMNS + " FROM jobs WHERE status = 'queued' ORDER BY seq LIMIT ?"
+                        + " FOR UPDATE SKIP LOCKED")
+                .param(limit).query(JobStore::map).list();
+    }
+
+    /** Running jobs per worker node id. */
+    Map<String, Integer> runningPerWorker() {
+        Map<String, Integer> counts = new HashMap<>();
+        jdbc.sql("SELECT worker_id, COUNT(*) FROM jobs WHERE status = 'running' AND worker_id IS NOT NULL"
+                        + " GROUP BY worker_id")
+                .query((rs, row) -> counts.put(rs.getString(1), rs.getInt(2))).list();
+        return counts;
+    }
+
+    /** Running jobs, oldest first. */
+    List<JobRecord> running() {
+        return jdbc.sql("SELECT " + COLUMNS + " FROM jobs WHERE status = 'running' ORDER BY seq")
+                .query(JobStore::map).list();
+    }
+
+    /** Moves a queued job to {@code running} on {@code workerId}, launched by {@code dispatcherId}; false if it was not queued. */
+    boolean assign(String id, String workerId, String dispatcherId) {
+        return jdbc.sql("UPDATE jobs SET status = 'running', control = NULL, worker_id = ?, dispatcher_id = ?,"
+                        + " wait_reason = NULL, batch_job_execution_id = NULL WHERE id = ? AND status = 'queued'")
+                .params(workerId, dispatcherId, id).update() == 1;
+    }
+
+    /** Records why a queued job waits (written only when it changed). */
+    void setWaitReason(String id, String reason) {
+        jdbc.sql("UPDATE jobs SET wait_reason = ? WHERE id = ? AND status = 'queued'"
+                        + " AND (wait_reason IS NULL OR wait_reason <> ?)")
+                .params(reason, id, reason).update();
+    }
+
+    /**
+     * Binds the batch execution of a launch to its job, which must still be running on {@code workerId}: the fence
+     * every later write of that launch is checked against. False if the job moved on.
+     */
+    boolean bindLaunch(String id, String workerId, long batchExecutionId) {
+        return jdbc.sql("UPDATE jobs SET batch_job_execution_id = ? WHERE id = ? AND status = 'running'"
+                        + " AND worker_id = ?")
+                .params(batchExecutionId, id, workerId).update() == 1;
+    }
+
+    /** Whether the job is running, on {@code workerId}, under the batch execution {@code batchExecutionId}. */
+    boolean isLaunch(String id, String workerId, long batchExecutionId) {
+        return jdbc.sql("SELECT COUNT(*) FROM jobs WHERE id = ? AND status = 'running' AND worker_id = ?"
+                        + " AND batch_job_execution_id = ?")
+                .params(id, workerId, batchExecutionId).query(Integer.class).single() == 1;
+    }
+
+    /** Whether the job is running under the batch execution {@code batchExecutionId}. */
+    boolean runsUnder(String id, long batchExecutionId) {
+        return jdbc.sql("SELECT COUNT(*) FROM jobs WHERE id = ? AND status = 'running' AND batch_job_execution_id = ?")
+                .params(id, batchExecutionId).query(Integer.class).single() == 1;
+    }
+
+    /**
+     * Moves a running job whose launch {@code batchExecutionId} was lost (or never started) to {@code to}, adding
+     * {@code attempts} to its lost-launch count; null if it was not running under that launch.
+     */
+    JobStatus requeueLost(String id, Long batchExecutionId, JobStatus to, String waitReason, int attempts) {
+        String launch = batchExecutionId == null ? "batch_job_execution_id IS NULL" : "batch_job_execution_id = ?";
+        var spec = jdbc.sql("UPDATE jobs SET status = ?, control = NULL, attempts = attempts + " + attempts
+                        + ", wait_reason = ?"
+                        + (to.terminal() ? ", finished_at = ?" : "") + " WHERE id = ? AND status = 'running' AND "
+                        + launch)
+                .param(to.wire()).param(waitReason);
+        if (to.terminal()) {
+            spec = spec.param(Db.now());
+        }
+        spec = spec.param(id);
+        if (batchExecutionId != null) {
+            spec = spec.param(batchExecutionId);
+        }
+        return spec.update() == 1 ? to : null;
+    }
+
+    /** A new checkpoint is progress: the lost-worker attempts count again from zero. */
+    void resetAttempts(String id) {
+        jdbc.sql("UPDATE jobs SET attempts = 0 WHERE id = ? AND attempts <> 0").param(id).update();
     }
 
     private static JobRecord map(ResultSet rs, int row) throws SQLException {
@@ -132,6 +265,8 @@ public class JobStore {
                 rs.getString("error_code"), rs.getString("error_message"), rs.getString("result_model"),
                 rs.getInt("current_step"), totalSteps, Db.instant(rs, "created_at"), Db.instant(rs, "started_at"),
                 Db.instant(rs, "finished_at"), Db.nullableLong(rs, "batch_job_execution_id"),
-                rs.getString("eval_reward_spec"), rs.getString("reward_options"), rs.getString("debug"));
+                rs.getString("eval_reward_spec"), rs.getString("reward_options"), rs.getString("debug"),
+                rs.getString("resources"), rs.getString("worker_id"), rs.getString("dispatcher_id"),
+                rs.getString("wait_reason"), rs.getInt("attempts"));
     }
 }

@@ -25,16 +25,27 @@ public record JobView(
         Instant createdAt,
         Instant startedAt,
         Instant finishedAt,
-        @JsonRawValue String debug) {
+        @JsonRawValue String debug,
+        @JsonRawValue String resources,
+        Worker worker,
+        String waitReason,
+        int attempts) {
 
     /** Why a job failed. */
     public record Error(String code, String message) {
     }
 
-    public static JobView of(JobRecord j) {
+    /** The node that trains (or last trained) a job. */
+    public record Worker(String id, String name) {
+    }
+
+    /** @param nodeNames names of the registered nodes by id ({@code NodeRegistry#names}) */
+    public static JobView of(JobRecord j, java.util.Map<String, String> nodeNames) {
         return new JobView(j.id(), "job", j.status().wire(), j.model(), j.dataset(), j.evalDataset(), j.rewardSpec(),
                 j.evalRewardSpec(), j.rewardOptions(), j.method(), j.seed(), j.suffix(), j.metadata(),
                 j.errorCode() == null ? null : new Error(j.errorCode(), j.errorMessage()), j.resultModel(),
-                j.currentStep(), j.totalSteps(), j.createdAt(), j.startedAt(), j.finishedAt(), j.debug());
+                j.currentStep(), j.totalSteps(), j.createdAt(), j.startedAt(), j.finishedAt(), j.debug(), j.resources(),
+                j.workerId() == null ? null : new Worker(j.workerId(), nodeNames.getOrDefault(j.workerId(), j.workerId())),
+                j.status() == JobStatus.QUEUED ? j.waitReason() : null, j.attempts());
     }
 }

@@ -7,19 +7,26 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
 /**
  * {@code tropism.jobs.*}.
  *
- * @param maxConcurrent jobs training at once in this service; the rest wait {@code queued}
+ * @param maxConcurrent jobs this node trains at once (a worker's capacity); the rest wait {@code queued}
  * @param checkpointInterval steps between checkpoints (one is also saved at the end, on pause and on shutdown)
- * @param pollInterval how often the queue looks for queued jobs and event streams for new events
+ * @param pollInterval how often the queue looks for queued jobs and lost workers, managers poll their workers'
+ *        steps, and event streams look for new events
+ * @param maxAttempts lost launches (a worker that died or was cut off under the job) since the job's last checkpoint
+ *        after which the job fails with {@code worker_lost} instead of being queued again. Default 3.
  */
 @ConfigurationProperties("tropism.jobs")
 public record JobsProperties(
         @DefaultValue("1") int maxConcurrent,
         @DefaultValue("50") int checkpointInterval,
-        @DefaultValue("500ms") Duration pollInterval) {
+        @DefaultValue("500ms") Duration pollInterval,
+        @DefaultValue("3") int maxAttempts) {
 
     public JobsProperties {
         if (maxConcurrent < 1) {
             throw new IllegalArgumentException("tropism.jobs.max-concurrent must be >= 1, got " + maxConcurrent);
+        }
+        if (maxAttempts < 1) {
+            throw new IllegalArgumentException("tropism.jobs.max-attempts must be >= 1, got " + maxAttempts);
         }
         if (checkpointInterval < 1) {
             throw new IllegalArgumentException("tropism.jobs.checkpoint-interval must be >= 1, got " + checkpointInterval);

@@ -15,10 +15,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.function.BiConsumer;
 import java.util.function.BooleanSupplier;
 import org.springframework.batch.core.BatchStatus;
-import org.springframework.batch.core.job.JobExecution;
 import org.springframework.batch.core.scope.context.ChunkContext;
 import org.springframework.batch.core.step.StepContribution;
 import org.springframework.batch.core.step.StepExecution;
@@ -39,10 +37,21 @@ import tools.jackson.databind.json.JsonMapper;
  */
 final class TrainingTasklet implements Tasklet {
 
+    /** The name of the worker step every launch runs. */
+    static final String STEP = "train";
+
+    /** Records why a job failed ({@link JobExecutor#fail}). */
+    @FunctionalInterface
+    interface Failure {
+        void fail(String jobId, Long launch, Throwable error);
+    }
+
     private final Collaborators x;
     private final String jobId;
+    /** The batch execution of this launch: the fence of every write to the job's row. */
+    private final long launch;
     private final BooleanSupplier shuttingDown;
-    private final BiConsumer<String, Throwable> fail;
+    private final Failure fail;
     private JobRecord job;
     /** The job's method; null for pretraining. */
     private AlignmentMethod alignment;
@@ -70,12 +79,14 @@ final class TrainingTasklet implements Tasklet {
 
     /**
      * @param shuttingDown whether the service is stopping (the job then stops after its step, to be requeued)
+     * @param launch the batch execution this launch runs under
      * @param fail records why a job failed ({@link JobExecutor#fail})
      */
-    TrainingTasklet(Collaborators collaborators, String jobId, BooleanSupplier shuttingDown,
-            BiConsumer<String, Throwable> fail) {
+    TrainingTasklet(Collaborators collaborators, String jobId, long launch, BooleanSupplier shuttingDown,
+            Failure fail) {
         this.x = collaborators;
         this.jobId = jobId;
+        this.launch = launch;
         this.shuttingDown = shuttingDown;
         this.fail = fail;
     }
@@ -84,7 +95,7 @@ final class TrainingTasklet implements Tasklet {
     public RepeatStatus execute(StepContribution contribution, ChunkContext chunkContext) throws Exception {
         StepExecution stepExecution = contribution.getStepExecution();
         if (run == null) {
-            open(stepExecution.getJobExecutionId());
+            open();
             return RepeatStatus.CONTINUABLE;
         }
         JobControl control = x.jobs.control(jobId);
@@ -121,7 +132,7 @@ final class TrainingTasklet implements Tasklet {
                     && step < run.totalSteps()) {
                 checkpointIfNew();
                 stopAs(stepExecution, JobStatus.PAUSED);
-                x.jobs.setCurrentStep(jobId, step);
+                x.jobs.setCurrentStep(jobId, step, launch);
                 return RepeatStatus.FINISHED;
             }
             if (step % x.properties.checkpointInterval() == 0 && step < run.totalSteps()) {
@@ -129,7 +140,7 @@ final class TrainingTasklet implements Tasklet {
             }
             if (step < run.totalSteps()) {
                 // Last statement of the transaction: the row lock is held only until the commit.
-                x.jobs.setCurrentStep(jobId, step);
+                x.jobs.setCurrentStep(jobId, step, launch);
                 return RepeatStatus.CONTINUABLE;
             }
         }
@@ -144,7 +155,7 @@ final class TrainingTasklet implements Tasklet {
         stepExecution.setTerminateOnly();
     }
 
-    private void open(long batchExecutionId) throws IOException {
+    private void open() throws IOException {
         job = x.jobs.require(jobId);
         alignment = JobMethod.stored(job, x.json).alignment();
         workDir = Files.createTempDirectory("tropism-" + jobId + "-");
@@ -171,8 +182,8 @@ final class TrainingTasklet implements Tasklet {
             }
         }
         // Last, so that pause/cancel requests are not blocked by the job's row lock during the above.
-        x.jobs.setCurrentStep(jobId, run.step());
-        x.jobs.markStarted(jobId, batchExecutionId, run.totalSteps());
+        x.jobs.setCurrentStep(jobId, run.step(), launch);
+        x.jobs.markStarted(jobId, launch, run.totalSteps());
     }
 
     private Map<String, Double> evaluate(int step) throws IOException {
@@ -249,6 +260,7 @@ final class TrainingTasklet implements Tasklet {
                     id, step, prefix + CheckpointFiles.MODEL_DIR + "/"));
         }
         lastCheckpointStep = step;
+        x.jobs.resetAttempts(jobId); // progress: the workers lost before it no longer count
         x.events.info(jobId, "checkpoint.saved", "Checkpoint " + id + " saved at step " + step + ".",
                 Map.of("checkpoint", id, "step", step, "files", files));
         return id;
@@ -276,8 +288,8 @@ final class TrainingTasklet implements Tasklet {
         // The models module registers (or marks ready) the model and its companions in this transaction.
         x.publisher.publishEvent(new JobSucceeded(jobId, job.teamId(), job.model(), modelId, modelPrefix,
                 alignment == null ? null : resultFamily(), job.suffix(), checkpointId, companions));
-        x.jobs.setCurrentStep(jobId, step);
-        x.jobs.markSucceeded(jobId, modelId);
+        x.jobs.setCurrentStep(jobId, step, launch);
+        x.jobs.markSucceeded(jobId, modelId, launch);
         x.metrics.finished(jobId);
         Map<String, Object> data = new LinkedHashMap<>();
         data.put("step", step);
@@ -297,19 +309,20 @@ final class TrainingTasklet implements Tasklet {
     }
 
     /**
-     * Applies the launch's outcome once its batch execution has ended and been saved, so a job is never
-     * seen {@code paused}, {@code cancelled} or {@code failed} while its execution still runs.
+     * Applies the launch's outcome once its worker step has ended and been saved, so a job is never seen
+     * {@code paused}, {@code cancelled} or {@code failed} while its step still runs. A launch whose job moved on
+     * (fenced) changes nothing.
      */
-    void settle(JobExecution execution) {
+    void settle(StepExecution execution) {
         try {
             if (execution.getStatus() == BatchStatus.FAILED || execution.getStatus() == BatchStatus.UNKNOWN) {
-                fail.accept(jobId, execution.getAllFailureExceptions().stream().findFirst()
-                        .orElse(new IllegalStateException("batch execution " + execution.getId() + " failed: "
+                fail.fail(jobId, launch, execution.getFailureExceptions().stream().findFirst()
+                        .orElse(new IllegalStateException("step execution " + execution.getId() + " failed: "
                                 + execution.getExitStatus().getExitDescription())));
             } else if (stoppedAs != null) {
                 x.tx.executeWithoutResult(s -> applyStop());
-            } else if (x.jobs.require(jobId).status() == JobStatus.RUNNING) {
-                fail.accept(jobId, new IllegalStateException("training ended without an outcome (batch status "
+            } else if (x.jobs.runsUnder(jobId, launch)) {
+                fail.fail(jobId, launch, new IllegalStateException("training ended without an outcome (step status "
                         + execution.getStatus() + ")"));
             }
         } finally {
@@ -327,7 +340,7 @@ final class TrainingTasklet implements Tasklet {
                 stoppedAs = JobStatus.PAUSED;
             }
         }
-        if (!x.jobs.transition(jobId, JobStatus.RUNNING, stoppedAs)) {
+        if (!x.jobs.transitionLaunch(jobId, launch, stoppedAs)) {
             return;
         }
         Map<String, Object> data = Map.of("step", stoppedAtStep);

@@ -185,7 +185,7 @@ class JobsApiTest {
         List<String> types = new ArrayList<>();
         team.calls().get("/v1/jobs/" + id + "/events?limit=100").json().get("data")
                 .forEach(e -> types.add(e.get("type").asString()));
-        assertThat(types).startsWith("job.queued", "job.started", "eval.completed").endsWith("job.succeeded")
+        assertThat(types).startsWith("job.queued", "job.dispatched", "job.started", "eval.completed").endsWith("job.succeeded")
                 .contains("checkpoint.saved");
 
         assertThat(api.anonymous().get("/actuator/prometheus").status()).as("job curves need the admin key").isEqualTo(401);
@@ -241,6 +241,11 @@ class JobsApiTest {
         assertThat(last.get(last.size() - 1).get("step").asInt()).isEqualTo(pausedAt);
         Long execution = jdbc.sql("SELECT batch_job_execution_id FROM jobs WHERE id = ?").param(id)
                 .query(Long.class).single();
+        // The worker settles the job as soon as its step ends; the manager's job execution ends at its next poll.
+        long deadline = System.nanoTime() + 5_000_000_000L;
+        while (batchRepository.getJobExecution(execution).isRunning() && System.nanoTime() < deadline) {
+            Thread.sleep(20);
+        }
         assertThat(batchRepository.getJobExecution(execution).getStatus()).isEqualTo(BatchStatus.STOPPED);
         assertThat(team.calls().post("/v1/jobs/" + id + "/pause", "").status()).isEqualTo(409);
 
@@ -267,8 +272,10 @@ class JobsApiTest {
         awaitStep(id, 3);
         team.calls().post("/v1/jobs/" + id + "/pause", "");
         await(id, "paused");
-        // As a killed process would leave it: running with the pause request not yet honoured.
-        jdbc.sql("UPDATE jobs SET status = 'running', control = 'pause' WHERE id = ?").param(id).update();
+        // As a killed worker would leave it: running (on a node that no longer heartbeats) with the pause request not
+        // yet honoured.
+        jdbc.sql("UPDATE jobs SET status = 'running', control = 'pause', worker_id = 'node_gone' WHERE id = ?")
+                .param(id).update();
         queue.recoverInterrupted();
         await(id, "paused");
         Thread.sleep(200);
@@ -284,8 +291,8 @@ class JobsApiTest {
         team.calls().post("/v1/jobs/" + id + "/pause", "");
         int checkpointStep = await(id, "paused").get("current_step").asInt();
 
-        // Leave the job as a killed process would: running, a STARTED batch execution, and metrics
-        // recorded after its last checkpoint.
+        // Leave the job as a killed node (worker and manager) would: running on a node that no longer heartbeats, a
+        // STARTED batch execution, and metrics recorded after its last checkpoint.
         JobParameters params = new JobParametersBuilder().addString("job_id", id).addString("launch", "crashed")
                 .toJobParameters();
         JobInstance instance = batchRepository.createJobInstance("training", params);
@@ -297,7 +304,8 @@ class JobsApiTest {
             jdbc.sql("INSERT INTO job_metrics (job_id, step, name, \"value\") VALUES (?, ?, 'train/loss', 999)")
                     .params(id, s).update();
         }
-        jdbc.sql("UPDATE jobs SET status = 'running', current_step = ?, batch_job_execution_id = ? WHERE id = ?")
+        jdbc.sql("UPDATE jobs SET status = 'running', current_step = ?, batch_job_execution_id = ?,"
+                        + " worker_id = 'node_gone', dispatcher_id = 'node_gone' WHERE id = ?")
                 .params(checkpointStep + 3, crashed.getId(), id).update();
 
         queue.recoverInterrupted();

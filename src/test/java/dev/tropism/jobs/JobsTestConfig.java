@@ -36,7 +36,8 @@ import tools.jackson.databind.json.JsonMapper;
  * Test doubles for the jobs machinery: an in-memory catalog of datasets and reward specs, and a
  * deterministic {@link TrainingRun} whose behaviour a job's {@code metadata} steers
  * ({@code step_millis}, {@code fail_at_step}, {@code config_error}: the run fails to open with a
- * {@link ConfigException} of that reason).
+ * {@link ConfigException} of that reason; {@code halt_at_step}: in a {@link WorkerProcess} only, the step kills the
+ * worker's JVM).
  */
 @TestConfiguration
 public class JobsTestConfig {
@@ -151,7 +152,7 @@ public class JobsTestConfig {
             openedAt.computeIfAbsent(job.id(), k -> new CopyOnWriteArrayList<>()).add(start);
             return new CountingRun(start, maxSteps, evalInterval, meta.path("step_millis").asLong(0),
                     meta.path("fail_at_step").asInt(-1), meta.has("gold_slope") ? meta.get("gold_slope").asDouble() : null,
-                    JobDebug.of(job, json).checkFinite());
+                    JobDebug.of(job, json).checkFinite(), meta.path("halt_at_step").asInt(-1));
         }
     }
 
@@ -169,9 +170,11 @@ public class JobsTestConfig {
         private final int failAt;
         private final Double goldSlope;
         private final boolean checkFinite;
+        private final int haltAt;
 
         CountingRun(int step, int total, int evalInterval, long stepMillis, int failAt, Double goldSlope,
-                boolean checkFinite) {
+                boolean checkFinite, int haltAt) {
+            this.haltAt = haltAt;
             this.checkFinite = checkFinite;
             this.step = step;
             this.total = total;
@@ -203,6 +206,9 @@ public class JobsTestConfig {
             }
             if (step + 1 == failAt) {
                 throw new NumericalInstabilityException("loss is NaN at step " + failAt);
+            }
+            if (step + 1 == haltAt && Boolean.getBoolean(WorkerProcess.IS_WORKER_PROCESS)) {
+                Runtime.getRuntime().halt(137); // a step that kills its worker, as an OOM kill or a driver crash would
             }
             step++;
             return Map.of("train/loss", loss(step), "train/reward/mean", step / (double) total);
