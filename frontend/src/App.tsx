@@ -43,6 +43,11 @@ export function App() {
             </NavLink>
           ))}
         </nav>
+        {auth.admin && (
+          <span className="who" title="The admin key, acting for this team">
+            admin · <code>{auth.team}</code>
+          </span>
+        )}
         <button type="button" className="secondary" onClick={auth.signOut}>
           Sign out
         </button>
