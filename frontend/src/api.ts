@@ -292,6 +292,13 @@ export type JobStatus = 'validating' | 'queued' | 'running' | 'paused' | 'succee
 export const JOB_STATUSES: JobStatus[] = ['queued', 'running', 'paused', 'succeeded', 'failed', 'cancelled'];
 export const TERMINAL: JobStatus[] = ['succeeded', 'failed', 'cancelled'];
 
+/** What a job asked for at creation; each field optional (null: any). */
+export interface JobResources {
+  device?: Device | null;
+  pool?: string | null;
+  min_gpu_memory_gb?: number | null;
+}
+
 export interface Job {
   id: string;
   status: JobStatus;
@@ -310,6 +317,13 @@ export interface Job {
   created_at: string;
   started_at: string | null;
   finished_at: string | null;
+  resources: JobResources | null;
+  /** The worker it runs on, or last ran on. */
+  worker: { id: string; name: string } | null;
+  /** Why a queued job waits (no live worker matches its resources, or every match is busy). */
+  wait_reason: string | null;
+  /** How many times its worker was lost since its last checkpoint. */
+  attempts: number;
 }
 
 export interface JobEvent {
@@ -388,6 +402,9 @@ export interface Team {
   name: string;
   created_at: string;
 }
+
+export type Device = 'cpu' | 'cuda';
+export const DEVICES: Device[] = ['cpu', 'cuda'];
 
 export interface Dataset {
   id: string;

@@ -1,0 +1,108 @@
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { render, screen, within } from '@testing-library/react';
+import { MemoryRouter, Route, Routes } from 'react-router-dom';
+import type { ReactNode } from 'react';
+import { AuthProvider } from '../auth';
+import { Jobs, resourcesText } from './Jobs';
+import { JobDetail } from './JobDetail';
+import { storeKey, type Job } from '../api';
+import { json, list, mockFetch, problem } from '../test-fetch';
+
+// Where a job runs: its worker, why a queued job waits, what it asked for (issue 14).
+
+afterEach(() => vi.unstubAllGlobals());
+
+function at(path: string, route: string, element: ReactNode, next?: ReactNode) {
+  return render(
+    <AuthProvider>
+      <MemoryRouter initialEntries={[path]}>
+        <Routes>
+          <Route path={route} element={element} />
+          {next}
+        </Routes>
+      </MemoryRouter>
+    </AuthProvider>,
+  );
+}
+
+const WAIT = 'No live worker offers device=cuda (live workers: 2, devices: cpu).';
+const job = (id: string, status: Job['status'], extra: Partial<Job> = {}) => ({
+  id, status, model: 'model_a', dataset: 'ds_p', eval_dataset: null, reward_spec: null, eval_reward_spec: null,
+  method: { type: 'grpo' }, seed: 1, suffix: null, error: null, result_model: null, current_step: 3, total_steps: 10,
+  created_at: new Date().toISOString(), started_at: null, finished_at: null,
+  resources: null, worker: null, wait_reason: null, attempts: 0, ...extra,
+}) as Job;
+const QUEUED = job('job_q', 'queued', { resources: { device: 'cuda', pool: null, min_gpu_memory_gb: 24 }, wait_reason: WAIT });
+const RUNNING = job('job_r', 'running', { worker: { id: 'node_8f2k', name: 'gpu-box-1' }, attempts: 1 });
+const DONE = job('job_d', 'succeeded', { worker: { id: 'node_8f2k', name: 'gpu-box-1' } });
+
+describe('resourcesText', () => {
+  it('writes a request as one line, and nothing for none', () => {
+    expect(resourcesText({ device: 'cuda', pool: 'gpu', min_gpu_memory_gb: 24 })).toBe('device=cuda · pool=gpu · ≥ 24 GB GPU memory');
+    expect(resourcesText({ device: null, pool: null, min_gpu_memory_gb: 0 })).toBe('≥ 0 GB GPU memory');
+    expect(resourcesText({ device: null, pool: null })).toBeNull();
+    expect(resourcesText(null)).toBeNull();
+  });
+});
+
+describe('Jobs list: where each job runs', () => {
+  it('shows a running job\'s worker (id in the tooltip), a queued job\'s wait reason, and a lost worker', async () => {
+    storeKey('tro_k');
+    mockFetch({
+      'GET /v1/jobs?': () => list([DONE, QUEUED, RUNNING]),
+      'GET /v1/jobs/': () => json({ metrics: {} }),
+      'GET /v1/models': () => list([]),
+    });
+    at('/jobs', '/jobs', <Jobs />);
+    const rows = await screen.findAllByRole('row');
+    const headers = within(rows[0]).getAllByRole('columnheader').map((h) => h.textContent);
+    const workerCell = (row: HTMLElement) => within(row).getAllByRole('cell')[headers.indexOf('Worker')];
+
+    expect(rows[1]).toHaveTextContent('job_r');
+    const running = workerCell(rows[1]);
+    expect(within(running).getByText('gpu-box-1')).toHaveAttribute('title', 'node_8f2k');
+    expect(within(running).getByText('worker lost 1×')).toHaveClass('badge', 'warn');
+
+    expect(rows[2]).toHaveTextContent('job_q');
+    expect(workerCell(rows[2])).toHaveTextContent(`Waiting: ${WAIT}`);
+    expect(within(workerCell(rows[2])).getByText(`Waiting: ${WAIT}`)).toHaveClass('waiting');
+
+    // where a finished job last ran; no lost-worker badge at 0 attempts
+    expect(workerCell(rows[3])).toHaveTextContent(/^gpu-box-1$/);
+  });
+});
+
+describe('Job detail: worker and wait reason', () => {
+  function detail(j: Job) {
+    storeKey('tro_k');
+    const sse = () => new Response('', { headers: { 'Content-Type': 'text/event-stream' } });
+    mockFetch({
+      [`GET /v1/jobs/${j.id}`]: () => json(j),
+      [`GET /v1/jobs/${j.id}/metrics`]: sse,
+      [`GET /v1/jobs/${j.id}/events`]: sse,
+      [`GET /v1/jobs/${j.id}/checkpoints`]: () => list([]),
+      [`GET /v1/jobs/${j.id}/samples`]: () => problem(404, 'not_found', 'no samples'),
+      'GET /v1/models/': () => json({ id: 'model_a', family: 'language-model' }),
+    });
+    at(`/jobs/${j.id}`, '/jobs/:id', <JobDetail />);
+  }
+  const fact = (term: string) => screen.getByText(term, { selector: 'dt' }).nextElementSibling as HTMLElement;
+
+  it('puts a queued job\'s wait reason first, with what it asked for', async () => {
+    detail(QUEUED);
+    const waiting = await screen.findByText(WAIT, { exact: false, selector: 'p.waiting' });
+    expect(waiting).toHaveTextContent(`Waiting: ${WAIT}`);
+    expect(fact('Resources')).toHaveTextContent('device=cuda · ≥ 24 GB GPU memory');
+    expect(screen.queryByText('Worker', { selector: 'dt' })).toBeNull();
+  });
+
+  it('shows a running job\'s worker with its id, and how often its worker was lost', async () => {
+    detail(RUNNING);
+    await screen.findByText('Worker', { selector: 'dt' });
+    const worker = fact('Worker');
+    expect(within(worker).getByText('gpu-box-1')).toHaveAttribute('title', 'node_8f2k');
+    expect(worker).toHaveTextContent('gpu-box-1 node_8f2k worker lost 1×');
+    expect(screen.queryByText(/Waiting:/)).toBeNull();
+    expect(screen.queryByText('Resources', { selector: 'dt' })).toBeNull();
+  });
+});
