@@ -1,11 +1,13 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { render, screen, within } from '@testing-library/react';
+import userEvent from '@testing-library/user-event';
 import { MemoryRouter, Route, Routes } from 'react-router-dom';
 import type { ReactNode } from 'react';
 import { AuthProvider } from '../auth';
 import { Jobs, resourcesText } from './Jobs';
 import { JobDetail } from './JobDetail';
-import { storeKey, type Job } from '../api';
+import { LaunchJob, NO_RESOURCES, resourcesBody } from './LaunchJob';
+import { ApiError, storeKey, type Job } from '../api';
 import { json, list, mockFetch, problem } from '../test-fetch';
 
 // Where a job runs: its worker, why a queued job waits, what it asked for (issue 14).
@@ -36,12 +38,30 @@ const QUEUED = job('job_q', 'queued', { resources: { device: 'cuda', pool: null,
 const RUNNING = job('job_r', 'running', { worker: { id: 'node_8f2k', name: 'gpu-box-1' }, attempts: 1 });
 const DONE = job('job_d', 'succeeded', { worker: { id: 'node_8f2k', name: 'gpu-box-1' } });
 
-describe('resourcesText', () => {
+describe('resourcesText and resourcesBody', () => {
   it('writes a request as one line, and nothing for none', () => {
     expect(resourcesText({ device: 'cuda', pool: 'gpu', min_gpu_memory_gb: 24 })).toBe('device=cuda · pool=gpu · ≥ 24 GB GPU memory');
     expect(resourcesText({ device: null, pool: null, min_gpu_memory_gb: 0 })).toBe('≥ 0 GB GPU memory');
     expect(resourcesText({ device: null, pool: null })).toBeNull();
     expect(resourcesText(null)).toBeNull();
+  });
+
+  it('sends only the fields set, and refuses a GPU memory that is not a number of GB ≥ 0 at its pointer', () => {
+    expect(resourcesBody(NO_RESOURCES)).toBeNull();
+    expect(resourcesBody({ device: '', pool: '  ', min_gpu_memory_gb: ' ' })).toBeNull();
+    expect(resourcesBody({ device: 'cuda', pool: ' gpu ', min_gpu_memory_gb: '24.5' })).toEqual({ device: 'cuda', pool: 'gpu', min_gpu_memory_gb: 24.5 });
+    expect(resourcesBody({ device: '', pool: '', min_gpu_memory_gb: '0' })).toEqual({ min_gpu_memory_gb: 0 });
+    for (const bad of ['-1', 'lots', 'Infinity']) {
+      const err = (() => {
+        try {
+          return resourcesBody({ ...NO_RESOURCES, min_gpu_memory_gb: bad });
+        } catch (e) {
+          return e;
+        }
+      })() as ApiError;
+      expect(err).toBeInstanceOf(ApiError);
+      expect(Object.keys(err.byPointer())).toEqual(['/resources/min_gpu_memory_gb']);
+    }
   });
 });
 
@@ -104,5 +124,66 @@ describe('Job detail: worker and wait reason', () => {
     expect(worker).toHaveTextContent('gpu-box-1 node_8f2k worker lost 1×');
     expect(screen.queryByText(/Waiting:/)).toBeNull();
     expect(screen.queryByText('Resources', { selector: 'dt' })).toBeNull();
+  });
+});
+
+describe('Launch job: resources', () => {
+  function launch(post: () => Response) {
+    storeKey('tro_k');
+    const calls = mockFetch({
+      'GET /v1/methods': () => list([{ type: 'grpo', dataset_purpose: 'prompts', uses_reward_spec: true, required_family: 'language-model',
+        produces: 'language-model', hyperparameters: [] }]),
+      'GET /v1/models': () => list([{ id: 'model_a', name: 'base', family: 'language-model', recipe: 'tiny-gpt', status: 'ready', created_at: '' }]),
+      'GET /v1/datasets': () => list([{ id: 'ds_p', name: 'prompts', purpose: 'prompts', lines: 2, fields: ['prompt'], created_at: '' }]),
+      'GET /v1/reward-specs': () => list([{ id: 'rs_1', name: 'exact', grader: {}, item_fields: [], created_at: '' }]),
+      'POST /v1/jobs': post,
+    });
+    at('/jobs/new?model=model_a', '/jobs/new', <LaunchJob />, <Route path="/jobs/:id" element={<p>job page</p>} />);
+    const posts = () => calls.filter((c) => c.method === 'POST').map((c) => JSON.parse(String(c.init.body)));
+    return posts;
+  }
+  async function fill() {
+    await userEvent.selectOptions(await screen.findByLabelText('Dataset'), 'ds_p');
+    await userEvent.selectOptions(screen.getByLabelText('Reward spec'), 'rs_1');
+  }
+
+  it('sends no resources when none is set', async () => {
+    const posts = launch(() => json(job('job_1', 'queued'), 201));
+    await fill();
+    expect(screen.getByLabelText('Device')).toHaveDisplayValue('any');
+    await userEvent.click(screen.getByRole('button', { name: 'Launch job' }));
+    expect(await screen.findByText('job page')).toBeInTheDocument();
+    expect(posts()[0]).not.toHaveProperty('resources');
+  });
+
+  it('refuses a negative GPU memory at its field without sending, then shows the server\'s /resources/device error at Device', async () => {
+    let answer = 0;
+    const posts = launch(() => (++answer === 1
+      ? problem(422, 'validation_failed', 'The job is invalid.', [{ pointer: '/resources/device', detail: 'must be cpu or cuda' }])
+      : json(job('job_1', 'queued'), 201)));
+    await fill();
+    const device = screen.getByLabelText('Device');
+    const mem = screen.getByLabelText('Min GPU memory (GB)');
+    await userEvent.selectOptions(device, 'cuda');
+    await userEvent.type(screen.getByLabelText('Pool'), ' gpu ');
+    await userEvent.type(mem, '-2');
+    await userEvent.click(screen.getByRole('button', { name: 'Launch job' }));
+    expect(await screen.findByText('must be a number of GB, 0 or more')).toHaveClass('field-error');
+    expect(mem).toHaveAttribute('aria-invalid', 'true');
+    expect(posts()).toHaveLength(0);
+
+    await userEvent.clear(mem);
+    await userEvent.type(mem, '24');
+    await userEvent.click(screen.getByRole('button', { name: 'Launch job' }));
+    expect(await screen.findByText('must be cpu or cuda')).toHaveClass('field-error');
+    expect(device).toHaveAttribute('aria-invalid', 'true');
+    expect(mem).toHaveAttribute('aria-invalid', 'false');
+    // placed at its field: the summary does not repeat it
+    const summary = screen.getByText('The job was not created:').closest('.error-box') as HTMLElement;
+    expect(within(summary).queryByText('/resources/device')).toBeNull();
+    expect(posts()[0].resources).toEqual({ device: 'cuda', pool: 'gpu', min_gpu_memory_gb: 24 });
+
+    await userEvent.click(screen.getByRole('button', { name: 'Launch job' }));
+    expect(await screen.findByText('job page')).toBeInTheDocument();
   });
 });
