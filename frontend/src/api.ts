@@ -406,6 +406,34 @@ export interface Team {
 export type Device = 'cpu' | 'cuda';
 export const DEVICES: Device[] = ['cpu', 'cuda'];
 
+/** What a worker announces: `gpu_*` are null on CPU nodes. */
+export interface WorkerLabels {
+  device: Device;
+  gpu_model: string | null;
+  gpu_memory_gb: number | null;
+  ram_gb: number;
+  pool: string;
+}
+
+/** A training node (GET /v1/workers, admin only). */
+export interface Worker {
+  id: string;
+  object: 'worker';
+  name: string;
+  /** `all`: a single process that serves the API and also trains. */
+  role: 'worker' | 'all';
+  /** `lost`: it missed its heartbeats and its jobs were requeued; `stopped`: it shut down cleanly. */
+  state: 'active' | 'lost' | 'stopped';
+  labels: WorkerLabels;
+  /** How many jobs it runs at once. */
+  capacity: number;
+  running_jobs: string[];
+  started_at: string;
+  heartbeat_at: string;
+  /** Measured by the server, so the tab's clock does not enter into it. */
+  heartbeat_age_seconds: number;
+}
+
 export interface Dataset {
   id: string;
   name: string;
