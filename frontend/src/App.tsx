@@ -8,6 +8,7 @@ import { Models } from './pages/Models';
 import { Datasets } from './pages/Datasets';
 import { RewardSpecs } from './pages/RewardSpecs';
 import { Playground } from './pages/Playground';
+import { Workers } from './pages/Workers';
 
 const NAV = [
   ['/jobs', 'Jobs'],
@@ -17,6 +18,8 @@ const NAV = [
   ['/reward-specs', 'Reward specs'],
   ['/playground', 'Playground'],
 ] as const;
+/** Pages of the admin key alone (the API answers a team key 403 there). */
+const ADMIN_NAV = [['/workers', 'Workers']] as const;
 
 export function App() {
   const auth = useAuth();
@@ -37,12 +40,17 @@ export function App() {
       <header className="topbar">
         <span className="brand">Tropism</span>
         <nav aria-label="Main">
-          {NAV.map(([to, label]) => (
+          {[...NAV, ...(auth.admin ? ADMIN_NAV : [])].map(([to, label]) => (
             <NavLink key={to} to={to} end>
               {label}
             </NavLink>
           ))}
         </nav>
+        {auth.admin && (
+          <span className="who" title="The admin key, acting for this team">
+            admin · <code>{auth.team}</code>
+          </span>
+        )}
         <button type="button" className="secondary" onClick={auth.signOut}>
           Sign out
         </button>
@@ -58,6 +66,7 @@ export function App() {
           <Route path="/datasets" element={<Datasets />} />
           <Route path="/reward-specs" element={<RewardSpecs />} />
           <Route path="/playground" element={<Playground />} />
+          {auth.admin && <Route path="/workers" element={<Workers />} />}
           <Route path="*" element={<p>No such page. <NavLink to="/jobs">Back to jobs</NavLink></p>} />
         </Routes>
       </main>

@@ -63,8 +63,29 @@ describe('request', () => {
     expect(err.byPointer()).toEqual({ '/model': 'no such model' });
   });
 
-  it('explains that the admin key alone cannot sign in', async () => {
-    mockFetch({ 'GET /v1/jobs': () => problem(400, 'team_required', 'Send X-Tropism-Team') });
-    await expect(checkKey('admin')).rejects.toThrow(/team key/);
+  it('answers the teams the admin key can act for, and checks it again with the chosen one as X-Tropism-Team', async () => {
+    const calls = mockFetch({
+      'GET /v1/jobs': (_url, init) => (new Headers(init.headers).get('X-Tropism-Team') === 'team_1'
+        ? json({ object: 'list', data: [], has_more: false })
+        : problem(400, 'team_required', 'Send X-Tropism-Team')),
+      'GET /v1/teams': () => json({ object: 'list', data: [{ id: 'team_1', name: 'research', created_at: '' }], has_more: false }),
+    });
+    expect(await checkKey('admin')).toEqual([{ id: 'team_1', name: 'research', created_at: '' }]);
+    expect(await checkKey('admin', 'team_1')).toBeNull();
+    expect(new Headers(calls[2].init.headers).get('Authorization')).toBe('Bearer admin');
+  });
+
+  it('sends the stored team with every request of the admin key, and none for a team key', async () => {
+    const calls = mockFetch({ 'GET /v1/workers': () => json({ object: 'list', data: [], has_more: false }) });
+    storeKey('admin', 'team_1');
+    await api.get('/v1/workers');
+    storeKey('tro_abc');
+    await api.get('/v1/workers');
+    expect(calls.map((c) => new Headers(c.init.headers).get('X-Tropism-Team'))).toEqual(['team_1', null]);
+  });
+
+  it('passes on any other refusal of a key', async () => {
+    mockFetch({ 'GET /v1/jobs': () => problem(401, 'unauthorized', 'The API key is not valid.') });
+    await expect(checkKey('nope')).rejects.toThrow('The API key is not valid.');
   });
 });

@@ -3,14 +3,27 @@
 // cannot send an Authorization header, and a key never goes into a URL).
 
 const KEY = 'tropism.apiKey';
+const TEAM = 'tropism.team';
+/** The header with which the admin key acts for a team (the server's Caller.TEAM_HEADER). */
+export const TEAM_HEADER = 'X-Tropism-Team';
 
 export function storedKey(): string | null {
   return sessionStorage.getItem(KEY);
 }
 
-export function storeKey(key: string | null) {
+/**
+ * The team the admin key acts for, or null for a team key (which is its team): only the admin key is stored
+ * with a team, so a stored team is what makes this tab the admin's.
+ */
+export function storedTeam(): string | null {
+  return sessionStorage.getItem(TEAM);
+}
+
+export function storeKey(key: string | null, team: string | null = null) {
   if (key) sessionStorage.setItem(KEY, key);
   else sessionStorage.removeItem(KEY);
+  if (key && team) sessionStorage.setItem(TEAM, team);
+  else sessionStorage.removeItem(TEAM);
 }
 
 /** One entry of a problem's `errors`: an RFC 6901 pointer into the request and what is wrong there. */
@@ -44,9 +57,10 @@ export function setUnauthorizedHandler(handler: () => void) {
   onUnauthorized = handler;
 }
 
-function headers(extra?: HeadersInit, key = storedKey()): Headers {
+function headers(extra?: HeadersInit, key = storedKey(), team = storedTeam()): Headers {
   const h = new Headers(extra);
   if (key) h.set('Authorization', `Bearer ${key}`);
+  if (team) h.set(TEAM_HEADER, team);
   return h;
 }
 
@@ -129,16 +143,19 @@ export const api = {
   del: (path: string) => request<void>('DELETE', path),
 };
 
-/** Checks a key without storing it: a team key lists its jobs; the admin key alone answers team_required. */
-export async function checkKey(key: string): Promise<void> {
-  const res = await fetch('/v1/jobs?limit=1', { headers: headers(undefined, key) });
-  if (!res.ok) {
-    const err = await toError(res);
-    if (err.code === 'team_required') {
-      throw new ApiError(400, err.code, 'This is the admin key: sign in with a team key (tro_…), which the admin creates.');
-    }
-    throw err;
-  }
+/**
+ * Checks a key without storing it: a team key lists its jobs, and so does the admin key acting for `team`.
+ * The admin key alone answers team_required; it is then asked for the teams it can act for. Resolves with
+ * null when the key (and team) can sign in, or with those teams when the admin key must choose one first.
+ */
+export async function checkKey(key: string, team: string | null = null): Promise<Team[] | null> {
+  const res = await fetch('/v1/jobs?limit=1', { headers: headers(undefined, key, team) });
+  if (res.ok) return null;
+  const err = await toError(res);
+  if (err.code !== 'team_required') throw err;
+  const teams = await fetch('/v1/teams?limit=100', { headers: headers(undefined, key, null) });
+  if (!teams.ok) throw await toError(teams);
+  return ((await teams.json()) as ListResponse<Team>).data;
 }
 
 /** A body fetched with the key, as an object URL (for images behind auth). */
@@ -275,6 +292,13 @@ export type JobStatus = 'validating' | 'queued' | 'running' | 'paused' | 'succee
 export const JOB_STATUSES: JobStatus[] = ['queued', 'running', 'paused', 'succeeded', 'failed', 'cancelled'];
 export const TERMINAL: JobStatus[] = ['succeeded', 'failed', 'cancelled'];
 
+/** What a job asked for at creation; each field optional (null: any). */
+export interface JobResources {
+  device?: Device | null;
+  pool?: string | null;
+  min_gpu_memory_gb?: number | null;
+}
+
 export interface Job {
   id: string;
   status: JobStatus;
@@ -293,6 +317,13 @@ export interface Job {
   created_at: string;
   started_at: string | null;
   finished_at: string | null;
+  resources: JobResources | null;
+  /** The worker it runs on, or last ran on. */
+  worker: { id: string; name: string } | null;
+  /** Why a queued job waits (no live worker matches its resources, or every match is busy). */
+  wait_reason: string | null;
+  /** How many times its worker was lost since its last checkpoint. */
+  attempts: number;
 }
 
 export interface JobEvent {
@@ -365,6 +396,43 @@ export interface ImportProgress {
 
 /** Families that generate (the playground) and can be aligned; reward models and image classifiers only score. */
 export const PLAYABLE = ['language-model', 'flow-matching'];
+
+export interface Team {
+  id: string;
+  name: string;
+  created_at: string;
+}
+
+export type Device = 'cpu' | 'cuda';
+export const DEVICES: Device[] = ['cpu', 'cuda'];
+
+/** What a worker announces: `gpu_*` are null on CPU nodes. */
+export interface WorkerLabels {
+  device: Device;
+  gpu_model: string | null;
+  gpu_memory_gb: number | null;
+  ram_gb: number;
+  pool: string;
+}
+
+/** A training node (GET /v1/workers, admin only). */
+export interface Worker {
+  id: string;
+  object: 'worker';
+  name: string;
+  /** `all`: a single process that serves the API and also trains. */
+  role: 'worker' | 'all';
+  /** `lost`: it missed its heartbeats and its jobs were requeued; `stopped`: it shut down cleanly. */
+  state: 'active' | 'lost' | 'stopped';
+  labels: WorkerLabels;
+  /** How many jobs it runs at once. */
+  capacity: number;
+  running_jobs: string[];
+  started_at: string;
+  heartbeat_at: string;
+  /** Measured by the server, so the tab's clock does not enter into it. */
+  heartbeat_age_seconds: number;
+}
 
 export interface Dataset {
   id: string;

@@ -115,7 +115,12 @@ export function Field({ label, help, error, children, className }: {
 
 export function age(iso: string | null | undefined, now = Date.now()): string {
   if (!iso) return '—';
-  const s = Math.max(0, Math.round((now - new Date(iso).getTime()) / 1000));
+  return ago((now - new Date(iso).getTime()) / 1000);
+}
+
+/** A duration in seconds as "12s ago", "3m ago", …. */
+export function ago(seconds: number): string {
+  const s = Math.max(0, Math.round(seconds));
   if (s < 60) return `${s}s ago`;
   if (s < 3600) return `${Math.floor(s / 60)}m ago`;
   if (s < 86400) return `${Math.floor(s / 3600)}h ago`;

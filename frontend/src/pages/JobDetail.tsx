@@ -7,7 +7,7 @@ import {
 import { MetricChart } from '../components/Chart';
 import { age, Empty, ErrorBox, errorText, Loading, StatusBadge, useAsync } from '../components/ui';
 import { groupCharts, mergeStep, type MetricMap } from '../metrics';
-import { Progress } from './Jobs';
+import { LostBadge, Progress, resourcesText, waitReason } from './Jobs';
 
 const isSpeed = (chart: string) => chart.startsWith('perf/');
 
@@ -111,6 +111,8 @@ export function JobDetail() {
   if (job.loading && !job.data) return <Loading what="Loading job" />;
   if (!job.data) return <ErrorBox error={job.error} title="Could not load the job" />;
   const j = job.data;
+  const reason = waitReason(j);
+  const resources = resourcesText(j.resources);
   const charts = groupCharts(metrics).filter((c) => !filter || c.names.some((n) => n.includes(filter)) || c.title.includes(filter));
 
   return (
@@ -133,6 +135,11 @@ export function JobDetail() {
       </div>
       <ErrorBox error={action.error} title="The job did not accept that" />
       <ErrorBox error={job.error} title="Could not refresh the job" />
+      {reason && (
+        <p className="waiting" role="status">
+          <strong>Waiting:</strong> {reason}
+        </p>
+      )}
       <dl className="facts">
         <dt>Method</dt>
         <dd>{j.method?.type}</dd>
@@ -155,6 +162,28 @@ export function JobDetail() {
             <dd>
               <code>{j.reward_spec}</code>
               {j.eval_reward_spec && <> · gold <code>{j.eval_reward_spec}</code></>}
+            </dd>
+          </>
+        )}
+        {resources && (
+          <>
+            <dt>Resources</dt>
+            <dd>{resources}</dd>
+          </>
+        )}
+        {(j.worker || j.attempts > 0) && (
+          <>
+            <dt>Worker</dt>
+            <dd>
+              {j.worker ? (
+                <>
+                  <span title={j.worker.id}>{j.worker.name}</span> <code>{j.worker.id}</code>
+                  {j.status !== 'running' && <span className="muted"> (last ran there)</span>}
+                </>
+              ) : (
+                <span className="muted">none now</span>
+              )}{' '}
+              <LostBadge job={j} />
             </dd>
           </>
         )}

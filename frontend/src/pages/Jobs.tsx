@@ -1,6 +1,6 @@
 import { useEffect, useState } from 'react';
 import { Link, useSearchParams } from 'react-router-dom';
-import { api, JOB_STATUSES, listAll, TERMINAL, type Job, type Model } from '../api';
+import { api, JOB_STATUSES, listAll, TERMINAL, type Job, type JobResources, type Model } from '../api';
 import { Sparkline, type Series } from '../components/Chart';
 import { age, Empty, ErrorBox, Field, Loading, StatusBadge, useAsync } from '../components/ui';
 
@@ -19,6 +19,47 @@ export function Progress({ job }: { job: Job }) {
       </span>
     </div>
   );
+}
+
+/** Why a queued job waits, as the server put it; null when it does not (or is not queued). */
+export const waitReason = (job: Job) => (job.status === 'queued' && job.wait_reason ? job.wait_reason : null);
+
+/** "worker lost 2×", when the job's worker was lost since its last checkpoint (it resumed elsewhere from there). */
+export function LostBadge({ job }: { job: Job }) {
+  if (!(job.attempts > 0)) return null;
+  return (
+    <span className="badge warn" title="Its worker was lost this many times since its last checkpoint; it resumed from that checkpoint.">
+      worker lost {job.attempts}×
+    </span>
+  );
+}
+
+/** Where a job runs (or last ran): its worker's name, the id in the tooltip; for a queued job, why it waits instead. */
+export function Placement({ job }: { job: Job }) {
+  const reason = waitReason(job);
+  return (
+    <div className="placement">
+      {reason ? (
+        <span className="waiting">Waiting: {reason}</span>
+      ) : job.worker ? (
+        <span title={job.worker.id}>{job.worker.name}</span>
+      ) : (
+        <span className="muted">—</span>
+      )}
+      <LostBadge job={job} />
+    </div>
+  );
+}
+
+/** A job's resource request as one line ("device=cuda · pool=gpu · ≥ 24 GB GPU memory"), or null when it asked for nothing. */
+export function resourcesText(r: JobResources | null | undefined): string | null {
+  if (!r) return null;
+  const parts = [
+    r.device ? `device=${r.device}` : null,
+    r.pool ? `pool=${r.pool}` : null,
+    r.min_gpu_memory_gb != null ? `≥ ${r.min_gpu_memory_gb} GB GPU memory` : null,
+  ].filter((p) => p !== null);
+  return parts.length ? parts.join(' · ') : null;
 }
 
 export function Jobs() {
@@ -95,6 +136,7 @@ export function Jobs() {
                   <th>Method</th>
                   <th>Model</th>
                   <th>Progress</th>
+                  <th>Worker</th>
                   <th>Reward</th>
                   <th>Age</th>
                 </tr>
@@ -112,6 +154,9 @@ export function Jobs() {
                     <td title={j.model}>{names.get(j.model) ?? <code>{j.model}</code>}</td>
                     <td>
                       <Progress job={j} />
+                    </td>
+                    <td>
+                      <Placement job={j} />
                     </td>
                     <td>
                       {rewards[j.id] ? <Sparkline points={rewards[j.id]} label={`${REWARD} of ${j.id}`} /> : <span className="muted">…</span>}

@@ -1,6 +1,9 @@
 import { useMemo, useState, type FormEvent } from 'react';
 import { useNavigate, useSearchParams } from 'react-router-dom';
-import { api, ApiError, listAll, type Dataset, type Hyperparameter, type Job, type ListResponse, type Method, type Model, type RewardSpec } from '../api';
+import {
+  api, ApiError, DEVICES, listAll,
+  type Dataset, type Device, type Hyperparameter, type Job, type JobResources, type ListResponse, type Method, type Model, type RewardSpec,
+} from '../api';
 import { Empty, ErrorBox, Field, Loading, useAction, useAsync } from '../components/ui';
 
 /** The methods that can start from `model`: every method until a model is chosen. */
@@ -42,6 +45,38 @@ export function loraBody(f: LoraForm): Record<string, unknown> {
  */
 export const loraFits = (model: Model | undefined) => !model || model.recipe === 'import';
 
+/** The Resources fields, as typed: all empty (device `''`: any) asks for no particular worker. */
+export interface ResourcesForm {
+  device: '' | Device;
+  pool: string;
+  min_gpu_memory_gb: string;
+}
+
+export const NO_RESOURCES: ResourcesForm = { device: '', pool: '', min_gpu_memory_gb: '' };
+
+/**
+ * The job's `resources` from the form, or null when nothing is set (then it is not sent and any worker may run the
+ * job). A minimum GPU memory that is not a number ≥ 0 is refused here, at its field, before anything is sent.
+ */
+export function resourcesBody(f: ResourcesForm): JobResources | null {
+  const out: JobResources = {};
+  if (f.device) out.device = f.device;
+  if (f.pool.trim()) out.pool = f.pool.trim();
+  const mem = f.min_gpu_memory_gb.trim();
+  if (mem) {
+    const n = Number(mem);
+    if (!Number.isFinite(n) || n < 0) {
+      throw new ApiError(422, 'invalid_resources', 'The resources are invalid', [
+        { pointer: '/resources/min_gpu_memory_gb', detail: 'must be a number of GB, 0 or more' },
+      ]);
+    }
+    out.min_gpu_memory_gb = n;
+  }
+  return Object.keys(out).length ? out : null;
+}
+
+const RESOURCE_POINTERS = ['/resources', '/resources/device', '/resources/pool', '/resources/min_gpu_memory_gb'];
+
 /** Problem-detail errors whose pointer no field of the form shows. */
 export function unplaced(error: unknown, placed: string[]): ApiError | null {
   if (!(error instanceof ApiError)) return null;
@@ -76,6 +111,7 @@ export function LaunchJob() {
   const [rawHp, setRawHp] = useState('{}');
   const [lora, setLora] = useState(false);
   const [loraForm, setLoraForm] = useState<LoraForm>({ r: '', lora_alpha: '', target_modules: '' });
+  const [resources, setResources] = useState<ResourcesForm>(NO_RESOURCES);
   const { busy, error, run } = useAction();
 
   // The model comes first: it decides which methods fit (a flow-matching model: the flow methods; a
@@ -98,7 +134,7 @@ export function LaunchJob() {
   const targetErrors = Object.entries(errors).filter(([k]) => k.startsWith('/method/lora/target_modules'))
     .map(([k, v]) => (k === '/method/lora/target_modules' ? v : `${k.slice('/method/lora/target_modules/'.length)}: ${v}`));
   const placed = useMemo(
-    () => ['/model', '/dataset', '/eval_dataset', '/reward_spec', '/eval_reward_spec', '/seed', '/suffix', '/method/type',
+    () => ['/model', '/dataset', '/eval_dataset', '/reward_spec', '/eval_reward_spec', '/seed', '/suffix', '/method/type', ...RESOURCE_POINTERS,
       ...(method?.hyperparameters ?? []).map((h) => `${base}/${h.key}`),
       ...(loraOffered ? ['/method/lora', '/method/lora/r', '/method/lora/lora_alpha',
         ...Object.keys(errors).filter((k) => k.startsWith('/method/lora/target_modules'))] : [])],
@@ -123,6 +159,8 @@ export function LaunchJob() {
         }
       }
       const body: Record<string, unknown> = { model, dataset, method: { type, [type]: hyper, ...(sendLora ? { lora: loraBody(loraForm) } : {}) } };
+      const wanted = resourcesBody(resources);
+      if (wanted) body.resources = wanted;
       if (evalDataset) body.eval_dataset = evalDataset;
       if (method?.uses_reward_spec !== false && rewardSpec) body.reward_spec = rewardSpec;
       if (evalRewardSpec) body.eval_reward_spec = evalRewardSpec;
@@ -273,6 +311,32 @@ export function LaunchJob() {
             )}
           </fieldset>
         )}
+        <fieldset className="resources">
+          <legend>Resources</legend>
+          <p className="muted">Optional: which workers may run the job. Left empty, any free worker does; a job that no live worker matches waits queued, with the reason on its page.</p>
+          <div className="hp-grid">
+            <Field label="Device" error={[errors['/resources/device'], errors['/resources']].filter(Boolean).join('; ') || undefined}
+              help="cuda: a worker with a GPU.">
+              {(p) => (
+                <select {...p} value={resources.device} onChange={(e) => setResources({ ...resources, device: e.target.value as ResourcesForm['device'] })}>
+                  <option value="">any</option>
+                  {DEVICES.map((d) => (
+                    <option key={d}>{d}</option>
+                  ))}
+                </select>
+              )}
+            </Field>
+            <Field label="Pool" error={errors['/resources/pool']} help="The pool label its worker must carry.">
+              {(p) => <input {...p} placeholder="any" value={resources.pool} onChange={(e) => setResources({ ...resources, pool: e.target.value })} />}
+            </Field>
+            <Field label="Min GPU memory (GB)" error={errors['/resources/min_gpu_memory_gb']} help="The least GPU memory its worker must have.">
+              {(p) => (
+                <input {...p} inputMode="decimal" placeholder="any" value={resources.min_gpu_memory_gb}
+                  onChange={(e) => setResources({ ...resources, min_gpu_memory_gb: e.target.value })} />
+              )}
+            </Field>
+          </div>
+        </fieldset>
         <ErrorBox error={unplaced(error, placed)} title="The job was not created" />
         <button type="submit" disabled={busy}>
           {busy ? 'Submitting…' : 'Launch job'}

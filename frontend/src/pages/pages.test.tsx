@@ -57,6 +57,47 @@ describe('Sign-in', () => {
     expect(screen.getByLabelText('API key')).toBeInTheDocument();
   });
 
+  it('signs the admin key in for the team it chooses, and sends that team with every request', async () => {
+    const calls = mockFetch({
+      'GET /v1/jobs': (_url, init) => (new Headers(init.headers).get('X-Tropism-Team') === 'team_2'
+        ? list([])
+        : problem(400, 'team_required', 'This endpoint acts for a team.')),
+      'GET /v1/teams': () => list([{ id: 'team_1', name: 'research', created_at: '' }, { id: 'team_2', name: 'product', created_at: '' }]),
+      'GET /v1/models': () => list([]),
+    });
+    at('/jobs', <App />);
+    await userEvent.type(screen.getByLabelText('API key'), 'admin-secret');
+    await userEvent.click(screen.getByRole('button', { name: 'Sign in' }));
+    const team = await screen.findByLabelText('Team');
+    expect(screen.getByRole('button', { name: 'Sign in' })).toBeDisabled();
+    expect(sessionStorage.getItem('tropism.apiKey')).toBeNull();
+    await userEvent.selectOptions(team, 'team_2');
+    await userEvent.click(screen.getByRole('button', { name: 'Sign in' }));
+
+    expect(await screen.findByText(/No jobs yet/)).toBeInTheDocument();
+    expect(sessionStorage.getItem('tropism.team')).toBe('team_2');
+    expect(screen.getByText('team_2').closest('.who')).toHaveTextContent('admin · team_2');
+    // the pages' own requests, all made once signed in
+    const models = calls.filter((c) => c.url.startsWith('/v1/models'));
+    expect(models.length).toBeGreaterThan(0);
+    expect(models.map((c) => new Headers(c.init.headers).get('X-Tropism-Team'))).toEqual(models.map(() => 'team_2'));
+
+    // signing out forgets the team with the key
+    await userEvent.click(screen.getByRole('button', { name: 'Sign out' }));
+    expect(sessionStorage.getItem('tropism.team')).toBeNull();
+    expect(screen.getByLabelText('API key')).toHaveValue('');
+  });
+
+  it('tells the admin to create a team first when there is none', async () => {
+    mockFetch({ 'GET /v1/jobs': () => problem(400, 'team_required', 'This endpoint acts for a team.'), 'GET /v1/teams': () => list([]) });
+    at('/signin', <App />);
+    await userEvent.type(screen.getByLabelText('API key'), 'admin-secret');
+    await userEvent.click(screen.getByRole('button', { name: 'Sign in' }));
+    expect(await screen.findByText(/there is no team yet/)).toBeInTheDocument();
+    expect(screen.queryByLabelText('Team')).toBeNull();
+    expect(screen.getByRole('button', { name: 'Sign in' })).toBeDisabled();
+  });
+
   it('shows why a key was refused', async () => {
     mockFetch({ 'GET /v1/jobs': () => problem(401, 'unauthorized', 'The API key is not valid.') });
     at('/signin', <App />);
