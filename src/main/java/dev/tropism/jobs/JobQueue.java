@@ -75,6 +75,7 @@ public class JobQueue implements SmartLifecycle {
     private final StepTransport transport;
     private final TransactionTemplate tx;
     private final JsonMapper json;
+    private final DispatchMetrics metrics;
     private ScheduledExecutorService scheduler;
     private ExecutorService managers;
     private volatile boolean running;
@@ -84,7 +85,8 @@ public class JobQueue implements SmartLifecycle {
 
     public JobQueue(JobStore jobs, JobEvents events, JobExecutor executor, JobsProperties properties,
             DispatchProperties dispatch, NodeRegistry registry, StepTransport transport,
-            PlatformTransactionManager transactionManager, JsonMapper json) {
+            PlatformTransactionManager transactionManager, JsonMapper json, DispatchMetrics metrics) {
+        this.metrics = metrics;
         this.tx = new TransactionTemplate(transactionManager);
         this.json = json;
         this.jobs = jobs;
@@ -250,6 +252,7 @@ public class JobQueue implements SmartLifecycle {
     }
 
     private void dispatchFailed(Assignment a, Long launch, Throwable cause) {
+        metrics.dispatchFailed();
         pausedUntil = System.nanoTime() + dispatch.retryAfter().toNanos();
         String reason = "Dispatch to worker " + a.workerName() + " failed ("
                 + (cause == null ? "unknown error" : rootMessage(cause)) + "); retrying in "
@@ -285,6 +288,7 @@ public class JobQueue implements SmartLifecycle {
      */
     public synchronized void recoverInterrupted() {
         registry.markLost();
+        metrics.observe(registry);
         Set<String> live = registry.liveIds();
         for (JobRecord job : jobs.running()) {
             if (job.workerId() != null && live.contains(job.workerId())) {
@@ -319,6 +323,7 @@ public class JobQueue implements SmartLifecycle {
         if (job.workerId() != null) {
             data.put("worker", job.workerId());
         }
+        metrics.recovered();
         if (exhausted) {
             String message = what + " That is " + attempt + " lost launches since the job's last checkpoint"
                     + " (tropism.jobs.max-attempts=" + properties.maxAttempts() + "): the job fails rather than kill"

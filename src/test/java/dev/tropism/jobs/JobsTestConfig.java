@@ -76,6 +76,13 @@ public class JobsTestConfig {
             return id;
         }
 
+        /** Registers everything this catalog holds in {@code other} too (another application context's catalog). */
+        public void copyTo(FakeCatalog other) {
+            other.datasets.putAll(datasets);
+            other.items.putAll(items);
+            other.rewardSpecs.specs.putAll(rewardSpecs.specs);
+        }
+
         public String addRewardSpec(String teamId, Set<String> itemFields) {
             String id = Ids.newId("rs_");
             rewardSpecs.specs.put(id, new RewardSpecInfo(id, teamId, id, itemFields));

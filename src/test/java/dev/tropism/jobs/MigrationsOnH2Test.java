@@ -38,6 +38,19 @@ class MigrationsOnH2Test {
                 rs.next();
                 assertThat(rs.getInt(1)).isZero();
             }
+            // The dispatcher's claim (JobStore.lockDispatch and lockQueued) and the registry's clock.
+            c.setAutoCommit(false);
+            try (ResultSet rs = c.createStatement().executeQuery("SELECT id FROM dispatch_lock WHERE id = 1 FOR UPDATE")) {
+                assertThat(rs.next()).isTrue();
+            }
+            try (ResultSet rs = c.createStatement().executeQuery("SELECT id FROM jobs WHERE status = 'queued'"
+                    + " ORDER BY seq LIMIT 100 FOR UPDATE SKIP LOCKED")) {
+                assertThat(rs.next()).isFalse();
+            }
+            try (ResultSet rs = c.createStatement().executeQuery("SELECT CURRENT_TIMESTAMP AS db_now FROM nodes")) {
+                assertThat(rs.next()).isFalse();
+            }
+            c.commit();
         }
     }
 }
