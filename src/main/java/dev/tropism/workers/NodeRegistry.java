@@ -95,7 +95,7 @@ public class NodeRegistry implements SmartLifecycle {
 
     @Override
     public synchronized void start() {
-        labels = role.trains() ? NodeProbe.probe(engineDevice, properties.pool())
+        labels = labels != null ? labels : role.trains() ? NodeProbe.probe(engineDevice, properties.pool())
                 : new NodeLabels(NodeLabels.CPU, null, null, 0, properties.pool());
         purgeGone();
         insert();
@@ -112,7 +112,14 @@ public class NodeRegistry implements SmartLifecycle {
         running = true;
     }
 
+    /** Registers this node, or registers it again after a stop (a context may be stopped and started again). */
     private void insert() {
+        int updated = jdbc.sql("UPDATE nodes SET state = 'active', capacity = ?, running_jobs = ?,"
+                        + " heartbeat_at = CURRENT_TIMESTAMP WHERE id = ?")
+                .params(role.trains() ? capacity : 0, runningJobs(), id).update();
+        if (updated == 1) {
+            return;
+        }
         jdbc.sql("INSERT INTO nodes (id, name, role, state, device, gpu_model, gpu_memory_bytes, ram_bytes, pool,"
                         + " capacity, running_jobs, heartbeat_interval_ms, lost_after_ms, started_at, heartbeat_at)"
                         + " VALUES (?, ?, ?, 'active', ?, ?, ?, ?, ?, ?, ?, ?, ?, CURRENT_TIMESTAMP, CURRENT_TIMESTAMP)")

@@ -35,7 +35,7 @@ import tools.jackson.databind.json.JsonMapper;
 /**
  * Test doubles for the jobs machinery: an in-memory catalog of datasets and reward specs, and a
  * deterministic {@link TrainingRun} whose behaviour a job's {@code metadata} steers
- * ({@code step_millis}, {@code fail_at_step}, {@code config_error}: the run fails to open with a
+ * ({@code step_millis}: sleep, {@code burn_millis}: keep a core busy, {@code fail_at_step}, {@code config_error}: the run fails to open with a
  * {@link ConfigException} of that reason; {@code halt_at_step}: in a {@link WorkerProcess} only, the step kills the
  * worker's JVM).
  */
@@ -158,6 +158,7 @@ public class JobsTestConfig {
             int start = checkpoint == null ? 0 : Integer.parseInt(Files.readString(checkpoint.resolve("state.txt")).trim());
             openedAt.computeIfAbsent(job.id(), k -> new CopyOnWriteArrayList<>()).add(start);
             return new CountingRun(start, maxSteps, evalInterval, meta.path("step_millis").asLong(0),
+                    meta.path("burn_millis").asLong(0),
                     meta.path("fail_at_step").asInt(-1), meta.has("gold_slope") ? meta.get("gold_slope").asDouble() : null,
                     JobDebug.of(job, json).checkFinite(), meta.path("halt_at_step").asInt(-1));
         }
@@ -174,13 +175,15 @@ public class JobsTestConfig {
         private final int total;
         private final int evalInterval;
         private final long stepMillis;
+        private final long burnMillis;
         private final int failAt;
         private final Double goldSlope;
         private final boolean checkFinite;
         private final int haltAt;
 
-        CountingRun(int step, int total, int evalInterval, long stepMillis, int failAt, Double goldSlope,
-                boolean checkFinite, int haltAt) {
+        CountingRun(int step, int total, int evalInterval, long stepMillis, long burnMillis, int failAt,
+                Double goldSlope, boolean checkFinite, int haltAt) {
+            this.burnMillis = burnMillis;
             this.haltAt = haltAt;
             this.checkFinite = checkFinite;
             this.step = step;
@@ -189,6 +192,20 @@ public class JobsTestConfig {
             this.stepMillis = stepMillis;
             this.failAt = failAt;
             this.goldSlope = goldSlope;
+        }
+
+        /** Keeps one core busy for {@code millis}, as a CPU-bound training step would. */
+        private static void burn(long millis) {
+            long end = System.nanoTime() + millis * 1_000_000;
+            double x = 0;
+            while (System.nanoTime() < end) {
+                for (int i = 0; i < 10_000; i++) {
+                    x += Math.sqrt(i + x);
+                }
+            }
+            if (x == -1) {
+                throw new AssertionError(); // keeps the loop from being optimized away
+            }
         }
 
         static double loss(int step) {
@@ -206,6 +223,7 @@ public class JobsTestConfig {
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
             }
+            burn(burnMillis);
             if (step + 1 == failAt && checkFinite) { // what the engine's anomaly mode reports
                 throw new NonFiniteValueException(failAt, NonFiniteValueException.Pass.BACKWARD, "out.gn", "out.gn.g",
                         "first non-finite value at step " + failAt + " in the backward pass: the gradient of parameter"

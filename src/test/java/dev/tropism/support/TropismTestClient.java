@@ -64,6 +64,11 @@ public class TropismTestClient {
         this.environment = environment;
     }
 
+    /** A client of another application context (one a test started itself). */
+    public static TropismTestClient of(Environment environment) {
+        return new TropismTestClient(environment);
+    }
+
     public int port() {
         return Integer.parseInt(environment.getRequiredProperty("local.server.port"));
     }
