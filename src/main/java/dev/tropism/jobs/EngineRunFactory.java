@@ -127,7 +127,7 @@ public class EngineRunFactory implements RunFactory {
         Path baseModel = workDir.resolve("base-model");
         BaseModels.BaseModel base = models.find(job.model())
                 .orElseThrow(() -> new IllegalStateException("base model " + job.model() + " of job " + job.id() + " is gone"));
-        artifacts.download(base.objectPrefix(), baseModel); // models/<id>/ or a checkpoint's model/
+        artifacts.downloadCached(base.objectPrefix(), baseModel); // models/<id>/ or a checkpoint's model/
         return baseModel;
     }
 

@@ -80,6 +80,10 @@ public class JobQueue implements SmartLifecycle {
     private ExecutorService managers;
     private volatile boolean running;
     private volatile boolean started;
+    /** When the last sweep ran (nanoTime); 0 before the first. */
+    private long lastSweep;
+    /** No node is taken for lost before this time (nanoTime): the sweeps were interrupted. */
+    private long graceUntil = System.nanoTime();
     /** No dispatch before this time (nanoTime): the transport failed. */
     private volatile long pausedUntil;
 
@@ -227,6 +231,9 @@ public class JobQueue implements SmartLifecycle {
     private void afterLaunch(Assignment a, JobExecution execution) {
         long launch = execution.getId();
         StepExecution workerStep = workerStep(launch);
+        if (workerStep == null && !jobs.runsUnder(a.jobId(), launch)) {
+            return; // the job moved on (cancelled, or taken back) before its request was sent
+        }
         if (workerStep == null || workerStep.getStatus() == BatchStatus.STARTING
                 && execution.getStatus() != BatchStatus.COMPLETED) {
             // The request never reached the worker (the broker refused or did not confirm it).
@@ -287,6 +294,19 @@ public class JobQueue implements SmartLifecycle {
      * jobs (or cancels, pauses or fails them, see {@link #requeueLost}).
      */
     public synchronized void recoverInterrupted() {
+        long now = System.nanoTime();
+        boolean blind = lastSweep != 0 && now - lastSweep > registry.properties().lostAfter().toNanos();
+        lastSweep = now;
+        if (blind) {
+            // This dispatcher could not sweep for longer than a node may stay silent (the database was down): the
+            // nodes could not heartbeat either. Give them one more lost-after to show they are alive.
+            log.warn("no sweep for over {}: taking no node for lost until they have had time to heartbeat",
+                    registry.properties().lostAfter());
+            graceUntil = now + registry.properties().lostAfter().toNanos();
+        }
+        if (now - graceUntil < 0) {
+            return;
+        }
         registry.markLost();
         metrics.observe(registry);
         Set<String> live = registry.liveIds();

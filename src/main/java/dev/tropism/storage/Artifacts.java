@@ -15,9 +15,11 @@ import org.springframework.stereotype.Component;
 public class Artifacts {
 
     private final ObjectStore store;
+    private final ObjectCache cache;
 
-    public Artifacts(ObjectStore store) {
+    public Artifacts(ObjectStore store, ObjectCache cache) {
         this.store = store;
+        this.cache = cache;
     }
 
     /** Uploads every regular file under {@code dir} to {@code prefix + relative/path}; returns how many. */
@@ -37,6 +39,18 @@ public class Artifacts {
 
     /** Downloads every object under {@code prefix} into {@code dir}, recreating the relative paths. */
     public int download(String prefix, Path dir) throws IOException {
+        return download(prefix, dir, false);
+    }
+
+    /**
+     * Like {@link #download(String, Path)}, through this node's {@link ObjectCache}: for what several launches read
+     * unchanged (base models). The files may be hard links into the cache, so they must not be written to.
+     */
+    public int downloadCached(String prefix, Path dir) throws IOException {
+        return download(prefix, dir, true);
+    }
+
+    private int download(String prefix, Path dir, boolean cached) throws IOException {
         List<StoredObject> objects = store.list(prefix);
         if (objects.isEmpty()) {
             throw new IOException("no objects under " + prefix);
@@ -47,6 +61,10 @@ public class Artifacts {
                 throw new IOException("object key escapes its prefix: " + o.key());
             }
             Files.createDirectories(target.getParent());
+            if (cached) {
+                cache.materialize(o, target);
+                continue;
+            }
             try (InputStream in = store.get(o.key()).orElseThrow(() -> new IOException("vanished: " + o.key()))) {
                 Files.copy(in, target);
             }

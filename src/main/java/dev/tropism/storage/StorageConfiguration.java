@@ -22,4 +22,9 @@ class StorageConfiguration {
             case S3 -> S3ObjectStore.open(properties.s3(), credentials.getIfAvailable());
         };
     }
+
+    @Bean
+    ObjectCache objectCache(ObjectStore store, StorageProperties properties) throws IOException {
+        return new ObjectCache(store, properties.cache().dir(), properties.cache().maxSize().toBytes());
+    }
 }

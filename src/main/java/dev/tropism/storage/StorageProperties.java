@@ -12,14 +12,26 @@ import org.springframework.util.unit.DataSize;
  * @param type {@code local} (a folder on this node; the default) or {@code s3} (an S3-compatible bucket)
  * @param localRoot the folder of {@code type=local}
  * @param s3 the bucket of {@code type=s3}
+ * @param cache this node's cache of downloaded base models
  */
 @ConfigurationProperties("tropism.storage")
 record StorageProperties(
         @DefaultValue("local") Type type,
         @DefaultValue("./data/objects") Path localRoot,
-        @DefaultValue S3 s3) {
+        @DefaultValue S3 s3,
+        @DefaultValue Cache cache) {
 
     enum Type { LOCAL, S3 }
+
+    /**
+     * {@code tropism.storage.cache.*}: where a node keeps the base models it downloaded, keyed by sha256
+     * ({@link ObjectCache}).
+     *
+     * @param dir the cache folder ({@code ${tropism.data-dir}/cache})
+     * @param maxSize its size, least recently used entries evicted beyond it; 0 turns the cache off. Default 20GB.
+     */
+    record Cache(@DefaultValue("./data/cache") Path dir, @DefaultValue("20GB") DataSize maxSize) {
+    }
 
     /**
      * {@code tropism.storage.s3.*}. Credentials are not configured here: they come from the AWS SDK's default

@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import dev.tropism.engine.PolicyFamily;
 import dev.tropism.storage.Artifacts;
 import dev.tropism.storage.LocalObjectStore;
+import dev.tropism.storage.ObjectCache;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -45,7 +46,8 @@ class ModelCacheTest {
 
     @BeforeEach
     void store() throws IOException {
-        artifacts = new Artifacts(new LocalObjectStore(tmp.resolve("objects")));
+        LocalObjectStore store = new LocalObjectStore(tmp.resolve("objects"));
+        artifacts = new Artifacts(store, new ObjectCache(store, tmp.resolve("cache"), 0));
         for (String id : List.of("a", "b", "c")) {
             Path dir = Files.createDirectories(tmp.resolve("src-" + id));
             Files.writeString(dir.resolve("weights.txt"), "weights of " + id);
