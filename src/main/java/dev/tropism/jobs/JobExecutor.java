@@ -104,6 +104,7 @@ public class JobExecutor implements NodeLoad {
         if (launches == null) {
             return;
         }
+        registry.drain();
         transport.stopListening();
         shuttingDown = true;
         launches.shutdown();
@@ -228,6 +229,13 @@ public class JobExecutor implements NodeLoad {
             log.warn("launch {} of job {} stopped: {}", launch, jobId, message);
             return;
         }
+        if (launch != null && connectionLost(error)) {
+            // Not the job's fault: it stays running without a launch, and the dispatchers' sweep gives it back to the
+            // queue (from its last checkpoint) once this node's heartbeats show it no longer runs it.
+            log.warn("launch {} of job {} ended on a lost database or broker connection ({}); the job goes back to"
+                    + " the queue", launch, jobId, message);
+            return;
+        }
         log.warn("job {} failed: {}", jobId, message, error);
         tx.executeWithoutResult(s -> {
             if (jobs.markFailed(jobId, code, message, launch)) {
@@ -245,6 +253,25 @@ public class JobExecutor implements NodeLoad {
                         data);
             }
         });
+    }
+
+    /** Whether {@code error} comes from a lost connection (to the database or the broker), not from the job. */
+    static boolean connectionLost(Throwable error) {
+        for (Throwable t = error; t != null; t = t.getCause() == t ? null : t.getCause()) {
+            if (t instanceof org.springframework.dao.TransientDataAccessException
+                    || t instanceof org.springframework.dao.DataAccessResourceFailureException
+                    || t instanceof org.springframework.transaction.CannotCreateTransactionException
+                    || t instanceof java.sql.SQLTransientException || t instanceof java.sql.SQLRecoverableException
+                    || t instanceof org.springframework.transaction.TransactionSystemException
+                    || t instanceof java.sql.SQLException sql && (sql.getSQLState() != null
+                            && sql.getSQLState().startsWith("08")
+                            // Hikari's closed proxy connection, which carries no SQLState
+                            || "Connection is closed".equals(sql.getMessage()))
+                    || t instanceof org.springframework.amqp.AmqpConnectException) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** The first known cause (numerical instability, invalid config) in the chain, else the root cause. */

@@ -80,6 +80,8 @@ public class JobQueue implements SmartLifecycle {
     private ExecutorService managers;
     private volatile boolean running;
     private volatile boolean started;
+    /** Launches ({@code job/execution}) missing from their live worker's heartbeats, since when (nanoTime). */
+    private final Map<String, Long> missingSince = new java.util.concurrent.ConcurrentHashMap<>();
     /** When the last sweep ran (nanoTime); 0 before the first. */
     private long lastSweep;
     /** No node is taken for lost before this time (nanoTime): the sweeps were interrupted. */
@@ -167,7 +169,9 @@ public class JobQueue implements SmartLifecycle {
         if (queued.isEmpty()) {
             return List.of();
         }
-        List<WorkerNode> live = registry.liveWorkers();
+        List<WorkerNode> live = registry.liveWorkers().stream()
+                // The local transport reaches this process only.
+                .filter(w -> !transport.kind().equals("local") || w.id().equals(registry.nodeId())).toList();
         Map<String, Integer> used = jobs.runningPerWorker();
         Map<String, Integer> free = new HashMap<>();
         for (WorkerNode w : live) {
@@ -310,8 +314,15 @@ public class JobQueue implements SmartLifecycle {
         registry.markLost();
         metrics.observe(registry);
         Set<String> live = registry.liveIds();
+        Map<String, List<String>> reported = new HashMap<>();
+        registry.workers().forEach(w -> reported.put(w.id(), w.runningJobs()));
+        Set<String> stillMissing = new java.util.HashSet<>();
         for (JobRecord job : jobs.running()) {
             if (job.workerId() != null && live.contains(job.workerId())) {
+                if (orphaned(job, reported.getOrDefault(job.workerId(), List.of()), now, stillMissing)) {
+                    requeueLost(job, "Worker " + job.workerId() + " does not run the job's launch (its step request"
+                            + " was lost, or the launch ended without settling the job).");
+                }
                 continue;
             }
             String node = job.workerId() == null ? "its worker" : registry.find(job.workerId())
@@ -322,6 +333,26 @@ public class JobQueue implements SmartLifecycle {
                 log.error("could not recover job {} from {}; retrying at the next sweep", job.id(), node, e);
             }
         }
+        missingSince.keySet().retainAll(stillMissing); // launches that ended or showed up are forgotten
+    }
+
+    /**
+     * Whether a job that runs, per its row, on a live worker, has been missing from that worker's heartbeats for two
+     * lost-after periods: its step request was lost (a broker that lost its data) or its launch ended without
+     * settling it (the database was down when it tried). Remembers when each launch was first seen missing.
+     */
+    private boolean orphaned(JobRecord job, List<String> reportedJobs, long now, Set<String> stillMissing) {
+        if (job.batchJobExecutionId() == null) {
+            return false; // assigned, not launched yet
+        }
+        String key = job.id() + "/" + job.batchJobExecutionId();
+        if (reportedJobs.contains(job.id())) {
+            missingSince.remove(key);
+            return false;
+        }
+        long since = missingSince.computeIfAbsent(key, k -> now);
+        stillMissing.add(key);
+        return now - since > 2 * registry.properties().lostAfter().toNanos();
     }
 
     /**

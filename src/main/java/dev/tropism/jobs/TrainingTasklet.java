@@ -1,5 +1,6 @@
 package dev.tropism.jobs;
 
+import dev.tropism.engine.DeviceSpec;
 import dev.tropism.engine.MetricNames;
 import dev.tropism.engine.PolicyFamily;
 import dev.tropism.engine.TrainingRun;
@@ -170,13 +171,23 @@ final class TrainingTasklet implements Tasklet {
         lastEvalStep = lastCheckpointStep;
         int discarded = x.metrics.deleteAfter(jobId, lastCheckpointStep);
         openMonitor();
+        String device = DeviceSpec.name(run.device());
+        Map<String, Object> where = new LinkedHashMap<>();
+        where.put("device", device);
+        if (job.workerId() != null) {
+            where.put("worker", job.workerId());
+        }
         if (checkpoint.isPresent()) {
+            Map<String, Object> data = new LinkedHashMap<>(Map.of("checkpoint", checkpoint.get().id(), "step",
+                    run.step(), "discarded_metric_rows", discarded));
+            data.putAll(where);
             x.events.info(jobId, "job.resumed", "Resumed from checkpoint " + checkpoint.get().id() + " at step "
-                    + run.step() + ".", Map.of("checkpoint", checkpoint.get().id(), "step", run.step(),
-                    "discarded_metric_rows", discarded));
+                    + run.step() + " on " + device + ".", data);
         } else {
-            x.events.info(jobId, "job.started", "Training started: " + run.totalSteps() + " steps.",
-                    Map.of("total_steps", run.totalSteps()));
+            Map<String, Object> data = new LinkedHashMap<>(Map.of("total_steps", run.totalSteps()));
+            data.putAll(where);
+            x.events.info(jobId, "job.started", "Training started on " + device + ": " + run.totalSteps() + " steps.",
+                    data);
             if (alignment != null) {
                 evaluate(0); // the base model's (or the fresh head's) baseline
             }

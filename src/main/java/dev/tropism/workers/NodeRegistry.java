@@ -54,6 +54,7 @@ public class NodeRegistry implements SmartLifecycle {
     private NodeLabels labels;
     private ScheduledExecutorService heartbeats;
     private volatile boolean running;
+    private volatile boolean draining;
 
     public NodeRegistry(JdbcClient jdbc, WorkerProperties properties, @Value("${tropism.role:all}") String role,
             @Value("${tropism.jobs.max-concurrent:1}") int capacity,
@@ -95,6 +96,7 @@ public class NodeRegistry implements SmartLifecycle {
 
     @Override
     public synchronized void start() {
+        draining = false;
         labels = labels != null ? labels : role.trains() ? NodeProbe.probe(engineDevice, properties.pool())
                 : new NodeLabels(NodeLabels.CPU, null, null, 0, properties.pool());
         purgeGone();
@@ -150,13 +152,26 @@ public class NodeRegistry implements SmartLifecycle {
             log.warn("node {} was taken for lost (no heartbeat for over {}); its jobs were requeued and any launch it"
                     + " still runs is fenced off at its next step", id, properties.lostAfter());
         }
-        jdbc.sql("UPDATE nodes SET heartbeat_at = CURRENT_TIMESTAMP, state = 'active', running_jobs = ? WHERE id = ?")
-                .params(runningJobs(), id).update();
+        jdbc.sql("UPDATE nodes SET heartbeat_at = CURRENT_TIMESTAMP, state = ?, running_jobs = ? WHERE id = ?")
+                .params(draining ? WorkerNode.DRAINING : WorkerNode.ACTIVE, runningJobs(), id).update();
     }
 
     private String runningJobs() {
         NodeLoad l = load.getIfAvailable();
         return l == null ? "" : String.join(",", new TreeSet<>(l.runningJobs()));
+    }
+
+    /**
+     * Announces that this node is stopping: dispatchers send it no new jobs while it checkpoints and gives back the
+     * ones it runs (which are not taken for lost meanwhile: it keeps heartbeating).
+     */
+    public void drain() {
+        draining = true;
+        try {
+            jdbc.sql("UPDATE nodes SET state = 'draining' WHERE id = ? AND state = 'active'").param(id).update();
+        } catch (RuntimeException e) {
+            log.warn("could not mark node {} draining", id, e);
+        }
     }
 
     @Override
@@ -199,14 +214,14 @@ public class NodeRegistry implements SmartLifecycle {
 
     /** Training nodes that are active and heartbeating: where jobs may be dispatched. */
     public List<WorkerNode> liveWorkers() {
-        return workers().stream().filter(WorkerNode::alive).toList();
+        return workers().stream().filter(WorkerNode::accepting).toList();
     }
 
     /** Ids of all nodes (of any role) that are active and heartbeating. */
     public Set<String> liveIds() {
         Set<String> ids = new HashSet<>();
-        jdbc.sql("SELECT " + COLUMNS + " FROM nodes WHERE state = 'active'").query(NodeRegistry::map).list().stream()
-                .filter(WorkerNode::alive).forEach(n -> ids.add(n.id()));
+        jdbc.sql("SELECT " + COLUMNS + " FROM nodes WHERE state IN ('active', 'draining')").query(NodeRegistry::map)
+                .list().stream().filter(WorkerNode::alive).forEach(n -> ids.add(n.id()));
         return ids;
     }
 
@@ -216,11 +231,12 @@ public class NodeRegistry implements SmartLifecycle {
      */
     public List<WorkerNode> markLost() {
         List<WorkerNode> lost = new ArrayList<>();
-        List<WorkerNode> stale = jdbc.sql("SELECT " + COLUMNS + " FROM nodes WHERE state = 'active'")
+        List<WorkerNode> stale = jdbc.sql("SELECT " + COLUMNS + " FROM nodes WHERE state IN ('active', 'draining')")
                 .query(NodeRegistry::map).list().stream().filter(n -> !n.alive()).toList();
         for (WorkerNode n : stale) {
             // Conditional on the heartbeat we judged stale: a node that heartbeat since is not marked.
-            if (jdbc.sql("UPDATE nodes SET state = 'lost' WHERE id = ? AND state = 'active' AND heartbeat_at <= ?")
+            if (jdbc.sql("UPDATE nodes SET state = 'lost', running_jobs = '' WHERE id = ?"
+                            + " AND state IN ('active', 'draining') AND heartbeat_at <= ?")
                     .params(n.id(), n.heartbeatAt().atOffset(java.time.ZoneOffset.UTC)).update() == 1) {
                 log.warn("node {} ({}) missed its heartbeats for {} ms: taken for lost", n.id(), n.name(),
                         n.heartbeatAgeMillis());
@@ -240,7 +256,7 @@ public class NodeRegistry implements SmartLifecycle {
         Instant now = rs.getObject("db_now", OffsetDateTime.class).toInstant();
         long age = Math.max(0, Duration.between(heartbeat, now).toMillis());
         String state = rs.getString("state");
-        if (WorkerNode.ACTIVE.equals(state) && age > rs.getLong("lost_after_ms")) {
+        if ((WorkerNode.ACTIVE.equals(state) || WorkerNode.DRAINING.equals(state)) && age > rs.getLong("lost_after_ms")) {
             state = WorkerNode.LOST; // as good as lost: the next sweep marks it
         }
         long gpuMemory = rs.getLong("gpu_memory_bytes");

@@ -169,6 +169,25 @@ class WorkerNodesTest {
 
     @Test
     @Order(3)
+    void aWorkerStoppedCleanlyGivesItsJobBackAndTakesNoNewOne() throws Exception {
+        String id = submit(40, Map.of("step_millis", 100));
+        String workerId = cluster.awaitStep(id, 7).get("worker").get("id").asString();
+        WorkerProcess draining = WORKERS.values().stream().filter(w -> workerId.equals(cluster.nodeId(w)))
+                .findFirst().orElseThrow();
+        draining.close(); // SIGTERM: checkpoint, give the job back, deregister
+
+        JsonNode done = await(id, "succeeded", Duration.ofSeconds(90));
+        assertThat(done.get("worker").get("id").asString()).isNotEqualTo(workerId);
+        assertThat(done.get("attempts").asInt()).isZero();
+        List<String> types = events(id).stream().map(e -> e.get("type").asString()).toList();
+        assertThat(types).contains("job.requeued", "job.resumed").doesNotContain("job.recovered");
+        assertThat(steps(id, "train/loss")).isEqualTo(WorkerCluster.range(1, 40));
+        assertThat(jdbc.sql("SELECT state FROM nodes WHERE id = ?").param(workerId).query(String.class).single())
+                .isEqualTo("stopped");
+    }
+
+    @Test
+    @Order(4)
     void twoApiInstancesSharingTheDatabaseRunEachOfTwentyJobsExactlyOnce() throws Exception {
         Map<String, String> second = cluster.nodeProperties();
         second.put("tropism.role", "api");
@@ -214,7 +233,7 @@ class WorkerNodesTest {
     }
 
     @Test
-    @Order(4)
+    @Order(5)
     void aJobContinuesWhenTheBrokerDropsEveryConnection() throws Exception {
         assumeTrue(commandExists("rabbitmqctl"), "rabbitmqctl is not installed");
         String id = submit(30, Map.of("step_millis", 100));
@@ -230,7 +249,7 @@ class WorkerNodesTest {
     }
 
     @Test
-    @Order(5)
+    @Order(6)
     void aStepThatKillsEveryWorkerFailsTheJobAfterMaxAttempts() throws Exception {
         String id = submit(20, Map.of("step_millis", 50, "halt_at_step", 3));
         JsonNode failed = await(id, "failed", Duration.ofSeconds(120));
@@ -240,7 +259,10 @@ class WorkerNodesTest {
         List<String> types = events(id).stream().map(e -> e.get("type").asString()).toList();
         assertThat(types.stream().filter("job.started"::equals)).hasSize(2);
         assertThat(types).contains("job.recovered", "job.failed");
-        assertThat(WORKERS.values().stream().filter(WorkerProcess::alive)).isEmpty();
+        for (WorkerProcess w : WORKERS.values()) { // both halted in the step (exit status 137), none was spared
+            assertThat(w.process.waitFor(30, java.util.concurrent.TimeUnit.SECONDS)).as(w.name).isTrue();
+            assertThat(w.process.exitValue()).as(w.name).isEqualTo(137);
+        }
     }
 
     private static boolean commandExists(String command) {
