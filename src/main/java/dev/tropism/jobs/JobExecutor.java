@@ -229,6 +229,12 @@ public class JobExecutor implements NodeLoad {
             log.warn("launch {} of job {} stopped: {}", launch, jobId, message);
             return;
         }
+        if (launch != null && !connectionLost(error) && !jobs.runsUnder(jobId, launch)) {
+            // A launch that woke up after its job moved on (it was frozen or cut off): whatever stopped it, it changes
+            // nothing, and its step's writes were rolled back.
+            log.warn("launch {} of job {} ended after the job moved on ({}); nothing recorded", launch, jobId, message);
+            return;
+        }
         if (launch != null && connectionLost(error)) {
             // Not the job's fault: it stays running without a launch, and the dispatchers' sweep gives it back to the
             // queue (from its last checkpoint) once this node's heartbeats show it no longer runs it.

@@ -97,6 +97,21 @@ public class JobStore {
                 .params(control.wire(), id).update() == 1;
     }
 
+    /**
+     * The pending control request of a job, read at the start of each step of the launch {@code batchExecutionId};
+     * throws {@link LaunchFencedException} if the job no longer runs under that launch, so that a launch that woke up
+     * after its job moved on stops before it computes.
+     */
+    JobControl launchControl(String id, long batchExecutionId) {
+        var row = jdbc.sql("SELECT control FROM jobs WHERE id = ? AND status = 'running' AND batch_job_execution_id = ?")
+                .params(id, batchExecutionId).query((rs, n) -> java.util.Optional.ofNullable(rs.getString(1)))
+                .optional();
+        if (row.isEmpty()) {
+            throw new LaunchFencedException(id, batchExecutionId);
+        }
+        return JobControl.of(row.get().orElse(null));
+    }
+
     public JobControl control(String id) {
         return JobControl.of(jdbc.sql("SELECT control FROM jobs WHERE id = ?").param(id).query(String.class).optional()
                 .orElse(null));

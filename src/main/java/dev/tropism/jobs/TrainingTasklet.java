@@ -99,7 +99,7 @@ final class TrainingTasklet implements Tasklet {
             open();
             return RepeatStatus.CONTINUABLE;
         }
-        JobControl control = x.jobs.control(jobId);
+        JobControl control = x.jobs.launchControl(jobId, launch); // the fence, before the step computes
         if (control == JobControl.CANCEL) {
             stopAs(stepExecution, JobStatus.CANCELLED);
             return RepeatStatus.FINISHED;

@@ -169,6 +169,37 @@ class WorkerNodesTest {
 
     @Test
     @Order(3)
+    void aFrozenWorkerThatWakesUpAfterItsJobMovedOnIsFencedOff() throws Exception {
+        String id = submit(60, Map.of("step_millis", 100));
+        String workerId = cluster.awaitStep(id, 12).get("worker").get("id").asString();
+        WorkerProcess frozen = WORKERS.values().stream().filter(w -> workerId.equals(cluster.nodeId(w)))
+                .findFirst().orElseThrow();
+        signal("STOP", frozen); // as a partition or a long pause: no heartbeats, the launch holds its step
+        JsonNode moved = cluster.awaitStep(id, 20);
+        assertThat(moved.get("worker").get("id").asString()).isNotEqualTo(workerId);
+        signal("CONT", frozen); // it wakes up mid-step, on a job that runs elsewhere now
+
+        JsonNode done = await(id, "succeeded", Duration.ofSeconds(90));
+        assertThat(done.get("worker").get("id").asString()).isNotEqualTo(workerId);
+        // The woken launch wrote nothing: every step once, from the launch that owns the job.
+        assertThat(steps(id, "train/loss")).isEqualTo(WorkerCluster.range(1, 60));
+        assertThat(cluster.values(id, "train/loss").get(59)).isEqualTo(JobsTestConfig.CountingRun.loss(60));
+        // And the node, alive again, heartbeats and takes work again.
+        long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+        while (!"active".equals(jdbc.sql("SELECT state FROM nodes WHERE id = ?").param(workerId).query(String.class)
+                .single())) {
+            assertThat(System.nanoTime()).isLessThan(deadline);
+            Thread.sleep(100);
+        }
+    }
+
+    private static void signal(String signal, WorkerProcess w) throws Exception {
+        assertThat(new ProcessBuilder("kill", "-" + signal, Long.toString(w.process.pid())).start().waitFor())
+                .isZero();
+    }
+
+    @Test
+    @Order(4)
     void aWorkerStoppedCleanlyGivesItsJobBackAndTakesNoNewOne() throws Exception {
         String id = submit(40, Map.of("step_millis", 100));
         String workerId = cluster.awaitStep(id, 7).get("worker").get("id").asString();
@@ -187,7 +218,7 @@ class WorkerNodesTest {
     }
 
     @Test
-    @Order(4)
+    @Order(5)
     void twoApiInstancesSharingTheDatabaseRunEachOfTwentyJobsExactlyOnce() throws Exception {
         Map<String, String> second = cluster.nodeProperties();
         second.put("tropism.role", "api");
@@ -233,7 +264,7 @@ class WorkerNodesTest {
     }
 
     @Test
-    @Order(5)
+    @Order(6)
     void aJobContinuesWhenTheBrokerDropsEveryConnection() throws Exception {
         assumeTrue(commandExists("rabbitmqctl"), "rabbitmqctl is not installed");
         String id = submit(30, Map.of("step_millis", 100));
@@ -241,15 +272,19 @@ class WorkerNodesTest {
         Process p = new ProcessBuilder("rabbitmqctl", "close_all_connections", "test").redirectErrorStream(true).start();
         String out = new String(p.getInputStream().readAllBytes());
         assertThat(p.waitFor()).as(out).isZero();
+        // The job trains on; paused and resumed, it is dispatched again through the reconnected consumers.
+        cluster.awaitStep(id, 10);
+        assertThat(cluster.team.calls().post("/v1/jobs/" + id + "/pause", "").status()).isEqualTo(200);
+        int pausedAt = await(id, "paused", Duration.ofSeconds(30)).get("current_step").asInt();
+        assertThat(pausedAt).isGreaterThanOrEqualTo(10).isLessThan(30);
+        assertThat(cluster.team.calls().post("/v1/jobs/" + id + "/resume", "").status()).isEqualTo(200);
         await(id, "succeeded", Duration.ofSeconds(60));
         assertThat(steps(id, "train/loss")).isEqualTo(WorkerCluster.range(1, 30));
-        // The consumers reconnected: a job submitted after the drop is dispatched and runs.
-        String after = submit(3, Map.of());
-        await(after, "succeeded", Duration.ofSeconds(60));
+        assertThat(cluster.event(id, "job.resumed").get("data").get("step").asInt()).isEqualTo(pausedAt);
     }
 
     @Test
-    @Order(6)
+    @Order(7)
     void aStepThatKillsEveryWorkerFailsTheJobAfterMaxAttempts() throws Exception {
         String id = submit(20, Map.of("step_millis", 50, "halt_at_step", 3));
         JsonNode failed = await(id, "failed", Duration.ofSeconds(120));
