@@ -423,7 +423,7 @@ export interface Worker {
   /** `all`: a single process that serves the API and also trains. */
   role: 'worker' | 'all';
   /** `lost`: it missed its heartbeats and its jobs were requeued; `stopped`: it shut down cleanly. */
-  state: 'active' | 'lost' | 'stopped';
+  state: 'active' | 'draining' | 'lost' | 'stopped';
   labels: WorkerLabels;
   /** How many jobs it runs at once. */
   capacity: number;

@@ -11,7 +11,7 @@ const gb = (v: number | null | undefined) => (v == null ? '—' : `${fmt(v, 1)} 
 /** "3 workers: 2 active, 1 lost · 1/4 job slots busy on the active ones". */
 export function workersSummary(workers: Worker[]): string {
   const count = (state: Worker['state']) => workers.filter((w) => w.state === state).length;
-  const states = (['active', 'lost', 'stopped'] as const).filter((s) => count(s) > 0).map((s) => `${count(s)} ${s}`);
+  const states = (['active', 'draining', 'lost', 'stopped'] as const).filter((s) => count(s) > 0).map((s) => `${count(s)} ${s}`);
   const active = workers.filter((w) => w.state === 'active');
   const busy = active.reduce((n, w) => n + w.running_jobs.length, 0);
   const slots = active.reduce((n, w) => n + w.capacity, 0);
@@ -74,7 +74,7 @@ export function Workers() {
                     </td>
                     <td title={w.role === 'all' ? 'A single process that serves the API and also trains' : 'Trains only'}>{w.role}</td>
                     <td>
-                      <span title={w.state === 'lost' ? 'It missed its heartbeats: its jobs went back to the queue' : undefined}>
+                      <span title={w.state === 'lost' ? 'It missed its heartbeats: its jobs went back to the queue' : w.state === 'draining' ? 'Stopping: it finishes its steps, checkpoints and gives its jobs back; it takes no new ones' : undefined}>
                         <StatusBadge status={w.state} />
                       </span>
                     </td>
