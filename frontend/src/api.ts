@@ -487,6 +487,7 @@ export interface DryRun {
     errors_by_kind: Record<string, number>;
     completions: { mean_tokens: number; truncated_fraction: number };
     examples: Record<'low' | 'median' | 'high', { item: Record<string, unknown>; output: string; reward: number }[]>;
+    warnings?: { code: string; message: string; cures: string[] }[];
   } | null;
   created_at: string;
 }

@@ -207,6 +207,16 @@ function DryRuns({ spec }: { spec: RewardSpec }) {
             {r.samples} samples from {r.prompts} prompts · zero-variance groups {fmt(100 * r.zero_variance_group_fraction, 1)}% ·
             mean {fmt(r.completions.mean_tokens, 2)} tokens, {fmt(100 * r.completions.truncated_fraction, 1)}% truncated
           </p>
+          {(r.warnings ?? []).map((w) => (
+            <div key={w.code} className="field-error" role="alert" aria-label={`Warning ${w.code}`}>
+              <strong>{w.code}</strong>: {w.message}
+              <ul>
+                {w.cures.map((c) => (
+                  <li key={c}>{c}</li>
+                ))}
+              </ul>
+            </div>
+          ))}
           <div className="charts">
             <div>
               <HistogramChart title="reward" edges={r.reward.histogram.bin_edges} counts={r.reward.histogram.counts} />

@@ -34,11 +34,20 @@ import org.apache.commons.statistics.descriptive.Statistic;
  * @param completions length statistics of the sampled completions
  * @param examples samples at the low, median and high end of the total reward
  * @param timings where the time went
+ * @param warnings what the user should know before training on this reward: {@code no_learning_signal} when at least
+ *     {@value #NO_SIGNAL_FRACTION} of the groups have zero reward variance (the training job warns the same way)
  */
 public record DryRunReport(int prompts, int samplesPerPrompt, int samples, Distribution reward,
         Map<String, Distribution> components, int zeroVarianceGroups, double zeroVarianceGroupFraction,
         Map<String, Integer> errorsByKind, Map<String, String> errorExamples, int samplesWithErrors,
-        Completions completions, Examples examples, Timings timings) {
+        Completions completions, Examples examples, Timings timings, List<Warning> warnings) {
+
+    /** The zero-variance group fraction at or above which the reward gives (almost) no learning signal. */
+    public static final double NO_SIGNAL_FRACTION = 0.9;
+
+    /** Something to fix before training, with the cures. */
+    public record Warning(String code, String message, List<String> cures) {
+    }
 
     /** Equal-width bins of each histogram (as TensorBoard's default of 30 or numpy's 10, a middle road). */
     public static final int BINS = 20;
@@ -116,10 +125,21 @@ public record DryRunReport(int prompts, int samplesPerPrompt, int samples, Distr
         int prompts = n / g;
         double zeroFraction = GroupAdvantages.fracZeroStd(total, g);
         double seconds = run.totalSeconds();
+        List<Warning> warnings = new ArrayList<>();
+        if (zeroFraction >= NO_SIGNAL_FRACTION) {
+            warnings.add(new Warning("no_learning_signal", String.format("%.0f%% of the prompt groups have samples"
+                    + " that all score the same: their GRPO advantages are 0, so training on this reward would teach"
+                    + " the model (almost) nothing.", 100 * zeroFraction), List.of(
+                    "fine-tune the base model on correct answers first (supervised fine-tuning)",
+                    "use a denser or shaped reward (partial credit) instead of pass/fail",
+                    "use easier prompts, or mix easier ones in",
+                    "sample more completions per prompt (num_generations)")));
+        }
         return new DryRunReport(prompts, g, n, distribution(total), components,
                 (int) Math.round(zeroFraction * prompts), zeroFraction, errorsByKind, errorExamples, withErrors,
                 new Completions(tokens / n, (double) truncated / n), examples(s, total),
-                new Timings(run.samplingSeconds(), run.scoringSeconds(), seconds, seconds > 0 ? n / seconds : 0));
+                new Timings(run.samplingSeconds(), run.scoringSeconds(), seconds, seconds > 0 ? n / seconds : 0),
+                List.copyOf(warnings));
     }
 
     /** Count, mean, sample std, min, max and a {@link #BINS}-bin histogram of non-empty {@code values}. */

@@ -13,17 +13,30 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  *        steps, and event streams look for new events
  * @param maxAttempts lost launches (a worker that died or was cut off under the job) since the job's last checkpoint
  *        after which the job fails with {@code worker_lost} instead of being queued again. Default 3.
+ * @param noSignalThreshold the fraction of prompt groups with zero reward variance ({@code train/frac_reward_zero_std})
+ *        at or above which a step counts as giving no learning signal. Default 0.9 (issue 15).
+ * @param noSignalWindow how many such steps in a row before the job gets a {@code no_learning_signal} warning.
+ *        Default 10.
  */
 @ConfigurationProperties("tropism.jobs")
 public record JobsProperties(
         @DefaultValue("1") int maxConcurrent,
         @DefaultValue("50") int checkpointInterval,
         @DefaultValue("500ms") Duration pollInterval,
-        @DefaultValue("3") int maxAttempts) {
+        @DefaultValue("3") int maxAttempts,
+        @DefaultValue("0.9") double noSignalThreshold,
+        @DefaultValue("10") int noSignalWindow) {
 
     public JobsProperties {
         if (maxConcurrent < 1) {
             throw new IllegalArgumentException("tropism.jobs.max-concurrent must be >= 1, got " + maxConcurrent);
+        }
+        if (!(noSignalThreshold > 0 && noSignalThreshold <= 1)) {
+            throw new IllegalArgumentException("tropism.jobs.no-signal-threshold must be in (0, 1], got "
+                    + noSignalThreshold);
+        }
+        if (noSignalWindow < 1) {
+            throw new IllegalArgumentException("tropism.jobs.no-signal-window must be >= 1, got " + noSignalWindow);
         }
         if (maxAttempts < 1) {
             throw new IllegalArgumentException("tropism.jobs.max-attempts must be >= 1, got " + maxAttempts);

@@ -64,6 +64,7 @@ final class TrainingTasklet implements Tasklet {
     private int stoppedAtStep;
     private long lastStepEnd;
     private long evalNanos;
+    private LearningSignalMonitor signal;
     /** Null when the job has no hacking monitor. */
     private HackingMonitor monitor;
     private HackingMonitorConfig monitorConfig;
@@ -124,6 +125,8 @@ final class TrainingTasklet implements Tasklet {
             evalNanos = 0;
             int step = run.step();
             x.metrics.record(jobId, step, values);
+            signal.observe(step, values).ifPresent(evidence -> x.events.publish(jobId, "warning",
+                    LearningSignalMonitor.EVENT, LearningSignalMonitor.message(evidence), evidence));
             Map<String, Double> observed = values;
             if (run.evalInterval() > 0 && step % run.evalInterval() == 0) {
                 observed = new LinkedHashMap<>(values);
@@ -171,6 +174,7 @@ final class TrainingTasklet implements Tasklet {
         lastEvalStep = lastCheckpointStep;
         int discarded = x.metrics.deleteAfter(jobId, lastCheckpointStep);
         openMonitor();
+        signal = new LearningSignalMonitor(x.properties.noSignalThreshold(), x.properties.noSignalWindow());
         String device = DeviceSpec.name(run.device());
         Map<String, Object> where = new LinkedHashMap<>();
         where.put("device", device);

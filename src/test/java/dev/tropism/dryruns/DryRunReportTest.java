@@ -82,6 +82,7 @@ class DryRunReportTest {
         DryRunReport report = DryRunReport.of(twoGroups());
         assertThat(report.zeroVarianceGroups()).isEqualTo(1);
         assertThat(report.zeroVarianceGroupFraction()).isEqualTo(0.5);
+        assertThat(report.warnings()).isEmpty();
         assertThat(report.errorsByKind()).containsExactly(Map.entry("missing_field", 2), Map.entry("non_finite", 1));
         assertThat(report.errorExamples()).containsEntry("missing_field", "exact: item has no 'answer'");
         assertThat(report.samplesWithErrors()).isEqualTo(2);
@@ -130,6 +131,11 @@ class DryRunReportTest {
         assertThat(report.zeroVarianceGroupFraction()).isEqualTo(1.0);
         assertThat(report.zeroVarianceGroups()).isEqualTo(2);
         assertThat(report.timings().samplesPerSecond()).isZero(); // no time measured: no rate
+        assertThat(report.warnings()).singleElement().satisfies(w -> {
+            assertThat(w.code()).isEqualTo("no_learning_signal");
+            assertThat(w.message()).startsWith("100% of the prompt groups");
+            assertThat(w.cures()).hasSize(4);
+        });
     }
 
     @Test

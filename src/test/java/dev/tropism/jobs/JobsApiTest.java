@@ -576,6 +576,31 @@ class JobsApiTest {
     }
 
     @Test
+    void aRewardThatGivesNoLearningSignalIsReportedOnceWithItsCures() throws Exception {
+        String id = submit(25, 0, Map.of("zero_std", 0.95));
+        await(id, "succeeded");
+        List<JsonNode> warnings = new ArrayList<>();
+        team.calls().get("/v1/jobs/" + id + "/events?limit=100").json().get("data").forEach(e -> {
+            if (e.get("type").asString().equals("no_learning_signal")) {
+                warnings.add(e);
+            }
+        });
+        assertThat(warnings).singleElement().satisfies(w -> {
+            assertThat(w.get("level").asString()).isEqualTo("warning");
+            assertThat(w.get("message").asString()).startsWith("No learning signal: in the last 10 steps, 95%");
+            JsonNode data = w.get("data");
+            assertThat(data.get("step").asInt()).isEqualTo(10);
+            assertThat(data.get("from_step").asInt()).isEqualTo(1);
+            assertThat(data.get("fractions")).hasSize(10);
+            assertThat(data.get("cures").get(0).asString()).contains("supervised fine-tuning");
+        });
+        String healthy = submit(25, 0, Map.of("zero_std", 0.5));
+        await(healthy, "succeeded");
+        assertThat(team.calls().get("/v1/jobs/" + healthy + "/events?limit=100").json().get("data").toString())
+                .doesNotContain("no_learning_signal");
+    }
+
+    @Test
     void hackingMonitorStaysQuietOnAHealthyRunAndWarnsWithoutPausing() throws Exception {
         String healthy = submitWatched(0.3, "pause");
         await(healthy, "succeeded");

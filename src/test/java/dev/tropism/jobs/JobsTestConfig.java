@@ -37,7 +37,7 @@ import tools.jackson.databind.json.JsonMapper;
  * deterministic {@link TrainingRun} whose behaviour a job's {@code metadata} steers
  * ({@code step_millis}: sleep, {@code burn_millis}: keep a core busy, {@code fail_at_step}, {@code config_error}: the run fails to open with a
  * {@link ConfigException} of that reason; {@code halt_at_step}: in a {@link WorkerProcess} only, the step kills the
- * worker's JVM).
+ * worker's JVM; {@code zero_std}: the {@code train/frac_reward_zero_std} every step reports).
  */
 @TestConfiguration
 public class JobsTestConfig {
@@ -160,7 +160,8 @@ public class JobsTestConfig {
             return new CountingRun(start, maxSteps, evalInterval, meta.path("step_millis").asLong(0),
                     meta.path("burn_millis").asLong(0),
                     meta.path("fail_at_step").asInt(-1), meta.has("gold_slope") ? meta.get("gold_slope").asDouble() : null,
-                    JobDebug.of(job, json).checkFinite(), meta.path("halt_at_step").asInt(-1));
+                    JobDebug.of(job, json).checkFinite(), meta.path("halt_at_step").asInt(-1),
+                    meta.has("zero_std") ? meta.get("zero_std").asDouble() : null);
         }
     }
 
@@ -180,9 +181,11 @@ public class JobsTestConfig {
         private final Double goldSlope;
         private final boolean checkFinite;
         private final int haltAt;
+        private final Double zeroStd;
 
         CountingRun(int step, int total, int evalInterval, long stepMillis, long burnMillis, int failAt,
-                Double goldSlope, boolean checkFinite, int haltAt) {
+                Double goldSlope, boolean checkFinite, int haltAt, Double zeroStd) {
+            this.zeroStd = zeroStd;
             this.burnMillis = burnMillis;
             this.haltAt = haltAt;
             this.checkFinite = checkFinite;
@@ -236,6 +239,10 @@ public class JobsTestConfig {
                 Runtime.getRuntime().halt(137); // a step that kills its worker, as an OOM kill or a driver crash would
             }
             step++;
+            if (zeroStd != null) {
+                return Map.of("train/loss", loss(step), "train/reward/mean", step / (double) total,
+                        "train/frac_reward_zero_std", zeroStd);
+            }
             return Map.of("train/loss", loss(step), "train/reward/mean", step / (double) total);
         }
 
