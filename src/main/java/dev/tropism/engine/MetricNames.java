@@ -19,6 +19,12 @@ public final class MetricNames {
     public static final String TRAIN_REWARD_STD = "train/reward/std";
     public static final String TRAIN_REWARD_ERRORS = "train/reward/errors";
     public static final String TRAIN_FRAC_REWARD_ZERO_STD = "train/frac_reward_zero_std";
+    /** GRPO with dynamic sampling: the fraction of zero-variance groups in the step's first rollout, before the filter. */
+    public static final String TRAIN_FRAC_REWARD_ZERO_STD_BEFORE_FILTER = "train/frac_reward_zero_std_before_filter";
+    /** GRPO with dynamic sampling: prompt groups drawn beyond the first rollout. */
+    public static final String TRAIN_RESAMPLED_GROUPS = "train/resampled_groups";
+    /** GRPO with dynamic sampling: rollouts made this step, the first included. */
+    public static final String TRAIN_SAMPLING_ROUNDS = "train/sampling_rounds";
     public static final String TRAIN_KL = "train/kl";
     public static final String TRAIN_CLIP_RATIO = "train/clip_ratio";
     public static final String TRAIN_ENTROPY = "train/entropy";

@@ -31,6 +31,12 @@ import static dev.tropism.engine.ConfigException.require;
  * @param evalLimit eval items used at most; default 1000
  * @param accuracyThreshold an eval sample counts as correct for {@code eval/accuracy} when its reward
  *     is at least this; default 1.0 (exact match for binary rewards)
+ * @param dynamicSampling DAPO's dynamic sampling (Yu et al. 2025, Sec. 3.2, the constraint of Eq. 11): a prompt
+ *        group whose G rewards are all equal (all right or all wrong) has advantages of 0 and teaches nothing, so it
+ *        is dropped and more prompts are sampled until {@code prompts_per_step} informative groups are kept or
+ *        {@code max_sampling_rounds} rollouts were made; default false (plain GRPO)
+ * @param maxSamplingRounds the cap of dynamic sampling: rollouts per step at most, the first included (DAPO's
+ *        max_num_gen_batches); default 4. A step that finds no informative group trains on its first rollout.
  */
 public record GrpoConfig(
         int maxSteps,
@@ -52,10 +58,22 @@ public record GrpoConfig(
         double topP,
         int evalInterval,
         int evalLimit,
-        double accuracyThreshold) {
+        double accuracyThreshold,
+        boolean dynamicSampling,
+        int maxSamplingRounds) {
 
     public static final GrpoConfig DEFAULT = new GrpoConfig(150, 16, 8, 1, 3e-4, 5, 0.0, 1.0, 0.0, 0.2, 0.28,
-            ScaleRewards.GROUP, LossType.DAPO, false, 8, 1.0, 1.0, 25, 1000, 1.0);
+            ScaleRewards.GROUP, LossType.DAPO, false, 8, 1.0, 1.0, 25, 1000, 1.0, false, 4);
+
+    /** Plain GRPO, without dynamic sampling. */
+    public GrpoConfig(int maxSteps, int promptsPerStep, int numGenerations, int numIterations, double learningRate,
+            int warmupSteps, double weightDecay, double gradClip, double beta, double epsilonLow, double epsilonHigh,
+            ScaleRewards scaleRewards, LossType lossType, boolean maskTruncatedCompletions, int maxCompletionLength,
+            double temperature, double topP, int evalInterval, int evalLimit, double accuracyThreshold) {
+        this(maxSteps, promptsPerStep, numGenerations, numIterations, learningRate, warmupSteps, weightDecay, gradClip,
+                beta, epsilonLow, epsilonHigh, scaleRewards, lossType, maskTruncatedCompletions, maxCompletionLength,
+                temperature, topP, evalInterval, evalLimit, accuracyThreshold, false, 4);
+    }
 
     /** TRL's scale_rewards: divide centered rewards by the group std, the batch std, or nothing. */
     public enum ScaleRewards {
@@ -103,6 +121,8 @@ public record GrpoConfig(
         require(topP > 0 && topP <= 1, "top_p", "must be in (0, 1], got " + topP);
         require(evalInterval >= 0, "eval_interval", "must be >= 0 (0 disables), got " + evalInterval);
         require(evalLimit >= 1 && evalLimit <= 100_000, "eval_limit", "must be in [1, 100000], got " + evalLimit);
+        require(maxSamplingRounds >= 1 && maxSamplingRounds <= 32, "max_sampling_rounds",
+                "must be in [1, 32] rollouts per step, got " + maxSamplingRounds);
     }
 
     /** Sequences per rollout batch: B = promptsPerStep · G. */

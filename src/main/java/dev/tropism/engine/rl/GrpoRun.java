@@ -13,6 +13,7 @@ import dev.tropism.engine.MetricNames;
 import dev.tropism.engine.NumericalInstabilityException;
 import dev.tropism.engine.RewardBatch;
 import dev.tropism.engine.RewardFunction;
+import dev.tropism.engine.RewardResult;
 import dev.tropism.engine.RewardStats;
 import dev.tropism.engine.RunOptions;
 import dev.tropism.engine.TrainingRun;
@@ -225,13 +226,64 @@ public final class GrpoRun implements TrainingRun {
         return out;
     }
 
-    @Override
-    public Map<String, Double> trainStep() {
-        Gradients.gradModeOff();
-        check.atStep(step + 1);
+    /**
+     * One rollout of G completions per prompt from π_θold, scored: rows are grouped by prompt, G consecutive rows per
+     * group.
+     */
+    private record Rollout(List<String> prompts, PromptBatch batch, Completions completions, List<RewardResult> results,
+            double[] reward, long rolloutNanos, long rewardNanos) {
+
+        /** The first {@code limit} kept groups of several rollouts, as one batch. */
+        static Rollout join(List<Rollout> parts, List<List<Integer>> keptGroups, int g, int limit) {
+            List<String> prompts = new ArrayList<>();
+            List<int[]> promptRows = new ArrayList<>();
+            List<int[]> tokens = new ArrayList<>();
+            List<Integer> lengths = new ArrayList<>();
+            List<Boolean> truncated = new ArrayList<>();
+            List<String> texts = new ArrayList<>();
+            List<RewardResult> results = new ArrayList<>();
+            int groups = 0;
+            for (int p = 0; p < parts.size() && groups < limit; p++) {
+                Rollout r = parts.get(p);
+                for (int group : keptGroups.get(p)) {
+                    if (groups == limit) {
+                        break;
+                    }
+                    for (int row = group * g; row < (group + 1) * g; row++) {
+                        prompts.add(r.prompts.get(row));
+                        promptRows.add(r.batch.tokens()[row]);
+                        tokens.add(r.completions.tokens()[row]);
+                        lengths.add(r.completions.lengths()[row]);
+                        truncated.add(r.completions.truncated()[row]);
+                        texts.add(r.completions.texts()[row]);
+                        results.add(r.results.get(row));
+                    }
+                    groups++;
+                }
+            }
+            int rows = prompts.size();
+            int width = 1;
+            int[] promptLengths = new int[rows];
+            boolean[] cut = new boolean[rows];
+            int[] completionLengths = new int[rows];
+            for (int b = 0; b < rows; b++) {
+                width = Math.max(width, promptRows.get(b).length);
+                promptLengths[b] = promptRows.get(b).length;
+                cut[b] = truncated.get(b);
+                completionLengths[b] = lengths.get(b);
+            }
+            RewardStats scores = new RewardStats(rows);
+            scores.addAll(results);
+            return new Rollout(prompts, new PromptBatch(promptRows.toArray(int[][]::new), promptLengths, width),
+                    new Completions(tokens.toArray(int[][]::new), completionLengths, cut, texts.toArray(String[]::new)),
+                    results, scores.rewards(), 0, 0);
+        }
+    }
+
+    /** Samples G completions for each of {@code items} and scores them; {@code round} seeds the sampling. */
+    private Rollout rollout(List<Map<String, Object>> items, int round) {
         long t0 = System.nanoTime();
         int g = cfg.numGenerations();
-        List<Map<String, Object>> items = promptsFor(step);
         List<String> prompts = new ArrayList<>(items.size() * g);
         List<Map<String, Object>> rowItems = new ArrayList<>(items.size() * g);
         for (Map<String, Object> item : items) {
@@ -240,24 +292,84 @@ public final class GrpoRun implements TrainingRun {
                 rowItems.add(item);
             }
         }
-        // 1. Rollout from π_θold
         PromptBatch batch = PromptBatch.of(policy.tokenizer(), prompts, maxPromptTokens);
-        Decoding decoding = new Decoding(cfg.temperature(), cfg.topP(), new Random(spec.seed() * 1_000_003L + step));
+        // Round 0 draws exactly what plain GRPO draws; each further round of dynamic sampling a stream of its own.
+        long seed = spec.seed() * 1_000_003L + step + round * 1_000_000_007L;
+        Decoding decoding = new Decoding(cfg.temperature(), cfg.topP(), new Random(seed));
         Completions completions = Sampler.sample(policy, batch, cfg.maxCompletionLength(), decoding, true, root);
         long t1 = System.nanoTime();
-
-        // 2. Reward
         RewardStats scores = new RewardStats(prompts.size());
-        scores.addAll(RewardFunction.scoreSafely(spec.reward(),
-                new RewardBatch(rowItems, List.of(completions.texts()), g, scoring)));
-        double[] reward = scores.rewards();
+        List<RewardResult> results = RewardFunction.scoreSafely(spec.reward(),
+                new RewardBatch(rowItems, List.of(completions.texts()), g, scoring));
+        scores.addAll(results);
         long t2 = System.nanoTime();
+        return new Rollout(prompts, batch, completions, results, scores.rewards(), t1 - t0, t2 - t1);
+    }
+
+    /**
+     * The {@code count} prompts of dynamic sampling's round {@code round} at step {@code s}: drawn uniformly from the
+     * prompt set by a stream seeded with the job's seed, the step and the round, so a resumed job draws the same.
+     */
+    private List<Map<String, Object>> extraPrompts(int s, int round, int count) {
+        Random draw = new Random(spec.seed() * 1_000_033L + s * 131L + round);
+        List<Map<String, Object>> out = new ArrayList<>(count);
+        for (int i = 0; i < count; i++) {
+            out.add(spec.prompts().get(draw.nextInt(spec.prompts().size())));
+        }
+        return out;
+    }
+
+    @Override
+    public Map<String, Double> trainStep() {
+        Gradients.gradModeOff();
+        check.atStep(step + 1);
+        long t0 = System.nanoTime();
+        int g = cfg.numGenerations();
+        // 1-2. Rollout from π_θold and reward. With dynamic sampling (DAPO Sec. 3.2), groups whose rewards are all
+        // equal are dropped and more prompts drawn, up to max_sampling_rounds rollouts.
+        Rollout first = rollout(promptsFor(step), 0);
+        Rollout used = first;
+        int rounds = 1;
+        int resampled = 0;
+        long rolloutNanos = first.rolloutNanos;
+        long rewardNanos = first.rewardNanos;
+        if (cfg.dynamicSampling()) {
+            List<Rollout> parts = new ArrayList<>();
+            List<List<Integer>> keptGroups = new ArrayList<>();
+            List<Integer> kept = DynamicSampling.informativeGroups(first.reward(), g);
+            parts.add(first);
+            keptGroups.add(kept);
+            int keptCount = kept.size();
+            for (int draw = DynamicSampling.toDraw(keptCount, cfg.promptsPerStep(), rounds, cfg.maxSamplingRounds());
+                    draw > 0; draw = DynamicSampling.toDraw(keptCount, cfg.promptsPerStep(), rounds,
+                            cfg.maxSamplingRounds())) {
+                Rollout more = rollout(extraPrompts(step, rounds, draw), rounds);
+                rolloutNanos += more.rolloutNanos;
+                rewardNanos += more.rewardNanos;
+                List<Integer> informative = DynamicSampling.informativeGroups(more.reward(), g);
+                parts.add(more);
+                keptGroups.add(informative);
+                keptCount += informative.size();
+                resampled += draw;
+                rounds++;
+            }
+            if (keptCount > 0) {
+                used = Rollout.join(parts, keptGroups, g, cfg.promptsPerStep());
+            }
+        }
+        PromptBatch batch = used.batch();
+        Completions completions = used.completions();
+        RewardStats scores = new RewardStats(used.results().size());
+        scores.addAll(used.results());
+        double[] reward = scores.rewards();
+        List<String> prompts = used.prompts();
 
         // 3. Advantage
         double[] advantage = GroupAdvantages.compute(reward, g, cfg.scaleRewards(), StdEstimator.UNBIASED); // as TRL
 
         // 4. Update: μ optimizer steps on the same rollout batch
         Map<String, Double> metrics = new LinkedHashMap<>();
+        long t2 = System.nanoTime();
         UpdateStats stats = update(batch, completions, advantage);
         long t3 = System.nanoTime();
 
@@ -277,6 +389,12 @@ public final class GrpoRun implements TrainingRun {
         metrics.put(MetricNames.TRAIN_REWARD_ERRORS, (double) scores.errors());
         scores.errorsByKind().forEach((kind, n) -> metrics.put(MetricNames.trainRewardErrors(kind), (double) n));
         metrics.put(MetricNames.TRAIN_FRAC_REWARD_ZERO_STD, GroupAdvantages.fracZeroStd(reward, g));
+        if (cfg.dynamicSampling()) {
+            metrics.put(MetricNames.TRAIN_FRAC_REWARD_ZERO_STD_BEFORE_FILTER,
+                    GroupAdvantages.fracZeroStd(first.reward(), g));
+            metrics.put(MetricNames.TRAIN_RESAMPLED_GROUPS, (double) resampled);
+            metrics.put(MetricNames.TRAIN_SAMPLING_ROUNDS, (double) rounds);
+        }
         metrics.put(MetricNames.TRAIN_KL, stats.kl);
         metrics.put(MetricNames.TRAIN_CLIP_RATIO, stats.clipRatio);
         metrics.put(MetricNames.TRAIN_ENTROPY, stats.entropy);
@@ -287,8 +405,8 @@ public final class GrpoRun implements TrainingRun {
         metrics.put(MetricNames.TRAIN_LR, lr);
         double seconds = (t3 - t0) / 1e9;
         metrics.put(MetricNames.PERF_TOKENS_PER_SECOND, (rows * (double) batch.width() + lengthSum) / seconds);
-        metrics.put(MetricNames.PERF_ROLLOUT_SECONDS, (t1 - t0) / 1e9);
-        metrics.put(MetricNames.PERF_REWARD_SECONDS, (t2 - t1) / 1e9);
+        metrics.put(MetricNames.PERF_ROLLOUT_SECONDS, rolloutNanos / 1e9);
+        metrics.put(MetricNames.PERF_REWARD_SECONDS, rewardNanos / 1e9);
         metrics.put(MetricNames.PERF_UPDATE_SECONDS, (t3 - t2) / 1e9);
         DeviceInfo.putMemoryInUse(root.getDevice(), metrics);
         return metrics;

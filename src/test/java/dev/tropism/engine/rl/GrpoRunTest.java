@@ -164,6 +164,53 @@ class GrpoRunTest {
         }
     }
 
+    /**
+     * DAPO's dynamic sampling on a reward where half the prompts always score 1 (zero-variance groups) and the others
+     * score the exact match (mixed groups, about 1/3 right): every step keeps only mixed groups, draws more prompts for
+     * the constant ones within its cap, and a resumed run draws the same.
+     */
+    @Test
+    void dynamicSamplingTrainsOnlyOnInformativeGroupsWithinItsCapAndResumesExactly() throws IOException {
+        RewardFunction halfConstant = RewardFunction.perSample((item, output) -> RewardResult.of(
+                "abcd".indexOf(String.valueOf(item.get("prompt")).charAt(0)) >= 0 ? 1.0
+                        : output.equals(item.get("answer")) ? 1.0 : 0.0));
+        GrpoConfig plain = config(3, 2, 0.04);
+        GrpoConfig dynamic = new GrpoConfig(plain.maxSteps(), plain.promptsPerStep(), plain.numGenerations(),
+                plain.numIterations(), plain.learningRate(), plain.warmupSteps(), plain.weightDecay(), plain.gradClip(),
+                plain.beta(), plain.epsilonLow(), plain.epsilonHigh(), plain.scaleRewards(), plain.lossType(),
+                plain.maskTruncatedCompletions(), plain.maxCompletionLength(), plain.temperature(), plain.topP(),
+                plain.evalInterval(), plain.evalLimit(), plain.accuracyThreshold(), true, 3);
+        GrpoSpec spec = new GrpoSpec(base, dynamic, items, List.of(), halfConstant, 11);
+        List<Map<String, Double>> straight = new ArrayList<>();
+        try (TrainingRun run = Engine.open(spec)) {
+            for (int i = 0; i < 3; i++) {
+                straight.add(run.trainStep());
+            }
+        }
+        for (Map<String, Double> m : straight) {
+            assertTrue(m.get(MetricNames.TRAIN_FRAC_REWARD_ZERO_STD_BEFORE_FILTER) >= 0.25, m.toString());
+            assertTrue(m.get(MetricNames.TRAIN_SAMPLING_ROUNDS) <= 3, m.toString());
+            assertTrue(m.get(MetricNames.TRAIN_RESAMPLED_GROUPS) >= 1, m.toString());
+            // Informative groups exist in every rollout (the mixed prompts), so none with zero variance is trained on.
+            assertEquals(0.0, m.get(MetricNames.TRAIN_FRAC_REWARD_ZERO_STD), m.toString());
+            assertTrue(m.get(MetricNames.TRAIN_REWARD_MEAN) < 0.9, m.toString()); // the all-1 groups were dropped
+        }
+        Path ckpt = tmp.resolve("grpo-dynamic-ckpt");
+        try (TrainingRun run = Engine.open(spec)) {
+            run.trainStep();
+            run.trainStep();
+            run.saveCheckpoint(ckpt);
+        }
+        try (TrainingRun run = Engine.resume(spec, ckpt)) {
+            Map<String, Double> resumed = run.trainStep();
+            for (Map.Entry<String, Double> e : straight.get(2).entrySet()) {
+                if (!e.getKey().startsWith("perf/")) {
+                    assertEquals(e.getValue(), resumed.get(e.getKey()), e.getKey());
+                }
+            }
+        }
+    }
+
     @Test
     void resumedGrpoContinuesExactly() throws IOException {
         // μ = 2 and β > 0 so that the old-policy ratio, the reference KL and AdamW's moments all matter.
