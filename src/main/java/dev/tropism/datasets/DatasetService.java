@@ -2,6 +2,7 @@ package dev.tropism.datasets;
 
 import dev.tropism.engine.ConfigException;
 import dev.tropism.engine.data.ArithmeticTask;
+import dev.tropism.storage.ObjectCache;
 import dev.tropism.storage.ObjectStore;
 import dev.tropism.storage.StoredObject;
 import dev.tropism.teams.Caller;
@@ -54,10 +55,13 @@ class DatasetService implements DatasetCatalog {
 
     private final DatasetRepository datasets;
     private final ObjectStore store;
+    private final ObjectCache cache;
     private final JsonMapper json;
     private final ObjectProvider<DatasetUsage> usages;
 
-    DatasetService(DatasetRepository datasets, ObjectStore store, JsonMapper json, ObjectProvider<DatasetUsage> usages) {
+    DatasetService(DatasetRepository datasets, ObjectStore store, ObjectCache cache, JsonMapper json,
+            ObjectProvider<DatasetUsage> usages) {
+        this.cache = cache;
         this.datasets = datasets;
         this.store = store;
         this.json = json;
@@ -221,10 +225,11 @@ class DatasetService implements DatasetCatalog {
         return items;
     }
 
+    /** The dataset's JSONL, through this node's cache (a worker reads a dataset once per content, not per launch). */
     private InputStream open(DatasetEntity e) {
         try {
-            return store.get(e.objectKey()).orElseThrow(
-                    () -> new IllegalStateException("Content of dataset " + e.id() + " is missing from storage"));
+            return cache.open(store.stat(e.objectKey()).orElseThrow(
+                    () -> new IllegalStateException("Content of dataset " + e.id() + " is missing from storage")));
         } catch (IOException ex) {
             throw new UncheckedIOException(ex);
         }

@@ -12,7 +12,7 @@ import org.springframework.util.unit.DataSize;
  * @param type {@code local} (a folder on this node; the default) or {@code s3} (an S3-compatible bucket)
  * @param localRoot the folder of {@code type=local}
  * @param s3 the bucket of {@code type=s3}
- * @param cache this node's cache of downloaded base models
+ * @param cache this node's cache of downloaded base models and datasets
  */
 @ConfigurationProperties("tropism.storage")
 record StorageProperties(

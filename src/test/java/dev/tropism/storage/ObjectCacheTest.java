@@ -53,6 +53,21 @@ class ObjectCacheTest {
     }
 
     @Test
+    void aDatasetIsReadFromTheCacheOnceFetched() throws Exception {
+        LocalObjectStore store = new LocalObjectStore(tmp.resolve("objects"));
+        store.put("datasets/d/data.jsonl", new ByteArrayInputStream("{\"prompt\":\"1+1=\"}\n".getBytes()));
+        ObjectCache cache = new ObjectCache(store, tmp.resolve("cache"), 1 << 20);
+        StoredObject o = store.stat("datasets/d/data.jsonl").orElseThrow();
+        try (var in = cache.open(o)) {
+            assertThat(new String(in.readAllBytes())).isEqualTo("{\"prompt\":\"1+1=\"}\n");
+        }
+        store.delete("datasets/d/data.jsonl"); // from now on only the cache has it
+        try (var in = cache.open(o)) {
+            assertThat(new String(in.readAllBytes())).startsWith("{\"prompt\"");
+        }
+    }
+
+    @Test
     void aCacheOfSizeZeroDownloadsEveryTime() throws Exception {
         LocalObjectStore store = new LocalObjectStore(tmp.resolve("objects"));
         store.put("models/a/model.bin", new ByteArrayInputStream(new byte[] {1, 2, 3}));
