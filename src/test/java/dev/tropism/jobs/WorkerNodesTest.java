@@ -285,6 +285,32 @@ class WorkerNodesTest {
 
     @Test
     @Order(7)
+    void aJobOutlivesABrokerRestartAndDispatchingWorksAfterIt() throws Exception {
+        assumeTrue(commandExists("rabbitmqctl"), "rabbitmqctl is not installed");
+        String id = submit(40, Map.of("step_millis", 100));
+        cluster.awaitStep(id, 5);
+        rabbitmqctl("stop_app");
+        try {
+            Thread.sleep(2000);
+        } finally {
+            rabbitmqctl("start_app");
+            rabbitmqctl("await_startup");
+        }
+        await(id, "succeeded", Duration.ofSeconds(90));
+        assertThat(steps(id, "train/loss")).isEqualTo(WorkerCluster.range(1, 40));
+        // The exchange and the workers' durable queues survived; publishers and consumers reconnected.
+        String after = submit(3, Map.of());
+        await(after, "succeeded", Duration.ofSeconds(90));
+    }
+
+    private static void rabbitmqctl(String command) throws Exception {
+        Process p = new ProcessBuilder("rabbitmqctl", command).redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes());
+        assertThat(p.waitFor()).as(out).isZero();
+    }
+
+    @Test
+    @Order(8)
     void aStepThatKillsEveryWorkerFailsTheJobAfterMaxAttempts() throws Exception {
         String id = submit(20, Map.of("step_millis", 50, "halt_at_step", 3));
         JsonNode failed = await(id, "failed", Duration.ofSeconds(120));
