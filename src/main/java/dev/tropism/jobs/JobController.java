@@ -35,10 +35,12 @@ public class JobController {
     private final JobMetrics metrics;
     private final Checkpoints checkpoints;
     private final NodeRegistry nodes;
+    private final JobComparison comparison;
 
     public JobController(JobService service, JobStore jobs, JobEvents events, JobEventStream stream, JobMetrics metrics,
-            Checkpoints checkpoints, NodeRegistry nodes) {
+            Checkpoints checkpoints, NodeRegistry nodes, JobComparison comparison) {
         this.nodes = nodes;
+        this.comparison = comparison;
         this.service = service;
         this.jobs = jobs;
         this.events = events;
@@ -60,6 +62,13 @@ public class JobController {
         Map<String, String> names = nodes.names();
         return page.toResponse(jobs.list(caller.requireTeam(), status == null ? null : status(status), page),
                 j -> JobView.of(j, names));
+    }
+
+    /** Several jobs side by side: flattened hyperparameters, their differences, and metrics by step and by time. */
+    @GetMapping("/compare")
+    public JobComparison.View compare(Caller caller, @RequestParam(required = false) String ids,
+            @RequestParam(required = false) String names) {
+        return comparison.compare(caller.requireTeam(), ids, names);
     }
 
     @GetMapping("/{id}")

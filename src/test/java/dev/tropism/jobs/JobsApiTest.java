@@ -601,6 +601,44 @@ class JobsApiTest {
     }
 
     @Test
+    void compareShowsTheJobsHyperparameterDifferencesAndTheirMetricsByStepAndByTime() throws Exception {
+        String a = submit(5, 0, Map.of("step_millis", 20));
+        String b = submit(8, 0, Map.of("step_millis", 20));
+        await(a, "succeeded");
+        await(b, "succeeded");
+        ApiResponse r = team.calls().get("/v1/jobs/compare?ids=" + a + "," + b + "&names=train/loss");
+        assertThat(r.status()).as(r.toString()).isEqualTo(200);
+        JsonNode view = r.json();
+        assertThat(view.get("object").asString()).isEqualTo("job_comparison");
+        assertThat(view.get("jobs")).extracting(j -> j.get("id").asString()).containsExactly(a, b);
+        assertThat(view.get("jobs").get(0).get("method_type").asString()).isEqualTo("grpo");
+        assertThat(view.get("jobs").get(1).get("hyperparameters").get("grpo.max_steps").asInt()).isEqualTo(8);
+        // Only what differs: max_steps (and the metadata's step count is the same), not warmup_steps.
+        JsonNode differences = view.get("differences");
+        assertThat(differences.get("grpo.max_steps").get(a).asInt()).isEqualTo(5);
+        assertThat(differences.get("grpo.max_steps").get(b).asInt()).isEqualTo(8);
+        assertThat(differences.has("grpo.warmup_steps")).isFalse();
+        JsonNode losses = view.get("metrics").get("train/loss");
+        assertThat(losses.get(a)).hasSize(5);
+        assertThat(losses.get(b)).hasSize(8);
+        double previous = 0;
+        for (JsonNode p : losses.get(b)) {
+            double elapsed = p.get("elapsed_seconds").asDouble();
+            assertThat(elapsed).isGreaterThan(previous); // training time so far, rising with each step
+            previous = elapsed;
+        }
+        assertThat(view.get("metrics").has("train/reward/mean")).isFalse(); // only the names asked for
+        assertThat(view.get("metric_names").toString()).contains("train/reward/mean", "perf/step_seconds");
+
+        ApiResponse one = team.calls().get("/v1/jobs/compare?ids=" + a);
+        assertThat(one.status()).isEqualTo(400);
+        assertThat(one.text()).contains("/ids").contains("at least 2");
+        assertThat(team.calls().get("/v1/jobs/compare?ids=" + a + "," + a).text()).contains("twice");
+        Team other = api.newTeam("t-" + UUID.randomUUID().toString().substring(0, 8));
+        assertThat(other.calls().get("/v1/jobs/compare?ids=" + a + "," + b).status()).isEqualTo(404);
+    }
+
+    @Test
     void hackingMonitorStaysQuietOnAHealthyRunAndWarnsWithoutPausing() throws Exception {
         String healthy = submitWatched(0.3, "pause");
         await(healthy, "succeeded");
