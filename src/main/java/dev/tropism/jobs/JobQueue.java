@@ -315,13 +315,18 @@ public class JobQueue implements SmartLifecycle {
         metrics.observe(registry);
         Set<String> live = registry.liveIds();
         Map<String, List<String>> reported = new HashMap<>();
-        registry.workers().forEach(w -> reported.put(w.id(), w.runningJobs()));
+        Map<String, String> names = new HashMap<>();
+        registry.workers().forEach(w -> {
+            reported.put(w.id(), w.runningJobs());
+            names.put(w.id(), w.name());
+        });
         Set<String> stillMissing = new java.util.HashSet<>();
         for (JobRecord job : jobs.running()) {
             if (job.workerId() != null && live.contains(job.workerId())) {
                 if (orphaned(job, reported.getOrDefault(job.workerId(), List.of()), now, stillMissing)) {
-                    requeueLost(job, "Worker " + job.workerId() + " does not run the job's launch (its step request"
-                            + " was lost, or the launch ended without settling the job).");
+                    requeueLost(job, "Worker " + names.getOrDefault(job.workerId(), job.workerId()) + " does not run"
+                            + " the job's launch (its step request was lost, or the launch ended without settling the"
+                            + " job).");
                 }
                 continue;
             }
