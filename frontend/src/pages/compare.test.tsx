@@ -126,6 +126,22 @@ describe('Compare', () => {
     await waitFor(() => expect(screen.getByRole('list', { name: 'Jobs compared' })).toHaveTextContent('no step times recorded'));
   });
 
+  it('opens on the first metric the jobs have when they have no reward (an SFT job)', async () => {
+    storeKey('tro_k');
+    const accuracy = { job_a: [{ step: 1, value: 0.5, elapsed_seconds: 1 }], job_b: [] };
+    const calls = mockFetch({
+      'GET /v1/jobs/compare': (url) => json({
+        ...COMPARISON, metric_names: ['eval/accuracy', 'train/loss'], metrics: url.includes('eval%2Faccuracy') ? { 'eval/accuracy': accuracy } : {},
+      }),
+    });
+    at('/compare?ids=job_a,job_b', <Route path="/compare" element={<Compare />} />);
+    expect(await screen.findByRole('figure', { name: /eval\/accuracy: 1 points/ })).toBeInTheDocument();
+    expect(calls.map((c) => c.url)).toEqual([
+      '/v1/jobs/compare?ids=job_a,job_b&names=train%2Freward%2Fmean',
+      '/v1/jobs/compare?ids=job_a,job_b&names=eval%2Faccuracy',
+    ]);
+  });
+
   it('shows the API refusal of the ids', async () => {
     storeKey('tro_k');
     mockFetch({
