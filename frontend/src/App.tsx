@@ -4,6 +4,7 @@ import { SignIn } from './pages/SignIn';
 import { Jobs } from './pages/Jobs';
 import { LaunchJob } from './pages/LaunchJob';
 import { JobDetail } from './pages/JobDetail';
+import { Compare } from './pages/Compare';
 import { Models } from './pages/Models';
 import { Datasets } from './pages/Datasets';
 import { RewardSpecs } from './pages/RewardSpecs';
@@ -62,6 +63,7 @@ export function App() {
           <Route path="/jobs" element={<Jobs />} />
           <Route path="/jobs/new" element={<LaunchJob />} />
           <Route path="/jobs/:id" element={<JobDetail />} />
+          <Route path="/compare" element={<Compare />} />
           <Route path="/models" element={<Models />} />
           <Route path="/datasets" element={<Datasets />} />
           <Route path="/reward-specs" element={<RewardSpecs />} />

@@ -326,6 +326,44 @@ export interface Job {
   attempts: number;
 }
 
+/** A hyperparameter's value in a comparison: the job's method flattened to dotted keys (`grpo.beta`). */
+export type HyperValue = number | boolean | string | null;
+
+/** One point of a compared metric; `elapsed_seconds` is the job's training time up to that step (null when unrecorded). */
+export interface ComparePoint {
+  step: number;
+  value: number;
+  elapsed_seconds: number | null;
+}
+
+/** A job as GET /v1/jobs/compare summarises it. */
+export interface ComparedJob {
+  id: string;
+  status: JobStatus;
+  method_type: string;
+  model: string;
+  seed: number;
+  /** Not in the comparison's contract (yet): shown when the server sends it. */
+  suffix?: string | null;
+  current_step: number;
+  total_steps: number | null;
+  created_at: string;
+  finished_at: string | null;
+  hyperparameters: Record<string, HyperValue>;
+}
+
+/** GET /v1/jobs/compare?ids=…&names=…: 2 to 10 jobs side by side. */
+export interface JobComparison {
+  object: 'job_comparison';
+  jobs: ComparedJob[];
+  /** Only the keys whose values differ between the jobs, by job id (null: the job lacks the key). */
+  differences: Record<string, Record<string, HyperValue>>;
+  /** metrics[name][job id]: points in step order. */
+  metrics: Record<string, Record<string, ComparePoint[]>>;
+  /** Every metric name the jobs have, sorted (for the picker), whatever `names` asked for. */
+  metric_names: string[];
+}
+
 export interface JobEvent {
   id: string;
   created_at: string;

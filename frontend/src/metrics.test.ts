@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { chartOf, groupCharts, mergeStep } from './metrics';
+import { againstAxis, chartOf, firstMetric, groupCharts, mergeStep } from './metrics';
 import { align, ticks } from './components/Chart';
 
 describe('mergeStep', () => {
@@ -42,5 +42,22 @@ describe('axis ticks', () => {
     expect(ticks([10000, 15000, 20000])).toEqual(['10k', '15k', '20k']);
     expect(ticks([0, 1e-4, 2e-4, 3e-4])).toEqual(['0', '1e-4', '2e-4', '3e-4']);
     expect(ticks([5e-5, 1e-4, 1.5e-4])).toEqual(['0.5e-4', '1.0e-4', '1.5e-4']);
+  });
+});
+
+describe('comparison axes', () => {
+  const points = [
+    { step: 1, value: 0.1, elapsed_seconds: 0.45 },
+    { step: 2, value: 0.2, elapsed_seconds: null },
+    { step: 3, value: 0.3, elapsed_seconds: 1.35 },
+  ];
+  it('plots by step, or by training seconds leaving out the points without them', () => {
+    expect(againstAxis(points, 'step')).toEqual([{ step: 1, value: 0.1 }, { step: 2, value: 0.2 }, { step: 3, value: 0.3 }]);
+    expect(againstAxis(points, 'wall')).toEqual([{ step: 0.45, value: 0.1 }, { step: 1.35, value: 0.3 }]);
+  });
+
+  it('opens on the first metric of the first chart when the reward is missing', () => {
+    expect(firstMetric(['train/loss', 'eval/accuracy', 'perf/rss_mib'])).toBe('eval/accuracy');
+    expect(firstMetric([])).toBeNull();
   });
 });

@@ -48,3 +48,20 @@ export function groupCharts(map: MetricMap): { title: string; names: string[] }[
     .map(([title, names]) => ({ title, names }))
     .sort((a, b) => rank(a.title) - rank(b.title) || a.title.localeCompare(b.title));
 }
+
+/** The x axis of a comparison: the step, or the job's cumulative training seconds at that step. */
+export type XAxis = 'step' | 'wall';
+
+/**
+ * A compared metric's points against `axis`, as a chart draws them. On the wall-time axis a point without
+ * `elapsed_seconds` (a job that did not record step times) has no x, so it is left out.
+ */
+export function againstAxis(points: { step: number; value: number; elapsed_seconds: number | null }[], axis: XAxis): Series {
+  if (axis === 'step') return points.map((p) => ({ step: p.step, value: p.value }));
+  return points.filter((p) => p.elapsed_seconds !== null).map((p) => ({ step: p.elapsed_seconds!, value: p.value }));
+}
+
+/** The metric a comparison opens with when the default is not among `names`: the first of the first chart. */
+export function firstMetric(names: string[]): string | null {
+  return groupCharts(Object.fromEntries(names.map((n) => [n, []])))[0]?.names[0] ?? null;
+}

@@ -7,11 +7,16 @@ import { cleanup } from '@testing-library/react';
 vi.mock('uplot', () => {
   class FakePlot {
     static paths = { bars: () => () => null };
+    /** Every plot made since the last test, for tests that check a chart's series and axes. */
+    static made: FakePlot[] = [];
+    opts: unknown;
     data: unknown;
     scales = { x: {} };
     select = { width: 0 };
-    constructor(_opts: unknown, data: unknown, el: HTMLElement) {
+    constructor(opts: unknown, data: unknown, el: HTMLElement) {
+      this.opts = opts;
       this.data = data;
+      FakePlot.made.push(this);
       el.appendChild(document.createElement('canvas'));
     }
     setData(d: unknown) {
@@ -28,9 +33,12 @@ class NoResize {
   disconnect() {}
   unobserve() {}
 }
-vi.stubGlobal('ResizeObserver', NoResize);
+// Assigned, not stubbed: the page tests' vi.unstubAllGlobals() (for fetch) would otherwise remove it after a
+// file's first test, and a chart drawn in a later test would throw.
+globalThis.ResizeObserver ??= NoResize as unknown as typeof ResizeObserver;
 
-afterEach(() => {
+afterEach(async () => {
   cleanup();
+  ((await import('uplot')).default as unknown as { made: unknown[] }).made.length = 0;
   sessionStorage.clear();
 });

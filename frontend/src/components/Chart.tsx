@@ -2,6 +2,7 @@ import { useEffect, useRef } from 'react';
 import uPlot from 'uplot';
 import 'uplot/dist/uPlot.min.css';
 
+/** Points of one metric; `step` is the x coordinate (a step, or seconds when a chart's x axis is time). */
 export type Series = { step: number; value: number }[];
 
 /**
@@ -32,7 +33,7 @@ export function yRange(_u: unknown, min: number | null, max: number | null): [nu
   return [min - pad, max + pad];
 }
 
-const COLORS = ['#2563eb', '#dc2626', '#16a34a', '#9333ea', '#ea580c', '#0891b2', '#4d7c0f', '#be185d'];
+export const COLORS = ['#2563eb', '#dc2626', '#16a34a', '#9333ea', '#ea580c', '#0891b2', '#4d7c0f', '#be185d'];
 
 /** Aligns several series on the union of their steps (uPlot's data layout), null where a series has no point. */
 export function align(series: Series[]): (number | null)[][] {
@@ -47,13 +48,14 @@ export function align(series: Series[]): (number | null)[][] {
 }
 
 /**
- * A zoomable line chart of metric series against the step (uPlot: drag to zoom, double-click to reset).
- * Resizes with its container.
+ * A zoomable line chart of metric series against the step, or whatever `xLabel` names (uPlot: drag to zoom,
+ * double-click to reset). Resizes with its container.
  */
-export function MetricChart({ title, series, height = 200 }: {
+export function MetricChart({ title, series, height = 200, xLabel = 'step' }: {
   title: string;
   series: { name: string; points: Series }[];
   height?: number;
+  xLabel?: string;
 }) {
   const box = useRef<HTMLDivElement>(null);
   const figure = useRef<HTMLElement>(null);
@@ -67,7 +69,7 @@ export function MetricChart({ title, series, height = 200 }: {
       width: Math.max(200, el.clientWidth),
       height,
       scales: { x: { time: false }, y: { range: yRange } },
-      axes: [{ label: 'step', values: (_u, splits) => ticks(splits) }, { size: 60, values: (_u, splits) => ticks(splits) }],
+      axes: [{ label: xLabel, values: (_u, splits) => ticks(splits) }, { size: 60, values: (_u, splits) => ticks(splits) }],
       cursor: { drag: { x: true, y: false } },
       hooks: {
         setSelect: [(u) => { if (u.select.width > 0) zoomed.current = true; }],
@@ -75,7 +77,7 @@ export function MetricChart({ title, series, height = 200 }: {
         setLegend: [(u) => figure.current?.classList.toggle('hovering', u.cursor.idx != null)],
       },
       series: [
-        { label: 'step' },
+        { label: xLabel },
         ...series.map((s, i) => ({
           label: s.name,
           stroke: COLORS[i % COLORS.length],
@@ -101,7 +103,7 @@ export function MetricChart({ title, series, height = 200 }: {
     };
     // Rebuilt only when the set of series changes; new points go through setData below.
     // eslint-disable-next-line react-hooks/exhaustive-deps
-  }, [names, height]);
+  }, [names, height, xLabel]);
 
   useEffect(() => {
     // New points: follow the data, unless the user has zoomed in (then keep their window).

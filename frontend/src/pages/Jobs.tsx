@@ -1,11 +1,17 @@
 import { useEffect, useState } from 'react';
-import { Link, useSearchParams } from 'react-router-dom';
+import { Link, useNavigate, useSearchParams } from 'react-router-dom';
 import { api, JOB_STATUSES, listAll, TERMINAL, type Job, type JobResources, type Model } from '../api';
 import { Sparkline, type Series } from '../components/Chart';
 import { age, Empty, ErrorBox, Field, Loading, StatusBadge, useAsync } from '../components/ui';
 
 const REFRESH_MS = 3000;
 export const REWARD = 'train/reward/mean';
+/** How many jobs GET /v1/jobs/compare takes at once. */
+export const COMPARE_MIN = 2;
+export const COMPARE_MAX = 10;
+
+/** The compare page's address for these jobs, in the order given (the first is the reference). */
+export const compareUrl = (ids: string[]) => `/compare?ids=${ids.map(encodeURIComponent).join(',')}`;
 
 /** Progress as a bar with its numbers. */
 export function Progress({ job }: { job: Job }) {
@@ -66,6 +72,11 @@ export function Jobs() {
   const [params, setParams] = useSearchParams();
   const status = params.get('status') ?? '';
   const [auto, setAuto] = useState(true);
+  const navigate = useNavigate();
+  // Jobs picked for comparison, in the order they were ticked; kept across refreshes and filters.
+  const [picked, setPicked] = useState<string[]>([]);
+  const toggle = (id: string, on: boolean) => setPicked((old) => (on ? [...old.filter((p) => p !== id), id] : old.filter((p) => p !== id)));
+  const canCompare = picked.length >= COMPARE_MIN && picked.length <= COMPARE_MAX;
   const jobs = useAsync(
     () => listAll<Job>(`/v1/jobs${status ? `?status=${status}` : ''}`).then((j) => j.reverse()),
     [status],
@@ -98,9 +109,20 @@ export function Jobs() {
     <section>
       <div className="page-head">
         <h1>Jobs</h1>
-        <Link className="button" to="/jobs/new">
-          Launch job
-        </Link>
+        <div className="actions">
+          <button
+            type="button"
+            className="secondary"
+            disabled={!canCompare}
+            title={canCompare ? undefined : `Tick ${COMPARE_MIN} to ${COMPARE_MAX} jobs to compare them`}
+            onClick={() => navigate(compareUrl(picked))}
+          >
+            Compare ({picked.length})
+          </button>
+          <Link className="button" to="/jobs/new">
+            Launch job
+          </Link>
+        </div>
       </div>
       <div className="toolbar">
         <Field label="Status">
@@ -131,6 +153,9 @@ export function Jobs() {
             <table>
               <thead>
                 <tr>
+                  <th>
+                    <span className="visually-hidden">Compare</span>
+                  </th>
                   <th>Job</th>
                   <th>Status</th>
                   <th>Method</th>
@@ -144,6 +169,14 @@ export function Jobs() {
               <tbody>
                 {jobs.data.map((j) => (
                   <tr key={j.id}>
+                    <td>
+                      <input
+                        type="checkbox"
+                        aria-label={`Select ${j.id} for comparison`}
+                        checked={picked.includes(j.id)}
+                        onChange={(e) => toggle(j.id, e.target.checked)}
+                      />
+                    </td>
                     <td>
                       <Link to={`/jobs/${j.id}`}>{j.suffix ? `${j.suffix} ` : ''}<code>{j.id}</code></Link>
                     </td>
