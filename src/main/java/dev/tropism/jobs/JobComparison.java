@@ -42,7 +42,8 @@ public class JobComparison {
     }
 
     /** One compared job. */
-    public record Job(String id, String status, String methodType, String model, long seed, int currentStep,
+    public record Job(String id, String status, String methodType, String model, String suffix, long seed,
+            int currentStep,
             Integer totalSteps, Instant createdAt, Instant finishedAt, Map<String, Object> hyperparameters) {
     }
 
@@ -80,7 +81,8 @@ public class JobComparison {
             flatten("", method, hyper);
             hyper.remove("type");
             compared.add(new Job(job.id(), job.status().wire(), method.path("type").asString(null), job.model(),
-                    job.seed(), job.currentStep(), job.totalSteps(), job.createdAt(), job.finishedAt(), hyper));
+                    job.suffix(), job.seed(), job.currentStep(), job.totalSteps(), job.createdAt(), job.finishedAt(),
+                    hyper));
             Map<String, List<JobMetrics.Point>> all = metrics.series(id, Set.of());
             allNames.addAll(all.keySet());
             Map<Integer, Double> elapsed = elapsed(all);
@@ -117,7 +119,10 @@ public class JobComparison {
         return cumulative;
     }
 
-    /** The hyperparameters whose values are not the same in every job, with each job's value (null: absent). */
+    /**
+     * The hyperparameters whose values are not the same in every job, with every job's value (null: absent); each
+     * entry names every compared job.
+     */
     private static Map<String, Map<String, Object>> differences(List<Job> compared) {
         Set<String> keys = new TreeSet<>();
         compared.forEach(j -> keys.addAll(j.hyperparameters().keySet()));

@@ -612,6 +612,7 @@ class JobsApiTest {
         assertThat(view.get("object").asString()).isEqualTo("job_comparison");
         assertThat(view.get("jobs")).extracting(j -> j.get("id").asString()).containsExactly(a, b);
         assertThat(view.get("jobs").get(0).get("method_type").asString()).isEqualTo("grpo");
+        assertThat(view.get("jobs").get(0).get("suffix").asString()).isEqualTo("aligned");
         assertThat(view.get("jobs").get(1).get("hyperparameters").get("grpo.max_steps").asInt()).isEqualTo(8);
         // Only what differs: max_steps (and the metadata's step count is the same), not warmup_steps.
         JsonNode differences = view.get("differences");
