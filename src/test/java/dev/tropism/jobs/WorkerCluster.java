@@ -136,6 +136,11 @@ final class WorkerCluster {
                 .query(String.class).optional().orElse("");
     }
 
+    /** The worker process that registered as node {@code nodeId}. */
+    WorkerProcess process(String nodeId) {
+        return workers.values().stream().filter(w -> nodeId.equals(nodeId(w))).findFirst().orElseThrow();
+    }
+
     /** A scripted GRPO job of {@code maxSteps} steps, without evaluations. */
     Map<String, Object> body(int maxSteps, Map<String, Object> metadata, Map<String, Object> resources) {
         Map<String, Object> b = new HashMap<>();

@@ -123,8 +123,7 @@ class WorkerDispatchBenchmark {
             cluster.ensureWorkers(workerDefaults(), "w1", "w2");
             String id = cluster.submit(60, Map.of("step_millis", 200));
             String workerId = cluster.awaitStep(id, 7).get("worker").get("id").asString();
-            WorkerProcess victim = workers.values().stream().filter(w -> workerId.equals(cluster.nodeId(w)))
-                    .findFirst().orElseThrow();
+            WorkerProcess victim = cluster.process(workerId);
             victim.kill();
             Instant killed = Instant.now();
             cluster.awaitStep(id, 12);

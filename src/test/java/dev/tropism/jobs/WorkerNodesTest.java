@@ -149,8 +149,7 @@ class WorkerNodesTest {
         String id = submit(40, Map.of("step_millis", 100));
         JsonNode running = cluster.awaitStep(id, 12); // past the checkpoint at step 10
         String workerId = running.get("worker").get("id").asString();
-        WorkerProcess victim = WORKERS.values().stream().filter(w -> workerId.equals(cluster.nodeId(w))).findFirst()
-                .orElseThrow();
+        WorkerProcess victim = cluster.process(workerId);
         victim.kill();
         Instant killed = Instant.now();
 
@@ -172,8 +171,7 @@ class WorkerNodesTest {
     void aFrozenWorkerThatWakesUpAfterItsJobMovedOnIsFencedOff() throws Exception {
         String id = submit(60, Map.of("step_millis", 100));
         String workerId = cluster.awaitStep(id, 12).get("worker").get("id").asString();
-        WorkerProcess frozen = WORKERS.values().stream().filter(w -> workerId.equals(cluster.nodeId(w)))
-                .findFirst().orElseThrow();
+        WorkerProcess frozen = cluster.process(workerId);
         signal("STOP", frozen); // as a partition or a long pause: no heartbeats, the launch holds its step
         JsonNode moved = cluster.awaitStep(id, 20);
         assertThat(moved.get("worker").get("id").asString()).isNotEqualTo(workerId);
@@ -203,8 +201,7 @@ class WorkerNodesTest {
     void aWorkerStoppedCleanlyGivesItsJobBackAndTakesNoNewOne() throws Exception {
         String id = submit(40, Map.of("step_millis", 100));
         String workerId = cluster.awaitStep(id, 7).get("worker").get("id").asString();
-        WorkerProcess draining = WORKERS.values().stream().filter(w -> workerId.equals(cluster.nodeId(w)))
-                .findFirst().orElseThrow();
+        WorkerProcess draining = cluster.process(workerId);
         draining.close(); // SIGTERM: checkpoint, give the job back, deregister
 
         JsonNode done = await(id, "succeeded", Duration.ofSeconds(90));
