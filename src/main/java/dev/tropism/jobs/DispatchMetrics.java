@@ -1,6 +1,5 @@
 package dev.tropism.jobs;
 
-import dev.tropism.workers.NodeRegistry;
 import dev.tropism.workers.WorkerNode;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
@@ -9,7 +8,6 @@ import io.micrometer.core.instrument.MultiGauge;
 import io.micrometer.core.instrument.Tags;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.atomic.AtomicReference;
 import org.springframework.stereotype.Component;
 
 /**
@@ -25,7 +23,6 @@ class DispatchMetrics {
     private final Counter dispatchFailures;
     private final MultiGauge workers;
     private final MultiGauge heartbeatAge;
-    private final AtomicReference<List<WorkerNode>> lastSeen = new AtomicReference<>(List.of());
 
     DispatchMetrics(MeterRegistry registry, JobStore jobs) {
         Gauge.builder("tropism.jobs.queued", jobs, j -> j.count(JobStatus.QUEUED))
@@ -43,10 +40,8 @@ class DispatchMetrics {
                 .description("Time since each training node's last heartbeat").register(registry);
     }
 
-    /** Refreshes the worker gauges from the registry (called by the dispatcher's sweep). */
-    void observe(NodeRegistry registry) {
-        List<WorkerNode> nodes = registry.workers();
-        lastSeen.set(nodes);
+    /** Refreshes the worker gauges from the training nodes the dispatcher's sweep just read. */
+    void observe(List<WorkerNode> nodes) {
         Map<String, Long> byState = new java.util.TreeMap<>(Map.of(WorkerNode.ACTIVE, 0L, WorkerNode.LOST, 0L,
                 WorkerNode.STOPPED, 0L));
         nodes.forEach(n -> byState.merge(n.state(), 1L, Long::sum));

@@ -312,26 +312,25 @@ public class JobQueue implements SmartLifecycle {
             return;
         }
         registry.markLost();
-        metrics.observe(registry);
-        Set<String> live = registry.liveIds();
-        Map<String, List<String>> reported = new HashMap<>();
-        Map<String, String> names = new HashMap<>();
-        registry.workers().forEach(w -> {
-            reported.put(w.id(), w.runningJobs());
-            names.put(w.id(), w.name());
-        });
+        List<WorkerNode> nodes = registry.nodes(); // one read of the node table per sweep
+        metrics.observe(NodeRegistry.trainers(nodes));
+        Set<String> live = NodeRegistry.liveIds(nodes);
+        Map<String, WorkerNode> byId = new HashMap<>();
+        nodes.forEach(n -> byId.put(n.id(), n));
         Set<String> stillMissing = new java.util.HashSet<>();
         for (JobRecord job : jobs.running()) {
             if (job.workerId() != null && live.contains(job.workerId())) {
-                if (orphaned(job, reported.getOrDefault(job.workerId(), List.of()), now, stillMissing)) {
-                    requeueLost(job, "Worker " + names.getOrDefault(job.workerId(), job.workerId()) + " does not run"
+                WorkerNode worker = byId.get(job.workerId());
+                if (orphaned(job, worker.runningJobs(), now, stillMissing)) {
+                    requeueLost(job, "Worker " + worker.name() + " does not run"
                             + " the job's launch (its step request was lost, or the launch ended without settling the"
                             + " job).");
                 }
                 continue;
             }
-            String node = job.workerId() == null ? "its worker" : registry.find(job.workerId())
-                    .map(n -> "worker " + n.name() + " (" + n.state() + ")").orElse("worker " + job.workerId());
+            WorkerNode gone = job.workerId() == null ? null : byId.get(job.workerId());
+            String node = job.workerId() == null ? "its worker"
+                    : gone == null ? "worker " + job.workerId() : "worker " + gone.name() + " (" + gone.state() + ")";
             try {
                 requeueLost(job, "Lost " + node + " at step " + job.currentStep() + ".");
             } catch (RuntimeException e) {

@@ -193,10 +193,20 @@ public class NodeRegistry implements SmartLifecycle {
         return running;
     }
 
+    /** Every registered node (of any role), newest first, with its state as of now. */
+    public List<WorkerNode> nodes() {
+        return jdbc.sql("SELECT " + COLUMNS + " FROM nodes ORDER BY started_at DESC, id").query(NodeRegistry::map)
+                .list();
+    }
+
     /** Nodes that train ({@code worker} and {@code all}), newest first, with their state as of now. */
     public List<WorkerNode> workers() {
-        return jdbc.sql("SELECT " + COLUMNS + " FROM nodes WHERE role <> 'api' ORDER BY started_at DESC, id")
-                .query(NodeRegistry::map).list();
+        return trainers(nodes());
+    }
+
+    /** The nodes of {@code nodes} that train. */
+    public static List<WorkerNode> trainers(List<WorkerNode> nodes) {
+        return nodes.stream().filter(n -> n.role().trains()).toList();
     }
 
     /** The names of all registered nodes by id. */
@@ -206,12 +216,6 @@ public class NodeRegistry implements SmartLifecycle {
         return names;
     }
 
-    /** One node (of any role), if registered. */
-    public java.util.Optional<WorkerNode> find(String nodeId) {
-        return jdbc.sql("SELECT " + COLUMNS + " FROM nodes WHERE id = ?").param(nodeId).query(NodeRegistry::map)
-                .optional();
-    }
-
     /** Training nodes that are active and heartbeating: where jobs may be dispatched. */
     public List<WorkerNode> liveWorkers() {
         return workers().stream().filter(WorkerNode::accepting).toList();
@@ -219,9 +223,13 @@ public class NodeRegistry implements SmartLifecycle {
 
     /** Ids of all nodes (of any role) that are active and heartbeating. */
     public Set<String> liveIds() {
+        return liveIds(nodes());
+    }
+
+    /** The ids of the nodes of {@code nodes} that are alive (active or draining, heartbeating). */
+    public static Set<String> liveIds(List<WorkerNode> nodes) {
         Set<String> ids = new HashSet<>();
-        jdbc.sql("SELECT " + COLUMNS + " FROM nodes WHERE state IN ('active', 'draining')").query(NodeRegistry::map)
-                .list().stream().filter(WorkerNode::alive).forEach(n -> ids.add(n.id()));
+        nodes.stream().filter(WorkerNode::alive).forEach(n -> ids.add(n.id()));
         return ids;
     }
 
