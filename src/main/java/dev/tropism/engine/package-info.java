@@ -13,7 +13,8 @@
  *       {@code lm.PretrainConfig}/{@code PretrainSpec}, {@code rl.GrpoConfig}/{@code GrpoSpec},
  *       {@code rm.RewardModelConfig}/{@code RewardModelSpec}/{@code PreferencePair}, {@code flow.FlowNetConfig},
  *       {@code flow.FlowPretrainConfig}/{@code FlowPretrainSpec}, {@code flowrl.FlowRlConfig}/{@code FlowAlignSpec}/
- *       {@code FlowMethodType}, {@code flow.SteeringConfig}, {@code lm.DryRunConfig}); the loaded models it serves or
+ *       {@code FlowMethodType}, {@code align.LmMethodType}/{@code LmMethodConfig}/{@code LmAlignSpec} (and each
+ *       method's {@code Config} record), {@code flow.SteeringConfig}, {@code lm.DryRunConfig}); the loaded models it serves or
  *       scores with ({@code lm.LanguageModel}, {@code lm.ChatFormat}, {@code rm.RewardModel},
  *       {@code flow.FlowModel}, {@code flow.ImageClassifier}, {@code flow.FkSteering}, {@code flow.Noise},
  *       {@code flow.Png}); the generation server ({@code serve.Generator} and its request, result and listener
@@ -27,7 +28,8 @@
  *
  * <p>Packages: {@code lm} the autoregressive family (its models behind {@code lm.CausalLm}), {@code hf} imported
  * HuggingFace causal LMs (gpt2, llama, qwen2: safetensors reading and writing, {@code config.json}, the families'
- * forwards), {@code rl} the language models' alignment (GRPO), {@code rm} reward models,
+ * forwards), {@code rl} GRPO, {@code align} the further language-model methods (one run per method on the shared
+ * {@code AlignedPolicy}, {@code CompletionBatch} and {@code LmRun}), {@code rm} reward models,
  * {@code flow} the flow-matching family (network, sampler, pretraining, classifiers, steering), {@code flowrl} its
  * alignment loop and seven methods, {@code serve} continuous-batching generation,
  * {@code nn} shared training blocks (AdamW, schedules, gradient checks, checkpoint files), {@code data} generated

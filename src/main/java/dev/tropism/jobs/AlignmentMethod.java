@@ -2,6 +2,7 @@ package dev.tropism.jobs;
 
 import dev.tropism.datasets.DatasetPurpose;
 import dev.tropism.engine.PolicyFamily;
+import dev.tropism.engine.align.LmMethodType;
 import dev.tropism.engine.flowrl.FlowMethodType;
 import java.util.Arrays;
 import java.util.Optional;
@@ -16,6 +17,8 @@ public enum AlignmentMethod {
     GRPO(MethodConfigs.GRPO, DatasetPurpose.PROMPTS, true, PolicyFamily.LANGUAGE_MODEL),
     /** Bradley–Terry training on a preference set; produces a reward model. No reward spec. */
     REWARD_MODEL(MethodConfigs.REWARD_MODEL, DatasetPurpose.PREFERENCES, false, PolicyFamily.REWARD_MODEL),
+    /* The further language-model methods: each trains a language model and produces one (see LmMethodType). */
+    RLOO(LmMethodType.RLOO),
     /*
      * The flow alignment methods: each trains a flow-matching model on a prompt set of class names, scored
      * (as images) by a reward spec, and produces an aligned flow-matching model.
@@ -34,6 +37,7 @@ public enum AlignmentMethod {
     private final PolicyFamily produces;
     private final PolicyFamily trains;
     private final FlowMethodType flowType;
+    private final LmMethodType lmType;
 
     AlignmentMethod(String wireName, DatasetPurpose datasetPurpose, boolean usesRewardSpec, PolicyFamily produces) {
         this.wireName = wireName;
@@ -42,6 +46,17 @@ public enum AlignmentMethod {
         this.produces = produces;
         this.trains = PolicyFamily.LANGUAGE_MODEL;
         this.flowType = null;
+        this.lmType = null;
+    }
+
+    AlignmentMethod(LmMethodType lmType) {
+        this.wireName = lmType.wireName();
+        this.datasetPurpose = DatasetPurpose.valueOf(lmType.data().name());
+        this.usesRewardSpec = lmType.usesReward();
+        this.produces = PolicyFamily.LANGUAGE_MODEL;
+        this.trains = PolicyFamily.LANGUAGE_MODEL;
+        this.flowType = null;
+        this.lmType = lmType;
     }
 
     AlignmentMethod(FlowMethodType flowType) {
@@ -51,6 +66,7 @@ public enum AlignmentMethod {
         this.produces = PolicyFamily.FLOW_MATCHING;
         this.trains = PolicyFamily.FLOW_MATCHING;
         this.flowType = flowType;
+        this.lmType = null;
     }
 
     /** The {@code method.type} value, which also names the hyperparameter object. */
@@ -81,6 +97,16 @@ public enum AlignmentMethod {
     /** The engine's flow method, or null for the language-model methods. */
     public FlowMethodType flowType() {
         return flowType;
+    }
+
+    /** The engine's language-model method of {@link LmMethodType}, or null for GRPO, reward models and flow methods. */
+    public LmMethodType lmType() {
+        return lmType;
+    }
+
+    /** Whether the method trains a language model and takes {@code method.lora}. */
+    public boolean takesLora() {
+        return trains == PolicyFamily.LANGUAGE_MODEL;
     }
 
     public static Optional<AlignmentMethod> of(String type) {

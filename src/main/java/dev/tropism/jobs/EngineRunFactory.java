@@ -9,6 +9,7 @@ import dev.tropism.engine.RewardFunction;
 import dev.tropism.engine.RunOptions;
 import dev.tropism.engine.RunSpec;
 import dev.tropism.engine.TrainingRun;
+import dev.tropism.engine.align.LmAlignSpec;
 import dev.tropism.engine.flow.FlowPretrainSpec;
 import dev.tropism.engine.flowrl.FlowAlignSpec;
 import dev.tropism.engine.lm.PretrainSpec;
@@ -113,6 +114,13 @@ public class EngineRunFactory implements RunFactory {
                 return new FlowAlignSpec(downloadBaseModel(job, workDir), m.type(), m.config(), m.extra(),
                         prompts(system, job), evalPrompts(system, job), rewardSpecs.rewardFunction(system, job.rewardSpec()),
                         goldReward(system, job), job.seed());
+            }
+
+            @Override
+            public RunSpec lmAlignment(JobMethod.LmAlignment m) throws IOException {
+                return new LmAlignSpec(downloadBaseModel(job, workDir), m.type(), m.config(), prompts(system, job),
+                        evalPrompts(system, job), m.type().usesReward() ? rewardSpecs.rewardFunction(system, job.rewardSpec())
+                                : null, goldReward(system, job), job.seed(), m.lora());
             }
         });
     }

@@ -1,5 +1,7 @@
 package dev.tropism.jobs;
 
+import dev.tropism.engine.align.LmMethodConfig;
+import dev.tropism.engine.align.LmMethodType;
 import dev.tropism.engine.flow.FlowNetConfig;
 import dev.tropism.engine.flow.FlowPretrainConfig;
 import dev.tropism.engine.flowrl.FlowMethodType;
@@ -63,6 +65,8 @@ public sealed interface JobMethod {
         R rewardModel(RewardModel method) throws IOException;
 
         R flowAlignment(FlowAlignment method) throws IOException;
+
+        R lmAlignment(LmAlignment method) throws IOException;
     }
 
     /** {@code tiny-gpt} pretraining: the model's shape and the optimizer settings. */
@@ -202,6 +206,33 @@ public sealed interface JobMethod {
     }
 
     /**
+     * One of the further language-model methods ({@link LmMethodType}): its config record and {@code lora} (null for
+     * full fine-tuning).
+     */
+    record LmAlignment(LmMethodType type, LmMethodConfig config, LoraConfig lora) implements JobMethod {
+
+        @Override
+        public AlignmentMethod alignment() {
+            return AlignmentMethod.of(type.wireName()).orElseThrow();
+        }
+
+        @Override
+        public int maxSteps() {
+            return config.maxSteps();
+        }
+
+        @Override
+        public Integer evalInterval() {
+            return config.evalInterval();
+        }
+
+        @Override
+        public <R> R match(Cases<R> cases) throws IOException {
+            return cases.lmAlignment(this);
+        }
+    }
+
+    /**
      * The method of a {@code POST /v1/jobs} whose {@code method.type} is {@code alignment}: its hyperparameter
      * object {@code method[type]} bound over the defaults; null (with violations) when it does not bind.
      */
@@ -219,6 +250,12 @@ public sealed interface JobMethod {
             int before = violations.size();
             LoraConfig lora = MethodConfigs.lora(method.get(LORA), "/method/" + LORA, violations);
             return config == null || violations.size() > before ? null : new RewardModel(config, lora);
+        }
+        if (alignment.lmType() != null) {
+            LmMethodConfig config = MethodConfigs.lmAlign(alignment.lmType(), hyperparameters, pointer, violations);
+            int before = violations.size();
+            LoraConfig lora = MethodConfigs.lora(method.get(LORA), "/method/" + LORA, violations);
+            return config == null || violations.size() > before ? null : new LmAlignment(alignment.lmType(), config, lora);
         }
         return MethodConfigs.flowAlign(alignment.flowType(), hyperparameters, pointer, violations);
     }

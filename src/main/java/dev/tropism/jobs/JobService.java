@@ -125,7 +125,8 @@ public class JobService implements DatasetUsage {
 
         /** Where the hacking monitor's interval problems are reported. */
         String monitorPointer() {
-            return alignment == AlignmentMethod.GRPO ? "/method/grpo" : flowPointer();
+            return alignment == AlignmentMethod.GRPO || alignment != null && alignment.lmType() != null
+                    ? "/method/" + alignment.wireName() : flowPointer();
         }
 
         /** Whether {@code model} is of the family this method trains. */
@@ -150,8 +151,7 @@ public class JobService implements DatasetUsage {
             violations.add(new Violation("/method/type", "must be one of: " + AlignmentMethod.wireNames()));
         }
         for (String key : method.propertyNames()) {
-            boolean lora = key.equals(JobMethod.LORA)
-                    && (alignment == AlignmentMethod.GRPO || alignment == AlignmentMethod.REWARD_MODEL);
+            boolean lora = key.equals(JobMethod.LORA) && alignment != null && alignment.takesLora();
             if (!key.equals("type") && !lora && (alignment == null || !key.equals(alignment.wireName()))) {
                 violations.add(new Violation("/method/" + key, "unknown field for method type "
                         + (alignment == null ? null : alignment.wireName())));
@@ -167,7 +167,7 @@ public class JobService implements DatasetUsage {
             if (alignment.flowType() != null) {
                 violations.add(new Violation("/reward_options/normalization", "is not used by method "
                         + alignment.wireName() + " (its advantages are always normalized within each group); leave it out"));
-            } else if (alignment.usesRewardSpec()) {
+            } else if (alignment == AlignmentMethod.GRPO) {
                 method = withNormalization(method, alignment.wireName(), rewardOptions.normalization(), violations);
             } else {
                 violations.add(new Violation("/reward_options/normalization", "is not used by method "
@@ -189,7 +189,8 @@ public class JobService implements DatasetUsage {
         } else if (method.fits(model) && model.ready()) {
             checkBlockSize(model, method.method(), violations);
             boolean lora = method.method() instanceof JobMethod.Grpo g && g.lora() != null
-                    || method.method() instanceof JobMethod.RewardModel r && r.lora() != null;
+                    || method.method() instanceof JobMethod.RewardModel r && r.lora() != null
+                    || method.method() instanceof JobMethod.LmAlignment l && l.lora() != null;
             if (lora && isTropismFormat(model.objectPrefix())) {
                 violations.add(new Violation("/method/lora", "LoRA adapts imported models (gpt2, llama, qwen2); model "
                         + model.id() + " is a tiny-gpt, which trains in full: leave lora out"));
@@ -279,9 +280,23 @@ public class JobService implements DatasetUsage {
     private void checkBlockSize(BaseModel model, JobMethod method, List<Violation> violations) {
         GrpoConfig grpo = method instanceof JobMethod.Grpo g ? g.config() : null;
         RewardModelConfig rewardModel = method instanceof JobMethod.RewardModel r ? r.config() : null;
-        Integer block = grpo == null && rewardModel == null ? null : blockSize(model.objectPrefix());
+        JobMethod.LmAlignment lm = method instanceof JobMethod.LmAlignment l ? l : null;
+        Integer block = grpo == null && rewardModel == null && lm == null ? null : blockSize(model.objectPrefix());
         if (block == null) {
             return;
+        }
+        if (lm != null) {
+            String pointer = "/method/" + lm.type().wireName();
+            int completion = lm.config().maxCompletionLength();
+            if (completion >= block - 1) {
+                violations.add(new Violation(pointer + "/max_completion_length", "must leave room for the prompt"
+                        + " within the base model's block_size of " + block + " tokens (at most " + (block - 2)
+                        + "), got " + completion));
+            }
+            if (lm.config().maxLength() > block) {
+                violations.add(new Violation(pointer + "/max_length", "must be at most the base model's block_size of "
+                        + block + " tokens (0 means block_size), got " + lm.config().maxLength()));
+            }
         }
         if (grpo != null && grpo.maxCompletionLength() >= block - 1) {
             violations.add(new Violation("/method/grpo/max_completion_length", "must leave room for the prompt"

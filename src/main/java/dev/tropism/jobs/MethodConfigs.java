@@ -1,6 +1,8 @@
 package dev.tropism.jobs;
 
 import dev.tropism.engine.ConfigException;
+import dev.tropism.engine.align.LmMethodConfig;
+import dev.tropism.engine.align.LmMethodType;
 import dev.tropism.engine.flow.FlowNetConfig;
 import dev.tropism.engine.flow.FlowPretrainConfig;
 import dev.tropism.engine.flow.FlowPretrainSpec;
@@ -219,6 +221,18 @@ public final class MethodConfigs {
                 : bindExtra(type.extraConfig(), type.extraDefaults(), given, pointer, violations);
         boolean extraFailed = type.extraConfig() != null && extra == null;
         return config == null || extraFailed ? null : new JobMethod.FlowAlignment(type, config, extra);
+    }
+
+    /** The hyperparameters of a {@link LmMethodType} method from {@code node} (null or an object) over its defaults. */
+    public static LmMethodConfig lmAlign(LmMethodType type, JsonNode node, String pointer, List<Violation> violations) {
+        Record defaults = type.defaults();
+        return (LmMethodConfig) bindLm(type.configClass(), defaults, ((LmMethodConfig) defaults).warmupSteps(), node,
+                pointer, violations);
+    }
+
+    private static <R extends Record> R bindLm(Class<R> type, Record defaults, int defaultWarmup, JsonNode node,
+            String pointer, List<Violation> violations) {
+        return bindOne(type, type.cast(defaults), defaultWarmup, node, pointer, violations);
     }
 
     private static <R extends Record> R bindExtra(Class<R> type, Record defaults, Map<String, JsonNode> given,

@@ -45,6 +45,9 @@ class MethodsController {
             case GRPO -> List.of(new Described(method.wireName(), GrpoConfig.DEFAULT));
             case REWARD_MODEL -> List.of(new Described(method.wireName(), RewardModelConfig.DEFAULT));
             default -> {
+                if (method.lmType() != null) {
+                    yield List.of(new Described(method.wireName(), method.lmType().defaults()));
+                }
                 List<Described> records = new ArrayList<>(List.of(new Described(FLOW_SHARED, FlowRlConfig.DEFAULT)));
                 if (method.flowType().extraDefaults() != null) {
                     records.add(new Described(method.wireName(), method.flowType().extraDefaults()));

@@ -73,7 +73,9 @@ class MethodsDocsTest {
     @Test
     void eachMethodNamesTheFamilyItTrainsAndProduces() {
         var methods = new MethodsController().list().data();
-        assertThat(methods).extracting(MethodsController.Method::type).containsExactly("grpo", "reward_model",
+        assertThat(methods).extracting(MethodsController.Method::type).containsExactly(
+                java.util.Arrays.stream(AlignmentMethod.values()).map(AlignmentMethod::wireName).toArray(String[]::new));
+        assertThat(methods).extracting(MethodsController.Method::type).contains("grpo", "reward_model", "rloo",
                 "flow_grpo", "dense_grpo", "tempflow_grpo", "tp_grpo", "grpo_guard", "flow_dpo", "flow_rwr");
         var byType = methods.stream().collect(java.util.stream.Collectors.toMap(MethodsController.Method::type, x -> x));
         assertThat(byType.get("grpo").requiredFamily()).isEqualTo("language-model");
@@ -87,6 +89,16 @@ class MethodsDocsTest {
             assertThat(m.datasetPurpose()).as(flow).isEqualTo("prompts");
             assertThat(m.usesRewardSpec()).as(flow).isTrue();
             assertThat(m.hyperparameters()).as(flow).isNotEmpty();
+        }
+        for (AlignmentMethod lm : AlignmentMethod.values()) {
+            if (lm.lmType() != null) {
+                var m = byType.get(lm.wireName());
+                assertThat(m.requiredFamily()).as(lm.wireName()).isEqualTo("language-model");
+                assertThat(m.produces()).as(lm.wireName()).isEqualTo("language-model");
+                assertThat(m.datasetPurpose()).as(lm.wireName()).isEqualTo(lm.lmType().data().name().toLowerCase());
+                assertThat(m.usesRewardSpec()).as(lm.wireName()).isEqualTo(lm.lmType().usesReward());
+                assertThat(m.hyperparameters()).as(lm.wireName()).isNotEmpty();
+            }
         }
     }
 

@@ -14,7 +14,8 @@ import org.junit.jupiter.api.Test;
 
 /**
  * The README's hyperparameter tables say what {@code GET /v1/methods} serves: the same keys, defaults and
- * meanings, for GRPO, the reward model, the keys every flow method shares and each flow method's own keys.
+ * meanings, for GRPO, the reward model, the keys every flow method shares, each flow method's own keys and
+ * each further language-model method's keys.
  * Both are written from one source ({@code hyperparameters.properties} and the config records); this test
  * catches a table that drifts from it.
  */
@@ -41,6 +42,19 @@ class ReadmeHyperparametersTest {
             }
             Map<String, Row> documented = new LinkedHashMap<>(shared);
             own.forEach((k, v) -> {
+                if (k.startsWith(m.wireName() + "/")) {
+                    documented.put(k.substring(k.indexOf('/') + 1), v);
+                }
+            });
+            compare(m.wireName(), documented, served(m), mismatches);
+        }
+        Map<String, Row> lm = table(readme, "Each method's keys, given in `method.<type>`", 2);
+        for (AlignmentMethod m : AlignmentMethod.values()) {
+            if (m.lmType() == null) {
+                continue;
+            }
+            Map<String, Row> documented = new LinkedHashMap<>();
+            lm.forEach((k, v) -> {
                 if (k.startsWith(m.wireName() + "/")) {
                     documented.put(k.substring(k.indexOf('/') + 1), v);
                 }

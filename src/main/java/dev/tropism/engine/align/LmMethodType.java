@@ -1,0 +1,84 @@
+package dev.tropism.engine.align;
+
+import dev.tropism.engine.RunOptions;
+import dev.tropism.engine.TrainingRun;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.Optional;
+
+/**
+ * The language-model methods that share {@link LmAlignSpec}, by their {@code method.type}: each is one run class with
+ * one config record, and says what data it trains on and whether a reward spec scores its samples. (GRPO predates
+ * this table and has its own spec, {@code GrpoSpec}.)
+ */
+public enum LmMethodType {
+    /** REINFORCE with the leave-one-out baseline (Ahmadian et al. 2024). */
+    RLOO("rloo", RlooRun.Config.class, RlooRun.Config.DEFAULT, Data.PROMPTS, true, RlooRun::new);
+
+    /** What a method's dataset holds: the purposes of the service's datasets. */
+    public enum Data {
+        /** {@code {"prompt", ...}} items scored by a reward spec. */
+        PROMPTS,
+        /** {@code {"prompt", "chosen", "rejected"}} pairs. */
+        PREFERENCES,
+        /** {@code {"prompt", "completion"}} or {@code {"messages": [...]}} demonstrations. */
+        SFT
+    }
+
+    /** Opens a method's run. */
+    @FunctionalInterface
+    interface Opener {
+        TrainingRun open(LmAlignSpec spec, Path checkpoint, RunOptions options) throws IOException;
+    }
+
+    private final String wireName;
+    private final Class<? extends Record> configClass;
+    private final LmMethodConfig defaults;
+    private final Data data;
+    private final boolean usesReward;
+    private final Opener opener;
+
+    <C extends Record & LmMethodConfig> LmMethodType(String wireName, Class<C> configClass, C defaults, Data data,
+            boolean usesReward, Opener opener) {
+        this.wireName = wireName;
+        this.configClass = configClass;
+        this.defaults = defaults;
+        this.data = data;
+        this.usesReward = usesReward;
+        this.opener = opener;
+    }
+
+    /** The {@code method.type} value, which also names the hyperparameter object. */
+    public String wireName() {
+        return wireName;
+    }
+
+    /** The method's hyperparameter record; it implements {@link LmMethodConfig}. */
+    public Class<? extends Record> configClass() {
+        return configClass;
+    }
+
+    /** The record's defaults. */
+    public Record defaults() {
+        return (Record) defaults;
+    }
+
+    /** What {@code dataset} and {@code eval_dataset} hold. */
+    public Data data() {
+        return data;
+    }
+
+    /** Whether the method samples completions scored by a reward spec (required then, refused otherwise). */
+    public boolean usesReward() {
+        return usesReward;
+    }
+
+    TrainingRun open(LmAlignSpec spec, Path checkpoint, RunOptions options) throws IOException {
+        return opener.open(spec, checkpoint, options);
+    }
+
+    public static Optional<LmMethodType> of(String wireName) {
+        return Arrays.stream(values()).filter(t -> t.wireName.equals(wireName)).findFirst();
+    }
+}
