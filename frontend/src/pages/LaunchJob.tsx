@@ -22,7 +22,7 @@ export function parseValue(h: Hyperparameter, raw: string): unknown {
   return t;
 }
 
-/** The LoRA fields of a GRPO job, as typed: empty boxes are left out of `method.lora` (the API's defaults). */
+/** The LoRA fields of a language-model job, as typed: empty boxes are left out of `method.lora` (the API's defaults). */
 export interface LoraForm {
   r: string;
   lora_alpha: string;
@@ -126,8 +126,9 @@ export function LaunchJob() {
   const usableDatasets = datasets.filter((d) => !method || d.purpose === method.dataset_purpose);
   const errors = error instanceof ApiError ? error.byPointer() : {};
   const base = `/method/${type}`;
-  // LoRA: GRPO on an imported model (the API refuses it on a tiny-gpt at /method/lora)
-  const loraOffered = type === 'grpo';
+  // LoRA: any method that trains a language model (GRPO, RLOO, …, the reward model), on an imported model (the API
+  // refuses it on a tiny-gpt at /method/lora)
+  const loraOffered = method?.required_family === 'language-model';
   const loraAllowed = loraOffered && loraFits(chosenModel);
   const sendLora = lora && loraAllowed;
   // a module's own error (/method/lora/target_modules/0) shows at the one box that holds them all

@@ -143,10 +143,10 @@ describe('Launch job: LoRA on an imported model', () => {
     expect(sent()).toEqual({ model: 'model_tg', dataset: 'ds_p', reward_spec: 'rs_1', method: { type: 'grpo', grpo: {} } });
   });
 
-  it('has no LoRA section for methods other than GRPO', async () => {
+  it('offers LoRA for every method that trains a language model, the reward model included', async () => {
     launch('/jobs/new?model=model_hf');
     await screen.findByLabelText('Train LoRA adapters (imported models)');
     await userEvent.selectOptions(screen.getByLabelText('Method'), 'reward_model');
-    expect(screen.queryByLabelText('Train LoRA adapters (imported models)')).toBeNull();
+    expect(screen.getByLabelText('Train LoRA adapters (imported models)')).not.toBeNull();
   });
 });

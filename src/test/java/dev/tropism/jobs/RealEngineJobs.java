@@ -79,12 +79,16 @@ public final class RealEngineJobs {
         ApiResponse created = team.calls().post("/v1/models", Map.of("name", "xyz", "recipe", "tiny-gpt",
                 "dataset", dataset, "hyperparameters", hp, "seed", 5));
         assertThat(created.status()).as(created.toString()).isEqualTo(201);
-        String id = created.json().get("id").asString();
+        return awaitModelReady(team, created.json().get("id").asString()).get("id").asString();
+    }
+
+    /** Waits until the model is ready (failing at once when it fails); its view. */
+    public static JsonNode awaitModelReady(Team team, String id) throws InterruptedException {
         long deadline = System.nanoTime() + TIMEOUT.toNanos();
         while (true) {
             JsonNode m = team.calls().get("/v1/models/" + id).json();
             if (m.get("status").asString().equals("ready")) {
-                return id;
+                return m;
             }
             assertThat(m.get("status").asString()).as("model %s: %s", id, m).isNotEqualTo("failed");
             assertThat(System.nanoTime()).as("model %s never ready: %s", id, m).isLessThan(deadline);
