@@ -78,6 +78,27 @@ public final class LmMethodFixture {
         return base;
     }
 
+    /**
+     * {@code type}'s default config with the components named in {@code overrides} (camelCase record component names)
+     * replaced; names the record lacks are ignored, so one map can configure every method.
+     */
+    public static LmMethodConfig config(LmMethodType type, Map<String, Object> overrides) {
+        Record defaults = type.defaults();
+        java.lang.reflect.RecordComponent[] components = defaults.getClass().getRecordComponents();
+        Object[] args = new Object[components.length];
+        Class<?>[] types = new Class<?>[components.length];
+        try {
+            for (int i = 0; i < components.length; i++) {
+                types[i] = components[i].getType();
+                Object given = overrides.get(components[i].getName());
+                args[i] = given != null ? given : components[i].getAccessor().invoke(defaults);
+            }
+            return (LmMethodConfig) defaults.getClass().getDeclaredConstructor(types).newInstance(args);
+        } catch (ReflectiveOperationException e) {
+            throw new IllegalStateException(type + ": " + e, e);
+        }
+    }
+
     /** Mean of {@code name} over {@code steps}. */
     public static double mean(List<Map<String, Double>> steps, String name) {
         return steps.stream().mapToDouble(s -> s.get(name)).average().orElseThrow();
