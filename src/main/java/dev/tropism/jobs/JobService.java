@@ -422,25 +422,35 @@ public class JobService implements DatasetUsage {
         return names;
     }
 
+    /** Characters of the dataset's longest prompt (or messages): an upper bound on its tokens. */
+    private long longestPrompt(Caller caller, DatasetInfo dataset) {
+        long longest = 0;
+        for (Map<String, Object> item : datasets.readItems(caller, dataset.id())) {
+            Object prompt = item.containsKey("prompt") ? item.get("prompt") : item.get("messages");
+            longest = Math.max(longest, String.valueOf(prompt).length());
+        }
+        return longest;
+    }
+
     /**
-     * A GRPO or reward-model job must fit {@code tropism.jobs.memory-budget}: its {@link TrainingMemory} estimate, from
-     * the base model's stored shape (and for GRPO the dataset's longest prompt), is refused with its parts otherwise.
+     * A GRPO, reward-model or other language-model job must fit {@code tropism.jobs.memory-budget}: its {@link TrainingMemory} estimate, from
+     * the base model's stored shape (and for sampling methods the dataset's longest prompt), is refused with its parts otherwise.
      */
     private void checkMemory(Caller caller, BaseModel model, JobMethod method, DatasetInfo dataset,
             List<Violation> violations) {
-        boolean estimated = method instanceof JobMethod.Grpo || method instanceof JobMethod.RewardModel;
+        boolean estimated = method instanceof JobMethod.Grpo || method instanceof JobMethod.RewardModel
+                || method instanceof JobMethod.LmAlignment l && l.config().sequencesPerUpdate() > 0;
         TrainingMemory.Shape shape = estimated && model.parameters() != null ? shape(model) : null;
         if (shape == null) {
             return;
         }
         TrainingMemory need;
         if (method instanceof JobMethod.Grpo g) {
-            long longestPrompt = 0;
-            for (Map<String, Object> item : datasets.readItems(caller, dataset.id())) {
-                Object prompt = item.containsKey("prompt") ? item.get("prompt") : item.get("messages");
-                longestPrompt = Math.max(longestPrompt, String.valueOf(prompt).length());
-            }
-            need = TrainingMemory.grpo(shape, g.config(), g.lora(), longestPrompt + PROMPT_TEMPLATE_TOKENS);
+            need = TrainingMemory.grpo(shape, g.config(), g.lora(), longestPrompt(caller, dataset) + PROMPT_TEMPLATE_TOKENS);
+        } else if (method instanceof JobMethod.LmAlignment l) {
+            long promptTokens = l.config().maxCompletionLength() > 0 ? longestPrompt(caller, dataset) + PROMPT_TEMPLATE_TOKENS
+                    : 0;
+            need = TrainingMemory.lm(shape, l.config(), l.lora(), promptTokens);
         } else {
             JobMethod.RewardModel r = (JobMethod.RewardModel) method;
             need = TrainingMemory.rewardModel(shape, r.config(), r.lora());

@@ -1,12 +1,13 @@
 package dev.tropism.jobs;
 
 import dev.tropism.engine.hf.LoraConfig;
+import dev.tropism.engine.align.LmMethodConfig;
 import dev.tropism.engine.rl.GrpoConfig;
 import dev.tropism.engine.rm.RewardModelConfig;
 import java.util.Locale;
 
 /**
- * What a GRPO or reward-model job will hold in memory at its peak, estimated at submission from the base model's shape, so that a
+ * What a GRPO, reward-model or other language-model job will hold in memory at its peak, estimated at submission from the base model's shape, so that a
  * job that cannot fit is refused with the estimate instead of failing mid-run. Everything is float32 (4 bytes), as
  * the engine holds it.
  *
@@ -50,6 +51,27 @@ record TrainingMemory(long weights, long optimizer, long activations) {
         long logits = 3L * rows * positions * m.vocab();
         long hidden = ACTIVATIONS_PER_LAYER * m.layers() * rows * positions * m.width();
         return new TrainingMemory(weights, optimizer, FLOAT * (logits + hidden));
+    }
+
+    /**
+     * A language-model job of {@code LmMethodType}: as GRPO, with B its {@link LmMethodConfig#sequencesPerUpdate()} and T the longest
+     * prompt plus {@code max_completion_length} for the methods that sample, else {@code max_length} (0: the context);
+     * each further trained model copy ({@link LmMethodConfig#extraModelCopies()}, an implicit PRM) adds its weights
+     * and optimizer state. Null when the method gives no batch size.
+     */
+    static TrainingMemory lm(Shape m, LmMethodConfig c, LoraConfig lora, long promptTokens) {
+        long rows = c.sequencesPerUpdate(); // B
+        if (rows <= 0) {
+            return null;
+        }
+        long positions = c.maxCompletionLength() > 0 ? Math.min(m.context(), promptTokens + c.maxCompletionLength())
+                : c.maxLength() == 0 ? m.context() : Math.min(m.context(), c.maxLength()); // T
+        long copies = 1 + c.extraModelCopies();
+        long trained = copies * trained(m, lora);
+        long weights = FLOAT * (lora == null ? (1 + copies) * m.parameters() : m.parameters());
+        long logits = 3L * rows * positions * m.vocab();
+        long hidden = ACTIVATIONS_PER_LAYER * m.layers() * rows * positions * m.width();
+        return new TrainingMemory(weights, FLOAT * 3 * trained, FLOAT * (logits + hidden));
     }
 
     static TrainingMemory rewardModel(Shape m, RewardModelConfig c, LoraConfig lora) {

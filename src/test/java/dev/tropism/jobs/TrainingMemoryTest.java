@@ -3,6 +3,8 @@ package dev.tropism.jobs;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.tropism.engine.hf.LoraConfig;
+import dev.tropism.engine.align.LmMethodConfig;
+import dev.tropism.engine.align.LmMethodType;
 import dev.tropism.engine.rl.GrpoConfig;
 import dev.tropism.engine.rm.RewardModelConfig;
 import dev.tropism.web.Violation;
@@ -52,6 +54,18 @@ class TrainingMemoryTest {
         assertThat(m.weights()).isEqualTo(4 * 1000);
         assertThat(m.optimizer()).isEqualTo(4 * 3 * 1000);
         assertThat(m.activations()).isEqualTo(4 * (16 * 2 * (2 * 3) * 12 * 8)); // L · (chosen + rejected) · T · d
+    }
+
+    @Test
+    void anRlooJobIsEstimatedAsGrpoIs() {
+        List<Violation> violations = new ArrayList<>();
+        LmMethodConfig c = MethodConfigs.lmAlign(LmMethodType.RLOO, JsonMapper.builder().build().readTree(
+                "{\"prompts_per_step\":2,\"num_generations\":2,\"max_completion_length\":6}"), "", violations);
+        assertThat(violations).isEmpty();
+        TrainingMemory m = TrainingMemory.lm(SHAPE, c, null, 4);
+        TrainingMemory grpo = TrainingMemory.grpo(SHAPE, grpo(), null, 4); // the same B = 4 and T = 10
+        assertThat(m).isEqualTo(grpo);
+        assertThat(m.total()).isEqualTo(8000 + 12000 + 45760);
     }
 
     @Test

@@ -25,4 +25,17 @@ public interface LmMethodConfig {
     default int maxLength() {
         return 0;
     }
+
+    /**
+     * Sequences in one forward and backward pass (a rollout batch of P·G, a batch of pairs is 2·B), for the service's
+     * memory estimate at submission; 0 when the method does not say (no estimate is made).
+     */
+    default int sequencesPerUpdate() {
+        return 0;
+    }
+
+    /** Further model copies the method trains besides the policy (an implicit PRM is one), for the memory estimate. */
+    default int extraModelCopies() {
+        return 0;
+    }
 }

@@ -79,6 +79,11 @@ public final class RlooRun extends LmRun {
             require(evalInterval >= 0, "eval_interval", "must be >= 0 (0 disables), got " + evalInterval);
             require(evalLimit >= 1 && evalLimit <= 100_000, "eval_limit", "must be in [1, 100000], got " + evalLimit);
         }
+
+        @Override
+        public int sequencesPerUpdate() {
+            return promptsPerStep * numGenerations;
+        }
     }
 
     static final String KIND = "rloo";
