@@ -1,5 +1,10 @@
 package dev.tropism.jobs;
 
+import static dev.tropism.jobs.LmJobFixtures.JSON;
+import static dev.tropism.jobs.LmJobFixtures.awaitSucceeded;
+import static dev.tropism.jobs.LmJobFixtures.pointers;
+import static dev.tropism.jobs.LmJobFixtures.steps;
+import static dev.tropism.jobs.LmJobFixtures.upload;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -11,20 +16,14 @@ import dev.tropism.support.TropismTestClient.ApiResponse;
 import dev.tropism.support.TropismTestClient.Team;
 import dev.tropism.teams.Caller;
 import dev.tropism.web.ApiException;
-import java.nio.charset.StandardCharsets;
-import java.time.Duration;
-import java.util.ArrayList;
-import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
-import java.util.Set;
 import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.test.context.TestPropertySource;
 import tools.jackson.databind.JsonNode;
-import tools.jackson.databind.json.JsonMapper;
 
 /**
  * Method {@code reward_model} through the REST API with the real engine: a tiny base model pretrained on
@@ -37,8 +36,6 @@ import tools.jackson.databind.json.JsonMapper;
         "tropism.reward-models.cache-size=1"})
 class RewardModelJobTest {
 
-    private static final JsonMapper JSON = JsonMapper.builder().build();
-    private static final Duration TIMEOUT = Duration.ofSeconds(90);
     private static final int LETTERS = 12;
 
     @Autowired TropismTestClient api;
@@ -220,13 +217,6 @@ class RewardModelJobTest {
 
     /** A tiny base model pretrained on "c=succ(c)" lines (block_size 8). */
     private String pretrainBase(Team team) throws InterruptedException {
-        StringBuilder corpus = new StringBuilder();
-        for (int rep = 0; rep < 4; rep++) {
-            for (int c = 0; c < LETTERS; c++) {
-                corpus.append(JSON.writeValueAsString(Map.of("text", letter(c) + "=" + letter(c + 1)))).append('\n');
-            }
-        }
-        String dataset = upload(team, corpus.toString(), "corpus");
         Map<String, Object> hp = new LinkedHashMap<>();
         hp.put("n_layer", 2);
         hp.put("n_embd", 32);
@@ -237,55 +227,6 @@ class RewardModelJobTest {
         hp.put("learning_rate", 3e-3);
         hp.put("warmup_steps", 10);
         hp.put("eval_interval", 0);
-        ApiResponse created = team.calls().post("/v1/models", Map.of("name", "succ", "recipe", "tiny-gpt",
-                "dataset", dataset, "hyperparameters", hp, "seed", 5));
-        assertThat(created.status()).as(created.toString()).isEqualTo(201);
-        String id = created.json().get("id").asString();
-        long deadline = System.nanoTime() + TIMEOUT.toNanos();
-        while (true) {
-            JsonNode m = team.calls().get("/v1/models/" + id).json();
-            if (m.get("status").asString().equals("ready")) {
-                assertThat(m.get("family").asString()).isEqualTo("language-model");
-                return id;
-            }
-            assertThat(m.get("status").asString()).isNotEqualTo("failed");
-            assertThat(System.nanoTime()).as("base model never ready").isLessThan(deadline);
-            Thread.sleep(50);
-        }
-    }
-
-    private static String upload(Team team, String content, String purpose) {
-        ApiResponse r = team.calls().upload("/v1/datasets", purpose + ".jsonl", content.getBytes(StandardCharsets.UTF_8),
-                Map.of("purpose", purpose));
-        assertThat(r.status()).as(r.toString()).isEqualTo(201);
-        return r.json().get("id").asString();
-    }
-
-    private static JsonNode awaitSucceeded(Team team, String job) throws InterruptedException {
-        long deadline = System.nanoTime() + TIMEOUT.toNanos();
-        Set<String> terminal = new HashSet<>(Set.of("failed", "cancelled"));
-        while (true) {
-            JsonNode j = team.calls().get("/v1/jobs/" + job).json();
-            if (j.get("status").asString().equals("succeeded")) {
-                return j;
-            }
-            assertThat(j.get("status").asString()).as("job %s: %s", job, j).isNotIn(terminal);
-            assertThat(System.nanoTime()).as("job %s never succeeded: %s", job, j).isLessThan(deadline);
-            Thread.sleep(50);
-        }
-    }
-
-    private static List<Integer> steps(JsonNode series) {
-        assertThat(series).isNotNull();
-        List<Integer> out = new ArrayList<>();
-        series.forEach(p -> out.add(p.get("step").asInt()));
-        return out;
-    }
-
-    private static List<String> pointers(ApiResponse r) {
-        assertThat(r.status()).as(r.toString()).isEqualTo(422);
-        List<String> out = new ArrayList<>();
-        r.json().path("errors").forEach(e -> out.add(e.get("pointer").asString()));
-        return out;
+        return LmJobFixtures.pretrainSuccessor(team, LETTERS, hp);
     }
 }
