@@ -475,7 +475,7 @@ export interface Worker {
 export interface Dataset {
   id: string;
   name: string;
-  purpose: 'corpus' | 'prompts' | 'preferences';
+  purpose: 'corpus' | 'prompts' | 'preferences' | 'sft';
   lines: number;
   fields: string[];
   size_bytes: number;

@@ -41,12 +41,13 @@ function Upload({ onDone }: { onDone: () => void }) {
         <Field label="JSONL file" error={fieldErrors['/file']}>
           {(p) => <input {...p} type="file" accept=".jsonl,.ndjson,.json,application/x-ndjson" onChange={(e) => setFile(e.target.files?.[0] ?? null)} />}
         </Field>
-        <Field label="Purpose" help="corpus: {text}; prompts: {prompt, …}; preferences: {prompt, chosen, rejected}" error={fieldErrors['/purpose']}>
+        <Field label="Purpose" help="corpus: {text}; prompts: {prompt, …}; preferences: {prompt, chosen, rejected}; sft: {prompt, completion} or {messages: [{role, content}, …]}" error={fieldErrors['/purpose']}>
           {(p) => (
             <select {...p} value={purpose} onChange={(e) => setPurpose(e.target.value)}>
               <option>prompts</option>
               <option>corpus</option>
               <option>preferences</option>
+              <option>sft</option>
             </select>
           )}
         </Field>

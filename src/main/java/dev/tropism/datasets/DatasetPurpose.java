@@ -7,5 +7,10 @@ public enum DatasetPurpose {
     /** {@code {"prompt": "...", ...}} lines plus any fields reward templates read. */
     PROMPTS,
     /** {@code {"prompt", "chosen", "rejected"}} lines. */
-    PREFERENCES
+    PREFERENCES,
+    /**
+     * Demonstrations for supervised fine-tuning: {@code {"prompt", "completion"}} lines, or {@code {"messages": [{"role":
+     * "system"|"user"|"assistant", "content"}, ...]}} lines with at least one assistant turn.
+     */
+    SFT
 }

@@ -74,7 +74,7 @@ class DatasetService implements DatasetCatalog {
                 return p;
             }
         }
-        throw ApiException.invalid("/purpose", "must be one of corpus, prompts, preferences");
+        throw ApiException.invalid("/purpose", "must be one of corpus, prompts, preferences, sft");
     }
 
     /** Validates {@code content} while storing it; 422 {@code invalid_dataset} (and nothing stored) when bad. */

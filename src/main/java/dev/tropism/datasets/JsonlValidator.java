@@ -1,5 +1,6 @@
 package dev.tropism.datasets;
 
+import dev.tropism.engine.align.SftRun;
 import dev.tropism.web.Violation;
 import java.io.ByteArrayOutputStream;
 import java.io.FilterInputStream;
@@ -112,7 +113,7 @@ final class JsonlValidator extends FilterInputStream {
             error("must be a JSON object");
             return;
         }
-        String problem = missingField(node);
+        String problem = purpose == DatasetPurpose.SFT ? sftProblem(node) : missingField(node, requiredFields(purpose));
         if (problem != null) {
             error(problem);
             return;
@@ -126,8 +127,8 @@ final class JsonlValidator extends FilterInputStream {
         }
     }
 
-    private String missingField(JsonNode node) {
-        for (String field : requiredFields(purpose)) {
+    private String missingField(JsonNode node, List<String> fields) {
+        for (String field : fields) {
             JsonNode v = node.get(field);
             if (v == null || !v.isString()) {
                 return "needs a string field '" + field + "'";
@@ -137,6 +138,44 @@ final class JsonlValidator extends FilterInputStream {
             }
         }
         return null;
+    }
+
+    /**
+     * What is wrong with an {@code sft} line, or null: it is {@code {"prompt", "completion"}} (non-empty strings) or
+     * {@code {"messages": [...]}} of {@code {"role", "content"}} objects with known roles, non-empty contents and at
+     * least one assistant turn, and not both.
+     */
+    private String sftProblem(JsonNode node) {
+        JsonNode messages = node.get("messages");
+        boolean pair = node.has("prompt") || node.has("completion");
+        if (messages == null) {
+            return pair ? missingField(node, List.of("prompt", "completion"))
+                    : "needs either 'prompt' and 'completion' or 'messages'";
+        }
+        if (pair) {
+            return "has both 'messages' and 'prompt'/'completion'; use one form";
+        }
+        if (!messages.isArray() || messages.size() == 0) {
+            return "field 'messages' must be a non-empty array";
+        }
+        boolean assistant = false;
+        for (int i = 0; i < messages.size(); i++) {
+            JsonNode m = messages.get(i);
+            String at = "messages[" + i + "]";
+            if (!m.isObject() || m.get("role") == null || !m.get("role").isString() || m.get("content") == null
+                    || !m.get("content").isString()) {
+                return at + " must be an object with string fields 'role' and 'content'";
+            }
+            String role = m.get("role").asString();
+            if (!SftRun.ROLES.contains(role)) {
+                return at + " has unknown role '" + role + "'; roles are " + String.join(", ", SftRun.ROLES);
+            }
+            if (m.get("content").asString().isEmpty()) {
+                return at + " (" + role + ") has empty content";
+            }
+            assistant |= role.equals("assistant");
+        }
+        return assistant ? null : "has no assistant turn in 'messages': SFT trains on assistant turns only";
     }
 
     static List<String> requiredFields(DatasetPurpose purpose) {

@@ -34,6 +34,10 @@ public final class MetricNames {
     public static final String TRAIN_ACCURACY = "train/accuracy";
     /** Reward models: mean margin r(chosen) − r(rejected) over the batch's pairs. */
     public static final String TRAIN_MARGIN_MEAN = "train/margin/mean";
+    /** SFT: share of the step's counted (completion) tokens that are the argmax of their logits, as TRL logs it. */
+    public static final String TRAIN_MEAN_TOKEN_ACCURACY = "train/mean_token_accuracy";
+    /** SFT: the step's counted (completion) tokens, over which its loss is the mean. */
+    public static final String TRAIN_TOKENS = "train/tokens";
 
     // --- flow-matching jobs ---
     /** The gold (evaluation-only) reward of the step's training samples: never optimized. */
@@ -87,6 +91,8 @@ public final class MetricNames {
     public static final String EVAL_ACCURACY = "eval/accuracy";
     /** Reward models: expected calibration error of σ(r_c − r_r) on the held-out pairs (10 bins). */
     public static final String EVAL_CALIBRATION_ECE = "eval/calibration_ece";
+    /** SFT: {@link #TRAIN_MEAN_TOKEN_ACCURACY} on the eval set's counted tokens. */
+    public static final String EVAL_MEAN_TOKEN_ACCURACY = "eval/mean_token_accuracy";
 
     public static final String EVAL_REWARD_PREFIX = "eval/reward";
     /** The gold (evaluation-only) reward of a job's {@code eval_reward_spec}: never optimized. */

@@ -96,6 +96,33 @@ public final class RealEngineJobs {
         }
     }
 
+    /** Letter {@code i} of the first {@code letters} of the alphabet, cyclically. */
+    public static String letter(int i, int letters) {
+        return String.valueOf((char) ('a' + i % letters));
+    }
+
+    /**
+     * A ready tiny-gpt named "succ" (seed 5) pretrained with {@code hyperparameters} on four copies of the lines
+     * "c=succ(c)" over the first {@code letters} letters; its id.
+     */
+    public static String pretrainSuccessor(Team team, int letters, Map<String, Object> hyperparameters)
+            throws InterruptedException {
+        StringBuilder corpus = new StringBuilder();
+        for (int rep = 0; rep < 4; rep++) {
+            for (int c = 0; c < letters; c++) {
+                corpus.append(JSON.writeValueAsString(Map.of("text", letter(c, letters) + "=" + letter(c + 1, letters))))
+                        .append('\n');
+            }
+        }
+        String dataset = upload(team, corpus.toString(), "corpus");
+        ApiResponse created = team.calls().post("/v1/models", Map.of("name", "succ", "recipe", "tiny-gpt",
+                "dataset", dataset, "hyperparameters", hyperparameters, "seed", 5));
+        assertThat(created.status()).as(created.toString()).isEqualTo(201);
+        JsonNode ready = awaitModelReady(team, created.json().get("id").asString());
+        assertThat(ready.get("family").asString()).isEqualTo("language-model");
+        return ready.get("id").asString();
+    }
+
     /** A reward spec scoring 1 when the output equals the item's {@code answer}, else 0 (grader name "exact"). */
     public static String exactMatchSpec(Team team) {
         ApiResponse spec = team.calls().post("/v1/reward-specs", Map.of("name", "exact-answer", "grader", Map.of(

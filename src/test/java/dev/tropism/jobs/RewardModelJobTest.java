@@ -44,7 +44,7 @@ class RewardModelJobTest {
     @Autowired RewardModels rewardModels;
 
     private static String letter(int i) {
-        return String.valueOf((char) ('a' + i % LETTERS));
+        return RealEngineJobs.letter(i, LETTERS);
     }
 
     @Test
@@ -219,13 +219,6 @@ class RewardModelJobTest {
 
     /** A tiny base model pretrained on "c=succ(c)" lines (block_size 8). */
     private String pretrainBase(Team team) throws InterruptedException {
-        StringBuilder corpus = new StringBuilder();
-        for (int rep = 0; rep < 4; rep++) {
-            for (int c = 0; c < LETTERS; c++) {
-                corpus.append(JSON.writeValueAsString(Map.of("text", letter(c) + "=" + letter(c + 1)))).append('\n');
-            }
-        }
-        String dataset = upload(team, corpus.toString(), "corpus");
         Map<String, Object> hp = new LinkedHashMap<>();
         hp.put("n_layer", 2);
         hp.put("n_embd", 32);
@@ -236,12 +229,7 @@ class RewardModelJobTest {
         hp.put("learning_rate", 3e-3);
         hp.put("warmup_steps", 10);
         hp.put("eval_interval", 0);
-        ApiResponse created = team.calls().post("/v1/models", Map.of("name", "succ", "recipe", "tiny-gpt",
-                "dataset", dataset, "hyperparameters", hp, "seed", 5));
-        assertThat(created.status()).as(created.toString()).isEqualTo(201);
-        JsonNode ready = RealEngineJobs.awaitModelReady(team, created.json().get("id").asString());
-        assertThat(ready.get("family").asString()).isEqualTo("language-model");
-        return ready.get("id").asString();
+        return RealEngineJobs.pretrainSuccessor(team, LETTERS, hp);
     }
 
     private static List<String> pointers(ApiResponse r) {

@@ -14,7 +14,9 @@ import java.util.Optional;
  */
 public enum LmMethodType {
     /** REINFORCE with the leave-one-out baseline (Ahmadian et al. 2024). */
-    RLOO("rloo", RlooRun.Config.class, RlooRun.Config.DEFAULT, Data.PROMPTS, true, RlooRun::new);
+    RLOO("rloo", RlooRun.Config.class, RlooRun.Config.DEFAULT, Data.PROMPTS, true, RlooRun::new),
+    /** Supervised fine-tuning on completions or assistant turns, with packing and NEFTune (TRL's SFTTrainer). */
+    SFT("sft", SftRun.Config.class, SftRun.Config.DEFAULT, Data.SFT, false, SftRun::new);
 
     /** What a method's dataset holds: the purposes of the service's datasets. */
     public enum Data {

@@ -89,9 +89,9 @@ final class Gpt2Lm extends HfCausalLm {
         int nh = config.heads();
         int hs = config.headDim();
         NDArray bias = CausalMask.bias(keyMask, tn); // (B, 1, Tn, Tk)
-        NDArray x = Embedding.embedding(tokens.toType(DataType.INT64, false), params.get("wte.weight"),
+        NDArray x = noised(Embedding.embedding(tokens.toType(DataType.INT64, false), params.get("wte.weight"),
                 SparseFormat.DENSE).singletonOrThrow().add(Embedding.embedding(positions.toType(DataType.INT64, false),
-                params.get("wpe.weight"), SparseFormat.DENSE).singletonOrThrow()); // (B, Tn, d)
+                params.get("wpe.weight"), SparseFormat.DENSE).singletonOrThrow())); // (B, Tn, d)
         check.output("embed", x);
         for (int i = 0; i < config.layers(); i++) {
             String p = "h." + i + ".";

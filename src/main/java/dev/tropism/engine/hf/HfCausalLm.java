@@ -7,6 +7,7 @@ import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.core.Linear;
 import dev.tropism.engine.lm.CausalLm;
+import dev.tropism.engine.lm.EmbeddingNoise;
 import dev.tropism.engine.lm.KvCache;
 import dev.tropism.engine.nn.FiniteCheck;
 import dev.tropism.engine.nn.NamedArrays;
@@ -53,6 +54,7 @@ public abstract sealed class HfCausalLm implements CausalLm permits Gpt2Lm, Llam
     protected final Map<String, NDArray> params = new LinkedHashMap<>();
     protected FiniteCheck check = FiniteCheck.OFF;
     private Lora lora;
+    private EmbeddingNoise noise;
 
     HfCausalLm(HfConfig config, NDManager parent) {
         this.config = config;
@@ -252,6 +254,16 @@ public abstract sealed class HfCausalLm implements CausalLm permits Gpt2Lm, Llam
     @Override
     public void checkFinite(FiniteCheck check) {
         this.check = check;
+    }
+
+    @Override
+    public void embeddingNoise(EmbeddingNoise noise) {
+        this.noise = noise;
+    }
+
+    /** The input embeddings (B, Tn, d) with NEFTune's noise added while it is set. */
+    NDArray noised(NDArray embeddings) {
+        return noise == null ? embeddings : noise.addTo(embeddings);
     }
 
     @Override

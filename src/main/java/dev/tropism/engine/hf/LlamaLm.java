@@ -90,8 +90,8 @@ final class LlamaLm extends HfCausalLm {
         double eps = config.normEps();
         NDArray bias = CausalMask.bias(keyMask, tn); // (B, 1, Tn, Tk)
         NDList angles = rope.tables(positions); // cos, sin: (B, 1, Tn, hd)
-        NDArray x = check.output("embed", Embedding.embedding(tokens.toType(DataType.INT64, false),
-                params.get("model.embed_tokens.weight"), SparseFormat.DENSE).singletonOrThrow()); // (B, Tn, d)
+        NDArray x = check.output("embed", noised(Embedding.embedding(tokens.toType(DataType.INT64, false),
+                params.get("model.embed_tokens.weight"), SparseFormat.DENSE).singletonOrThrow())); // (B, Tn, d)
         for (int i = 0; i < config.layers(); i++) {
             String p = "model.layers." + i + ".";
             // Attention sub-layer

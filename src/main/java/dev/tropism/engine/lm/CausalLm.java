@@ -106,6 +106,15 @@ public interface CausalLm extends AutoCloseable {
     /** Anomaly mode: every layer's output goes through {@code check}. */
     void checkFinite(FiniteCheck check);
 
+    /**
+     * Adds {@code noise} to the input embeddings of every later forward, until called with null: NEFTune's
+     * training-time noise (SFT's {@code neftune_noise_alpha}). Copies do not inherit it. Models without the hook
+     * refuse it.
+     */
+    default void embeddingNoise(EmbeddingNoise noise) {
+        throw new UnsupportedOperationException(getClass().getSimpleName() + " has no embedding-noise hook");
+    }
+
     default long parameterCount() {
         long n = 0;
         for (NDArray a : parameters().values()) {

@@ -41,6 +41,7 @@ public final class Gpt implements CausalLm {
     private final NDManager manager;
     private final Map<String, NDArray> params = new LinkedHashMap<>();
     private FiniteCheck check = FiniteCheck.OFF;
+    private EmbeddingNoise noise;
 
     private Gpt(GptConfig config, NDManager parent) {
         this.config = config;
@@ -100,6 +101,11 @@ public final class Gpt implements CausalLm {
     @Override
     public void checkFinite(FiniteCheck check) {
         this.check = check;
+    }
+
+    @Override
+    public void embeddingNoise(EmbeddingNoise noise) {
+        this.noise = noise;
     }
 
     void loadParams(InputStream in) throws IOException {
@@ -164,6 +170,9 @@ public final class Gpt implements CausalLm {
         NDArray positionIds = positions.toType(DataType.INT64, false);
         NDArray x = Embedding.embedding(tokenIds, params.get("wte"), SparseFormat.DENSE).singletonOrThrow()
                 .add(Embedding.embedding(positionIds, params.get("wpe"), SparseFormat.DENSE).singletonOrThrow()); // (B, Tn, d)
+        if (noise != null) {
+            x = noise.addTo(x);
+        }
         check.output("embed", x);
         Shape normShape = new Shape(d);
         NDArray scale = Scalars.of(x, 1.0 / Math.sqrt(hs)); // one 0-d operand for every layer's scores
