@@ -30,6 +30,18 @@ public final class MetricNames {
     public static final String TRAIN_ENTROPY = "train/entropy";
     public static final String TRAIN_COMPLETION_LENGTH_MEAN = "train/completion_length/mean";
     public static final String TRAIN_TRUNCATED_RATIO = "train/completion_truncated_ratio";
+    /** PPO: the clipped policy loss L_π, averaged over the step's updates ({@code train/loss} adds c_V·L_V). */
+    public static final String TRAIN_POLICY_LOSS = "train/policy_loss";
+    /** PPO: the clipped value loss L_V of the value head, averaged over the step's updates. */
+    public static final String TRAIN_VALUE_LOSS = "train/value_loss";
+    /** PPO: share of completion tokens whose value loss is the clipped term. */
+    public static final String TRAIN_VALUE_CLIP_RATIO = "train/value_clip_ratio";
+    /** PPO: mean V(s_t) of the rollout's completion tokens. */
+    public static final String TRAIN_VALUE_MEAN = "train/value/mean";
+    /** PPO: mean GAE advantage of the rollout's completion tokens, before whitening. */
+    public static final String TRAIN_ADVANTAGE_MEAN = "train/advantage/mean";
+    /** PPO: 1 − Var(returns − values) / Var(returns) over the rollout's completion tokens. */
+    public static final String TRAIN_EXPLAINED_VARIANCE = "train/explained_variance";
     /** Reward models: share of the batch's pairs where r(chosen) &gt; r(rejected). */
     public static final String TRAIN_ACCURACY = "train/accuracy";
     /** Reward models: mean margin r(chosen) − r(rejected) over the batch's pairs. */

@@ -20,6 +20,7 @@ public enum AlignmentMethod {
     /* The further language-model methods: each trains a language model and produces one (see LmMethodType). */
     RLOO(LmMethodType.RLOO),
     SFT(LmMethodType.SFT),
+    PPO(LmMethodType.PPO),
     /*
      * The flow alignment methods: each trains a flow-matching model on a prompt set of class names, scored
      * (as images) by a reward spec, and produces an aligned flow-matching model.

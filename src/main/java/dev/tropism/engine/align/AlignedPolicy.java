@@ -22,6 +22,7 @@ import dev.tropism.engine.nn.NonFiniteGuard;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.function.Function;
 
@@ -151,9 +152,32 @@ public final class AlignedPolicy implements AutoCloseable {
      */
     public Update update(NDManager parent, Function<NDManager, NDArray> objective, double lr, double gradClip,
             NonFiniteGuard guard, String what, int step) {
+        return update(parent, objective, lr, gradClip, guard, what, step, null);
+    }
+
+    /**
+     * Further trainable tensors beside the policy's (a value head, a learned log Z) and their own AdamW, which
+     * {@link #update(NDManager, Function, double, double, NonFiniteGuard, String, int, Extra)} trains with the policy.
+     */
+    public record Extra(Map<String, NDArray> params, AdamW optimizer) {
+    }
+
+    /**
+     * As {@link #update(NDManager, Function, double, double, NonFiniteGuard, String, int)}, and the loss trains
+     * {@code extra}'s tensors too (null: none): the gradient norm, the guard's decision and the clipping cover the
+     * policy's and theirs together, as one optimizer over both would, and {@code extra}'s AdamW steps whenever the
+     * policy's does, so both count the same updates.
+     */
+    public Update update(NDManager parent, Function<NDManager, NDArray> objective, double lr, double gradClip,
+            NonFiniteGuard guard, String what, int step, Extra extra) {
+        Map<String, NDArray> all = trainable;
+        if (extra != null) {
+            all = new LinkedHashMap<>(trainable);
+            all.putAll(extra.params());
+        }
         Gradients.COLLECTOR_LOCK.lock();
         try (NDManager s = parent.newSubManager()) {
-            requireGradients(true);
+            requireGradients(all, true);
             double loss;
             try (GradientCollector gc = ai.djl.engine.Engine.getInstance().newGradientCollector()) {
                 NDArray l = objective.apply(s);
@@ -163,14 +187,18 @@ public final class AlignedPolicy implements AutoCloseable {
                 }
                 gc.backward(l);
             }
-            double norm = Gradients.globalNorm(trainable, s);
-            if (!guard.admit(norm, trainable, s, step)) {
+            double norm = Gradients.globalNorm(all, s);
+            if (!guard.admit(norm, all, s, step)) {
                 return new Update(loss, Double.NaN);
             }
-            optimizer.step(trainable, lr, Gradients.clipScale(norm, gradClip));
+            double scale = Gradients.clipScale(norm, gradClip);
+            optimizer.step(trainable, lr, scale);
+            if (extra != null) {
+                extra.optimizer().step(extra.params(), lr, scale);
+            }
             return new Update(loss, norm);
         } finally {
-            requireGradients(false);
+            requireGradients(all, false);
             Gradients.COLLECTOR_LOCK.unlock();
         }
     }
@@ -183,8 +211,8 @@ public final class AlignedPolicy implements AutoCloseable {
         }
     }
 
-    private void requireGradients(boolean on) {
-        for (NDArray a : trainable.values()) {
+    private static void requireGradients(Map<String, NDArray> params, boolean on) {
+        for (NDArray a : params.values()) {
             a.setRequiresGradient(on);
         }
     }

@@ -123,8 +123,22 @@ public final class CompletionBatch {
      * completions were drawn from (as TRL does). Only those positions are projected, not the prompt's.
      */
     public NDArray completionLogits(CausalLm model, double temperature) {
+        return completionLogits(model, completionHidden(model), temperature);
+    }
+
+    /**
+     * The final hidden states of positions Tp − 1 … Tp + Tc − 2, those that predict the completion tokens: what
+     * {@link #completionLogits(CausalLm, double)} projects, and what a value head reads (PPO's V(s_t) at the state
+     * before token t).
+     */
+    public NDArray completionHidden(CausalLm model) {
         NDArray hidden = model.hidden(inputs, positions, keyMask, null); // (B, Tp + Tc − 1, d)
-        NDArray completion = model.logits(hidden.get(new NDIndex(":, " + (promptWidth - 1) + ":, :"))); // (B, Tc, V)
+        return hidden.get(new NDIndex(":, " + (promptWidth - 1) + ":, :")); // (B, Tc, d)
+    }
+
+    /** The logits of {@code completionHidden} (B, Tc, d) from {@link #completionHidden}, divided by {@code temperature}. */
+    public static NDArray completionLogits(CausalLm model, NDArray completionHidden, double temperature) {
+        NDArray completion = model.logits(completionHidden); // (B, Tc, V)
         return temperature == 1.0 ? completion : completion.div(Scalars.of(completion, temperature));
     }
 

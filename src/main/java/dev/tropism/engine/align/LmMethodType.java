@@ -16,7 +16,9 @@ public enum LmMethodType {
     /** REINFORCE with the leave-one-out baseline (Ahmadian et al. 2024). */
     RLOO("rloo", RlooRun.Config.class, RlooRun.Config.DEFAULT, Data.PROMPTS, true, RlooRun::new),
     /** Supervised fine-tuning on completions or assistant turns, with packing and NEFTune (TRL's SFTTrainer). */
-    SFT("sft", SftRun.Config.class, SftRun.Config.DEFAULT, Data.SFT, false, SftRun::new);
+    SFT("sft", SftRun.Config.class, SftRun.Config.DEFAULT, Data.SFT, false, SftRun::new),
+    /** PPO with a value head, GAE and a per-token KL penalty, as RLHF uses it (Ziegler et al. 2019; Ouyang et al. 2022). */
+    PPO("ppo", PpoRun.Config.class, PpoRun.Config.DEFAULT, Data.PROMPTS, true, PpoRun::new);
 
     /** What a method's dataset holds: the purposes of the service's datasets. */
     public enum Data {
