@@ -14,7 +14,11 @@ import java.util.Optional;
  */
 public enum LmMethodType {
     /** REINFORCE with the leave-one-out baseline (Ahmadian et al. 2024). */
-    RLOO("rloo", RlooRun.Config.class, RlooRun.Config.DEFAULT, Data.PROMPTS, true, RlooRun::new);
+    RLOO("rloo", RlooRun.Config.class, RlooRun.Config.DEFAULT, Data.PROMPTS, true, RlooRun::new),
+    /** Process reinforcement through implicit rewards: an online implicit PRM's dense rewards (Cui et al. 2025). */
+    PRIME("prime", PrimeRun.Config.class, PrimeRun.Config.DEFAULT, Data.PROMPTS, true, PrimeRun::new),
+    /** Supervised updates on the best of N samples with a KL prior (Mukobi et al. 2023). */
+    SUPERHF("superhf", SuperHfRun.Config.class, SuperHfRun.Config.DEFAULT, Data.PROMPTS, true, SuperHfRun::new);
 
     /** What a method's dataset holds: the purposes of the service's datasets. */
     public enum Data {
