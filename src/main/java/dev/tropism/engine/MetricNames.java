@@ -50,6 +50,16 @@ public final class MetricNames {
     public static final String TRAIN_MEAN_TOKEN_ACCURACY = "train/mean_token_accuracy";
     /** SFT: the step's counted (completion) tokens, over which its loss is the mean. */
     public static final String TRAIN_TOKENS = "train/tokens";
+    /** PRIME: the implicit PRM's cross-entropy on the step's outcome labels (before its update). */
+    public static final String TRAIN_PRM_LOSS = "train/prm/loss";
+    /** PRIME: share of the step's completions whose implicit reward has the outcome label's sign (before the update). */
+    public static final String TRAIN_PRM_ACCURACY = "train/prm/accuracy";
+    /** PRIME: mean sequence-level implicit reward β·Σ_t log(π_φ/π_ref) of the step's completions (updated PRM). */
+    public static final String TRAIN_IMPLICIT_REWARD_MEAN = "train/implicit_reward/mean";
+    /** SuperHF: mean reward of the completions kept for the supervised update (the best of each prompt's N). */
+    public static final String TRAIN_KEPT_REWARD_MEAN = "train/kept_reward/mean";
+    /** Completions scored by the reward so far, this step included (cumulative). */
+    public static final String TRAIN_REWARD_CALLS = "train/reward_calls";
 
     // --- flow-matching jobs ---
     /** The gold (evaluation-only) reward of the step's training samples: never optimized. */

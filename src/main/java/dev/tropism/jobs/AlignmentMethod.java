@@ -21,6 +21,8 @@ public enum AlignmentMethod {
     RLOO(LmMethodType.RLOO),
     SFT(LmMethodType.SFT),
     PPO(LmMethodType.PPO),
+    PRIME(LmMethodType.PRIME),
+    SUPERHF(LmMethodType.SUPERHF),
     /*
      * The flow alignment methods: each trains a flow-matching model on a prompt set of class names, scored
      * (as images) by a reward spec, and produces an aligned flow-matching model.

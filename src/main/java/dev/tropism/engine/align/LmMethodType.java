@@ -18,7 +18,11 @@ public enum LmMethodType {
     /** Supervised fine-tuning on completions or assistant turns, with packing and NEFTune (TRL's SFTTrainer). */
     SFT("sft", SftRun.Config.class, SftRun.Config.DEFAULT, Data.SFT, false, SftRun::new),
     /** PPO with a value head, GAE and a per-token KL penalty, as RLHF uses it (Ziegler et al. 2019; Ouyang et al. 2022). */
-    PPO("ppo", PpoRun.Config.class, PpoRun.Config.DEFAULT, Data.PROMPTS, true, PpoRun::new);
+    PPO("ppo", PpoRun.Config.class, PpoRun.Config.DEFAULT, Data.PROMPTS, true, PpoRun::new),
+    /** Process reinforcement through implicit rewards: an online implicit PRM's dense rewards (Cui et al. 2025). */
+    PRIME("prime", PrimeRun.Config.class, PrimeRun.Config.DEFAULT, Data.PROMPTS, true, PrimeRun::new),
+    /** Supervised updates on the best of N samples with a KL prior (Mukobi et al. 2023). */
+    SUPERHF("superhf", SuperHfRun.Config.class, SuperHfRun.Config.DEFAULT, Data.PROMPTS, true, SuperHfRun::new);
 
     /** What a method's dataset holds: the purposes of the service's datasets. */
     public enum Data {

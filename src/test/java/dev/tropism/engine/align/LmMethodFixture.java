@@ -99,6 +99,32 @@ public final class LmMethodFixture {
         }
     }
 
+    /** A run of {@code type} on the fixture's base and items (also its eval items), scored by {@link #EXACT_MATCH}. */
+    public static LmAlignSpec spec(LmMethodType type, LmMethodConfig config, long seed) throws IOException {
+        return new LmAlignSpec(base(), type, config, items(), items(), EXACT_MATCH, null, seed, null);
+    }
+
+    /** What {@link #train} measured: each step's metrics and the greedy eval accuracy before and after. */
+    public record Trained(List<Map<String, Double>> steps, double accuracyBefore, double accuracyAfter) {
+
+        /** Mean of {@code name} over steps [from, to). */
+        public double mean(int from, int to, String name) {
+            return LmMethodFixture.mean(steps.subList(from, to), name);
+        }
+    }
+
+    /** Evaluates, trains {@code steps} steps and evaluates again. */
+    public static Trained train(LmAlignSpec spec, int steps) throws IOException {
+        List<Map<String, Double>> log = new ArrayList<>();
+        try (TrainingRun run = Engine.open(spec)) {
+            double before = run.evaluate().get(MetricNames.EVAL_ACCURACY);
+            for (int i = 0; i < steps; i++) {
+                log.add(run.trainStep());
+            }
+            return new Trained(log, before, run.evaluate().get(MetricNames.EVAL_ACCURACY));
+        }
+    }
+
     /** Mean of {@code name} over {@code steps}. */
     public static double mean(List<Map<String, Double>> steps, String name) {
         return steps.stream().mapToDouble(s -> s.get(name)).average().orElseThrow();
