@@ -34,6 +34,12 @@ public final class MetricNames {
     public static final String TRAIN_ACCURACY = "train/accuracy";
     /** Reward models: mean margin r(chosen) − r(rejected) over the batch's pairs. */
     public static final String TRAIN_MARGIN_MEAN = "train/margin/mean";
+    /** GFlowNet: mean learned log Z(x) over the step's prompts (SubTB: the implied log F(s_0)). */
+    public static final String TRAIN_LOG_Z_MEAN = "train/log_z/mean";
+    /** Mean number of distinct completions per prompt whose reward reaches the accuracy threshold, in the rollout. */
+    public static final String TRAIN_DISTINCT_CORRECT = "train/distinct_correct";
+    /** GFlowNet: share of the step's training rows drawn from the replay buffer. */
+    public static final String TRAIN_REPLAY_FRACTION = "train/replay_fraction";
 
     // --- flow-matching jobs ---
     /** The gold (evaluation-only) reward of the step's training samples: never optimized. */
@@ -87,6 +93,8 @@ public final class MetricNames {
     public static final String EVAL_ACCURACY = "eval/accuracy";
     /** Reward models: expected calibration error of σ(r_c − r_r) on the held-out pairs (10 bins). */
     public static final String EVAL_CALIBRATION_ECE = "eval/calibration_ece";
+    /** Mean number of distinct correct completions among fixed-seed samples per eval prompt (GFlowNet). */
+    public static final String EVAL_DISTINCT_CORRECT = "eval/distinct_correct";
 
     public static final String EVAL_REWARD_PREFIX = "eval/reward";
     /** The gold (evaluation-only) reward of a job's {@code eval_reward_spec}: never optimized. */

@@ -14,7 +14,9 @@ import java.util.Optional;
  */
 public enum LmMethodType {
     /** REINFORCE with the leave-one-out baseline (Ahmadian et al. 2024). */
-    RLOO("rloo", RlooRun.Config.class, RlooRun.Config.DEFAULT, Data.PROMPTS, true, RlooRun::new);
+    RLOO("rloo", RlooRun.Config.class, RlooRun.Config.DEFAULT, Data.PROMPTS, true, RlooRun::new),
+    /** GFlowNet fine-tuning by trajectory or subtrajectory balance (Hu et al. 2024). */
+    GFLOWNET("gflownet", GflowNetRun.Config.class, GflowNetRun.Config.DEFAULT, Data.PROMPTS, true, GflowNetRun::new);
 
     /** What a method's dataset holds: the purposes of the service's datasets. */
     public enum Data {
