@@ -60,6 +60,12 @@ public final class MetricNames {
     public static final String TRAIN_KEPT_REWARD_MEAN = "train/kept_reward/mean";
     /** Completions scored by the reward so far, this step included (cumulative). */
     public static final String TRAIN_REWARD_CALLS = "train/reward_calls";
+    /** GFlowNet: mean learned log Z(x) over the step's prompts (SubTB: the implied log F(s_0)). */
+    public static final String TRAIN_LOG_Z_MEAN = "train/log_z/mean";
+    /** Mean number of distinct completions per prompt whose reward reaches the accuracy threshold, in the rollout. */
+    public static final String TRAIN_DISTINCT_CORRECT = "train/distinct_correct";
+    /** GFlowNet: share of the step's training rows drawn from the replay buffer. */
+    public static final String TRAIN_REPLAY_FRACTION = "train/replay_fraction";
 
     // --- flow-matching jobs ---
     /** The gold (evaluation-only) reward of the step's training samples: never optimized. */
@@ -115,6 +121,8 @@ public final class MetricNames {
     public static final String EVAL_CALIBRATION_ECE = "eval/calibration_ece";
     /** SFT: {@link #TRAIN_MEAN_TOKEN_ACCURACY} on the eval set's counted tokens. */
     public static final String EVAL_MEAN_TOKEN_ACCURACY = "eval/mean_token_accuracy";
+    /** Mean number of distinct correct completions among fixed-seed samples per eval prompt (GFlowNet). */
+    public static final String EVAL_DISTINCT_CORRECT = "eval/distinct_correct";
 
     public static final String EVAL_REWARD_PREFIX = "eval/reward";
     /** The gold (evaluation-only) reward of a job's {@code eval_reward_spec}: never optimized. */

@@ -23,6 +23,7 @@ public enum AlignmentMethod {
     PPO(LmMethodType.PPO),
     PRIME(LmMethodType.PRIME),
     SUPERHF(LmMethodType.SUPERHF),
+    GFLOWNET(LmMethodType.GFLOWNET),
     /*
      * The flow alignment methods: each trains a flow-matching model on a prompt set of class names, scored
      * (as images) by a reward spec, and produces an aligned flow-matching model.

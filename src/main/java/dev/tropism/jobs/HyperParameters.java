@@ -23,9 +23,13 @@ public final class HyperParameters {
     private HyperParameters() {
     }
 
-    /** {@code maxCompletionLength} → {@code max_completion_length}. */
+    /**
+     * {@code maxCompletionLength} → {@code max_completion_length}; a one-letter word is a word of its own:
+     * {@code logZLearningRate} → {@code log_z_learning_rate}.
+     */
     public static String snake(String camel) {
-        return camel.replaceAll("([a-z0-9])([A-Z])", "$1_$2").toLowerCase(Locale.ROOT);
+        return camel.replaceAll("([a-z0-9])([A-Z])", "$1_$2").replaceAll("([A-Z])([A-Z][a-z])", "$1_$2")
+                .toLowerCase(Locale.ROOT);
     }
 
     /** The snake_case keys of a record's components. */

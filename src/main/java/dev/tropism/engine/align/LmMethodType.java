@@ -22,7 +22,9 @@ public enum LmMethodType {
     /** Process reinforcement through implicit rewards: an online implicit PRM's dense rewards (Cui et al. 2025). */
     PRIME("prime", PrimeRun.Config.class, PrimeRun.Config.DEFAULT, Data.PROMPTS, true, PrimeRun::new),
     /** Supervised updates on the best of N samples with a KL prior (Mukobi et al. 2023). */
-    SUPERHF("superhf", SuperHfRun.Config.class, SuperHfRun.Config.DEFAULT, Data.PROMPTS, true, SuperHfRun::new);
+    SUPERHF("superhf", SuperHfRun.Config.class, SuperHfRun.Config.DEFAULT, Data.PROMPTS, true, SuperHfRun::new),
+    /** GFlowNet fine-tuning by trajectory or subtrajectory balance (Hu et al. 2024). */
+    GFLOWNET("gflownet", GflowNetRun.Config.class, GflowNetRun.Config.DEFAULT, Data.PROMPTS, true, GflowNetRun::new);
 
     /** What a method's dataset holds: the purposes of the service's datasets. */
     public enum Data {

@@ -18,6 +18,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Function;
 
 /**
  * What the language-model method tests share: a tiny base model that answers each prompt "a=".."h=" with "x", "y" or
@@ -136,11 +137,22 @@ public final class LmMethodFixture {
      * restored exactly.
      */
     public static void assertResumesExactly(LmAlignSpec spec, Path checkpoint) throws IOException {
+        assertResumesExactly(spec, checkpoint, run -> "");
+    }
+
+    /**
+     * {@link #assertResumesExactly(LmAlignSpec, Path)}, and {@code trainedState} of the run after its third step (a
+     * method's further trained state: a value head, log Z, a replay buffer) is equal too.
+     */
+    public static void assertResumesExactly(LmAlignSpec spec, Path checkpoint, Function<TrainingRun, Object> trainedState)
+            throws IOException {
         Map<String, Double> straight;
+        Object straightState;
         try (TrainingRun run = Engine.open(spec)) {
             run.trainStep();
             run.trainStep();
             straight = run.trainStep();
+            straightState = trainedState.apply(run);
         }
         try (TrainingRun run = Engine.open(spec)) {
             run.trainStep();
@@ -152,6 +164,7 @@ public final class LmMethodFixture {
             assertEquals(2, run.step());
             resumed = run.trainStep();
             assertEquals(3, run.step());
+            assertEquals(straightState, trainedState.apply(run), spec.method().wireName() + " trained state");
         }
         assertTrue(straight.containsKey(MetricNames.TRAIN_LOSS), straight.toString());
         for (Map.Entry<String, Double> e : straight.entrySet()) {
