@@ -34,6 +34,14 @@ public final class MetricNames {
     public static final String TRAIN_ACCURACY = "train/accuracy";
     /** Reward models: mean margin r(chosen) − r(rejected) over the batch's pairs. */
     public static final String TRAIN_MARGIN_MEAN = "train/margin/mean";
+    /**
+     * DPO and online DPO (TRL's names): the mean implicit reward β·log(π_θ(y|x)/π_ref(y|x)) of the step's chosen and
+     * rejected completions, their mean margin, and the share of pairs whose chosen reward is strictly the larger.
+     */
+    public static final String TRAIN_REWARDS_CHOSEN = "train/rewards/chosen";
+    public static final String TRAIN_REWARDS_REJECTED = "train/rewards/rejected";
+    public static final String TRAIN_REWARDS_MARGINS = "train/rewards/margins";
+    public static final String TRAIN_REWARDS_ACCURACIES = "train/rewards/accuracies";
 
     // --- flow-matching jobs ---
     /** The gold (evaluation-only) reward of the step's training samples: never optimized. */
@@ -87,6 +95,11 @@ public final class MetricNames {
     public static final String EVAL_ACCURACY = "eval/accuracy";
     /** Reward models: expected calibration error of σ(r_c − r_r) on the held-out pairs (10 bins). */
     public static final String EVAL_CALIBRATION_ECE = "eval/calibration_ece";
+    /** DPO: the same implicit-reward statistics as {@link #TRAIN_REWARDS_CHOSEN} and its siblings, on the eval pairs. */
+    public static final String EVAL_REWARDS_CHOSEN = "eval/rewards/chosen";
+    public static final String EVAL_REWARDS_REJECTED = "eval/rewards/rejected";
+    public static final String EVAL_REWARDS_MARGINS = "eval/rewards/margins";
+    public static final String EVAL_REWARDS_ACCURACIES = "eval/rewards/accuracies";
 
     public static final String EVAL_REWARD_PREFIX = "eval/reward";
     /** The gold (evaluation-only) reward of a job's {@code eval_reward_spec}: never optimized. */

@@ -19,6 +19,8 @@ public enum AlignmentMethod {
     REWARD_MODEL(MethodConfigs.REWARD_MODEL, DatasetPurpose.PREFERENCES, false, PolicyFamily.REWARD_MODEL),
     /* The further language-model methods: each trains a language model and produces one (see LmMethodType). */
     RLOO(LmMethodType.RLOO),
+    DPO(LmMethodType.DPO),
+    ONLINE_DPO(LmMethodType.ONLINE_DPO),
     /*
      * The flow alignment methods: each trains a flow-matching model on a prompt set of class names, scored
      * (as images) by a reward spec, and produces an aligned flow-matching model.

@@ -14,7 +14,12 @@ import java.util.Optional;
  */
 public enum LmMethodType {
     /** REINFORCE with the leave-one-out baseline (Ahmadian et al. 2024). */
-    RLOO("rloo", RlooRun.Config.class, RlooRun.Config.DEFAULT, Data.PROMPTS, true, RlooRun::new);
+    RLOO("rloo", RlooRun.Config.class, RlooRun.Config.DEFAULT, Data.PROMPTS, true, RlooRun::new),
+    /** Direct Preference Optimization and its IPO, hinge and robust losses (Rafailov et al. 2023). */
+    DPO("dpo", DpoRun.Config.class, DpoRun.Config.DEFAULT, Data.PREFERENCES, false, DpoRun::new),
+    /** DPO on best/worst pairs of the policy's own samples ranked by the reward (Guo et al. 2024). */
+    ONLINE_DPO("online_dpo", OnlineDpoRun.Config.class, OnlineDpoRun.Config.DEFAULT, Data.PROMPTS, true,
+            OnlineDpoRun::new);
 
     /** What a method's dataset holds: the purposes of the service's datasets. */
     public enum Data {

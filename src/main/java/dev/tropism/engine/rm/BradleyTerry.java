@@ -40,7 +40,7 @@ public final class BradleyTerry {
      * softplus(z) = log(1 + e^z) as max(z, 0) + log(1 + e^−|z|), which neither overflows nor loses small values.
      * max(z, 0) is a ReLU: {@code maximum(0f)} would leave backward reading a freed scalar ({@link Scalars}).
      */
-    static NDArray softplus(NDArray z) {
+    public static NDArray softplus(NDArray z) {
         return Activation.relu(z).add(z.abs().neg().exp().add(1f).log());
     }
 
