@@ -66,6 +66,14 @@ public final class MetricNames {
     public static final String TRAIN_DISTINCT_CORRECT = "train/distinct_correct";
     /** GFlowNet: share of the step's training rows drawn from the replay buffer. */
     public static final String TRAIN_REPLAY_FRACTION = "train/replay_fraction";
+    /**
+     * DPO and online DPO (TRL's names): the mean implicit reward β·log(π_θ(y|x)/π_ref(y|x)) of the step's chosen and
+     * rejected completions, their mean margin, and the share of pairs whose chosen reward is strictly the larger.
+     */
+    public static final String TRAIN_REWARDS_CHOSEN = "train/rewards/chosen";
+    public static final String TRAIN_REWARDS_REJECTED = "train/rewards/rejected";
+    public static final String TRAIN_REWARDS_MARGINS = "train/rewards/margins";
+    public static final String TRAIN_REWARDS_ACCURACIES = "train/rewards/accuracies";
 
     // --- flow-matching jobs ---
     /** The gold (evaluation-only) reward of the step's training samples: never optimized. */
@@ -123,6 +131,11 @@ public final class MetricNames {
     public static final String EVAL_MEAN_TOKEN_ACCURACY = "eval/mean_token_accuracy";
     /** Mean number of distinct correct completions among fixed-seed samples per eval prompt (GFlowNet). */
     public static final String EVAL_DISTINCT_CORRECT = "eval/distinct_correct";
+    /** DPO: the same implicit-reward statistics as {@link #TRAIN_REWARDS_CHOSEN} and its siblings, on the eval pairs. */
+    public static final String EVAL_REWARDS_CHOSEN = "eval/rewards/chosen";
+    public static final String EVAL_REWARDS_REJECTED = "eval/rewards/rejected";
+    public static final String EVAL_REWARDS_MARGINS = "eval/rewards/margins";
+    public static final String EVAL_REWARDS_ACCURACIES = "eval/rewards/accuracies";
 
     public static final String EVAL_REWARD_PREFIX = "eval/reward";
     /** The gold (evaluation-only) reward of a job's {@code eval_reward_spec}: never optimized. */

@@ -24,6 +24,8 @@ public enum AlignmentMethod {
     PRIME(LmMethodType.PRIME),
     SUPERHF(LmMethodType.SUPERHF),
     GFLOWNET(LmMethodType.GFLOWNET),
+    DPO(LmMethodType.DPO),
+    ONLINE_DPO(LmMethodType.ONLINE_DPO),
     /*
      * The flow alignment methods: each trains a flow-matching model on a prompt set of class names, scored
      * (as images) by a reward spec, and produces an aligned flow-matching model.

@@ -406,7 +406,7 @@ class JobsApiTest {
         assertThat(r.json().get("errors")).extracting(e -> e.get("pointer").asString())
                 .containsExactlyInAnyOrder("/method/grpo/beta", "/dataset", "/suffix");
 
-        c.put("method", Map.of("type", "dpo"));
+        c.put("method", Map.of("type", "not_a_method"));
         r = team.calls().post("/v1/jobs", c);
         assertThat(r.json().get("errors")).extracting(e -> e.get("pointer").asString()).contains("/method/type");
         assertThat(team.calls().get("/v1/jobs").json().get("data")).isEmpty();

@@ -206,7 +206,7 @@ class RewardModelJobTest {
                 "method", Map.of("type", "reward_model", "grpo", Map.of())));
         assertThat(pointers(mixed)).containsExactly("/method/grpo");
         ApiResponse unknown = team.calls().post("/v1/jobs", Map.of("model", base, "dataset", prefs,
-                "method", Map.of("type", "dpo")));
+                "method", Map.of("type", "not_a_method")));
         assertThat(pointers(unknown)).contains("/method/type");
         assertThat(unknown.text()).contains("grpo, reward_model");
 

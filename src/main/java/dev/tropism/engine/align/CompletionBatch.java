@@ -67,10 +67,15 @@ public final class CompletionBatch {
         float[] mask = new float[rows * tc];
         for (int b = 0; b < rows; b++) {
             int padding = tp - prompts.lengths()[b];
+            // Positions past the row's last token (the padding after a shorter completion) stay at the row's end, so
+            // that a batch of rows of different prompt and completion lengths, each within the context, never asks
+            // for a position beyond it; nothing real attends to them (causal), and their targets are masked.
+            int end = prompts.lengths()[b] + Math.max(1, c.lengths()[b]) - 1;
+            int[] completion = c.tokens()[b];
             for (int t = 0; t < width; t++) {
-                int tok = t < tp ? prompts.tokens()[b][t] : c.tokens()[b][t - tp];
+                int tok = t < tp ? prompts.tokens()[b][t] : t - tp < completion.length ? completion[t - tp] : pad;
                 in[b * width + t] = tok;
-                pos[b * width + t] = Math.max(0, t - padding);
+                pos[b * width + t] = Math.min(Math.max(0, t - padding), end);
                 keyMask[b * width + t] = t < padding ? 0f : 1f;
             }
             boolean drop = maskTruncated && c.truncated()[b];
@@ -85,19 +90,22 @@ public final class CompletionBatch {
     }
 
     /**
-     * Given completions as {@link Completions}: each text is encoded and ends with the end-of-sequence token, so that
-     * a model learns to stop; a completion longer than {@code maxTokens} keeps its first {@code maxTokens} tokens and
-     * is marked truncated (it then has no end token).
+     * Given completions as {@link Completions}: each text is encoded and ends with the end-of-sequence token (when the
+     * tokenizer has one), so that a model learns to stop; a completion longer than {@code maxTokens} keeps its first
+     * {@code maxTokens} tokens and is marked truncated (it then has no end token).
      */
     public static Completions encode(Tokenizer tokenizer, List<String> texts, int maxTokens) {
         int rows = texts.size();
         int[][] tokens = new int[rows][];
         int[] lengths = new int[rows];
         boolean[] truncated = new boolean[rows];
+        int eos = tokenizer.eos();
         for (int b = 0; b < rows; b++) {
             int[] ids = tokenizer.encode(texts.get(b));
-            int[] withEnd = Arrays.copyOf(ids, ids.length + 1);
-            withEnd[ids.length] = tokenizer.eos();
+            int[] withEnd = eos < 0 ? ids : Arrays.copyOf(ids, ids.length + 1); // no end token if the model has none
+            if (eos >= 0) {
+                withEnd[ids.length] = eos;
+            }
             truncated[b] = withEnd.length > maxTokens;
             tokens[b] = truncated[b] ? Arrays.copyOf(withEnd, maxTokens) : withEnd;
             lengths[b] = tokens[b].length;

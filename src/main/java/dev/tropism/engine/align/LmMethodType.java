@@ -24,7 +24,12 @@ public enum LmMethodType {
     /** Supervised updates on the best of N samples with a KL prior (Mukobi et al. 2023). */
     SUPERHF("superhf", SuperHfRun.Config.class, SuperHfRun.Config.DEFAULT, Data.PROMPTS, true, SuperHfRun::new),
     /** GFlowNet fine-tuning by trajectory or subtrajectory balance (Hu et al. 2024). */
-    GFLOWNET("gflownet", GflowNetRun.Config.class, GflowNetRun.Config.DEFAULT, Data.PROMPTS, true, GflowNetRun::new);
+    GFLOWNET("gflownet", GflowNetRun.Config.class, GflowNetRun.Config.DEFAULT, Data.PROMPTS, true, GflowNetRun::new),
+    /** Direct Preference Optimization and its IPO, hinge and robust losses (Rafailov et al. 2023). */
+    DPO("dpo", DpoRun.Config.class, DpoRun.Config.DEFAULT, Data.PREFERENCES, false, DpoRun::new),
+    /** DPO on best/worst pairs of the policy's own samples ranked by the reward (Guo et al. 2024). */
+    ONLINE_DPO("online_dpo", OnlineDpoRun.Config.class, OnlineDpoRun.Config.DEFAULT, Data.PROMPTS, true,
+            OnlineDpoRun::new);
 
     /** What a method's dataset holds: the purposes of the service's datasets. */
     public enum Data {

@@ -1,7 +1,9 @@
 package dev.tropism.engine.rm;
 
 import ai.djl.ndarray.NDArray;
-import ai.djl.nn.Activation;
+import ai.djl.ndarray.NDArrays;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.index.NDIndex;
 import dev.tropism.engine.nn.Scalars;
 
 /**
@@ -37,11 +39,14 @@ public final class BradleyTerry {
     }
 
     /**
-     * softplus(z) = log(1 + e^z) as max(z, 0) + log(1 + e^−|z|), which neither overflows nor loses small values.
-     * max(z, 0) is a ReLU: {@code maximum(0f)} would leave backward reading a freed scalar ({@link Scalars}).
+     * softplus(z) = log(1 + e^z) = logsumexp(0, z), taken as −log_softmax([0, z])₀: it neither overflows nor loses
+     * small values, and its gradient is σ(z) everywhere. (The textbook max(z, 0) + log(1 + e^−|z|) has the same values
+     * but, through the ReLU's and |z|'s derivatives at 0, a gradient of 0 instead of ½ at z = 0 exactly, which is where
+     * DPO's and the PRM's first step starts: the policy equals its reference and nothing would ever move.)
      */
     public static NDArray softplus(NDArray z) {
-        return Activation.relu(z).add(z.abs().neg().exp().add(1f).log());
+        NDArray pair = NDArrays.stack(new NDList(z.zerosLike(), z), -1); // (..., 2): [0, z]
+        return pair.logSoftmax(-1).get(new NDIndex("..., 0")).neg();
     }
 
     /** The same negative log-likelihood for one pair, in double precision: −log σ(margin). */

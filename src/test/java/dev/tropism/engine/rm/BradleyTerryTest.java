@@ -51,4 +51,26 @@ class BradleyTerryTest {
         assertEquals(0.5, PairwiseMetrics.expectedCalibrationError(new double[] {50, -50}, 10), 1e-12);
         assertEquals(LN3 / 4, PairwiseMetrics.meanMargin(margins), 1e-12);
     }
+
+    /** softplus' gradient is σ(z) everywhere, ½ at 0 exactly (where DPO's first step starts), and it does not overflow. */
+    @Test
+    void softplusHasTheSigmoidAsItsGradientAtZeroToo() {
+        try (NDManager m = NDManager.newBaseManager()) {
+            NDArray z = m.create(new float[] {0f, 2f, -3f, 80f, -80f});
+            z.setRequiresGradient(true);
+            float[] values;
+            try (ai.djl.training.GradientCollector gc = ai.djl.engine.Engine.getInstance().newGradientCollector()) {
+                NDArray y = BradleyTerry.softplus(z);
+                values = y.toFloatArray();
+                gc.backward(y.sum());
+            }
+            float[] grad = z.getGradient().toFloatArray();
+            double[] x = {0, 2, -3, 80, -80};
+            for (int i = 0; i < x.length; i++) {
+                double expected = Math.max(x[i], 0) + Math.log1p(Math.exp(-Math.abs(x[i])));
+                assertEquals(expected, values[i], 1e-5, "softplus(" + x[i] + ")");
+                assertEquals(1 / (1 + Math.exp(-x[i])), grad[i], 1e-6, "σ(" + x[i] + ")");
+            }
+        }
+    }
 }
