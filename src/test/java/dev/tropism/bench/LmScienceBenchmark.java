@@ -97,8 +97,15 @@ class LmScienceBenchmark {
     record Curves(Map<Integer, Map<String, Double>> eval, Map<Integer, Map<String, Double>> train,
             Map<Integer, Double> seconds, Map<Integer, Long> rewardCalls) {
 
+        /** {@code metric} at the last evaluation at or before {@code step}. */
         double at(int step, String metric) {
-            return eval.get(step).getOrDefault(metric, Double.NaN);
+            int last = 0;
+            for (int s : eval.keySet()) {
+                if (s <= step) {
+                    last = Math.max(last, s);
+                }
+            }
+            return eval.get(last).getOrDefault(metric, Double.NaN);
         }
     }
 

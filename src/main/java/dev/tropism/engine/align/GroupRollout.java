@@ -12,6 +12,7 @@ import dev.tropism.engine.lm.Sampler.Completions;
 import dev.tropism.engine.lm.Sampler.Decoding;
 import dev.tropism.engine.lm.Sampler.PromptBatch;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 
@@ -71,11 +72,15 @@ public record GroupRollout(List<Map<String, Object>> items, List<String> prompts
         return scores;
     }
 
-    /** The first {@code limit} kept groups of several rollouts, as one batch (its timings are 0). */
+    /**
+     * The first {@code limit} kept groups of several rollouts, as one batch (its timings are 0). The rollouts' prompt
+     * batches may have different widths, so each row's prompt is taken without its left padding and padded again to
+     * the joined batch's width.
+     */
     public static GroupRollout join(List<GroupRollout> parts, List<List<Integer>> keptGroups, int g, int limit) {
         List<Map<String, Object>> items = new ArrayList<>();
         List<String> prompts = new ArrayList<>();
-        List<int[]> promptRows = new ArrayList<>();
+        List<int[]> promptRows = new ArrayList<>(); // unpadded
         List<int[]> tokens = new ArrayList<>();
         List<Integer> lengths = new ArrayList<>();
         List<Boolean> truncated = new ArrayList<>();
@@ -89,9 +94,10 @@ public record GroupRollout(List<Map<String, Object>> items, List<String> prompts
                     break;
                 }
                 for (int row = group * g; row < (group + 1) * g; row++) {
+                    int[] padded = r.batch.tokens()[row];
                     items.add(r.items.get(row));
                     prompts.add(r.prompts.get(row));
-                    promptRows.add(r.batch.tokens()[row]);
+                    promptRows.add(Arrays.copyOfRange(padded, padded.length - r.batch.lengths()[row], padded.length));
                     tokens.add(r.completions.tokens()[row]);
                     lengths.add(r.completions.lengths()[row]);
                     truncated.add(r.completions.truncated()[row]);
@@ -103,18 +109,24 @@ public record GroupRollout(List<Map<String, Object>> items, List<String> prompts
         }
         int rows = prompts.size();
         int width = 1;
+        for (int[] prompt : promptRows) {
+            width = Math.max(width, prompt.length);
+        }
+        int[][] padded = new int[rows][width]; // left padding of 0, masked out, as PromptBatch.of pads
         int[] promptLengths = new int[rows];
         boolean[] cut = new boolean[rows];
         int[] completionLengths = new int[rows];
         for (int b = 0; b < rows; b++) {
-            width = Math.max(width, promptRows.get(b).length);
-            promptLengths[b] = promptRows.get(b).length;
+            int[] prompt = promptRows.get(b);
+            int pad = width - prompt.length;
+            System.arraycopy(prompt, 0, padded[b], pad, prompt.length);
+            promptLengths[b] = prompt.length;
             cut[b] = truncated.get(b);
             completionLengths[b] = lengths.get(b);
         }
         RewardStats scores = new RewardStats(rows);
         scores.addAll(results);
-        return new GroupRollout(items, prompts, new PromptBatch(promptRows.toArray(int[][]::new), promptLengths, width),
+        return new GroupRollout(items, prompts, new PromptBatch(padded, promptLengths, width),
                 new Completions(tokens.toArray(int[][]::new), completionLengths, cut, texts.toArray(String[]::new)),
                 results, scores.rewards(), 0, 0);
     }
