@@ -56,8 +56,8 @@ record TrainingMemory(long weights, long optimizer, long activations) {
     /**
      * A language-model job of {@code LmMethodType}: as GRPO, with B its {@link LmMethodConfig#sequencesPerUpdate()} and T the longest
      * prompt plus {@code max_completion_length} for the methods that sample, else {@code max_length} (0: the context);
-     * each further trained model copy ({@link LmMethodConfig#extraModelCopies()}, an implicit PRM) adds its weights
-     * and optimizer state. Null when the method gives no batch size.
+     * each further trained model copy ({@link LmMethodConfig#extraModelCopies()}, an implicit PRM) adds its weights,
+     * its reference's (in full fine-tuning) and its optimizer state. Null when the method gives no batch size.
      */
     static TrainingMemory lm(Shape m, LmMethodConfig c, LoraConfig lora, long promptTokens) {
         long rows = c.sequencesPerUpdate(); // B
@@ -68,7 +68,8 @@ record TrainingMemory(long weights, long optimizer, long activations) {
                 : c.maxLength() == 0 ? m.context() : Math.min(m.context(), c.maxLength()); // T
         long copies = 1 + c.extraModelCopies();
         long trained = copies * trained(m, lora);
-        long weights = FLOAT * (lora == null ? (1 + copies) * m.parameters() : m.parameters());
+        // full fine-tuning: each trained copy beside a frozen reference; LoRA: each copy is the base with adapters
+        long weights = FLOAT * (lora == null ? 2 * copies : copies) * m.parameters();
         long logits = 3L * rows * positions * m.vocab();
         long hidden = ACTIVATIONS_PER_LAYER * m.layers() * rows * positions * m.width();
         return new TrainingMemory(weights, FLOAT * 3 * trained, FLOAT * (logits + hidden));

@@ -69,6 +69,21 @@ class TrainingMemoryTest {
     }
 
     @Test
+    void primeHoldsItsImplicitPrmAndItsReferenceBesideThePolicy() {
+        List<Violation> violations = new ArrayList<>();
+        LmMethodConfig c = MethodConfigs.lmAlign(LmMethodType.PRIME, JsonMapper.builder().build().readTree(
+                "{\"prompts_per_step\":2,\"num_generations\":2,\"max_completion_length\":6}"), "", violations);
+        assertThat(violations).isEmpty();
+        TrainingMemory full = TrainingMemory.lm(SHAPE, c, null, 4);
+        assertThat(full.weights()).isEqualTo(4 * 4 * 1000); // policy, π_ref, π_φ and π_φ's reference
+        assertThat(full.optimizer()).isEqualTo(4 * 3 * 2 * 1000); // the policy's and π_φ's AdamW state
+        assertThat(full.activations()).isEqualTo(45760); // B = 4, T = 10 as GRPO's
+        TrainingMemory lora = TrainingMemory.lm(SHAPE, c, new LoraConfig(2, 4, 0, List.of()), 4);
+        assertThat(lora.weights()).isEqualTo(4 * 2 * 1000); // two copies of the base, each with its own adapters
+        assertThat(lora.optimizer()).isEqualTo(4 * 3 * 2 * (4 * 2 * 2 * 2 * 8));
+    }
+
+    @Test
     void sequencesNeverExceedTheContext() {
         TrainingMemory m = TrainingMemory.grpo(SHAPE, grpo(), null, 1_000_000);
         assertThat(m.activations()).isEqualTo(4 * (3 * 4 * 100 * 10 + 16 * 2 * 4 * 100 * 8));

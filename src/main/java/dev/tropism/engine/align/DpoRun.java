@@ -125,6 +125,12 @@ public final class DpoRun extends LmRun {
             require(evalInterval >= 0, "eval_interval", "must be >= 0 (0 disables), got " + evalInterval);
             require(evalLimit >= 1 && evalLimit <= 100_000, "eval_limit", "must be in [1, 100000], got " + evalLimit);
         }
+
+        /** For the memory estimate at submission: the chosen and the rejected sequence of each pair. */
+        @Override
+        public int sequencesPerUpdate() {
+            return 2 * batchSize;
+        }
     }
 
     /** The checks of β, the loss type and ε that DPO and online DPO share. */

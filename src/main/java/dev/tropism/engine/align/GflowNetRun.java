@@ -170,6 +170,12 @@ public final class GflowNetRun extends LmRun {
                     "must be in [1, 256], got " + evalSamplesPerPrompt);
         }
 
+        /** For the memory estimate at submission: the rollout batch. */
+        @Override
+        public int sequencesPerUpdate() {
+            return promptsPerStep * numGenerations;
+        }
+
         /** k, the training rows per prompt drawn from the replay buffer. */
         int replayRows() {
             return replayBufferSize == 0 ? 0 : (int) Math.round(replayRatio * numGenerations);

@@ -93,6 +93,12 @@ public final class OnlineDpoRun extends LmRun {
             require(evalInterval >= 0, "eval_interval", "must be >= 0 (0 disables), got " + evalInterval);
             require(evalLimit >= 1 && evalLimit <= 100_000, "eval_limit", "must be in [1, 100000], got " + evalLimit);
         }
+
+        /** For the memory estimate at submission: the update sees one (best, worst) pair per prompt. */
+        @Override
+        public int sequencesPerUpdate() {
+            return 2 * promptsPerStep;
+        }
     }
 
     static final String KIND = "online_dpo";

@@ -136,6 +136,12 @@ public final class PpoRun extends LmRun {
             require(evalInterval >= 0, "eval_interval", "must be >= 0 (0 disables), got " + evalInterval);
             require(evalLimit >= 1 && evalLimit <= 100_000, "eval_limit", "must be in [1, 100000], got " + evalLimit);
         }
+
+        /** For the memory estimate at submission: one mini-batch of the rollout. */
+        @Override
+        public int sequencesPerUpdate() {
+            return promptsPerStep * numGenerations / numMiniBatches;
+        }
     }
 
     static final String KIND = "ppo";

@@ -121,6 +121,18 @@ public final class PrimeRun extends LmRun {
             SamplingChecks.sampling(maxCompletionLength, temperature, topP);
             SamplingChecks.evaluation(evalInterval, evalLimit, accuracyThreshold);
         }
+
+        /** For the memory estimate at submission: the rollout batch. */
+        @Override
+        public int sequencesPerUpdate() {
+            return promptsPerStep * numGenerations;
+        }
+
+        /** The implicit PRM π_φ, trained beside the policy (with a frozen reference of its own). */
+        @Override
+        public int extraModelCopies() {
+            return 1;
+        }
     }
 
     static final String KIND = "prime";

@@ -78,6 +78,12 @@ public final class SftRun extends LmRun {
             require(evalInterval >= 0, "eval_interval", "must be >= 0 (0 disables), got " + evalInterval);
             require(evalLimit >= 1 && evalLimit <= 100_000, "eval_limit", "must be in [1, 100000], got " + evalLimit);
         }
+
+        /** For the memory estimate at submission: sequences (or packed rows) of one step. */
+        @Override
+        public int sequencesPerUpdate() {
+            return batchSize;
+        }
     }
 
     static final String KIND = "sft";

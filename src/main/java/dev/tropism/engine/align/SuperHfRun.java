@@ -78,6 +78,12 @@ public final class SuperHfRun extends LmRun {
             SamplingChecks.sampling(maxCompletionLength, temperature, topP);
             SamplingChecks.evaluation(evalInterval, evalLimit, accuracyThreshold);
         }
+
+        /** For the memory estimate at submission: the update sees the kept best completion of each prompt. */
+        @Override
+        public int sequencesPerUpdate() {
+            return promptsPerStep;
+        }
     }
 
     static final String KIND = "superhf";
