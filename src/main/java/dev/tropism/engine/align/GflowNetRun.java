@@ -149,23 +149,15 @@ public final class GflowNetRun extends LmRun {
                     "must be in (0, 100], got " + rewardTemperature);
             require(rewardFloor > 0 && rewardFloor <= 1, "reward_floor",
                     "must be in (0, 1] so that log(R + reward_floor) is finite for R = 0, got " + rewardFloor);
-            require(learningRate > 0 && learningRate <= 1, "learning_rate", "must be in (0, 1], got " + learningRate);
             require(logZLearningRate > 0 && logZLearningRate <= 10, "log_z_learning_rate",
                     "must be in (0, 10], got " + logZLearningRate);
             require(subtbLambda > 0 && subtbLambda <= 10, "subtb_lambda", "must be in (0, 10], got " + subtbLambda);
             require(replayBufferSize >= 0 && replayBufferSize <= 10_000, "replay_buffer_size",
                     "must be in [0, 10000] completions per prompt (0 disables replay), got " + replayBufferSize);
             require(replayRatio >= 0 && replayRatio <= 1, "replay_ratio", "must be in [0, 1], got " + replayRatio);
-            require(warmupSteps >= 0 && warmupSteps <= maxSteps, "warmup_steps",
-                    "must be in [0, max_steps=" + maxSteps + "], got " + warmupSteps);
-            require(weightDecay >= 0 && weightDecay <= 1, "weight_decay", "must be in [0, 1], got " + weightDecay);
-            require(gradClip >= 0, "grad_clip", "must be >= 0 (0 disables clipping), got " + gradClip);
-            require(maxCompletionLength >= 1 && maxCompletionLength <= 4096, "max_completion_length",
-                    "must be in [1, 4096], got " + maxCompletionLength);
-            require(temperature > 0 && temperature <= 10, "temperature", "must be in (0, 10], got " + temperature);
-            require(topP > 0 && topP <= 1, "top_p", "must be in (0, 1], got " + topP);
-            require(evalInterval >= 0, "eval_interval", "must be >= 0 (0 disables), got " + evalInterval);
-            require(evalLimit >= 1 && evalLimit <= 100_000, "eval_limit", "must be in [1, 100000], got " + evalLimit);
+            SamplingChecks.optimizer(learningRate, warmupSteps, maxSteps, weightDecay, gradClip);
+            SamplingChecks.sampling(maxCompletionLength, temperature, topP);
+            SamplingChecks.evaluation(evalInterval, evalLimit, accuracyThreshold);
             require(evalSamplesPerPrompt >= 1 && evalSamplesPerPrompt <= 256, "eval_samples_per_prompt",
                     "must be in [1, 256], got " + evalSamplesPerPrompt);
         }

@@ -116,11 +116,7 @@ public final class PpoRun extends LmRun {
             require(numMiniBatches >= 1 && numMiniBatches <= rows && rows % numMiniBatches == 0, "num_mini_batches",
                     "must divide the rollout's prompts_per_step × num_generations = " + rows
                             + " completions into equal mini-batches, got " + numMiniBatches);
-            require(learningRate > 0 && learningRate <= 1, "learning_rate", "must be in (0, 1], got " + learningRate);
-            require(warmupSteps >= 0 && warmupSteps <= maxSteps, "warmup_steps",
-                    "must be in [0, max_steps=" + maxSteps + "], got " + warmupSteps);
-            require(weightDecay >= 0 && weightDecay <= 1, "weight_decay", "must be in [0, 1], got " + weightDecay);
-            require(gradClip >= 0, "grad_clip", "must be >= 0 (0 disables clipping), got " + gradClip);
+            SamplingChecks.optimizer(learningRate, warmupSteps, maxSteps, weightDecay, gradClip);
             require(klCoef >= 0 && klCoef <= 10, "kl_coef", "must be in [0, 10], got " + klCoef);
             require(gamma >= 0 && gamma <= 1, "gamma", "must be in [0, 1], got " + gamma);
             require(lam >= 0 && lam <= 1, "lam", "must be in [0, 1], got " + lam);
@@ -129,12 +125,8 @@ public final class PpoRun extends LmRun {
             require(cliprangeValue > 0 && cliprangeValue <= 1e6, "cliprange_value",
                     "must be in (0, 1e6], got " + cliprangeValue);
             require(vfCoef >= 0 && vfCoef <= 100, "vf_coef", "must be in [0, 100], got " + vfCoef);
-            require(maxCompletionLength >= 1 && maxCompletionLength <= 4096, "max_completion_length",
-                    "must be in [1, 4096], got " + maxCompletionLength);
-            require(temperature > 0 && temperature <= 10, "temperature", "must be in (0, 10], got " + temperature);
-            require(topP > 0 && topP <= 1, "top_p", "must be in (0, 1], got " + topP);
-            require(evalInterval >= 0, "eval_interval", "must be >= 0 (0 disables), got " + evalInterval);
-            require(evalLimit >= 1 && evalLimit <= 100_000, "eval_limit", "must be in [1, 100000], got " + evalLimit);
+            SamplingChecks.sampling(maxCompletionLength, temperature, topP);
+            SamplingChecks.evaluation(evalInterval, evalLimit, accuracyThreshold);
         }
 
         /** For the memory estimate at submission: one mini-batch of the rollout. */

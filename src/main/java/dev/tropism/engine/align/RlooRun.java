@@ -58,26 +58,11 @@ public final class RlooRun extends LmRun {
         public static final Config DEFAULT = new Config(150, 16, 8, 3e-4, 5, 0.0, 1.0, 0.0, 8, 1.0, 1.0, 25, 1000, 1.0);
 
         public Config {
-            require(maxSteps >= 1 && maxSteps <= 1_000_000, "max_steps", "must be in [1, 1000000], got " + maxSteps);
-            require(promptsPerStep >= 1 && promptsPerStep <= 1024, "prompts_per_step",
-                    "must be in [1, 1024], got " + promptsPerStep);
-            require(numGenerations >= 2 && numGenerations <= 256, "num_generations",
-                    "the leave-one-out baseline needs at least 2 completions per prompt (max 256), got " + numGenerations);
-            require((long) promptsPerStep * numGenerations <= 8192, "num_generations",
-                    "prompts_per_step × num_generations must be at most 8192 sequences per rollout, got "
-                            + (long) promptsPerStep * numGenerations);
-            require(learningRate > 0 && learningRate <= 1, "learning_rate", "must be in (0, 1], got " + learningRate);
-            require(warmupSteps >= 0 && warmupSteps <= maxSteps, "warmup_steps",
-                    "must be in [0, max_steps=" + maxSteps + "], got " + warmupSteps);
-            require(weightDecay >= 0 && weightDecay <= 1, "weight_decay", "must be in [0, 1], got " + weightDecay);
-            require(gradClip >= 0, "grad_clip", "must be >= 0 (0 disables clipping), got " + gradClip);
+            SamplingChecks.rollout(maxSteps, promptsPerStep, numGenerations, "the leave-one-out baseline");
+            SamplingChecks.optimizer(learningRate, warmupSteps, maxSteps, weightDecay, gradClip);
             require(beta >= 0 && beta <= 10, "beta", "must be in [0, 10], got " + beta);
-            require(maxCompletionLength >= 1 && maxCompletionLength <= 4096, "max_completion_length",
-                    "must be in [1, 4096], got " + maxCompletionLength);
-            require(temperature > 0 && temperature <= 10, "temperature", "must be in (0, 10], got " + temperature);
-            require(topP > 0 && topP <= 1, "top_p", "must be in (0, 1], got " + topP);
-            require(evalInterval >= 0, "eval_interval", "must be >= 0 (0 disables), got " + evalInterval);
-            require(evalLimit >= 1 && evalLimit <= 100_000, "eval_limit", "must be in [1, 100000], got " + evalLimit);
+            SamplingChecks.sampling(maxCompletionLength, temperature, topP);
+            SamplingChecks.evaluation(evalInterval, evalLimit, accuracyThreshold);
         }
 
         @Override
