@@ -56,6 +56,8 @@ public final class MetricNames {
     public static final String TRAIN_PRM_ACCURACY = "train/prm/accuracy";
     /** PRIME: mean sequence-level implicit reward β·Σ_t log(π_φ/π_ref) of the step's completions (updated PRM). */
     public static final String TRAIN_IMPLICIT_REWARD_MEAN = "train/implicit_reward/mean";
+    /** PRIME: share of the step's prompt groups left out by the online accuracy filter. */
+    public static final String TRAIN_FILTERED_FRACTION = "train/filtered_fraction";
     /** SuperHF: mean reward of the completions kept for the supervised update (the best of each prompt's N). */
     public static final String TRAIN_KEPT_REWARD_MEAN = "train/kept_reward/mean";
     /** Completions scored by the reward so far, this step included (cumulative). */

@@ -94,15 +94,21 @@ public final class PrimeRun extends LmRun {
      * @param evalLimit eval items used at most; default 1000
      * @param accuracyThreshold a reward at least this is a correct outcome: the PRM's label 1, and a correct eval
      *     sample; default 1.0
+     * @param accuracyLowerBound the reference implementation's online prompt filter (verl's recipe/prime
+     *     {@code accuracy_lower_bound}): a prompt whose share of correct samples is below this is left out of the step
+     *     (the PRM's and the policy's updates); default 0.2. On a task the base mostly fails, groups of wrong samples
+     *     teach the PRM to lower whatever the policy samples, and its dense rewards then favour atypical tokens: without
+     *     the filter PRIME collapsed to 0% held-out accuracy in the science check
+     * @param accuracyUpperBound the filter's upper bound ({@code accuracy_upper_bound}); default 0.8
      */
     public record Config(int maxSteps, int promptsPerStep, int numGenerations, double learningRate,
             double prmLearningRate, int warmupSteps, double weightDecay, double gradClip, double beta,
             double outcomeWeight, double processWeight, double epsilon, int ppoEpochs, int maxCompletionLength,
-            double temperature, double topP, int evalInterval, int evalLimit, double accuracyThreshold)
-            implements LmMethodConfig {
+            double temperature, double topP, int evalInterval, int evalLimit, double accuracyThreshold,
+            double accuracyLowerBound, double accuracyUpperBound) implements LmMethodConfig {
 
         public static final Config DEFAULT = new Config(150, 16, 4, 3e-4, 6e-4, 5, 0.0, 1.0, 0.05, 5.0, 5.0, 0.2, 1, 8,
-                1.0, 1.0, 25, 1000, 1.0);
+                1.0, 1.0, 25, 1000, 1.0, 0.2, 0.8);
 
         public Config {
             SamplingChecks.rollout(maxSteps, promptsPerStep, numGenerations, "each leave-one-out baseline");
@@ -120,6 +126,9 @@ public final class PrimeRun extends LmRun {
             require(ppoEpochs >= 1 && ppoEpochs <= 16, "ppo_epochs", "must be in [1, 16], got " + ppoEpochs);
             SamplingChecks.sampling(maxCompletionLength, temperature, topP);
             SamplingChecks.evaluation(evalInterval, evalLimit, accuracyThreshold);
+            require(accuracyLowerBound >= 0 && accuracyLowerBound <= accuracyUpperBound && accuracyUpperBound <= 1,
+                    "accuracy_lower_bound", "needs 0 <= accuracy_lower_bound <= accuracy_upper_bound <= 1 (0 and 1 keep"
+                            + " every group), got " + accuracyLowerBound + " and " + accuracyUpperBound);
         }
 
         /** For the memory estimate at submission: the rollout batch. */
@@ -200,9 +209,14 @@ public final class PrimeRun extends LmRun {
      * @return () the loss
      */
     static NDArray prmLoss(NDArray z, NDArray label) {
+        return prmLoss(z, label, z.onesLike());
+    }
+
+    /** The same cross-entropy, averaged over the rows whose {@code weight} is 1 (the kept groups'). */
+    static NDArray prmLoss(NDArray z, NDArray label, NDArray weight) {
         NDArray positive = label.mul(BradleyTerry.softplus(z.neg())); // (B) −l·log σ(z)
         NDArray negative = label.neg().add(1f).mul(BradleyTerry.softplus(z)); // (B) −(1 − l)·log σ(−z)
-        return positive.add(negative).mean();
+        return positive.add(negative).mul(weight).sum().div(weight.sum().maximum(1f));
     }
 
     /**
@@ -268,6 +282,22 @@ public final class PrimeRun extends LmRun {
      * verl's masked_whiten over every token of the batch: (A − mean) / sqrt(var + 10⁻⁸), var with Bessel's
      * correction (0 for a single token).
      */
+    /** {@link #whiten} over the rows whose {@code keep} is 1; the other rows' advantages are 0. */
+    static double[][] whitenKept(double[][] a, float[] keep) {
+        java.util.List<double[]> kept = new java.util.ArrayList<>();
+        for (int b = 0; b < a.length; b++) {
+            if (keep[b] > 0) {
+                kept.add(a[b]);
+            }
+        }
+        double[][] whitened = whiten(kept.toArray(double[][]::new));
+        double[][] out = new double[a.length][];
+        for (int b = 0, j = 0; b < a.length; b++) {
+            out[b] = keep[b] > 0 ? whitened[j++] : new double[a[b].length];
+        }
+        return out;
+    }
+
     static double[][] whiten(double[][] a) {
         long n = 0;
         double sum = 0;
@@ -334,12 +364,26 @@ public final class PrimeRun extends LmRun {
         for (int b = 0; b < rows; b++) {
             label[b] = r.reward()[b] >= cfg.accuracyThreshold() ? 1f : 0f;
         }
+        // The online prompt filter: groups whose share of correct samples lies outside [lower, upper] sit the step out.
+        float[] keep = new float[rows];
+        int keptGroups = 0;
+        for (int q = 0; q < rows / k; q++) {
+            double accuracy = 0;
+            for (int b = q * k; b < (q + 1) * k; b++) {
+                accuracy += label[b] / (double) k;
+            }
+            boolean kept = accuracy >= cfg.accuracyLowerBound() - 1e-9 && accuracy <= cfg.accuracyUpperBound() + 1e-9;
+            keptGroups += kept ? 1 : 0;
+            for (int b = q * k; b < (q + 1) * k; b++) {
+                keep[b] = kept ? 1f : 0f;
+            }
+        }
         Map<String, Double> metrics = new LinkedHashMap<>();
         long t1 = System.nanoTime();
         CausalLm lm = policy.lm();
         CausalLm phi = prm.policy().lm();
         double temperature = cfg.temperature();
-        AlignedPolicy.Update prmDone;
+        AlignedPolicy.Update prmDone = null;
         double prmAccuracy = 0;
         double implicitReward = 0;
         double kl;
@@ -358,19 +402,22 @@ public final class PrimeRun extends LmRun {
             // 1. The implicit PRM's update on the outcome labels (Eq. 5), before it scores the rollout.
             NDArray prmRef = u.logpApart(prm.reference(), 1.0, m); // (B, Tc) log π_ref at temperature 1
             NDArray labels = m.create(label); // (B)
+            NDArray kept = m.create(keep); // (B) 1 for the rows of kept groups
             float[][] zBefore = new float[1][];
-            prmDone = prm.update(m, s -> {
-                u.attachInputs(s);
-                NDArray logPhi = u.logp(phi, 1.0); // (B, Tc)
-                NDArray sum = u.sequenceSum(logPhi.sub(prmRef)); // (B) Σ_t log(π_φ/π_ref)
-                NDArray z = sum.mul(Scalars.of(sum, cfg.beta())); // (B) r_φ(y)
-                zBefore[0] = z.stopGradient().toFloatArray();
-                return prmLoss(z, labels);
-            }, prmSchedule.at(step), cfg.gradClip(), prmGuard, "PRIME PRM", step + 1);
-            for (int b = 0; b < rows; b++) {
-                prmAccuracy += ((zBefore[0][b] > 0 ? 1f : 0f) == label[b] ? 1 : 0);
+            if (keptGroups > 0) {
+                prmDone = prm.update(m, s -> {
+                    u.attachInputs(s);
+                    NDArray logPhi = u.logp(phi, 1.0); // (B, Tc)
+                    NDArray sum = u.sequenceSum(logPhi.sub(prmRef)); // (B) Σ_t log(π_φ/π_ref)
+                    NDArray z = sum.mul(Scalars.of(sum, cfg.beta())); // (B) r_φ(y)
+                    zBefore[0] = z.stopGradient().toFloatArray();
+                    return prmLoss(z, labels, kept);
+                }, prmSchedule.at(step), cfg.gradClip(), prmGuard, "PRIME PRM", step + 1);
+                for (int b = 0; b < rows; b++) {
+                    prmAccuracy += keep[b] * ((zBefore[0][b] > 0 ? 1f : 0f) == label[b] ? 1 : 0);
+                }
+                prmAccuracy /= keptGroups * k;
             }
-            prmAccuracy /= rows;
 
             // 2. Dense rewards of the updated PRM (Eq. 3).
             NDArray logPhi = u.logpApart(phi, 1.0, m); // (B, Tc)
@@ -384,8 +431,8 @@ public final class PrimeRun extends LmRun {
             implicitReward /= rows;
 
             // 3. Combined leave-one-out advantages (Eq. 6), whitened.
-            double[][] a = whiten(advantages(normalizeByMaxReturn(dense), r.reward(), k, cfg.processWeight(),
-                    cfg.outcomeWeight()));
+            double[][] a = whitenKept(advantages(normalizeByMaxReturn(dense), r.reward(), k, cfg.processWeight(),
+                    cfg.outcomeWeight()), keep);
             float[] flat = new float[rows * width];
             for (int b = 0; b < rows; b++) {
                 for (int t = 0; t < a[b].length; t++) {
@@ -393,16 +440,18 @@ public final class PrimeRun extends LmRun {
                 }
             }
             NDArray advantage = m.create(flat, new Shape(rows, width)); // (B, Tc)
+            NDArray keptMask = u.mask.mul(kept.expandDims(1)); // (B, Tc) the kept groups' completion tokens
+            double keptTokens = Math.max(1, keptMask.sum().getFloat());
 
             // 4. PPO-clip steps on the token advantages.
             boolean fresh = cfg.ppoEpochs() == 1; // π_θold = π_θ: ρ = exp(logp − logp.detach()) = 1 exactly
-            for (int epoch = 0; epoch < cfg.ppoEpochs(); epoch++) {
+            for (int epoch = 0; epoch < (keptGroups > 0 ? cfg.ppoEpochs() : 0); epoch++) {
                 double[] clip = new double[1];
                 AlignedPolicy.Update done = model.update(m, s -> {
                     u.attachInputs(s);
                     NDArray logp = u.logp(lm, temperature); // (B, Tc)
                     Surrogate surrogate = clippedSurrogate(logp, fresh ? logp.stopGradient() : logpOld, advantage,
-                            u.mask, cfg.epsilon(), tokenCount);
+                            keptMask, cfg.epsilon(), keptTokens);
                     clip[0] = surrogate.clipRatio();
                     return surrogate.loss();
                 }, lr(), cfg.gradClip(), guard, "PRIME", step + 1);
@@ -422,10 +471,17 @@ public final class PrimeRun extends LmRun {
         putRolloutMetrics(metrics, r, k);
         metrics.put(MetricNames.TRAIN_KL, kl);
         metrics.put(MetricNames.TRAIN_CLIP_RATIO, clipRatio);
-        metrics.put(MetricNames.TRAIN_PRM_LOSS, prmDone.loss());
-        metrics.put(MetricNames.TRAIN_PRM_ACCURACY, prmAccuracy);
+        metrics.put(MetricNames.TRAIN_FILTERED_FRACTION, 1 - keptGroups / (double) (rows / k));
+        if (prmDone != null) { // no group kept: neither model moved
+            metrics.put(MetricNames.TRAIN_PRM_LOSS, prmDone.loss());
+            metrics.put(MetricNames.TRAIN_PRM_ACCURACY, prmAccuracy);
+        }
         metrics.put(MetricNames.TRAIN_IMPLICIT_REWARD_MEAN, implicitReward);
-        NonFiniteGuard.putUpdateMetrics(metrics, skipped ? Double.NaN : gradNorm, lr);
+        if (keptGroups > 0) {
+            NonFiniteGuard.putUpdateMetrics(metrics, skipped ? Double.NaN : gradNorm, lr);
+        } else {
+            metrics.put(MetricNames.TRAIN_LR, lr);
+        }
         metrics.put(MetricNames.PERF_UPDATE_SECONDS, (t2 - t1) / 1e9);
         metrics.put(MetricNames.PERF_TOKENS_PER_SECOND,
                 (rows * (double) r.batch().width() + r.completions().tokenCount()) / ((t2 - t0) / 1e9));

@@ -29,7 +29,7 @@ class PrimeRunTest {
 
     private static PrimeRun.Config config(int maxSteps, int ppoEpochs) {
         return new PrimeRun.Config(maxSteps, 8, 4, 3e-3, 3e-3, 0, 0.0, 1.0, 0.05, 5.0, 5.0, 0.2, ppoEpochs, 3, 1.0,
-                1.0, 0, 1000, 1.0);
+                1.0, 0, 1000, 1.0, 0.0, 1.0);
     }
 
     private static LmAlignSpec spec(PrimeRun.Config config, long seed) throws IOException {
@@ -111,10 +111,10 @@ class PrimeRunTest {
     @Test
     void configRejectsBadKnobs() {
         ConfigException noAdvantage = assertThrows(ConfigException.class, () -> new PrimeRun.Config(10, 8, 4, 3e-3,
-                3e-3, 0, 0.0, 1.0, 0.05, 0.0, 0.0, 0.2, 1, 3, 1.0, 1.0, 0, 1000, 1.0));
+                3e-3, 0, 0.0, 1.0, 0.05, 0.0, 0.0, 0.2, 1, 3, 1.0, 1.0, 0, 1000, 1.0, 0.0, 1.0));
         assertThat(noAdvantage.field()).isEqualTo("process_weight");
         ConfigException single = assertThrows(ConfigException.class, () -> new PrimeRun.Config(10, 8, 1, 3e-3,
-                3e-3, 0, 0.0, 1.0, 0.05, 5.0, 5.0, 0.2, 1, 3, 1.0, 1.0, 0, 1000, 1.0));
+                3e-3, 0, 0.0, 1.0, 0.05, 5.0, 5.0, 0.2, 1, 3, 1.0, 1.0, 0, 1000, 1.0, 0.0, 1.0));
         assertThat(single.field()).isEqualTo("num_generations");
     }
 
@@ -159,7 +159,7 @@ class PrimeRunTest {
         RewardFunction spaces = RewardFunction.perSample((item, output) ->
                 RewardResult.of(output.chars().filter(c -> c == ' ').count()));
         PrimeRun.Config config = new PrimeRun.Config(3, 2, 2, 3e-3, 3e-3, 0, 0.0, 1.0, 0.05, 5.0, 5.0, 0.2, 2, 3,
-                1.0, 1.0, 0, 1000, 1.0);
+                1.0, 1.0, 0, 1000, 1.0, 0.0, 1.0);
         Path ckpt = tmp.resolve("lora-ckpt");
         LmMethodFixture.assertResumesExactly(new LmAlignSpec(base, LmMethodType.PRIME, config, items, items, spaces,
                 null, 4, new LoraConfig(4, 8, 0, List.of())), ckpt);
