@@ -171,4 +171,17 @@ class PrimeRunTest {
     void nativeArraysStayFlat() throws IOException {
         LmMethodFixture.assertNativeArraysFlat(spec(config(5, 2), 3));
     }
+
+    /** The online accuracy filter: left-out rows get advantage 0, the kept ones are whitened among themselves. */
+    @Test
+    void whitenKeptIgnoresTheRowsOfFilteredGroups() {
+        double[][] a = {{1, 1}, {3}, {100, -100}, {5}};
+        double[][] out = PrimeRun.whitenKept(a, new float[] {1, 1, 0, 1});
+        // kept tokens 1, 1, 3, 5: mean 2.5, unbiased variance ((1.5² · 2) + 0.5² + 2.5²) / 3 = 11 / 3
+        double scale = 1 / Math.sqrt(11.0 / 3 + 1e-8);
+        assertThat(out[0][0]).isCloseTo(-1.5 * scale, org.assertj.core.api.Assertions.within(1e-6));
+        assertThat(out[1][0]).isCloseTo(0.5 * scale, org.assertj.core.api.Assertions.within(1e-6));
+        assertThat(out[3][0]).isCloseTo(2.5 * scale, org.assertj.core.api.Assertions.within(1e-6));
+        assertThat(out[2]).containsExactly(0.0, 0.0);
+    }
 }
