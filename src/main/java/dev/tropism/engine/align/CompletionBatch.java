@@ -113,6 +113,21 @@ public final class CompletionBatch {
         return new Completions(tokens, lengths, truncated, texts.toArray(String[]::new));
     }
 
+    /** Rows {@code rows} of {@code c}, in that order (the kept or paired samples of a rollout). */
+    public static Completions select(Completions c, int[] rows) {
+        int[][] tokens = new int[rows.length][];
+        int[] lengths = new int[rows.length];
+        boolean[] truncated = new boolean[rows.length];
+        String[] texts = new String[rows.length];
+        for (int i = 0; i < rows.length; i++) {
+            tokens[i] = c.tokens()[rows[i]];
+            lengths[i] = c.lengths()[rows[i]];
+            truncated[i] = c.truncated()[rows[i]];
+            texts[i] = c.texts()[rows[i]];
+        }
+        return new Completions(tokens, lengths, truncated, texts);
+    }
+
     /** Lends the forward inputs to {@code m} until it closes, so that a forward's arrays land in {@code m}. */
     public void attachInputs(NDManager m) {
         inputs.tempAttach(m);

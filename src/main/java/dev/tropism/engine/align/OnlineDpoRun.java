@@ -7,7 +7,6 @@ import dev.tropism.engine.DeviceInfo;
 import dev.tropism.engine.MetricNames;
 import dev.tropism.engine.RunOptions;
 import dev.tropism.engine.align.DpoRun.LossType;
-import dev.tropism.engine.lm.Sampler.Completions;
 import dev.tropism.engine.lm.Sampler.PromptBatch;
 import dev.tropism.engine.nn.Gradients;
 import dev.tropism.engine.nn.NonFiniteGuard;
@@ -139,7 +138,7 @@ public final class OnlineDpoRun extends LmRun {
                 rows[p + i] = pairs.get(i)[1];
             }
             try (NDManager m = root.newSubManager()) {
-                CompletionBatch u = DpoRun.pairBatch(prompts(r.batch(), rows), completions(r.completions(), rows),
+                CompletionBatch u = DpoRun.pairBatch(prompts(r.batch(), rows), CompletionBatch.select(r.completions(), rows),
                         policy.tokenizer().pad(), m);
                 float[] reference = u.sequenceSum(u.logpApart(model.reference(), 1.0, m)).toFloatArray(); // (2P)
                 gradNorm = DpoRun.update(model, u, reference, cfg.lossType(), cfg.beta(), cfg.labelSmoothing(), lr(),
@@ -164,21 +163,6 @@ public final class OnlineDpoRun extends LmRun {
             out.add(Arrays.copyOfRange(batch.tokens()[row], batch.width() - batch.lengths()[row], batch.width()));
         }
         return out;
-    }
-
-    /** {@code rows} of a rollout's completions, in that order. */
-    private static Completions completions(Completions c, int[] rows) {
-        int[][] tokens = new int[rows.length][];
-        int[] lengths = new int[rows.length];
-        boolean[] truncated = new boolean[rows.length];
-        String[] texts = new String[rows.length];
-        for (int i = 0; i < rows.length; i++) {
-            tokens[i] = c.tokens()[rows[i]];
-            lengths[i] = c.lengths()[rows[i]];
-            truncated[i] = c.truncated()[rows[i]];
-            texts[i] = c.texts()[rows[i]];
-        }
-        return new Completions(tokens, lengths, truncated, texts);
     }
 
     @Override

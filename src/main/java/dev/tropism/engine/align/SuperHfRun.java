@@ -8,7 +8,6 @@ import dev.tropism.engine.DeviceInfo;
 import dev.tropism.engine.MetricNames;
 import dev.tropism.engine.RunOptions;
 import dev.tropism.engine.lm.CausalLm;
-import dev.tropism.engine.lm.Sampler.Completions;
 import dev.tropism.engine.lm.Sampler.PromptBatch;
 import dev.tropism.engine.nn.Gradients;
 import dev.tropism.engine.nn.NonFiniteGuard;
@@ -157,8 +156,8 @@ public final class SuperHfRun extends LmRun {
         AlignedPolicy.Update done;
         double[] kl = new double[1];
         try (NDManager m = root.newSubManager()) {
-            CompletionBatch u = CompletionBatch.of(rows(r.batch(), kept), rows(r.completions(), kept), false,
-                    policy.tokenizer().pad(), m);
+            CompletionBatch u = CompletionBatch.of(rows(r.batch(), kept), CompletionBatch.select(r.completions(), kept),
+                    false, policy.tokenizer().pad(), m);
             double tokenCount = u.tokenCount();
             NDArray refLogProbs; // (K, Tc, V): the reference's next-token distributions at the kept positions
             try (NDManager f = m.newSubManager()) {
@@ -199,21 +198,6 @@ public final class SuperHfRun extends LmRun {
             lengths[i] = batch.lengths()[rows[i]];
         }
         return new PromptBatch(tokens, lengths, batch.width());
-    }
-
-    /** The completions of rows {@code rows}. */
-    static Completions rows(Completions c, int[] rows) {
-        int[][] tokens = new int[rows.length][];
-        int[] lengths = new int[rows.length];
-        boolean[] truncated = new boolean[rows.length];
-        String[] texts = new String[rows.length];
-        for (int i = 0; i < rows.length; i++) {
-            tokens[i] = c.tokens()[rows[i]];
-            lengths[i] = c.lengths()[rows[i]];
-            truncated[i] = c.truncated()[rows[i]];
-            texts[i] = c.texts()[rows[i]];
-        }
-        return new Completions(tokens, lengths, truncated, texts);
     }
 
     @Override
