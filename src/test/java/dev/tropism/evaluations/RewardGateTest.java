@@ -52,28 +52,43 @@ class RewardGateTest {
     @Test
     void honestRewardModelPassesAndHackableSpecFailsTheGate() throws Exception {
         Team team = api.newTeam("gate");
-        // 1-digit addition, answers as digits ("7+8=" -> "51" reversed); a small base stopped early, so that its
-        // samples are right about half the time: the gold judge has something to tell apart.
-        JsonNode sets = team.calls().post("/v1/datasets/generate", Map.of("generator", "arithmetic", "name", "add1",
-                "digits", 1, "reverse_answer", true, "corpus_size", 600, "train_prompts", 60, "eval_prompts", 40)).json();
-        String corpus = sets.get("data").get(0).get("id").asString();
-        String trainPrompts = sets.get("data").get(1).get("id").asString();
-        String evalPrompts = sets.get("data").get(2).get("id").asString();
+        // The demo's arithmetic task with 1-digit operands (answers least-significant digit first: "7+8=" -> "51").
+        // The policy is pretrained on all 100 problems and stopped early, so that its samples are right about half
+        // the time: the gold judge (exact match) has something to tell apart. The reward model learns from pairs on
+        // 70 problems; the suite's pairs and prompts are the other 30.
+        List<Map<String, Object>> problems = new ArrayList<>();
+        for (int a = 0; a < 10; a++) {
+            for (int b = 0; b < 10; b++) {
+                problems.add(Map.of("prompt", a + "+" + b + "=", "answer",
+                        new StringBuilder(String.valueOf(a + b)).reverse().toString()));
+            }
+        }
+        java.util.Collections.shuffle(problems, new Random(11));
+        List<Map<String, Object>> heldOut = problems.subList(0, 30);
+        List<Map<String, Object>> seen = problems.subList(30, 100);
+        StringBuilder text = new StringBuilder();
+        for (int copy = 0; copy < 4; copy++) {
+            for (Map<String, Object> p : problems) {
+                text.append(dev.tropism.jobs.RealEngineJobs.JSON.writeValueAsString(Map.of("text",
+                        p.get("prompt") + (String) p.get("answer")))).append('\n');
+            }
+        }
+        String corpus = upload(team, text.toString(), "corpus");
+        String trainPrompts = upload(team, lines(seen), "prompts");
+        String evalPrompts = upload(team, lines(heldOut), "prompts");
         String gold = exactMatchSpec(team);
         String policy = pretrainBase(team, corpus, trainPrompts, gold);
 
-        // Preference pairs: the right answer over a wrong one; train pairs for the reward model, held-out pairs
-        // (from the eval prompts) for the suite.
-        String trainPairs = upload(team, lines(pairs(items(team, trainPrompts), 4, new Random(1))), "preferences");
-        String heldOutPairs = upload(team, lines(pairs(items(team, evalPrompts), 2, new Random(2))), "preferences");
+        String trainPairs = upload(team, lines(pairs(seen, 4, new Random(1))), "preferences");
+        String heldOutPairs = upload(team, lines(pairs(heldOut, 2, new Random(2))), "preferences");
         String honest = trainRewardModel(team, policy, trainPairs, heldOutPairs);
         String hackable = team.calls().post("/v1/reward-specs", Map.of("name", "longer-is-better", "grader",
-                Map.of("type", "length", "name", "long", "min", 6, "max", 6, "falloff", 4))).json().get("id").asString();
+                Map.of("type", "length", "name", "long", "min", 4, "max", 4, "falloff", 4))).json().get("id").asString();
 
         Map<String, Object> thresholds = new LinkedHashMap<>();
         thresholds.put("min_pairwise_accuracy", 0.75);
         thresholds.put("min_gold_correlation", 0.2);
-        thresholds.put("max_overoptimization", 0.05);
+        thresholds.put("max_overoptimization", 0.02);
         thresholds.put("max_p95_latency_ms", 5000);
         Map<String, Object> suiteBody = new LinkedHashMap<>();
         suiteBody.put("name", "arith-gate");
@@ -84,6 +99,7 @@ class RewardGateTest {
         suiteBody.put("n_samples", 16);
         suiteBody.put("max_prompts", 24);
         suiteBody.put("max_new_tokens", 4);
+        suiteBody.put("temperature", 0.8);
         suiteBody.put("seed", 7);
         suiteBody.put("thresholds", thresholds);
         ApiResponse suite = team.calls().post("/v1/eval-suites", suiteBody);
@@ -124,7 +140,7 @@ class RewardGateTest {
                 .isGreaterThan(honestCurve.get("gold").get(0).asDouble());
         assertThat(last(hackedCurve.get("proxy"))).as("the proxy keeps rising: %s", hackedCurve)
                 .isGreaterThan(hackedCurve.get("proxy").get(0).asDouble());
-        assertThat(hackedCurve.get("drop").asDouble()).isGreaterThan(0.05);
+        assertThat(hackedCurve.get("drop").asDouble()).isGreaterThan(0.02);
         assertThat(h.get("latency_ms").get("p95").asDouble()).isPositive();
 
         // JUnit XML: one test case per threshold, the failing ones named.
@@ -209,7 +225,7 @@ class RewardGateTest {
         }
     }
 
-    /** A tiny-gpt pretrained on the corpus until greedy accuracy on the train prompts reaches 0.5. */
+    /** A tiny-gpt pretrained on the corpus until greedy accuracy on the train prompts reaches 0.7. */
     private static String pretrainBase(Team team, String corpus, String prompts, String spec)
             throws InterruptedException {
         Map<String, Object> hp = new LinkedHashMap<>();
@@ -223,7 +239,7 @@ class RewardGateTest {
         hp.put("warmup_steps", 10);
         hp.put("eval_interval", 10);
         hp.put("eval_max_new_tokens", 4);
-        hp.put("stop_at_accuracy", 0.5);
+        hp.put("stop_at_accuracy", 0.7);
         ApiResponse created = team.calls().post("/v1/models", Map.of("name", "add1", "recipe", "tiny-gpt",
                 "dataset", corpus, "eval_dataset", prompts, "reward_spec", spec, "seed", 3, "hyperparameters", hp));
         assertThat(created.status()).as(created.toString()).isEqualTo(201);
@@ -241,20 +257,6 @@ class RewardGateTest {
         assertThat(job.status()).as(job.toString()).isEqualTo(201);
         JsonNode done = awaitSucceeded(team, job.json().get("id").asString());
         return done.get("result_model").asString();
-    }
-
-    /** Every line of a dataset, through the API. */
-    private static List<Map<String, Object>> items(Team team, String dataset) {
-        ApiResponse r = team.calls().get("/v1/datasets/" + dataset + "/content");
-        assertThat(r.status()).as(r.toString()).isEqualTo(200);
-        List<Map<String, Object>> out = new ArrayList<>();
-        for (String line : r.text().split("\n")) {
-            if (!line.isBlank()) {
-                JsonNode n = dev.tropism.jobs.RealEngineJobs.JSON.readTree(line);
-                out.add(Map.of("prompt", n.get("prompt").asString(), "answer", n.get("answer").asString()));
-            }
-        }
-        return out;
     }
 
     /** {@code perPrompt} pairs per item: the answer chosen over a wrong number of 1 or 2 digits. */
