@@ -402,9 +402,11 @@ class WebhookEndpointsApiTest {
         assertThat(api.admin().get("/v1/webhook-endpoints").status()).isEqualTo(400); // team_required
     }
 
-    @Test
-    void aRealJobDeliversJobSucceededAndModelReady() throws Exception {
-        String endpoint = createEndpoint(receiver.url("/jobs"), List.of("job.succeeded", "job.failed", "model.ready"), SECRET);
+    /**
+     * A GRPO job on a new ready base model, with the scripted engine of {@link JobsTestConfig}: {@code maxSteps} steps,
+     * evaluations every {@code evalInterval}, checkpoints every 5.
+     */
+    private Map<String, Object> jobBody(int maxSteps, int evalInterval) throws Exception {
         String model = Ids.newId("model_");
         models.insert(new ModelRecord(0, model, team.id(), "base", PolicyFamily.LANGUAGE_MODEL, "tiny-gpt",
                 ModelRecord.READY, null, null, null, ModelRecord.prefixOf(model), 1000L, Instant.now()));
@@ -412,9 +414,62 @@ class WebhookEndpointsApiTest {
         String prompts = catalog.addDataset(team.id(), DatasetPurpose.PROMPTS,
                 List.of(Map.of("prompt", "1+1=", "answer", "2"), Map.of("prompt", "2+2=", "answer", "4")));
         String spec = catalog.addRewardSpec(team.id(), Set.of("answer"));
-        Map<String, Object> job = new HashMap<>(Map.of("model", model, "dataset", prompts, "reward_spec", spec,
-                "method", Map.of("type", "grpo", "grpo", Map.of("max_steps", 6, "warmup_steps", 0, "eval_interval", 3)),
+        return new HashMap<>(Map.of("model", model, "dataset", prompts, "reward_spec", spec, "method",
+                Map.of("type", "grpo", "grpo", Map.of("max_steps", maxSteps, "warmup_steps", 0, "eval_interval", evalInterval)),
                 "suffix", "hooked"));
+    }
+
+    /** Waits for a delivered message of {@code type} and returns its body. */
+    private JsonNode awaitMessage(String type) throws InterruptedException {
+        long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+        while (true) {
+            for (WebhookReceiver.Request r : receiver.requests()) {
+                JsonNode b = json.readTree(r.body());
+                if (b.get("type").asString().equals(type)) {
+                    return b;
+                }
+            }
+            assertThat(System.nanoTime()).as("no %s among %s", type, receiver.requests()).isLessThan(deadline);
+            Thread.sleep(50);
+        }
+    }
+
+    @Test
+    void theHackingMonitorsAlarmThePauseItCausesAndACancelAreDelivered() throws Exception {
+        createEndpoint(receiver.url("/monitor"), List.of("job.reward_hacking_suspected", "job.paused", "job.cancelled"),
+                null);
+        Map<String, Object> job = jobBody(40, 2);
+        job.put("metadata", Map.of("gold_slope", -1.0)); // the scripted gold reward falls while the proxy rises
+        job.put("eval_dataset", job.get("dataset"));
+        job.put("eval_reward_spec", catalog.addRewardSpec(team.id(), Set.of("answer")));
+        job.put("reward_options", Map.of("hacking_monitor", Map.of("window", 10, "on_hacking", "pause")));
+        ApiResponse submitted = team.calls().post("/v1/jobs", job);
+        assertThat(submitted.status()).as(submitted.toString()).isEqualTo(201);
+        String jobId = submitted.json().get("id").asString();
+
+        JsonNode alarm = awaitMessage("job.reward_hacking_suspected").get("data");
+        assertThat(alarm.get("job").asString()).isEqualTo(jobId);
+        assertThat(alarm.get("step").asInt()).isEqualTo(5); // as JobsApiTest's monitor test works out
+        assertThat(alarm.get("message").asString()).startsWith("Reward hacking suspected at step 5");
+        assertThat(alarm.get("evidence").get("rule").asString()).isEqualTo("proxy_up_gold_down");
+        assertThat(alarm.get("evidence").get("action").asString()).isEqualTo("pause");
+        JsonNode paused = awaitMessage("job.paused").get("data");
+        assertThat(paused.get("job").asString()).isEqualTo(jobId);
+        assertThat(paused.get("status").asString()).isEqualTo("paused");
+        assertThat(paused.get("step").asInt()).isEqualTo(5);
+        assertThat(team.calls().get("/v1/jobs/" + jobId).json().get("status").asString()).isEqualTo("paused");
+
+        assertThat(team.calls().post("/v1/jobs/" + jobId + "/cancel", "").status()).isEqualTo(200);
+        JsonNode cancelled = awaitMessage("job.cancelled").get("data");
+        assertThat(cancelled.get("job").asString()).isEqualTo(jobId);
+        assertThat(cancelled.get("model").asString()).isEqualTo(job.get("model"));
+    }
+
+    @Test
+    void aRealJobDeliversJobSucceededAndModelReady() throws Exception {
+        String endpoint = createEndpoint(receiver.url("/jobs"), List.of("job.succeeded", "job.failed", "model.ready"), SECRET);
+        Map<String, Object> job = jobBody(6, 3);
+        String model = (String) job.get("model");
         ApiResponse submitted = team.calls().post("/v1/jobs", job);
         assertThat(submitted.status()).as(submitted.toString()).isEqualTo(201);
         String jobId = submitted.json().get("id").asString();
@@ -459,18 +514,7 @@ class WebhookEndpointsApiTest {
         Map<String, Object> failing = new HashMap<>(job);
         failing.put("metadata", Map.of("fail_at_step", 2));
         String failedId = team.calls().post("/v1/jobs", failing).json().get("id").asString();
-        deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
-        JsonNode failed = null;
-        while (failed == null) {
-            assertThat(System.nanoTime()).as("no job.failed").isLessThan(deadline);
-            Thread.sleep(50);
-            for (WebhookReceiver.Request r : receiver.requests()) {
-                JsonNode b = json.readTree(r.body());
-                if (b.get("type").asString().equals("job.failed")) {
-                    failed = b.get("data");
-                }
-            }
-        }
+        JsonNode failed = awaitMessage("job.failed").get("data");
         assertThat(failed.get("job").asString()).isEqualTo(failedId);
         assertThat(failed.get("code").asString()).isNotBlank();
         deadline = System.nanoTime() + WAIT.toNanos();
