@@ -7,7 +7,8 @@ import java.time.Instant;
  * request ({@code cancel} or {@code pause}) that the training loop honours between two steps. {@code resources} (JSON) is
  * what it asks of its worker; {@code workerId} the node that trains (or last trained) it, {@code dispatcherId} the
  * node whose manager step launched it; {@code waitReason} why a queued job waits; {@code attempts} how many of its
- * workers were lost since its last checkpoint.
+ * workers were lost since its last checkpoint. {@code rewardSpecAlias} and {@code evalRewardSpecAlias}: the reward
+ * aliases the request named, resolved at submission to {@code rewardSpec} and {@code evalRewardSpec} (null for ids).
  */
 public record JobRecord(
         long seq,
@@ -39,5 +40,7 @@ public record JobRecord(
         String workerId,
         String dispatcherId,
         String waitReason,
-        int attempts) {
+        int attempts,
+        String rewardSpecAlias,
+        String evalRewardSpecAlias) {
 }

@@ -7,6 +7,7 @@ import dev.tropism.datasets.DatasetUsage;
 import dev.tropism.engine.rl.GrpoConfig;
 import dev.tropism.engine.rm.RewardModelConfig;
 import dev.tropism.jobs.BaseModels.BaseModel;
+import dev.tropism.rewards.RewardAliases;
 import dev.tropism.rewards.RewardSpecCatalog;
 import dev.tropism.rewards.RewardSpecInfo;
 import dev.tropism.storage.ObjectStore;
@@ -19,6 +20,7 @@ import java.io.InputStream;
 import java.security.SecureRandom;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -47,22 +49,22 @@ public class JobService implements DatasetUsage {
     private final ApplicationEventPublisher publisher;
     private final MemoryBudget memoryBudget;
     private final DatasetCatalog datasets;
-    private final RewardSpecCatalog rewardSpecs;
+    private final RewardAliases rewardAliases;
     private final JobQueue queue;
     private final JsonMapper json;
     private final ObjectStore objects;
     private final JobMetrics metrics;
 
     public JobService(JobStore jobs, JobEvents events, BaseModels models, DatasetCatalog datasets,
-            RewardSpecCatalog rewardSpecs, JobQueue queue, JsonMapper json, ObjectStore objects, JobMetrics metrics,
+            RewardAliases rewardAliases, JobQueue queue, JsonMapper json, ObjectStore objects, JobMetrics metrics,
             ApplicationEventPublisher publisher, MemoryBudget memoryBudget) {
         this.publisher = publisher;
+        this.rewardAliases = rewardAliases;
         this.memoryBudget = memoryBudget;
         this.jobs = jobs;
         this.events = events;
         this.models = models;
         this.datasets = datasets;
-        this.rewardSpecs = rewardSpecs;
         this.queue = queue;
         this.json = json;
         this.objects = objects;
@@ -90,8 +92,11 @@ public class JobService implements DatasetUsage {
         }
         DatasetInfo evalDataset = checkDataset(caller, "/eval_dataset", request.evalDataset(), false, method, classes,
                 violations);
-        RewardSpecInfo rewardSpec = checkRewardSpec(caller, request, method, dataset, evalDataset, violations);
-        RewardSpecInfo goldSpec = checkGoldSpec(caller, request, method, rewardOptions, dataset, evalDataset, violations);
+        RewardAliases.SpecRef rewardRef = checkRewardSpec(caller, request, method, dataset, evalDataset, violations);
+        RewardAliases.SpecRef goldRef = checkGoldSpec(caller, request, method, rewardOptions, dataset, evalDataset,
+                violations);
+        RewardSpecInfo rewardSpec = rewardRef == null ? null : rewardRef.spec();
+        RewardSpecInfo goldSpec = goldRef == null ? null : goldRef.spec();
         checkMonitor(rewardOptions.hackingMonitor(), goldSpec != null, method.evalInterval(), method.monitorPointer(),
                 violations);
         checkSuffixAndMetadata(request, violations);
@@ -104,7 +109,43 @@ public class JobService implements DatasetUsage {
                 request.metadata() == null || request.metadata().isNull() ? null : json.writeValueAsString(request.metadata()),
                 null, method.method().maxSteps(), null, goldSpec == null ? null : goldSpec.id(),
                 rewardOptions.toJson() == null ? null : json.writeValueAsString(rewardOptions.toJson()), debug.toJson(),
-                resources.toJson() == null ? null : json.writeValueAsString(resources.toJson()));
+                resources.toJson() == null ? null : json.writeValueAsString(resources.toJson()),
+                new SpecAliases(rewardSpec, rewardRef == null ? null : rewardRef.alias(), goldSpec,
+                        goldRef == null ? null : goldRef.alias()));
+    }
+
+    /**
+     * The reward aliases a request named, with the spec each resolved to at submission; the job stores both and its
+     * {@code job.queued} event says how they resolved.
+     */
+    private record SpecAliases(RewardSpecInfo rewardSpec, String rewardSpecAlias, RewardSpecInfo evalRewardSpec,
+            String evalRewardSpecAlias) {
+
+        static final SpecAliases NONE = new SpecAliases(null, null, null, null);
+
+        /** " reward_spec alias a resolved to rs_…." for each alias, or "" when the request named none. */
+        String describe() {
+            StringBuilder out = new StringBuilder();
+            if (rewardSpecAlias != null) {
+                out.append(" reward_spec alias ").append(rewardSpecAlias).append(" resolved to ")
+                        .append(rewardSpec.id()).append('.');
+            }
+            if (evalRewardSpecAlias != null) {
+                out.append(" eval_reward_spec alias ").append(evalRewardSpecAlias).append(" resolved to ")
+                        .append(evalRewardSpec.id()).append('.');
+            }
+            return out.toString();
+        }
+
+        void addTo(Map<String, Object> data) {
+            if (rewardSpecAlias != null) {
+                data.put("reward_spec_alias", Map.of("alias", rewardSpecAlias, "reward_spec", rewardSpec.id()));
+            }
+            if (evalRewardSpecAlias != null) {
+                data.put("eval_reward_spec_alias", Map.of("alias", evalRewardSpecAlias, "reward_spec",
+                        evalRewardSpec.id()));
+            }
+        }
     }
 
     /**
@@ -213,8 +254,11 @@ public class JobService implements DatasetUsage {
         return dataset;
     }
 
-    /** {@code reward_spec}: required by the methods that optimize one, whose datasets must have the fields it reads. */
-    private RewardSpecInfo checkRewardSpec(Caller caller, CreateJobRequest request, MethodChoice method,
+    /**
+     * {@code reward_spec} (an id or an alias): required by the methods that optimize one, whose datasets must have the
+     * fields it reads; null for the methods that take none.
+     */
+    private RewardAliases.SpecRef checkRewardSpec(Caller caller, CreateJobRequest request, MethodChoice method,
             DatasetInfo dataset, DatasetInfo evalDataset, List<Violation> violations) {
         AlignmentMethod alignment = method.alignment();
         if (alignment != null && !alignment.usesRewardSpec()) {
@@ -224,19 +268,20 @@ public class JobService implements DatasetUsage {
             }
             return null;
         }
-        RewardSpecInfo rewardSpec = rewardSpecs.find(caller, "/reward_spec", request.rewardSpec(), violations);
+        RewardAliases.SpecRef ref = rewardAliases.findSpec(caller, "/reward_spec", request.rewardSpec(), violations);
+        RewardSpecInfo rewardSpec = ref.spec();
         if (rewardSpec != null) {
             requireFields("/dataset", dataset, rewardSpec, violations);
             requireFields("/eval_dataset", evalDataset, rewardSpec, violations);
         }
-        return rewardSpec;
+        return ref;
     }
 
     /**
      * {@code eval_reward_spec}, the gold reward scored at evaluations and never optimized, and the options that only
-     * a method with a policy reward can use.
+     * a method with a policy reward can use. An id or an alias; null when there is none.
      */
-    private RewardSpecInfo checkGoldSpec(Caller caller, CreateJobRequest request, MethodChoice method,
+    private RewardAliases.SpecRef checkGoldSpec(Caller caller, CreateJobRequest request, MethodChoice method,
             RewardOptions rewardOptions, DatasetInfo dataset, DatasetInfo evalDataset, List<Violation> violations) {
         AlignmentMethod alignment = method.alignment();
         if (alignment != null && !alignment.usesRewardSpec()) {
@@ -253,7 +298,9 @@ public class JobService implements DatasetUsage {
         if (request.evalRewardSpec() == null) {
             return null;
         }
-        RewardSpecInfo goldSpec = rewardSpecs.find(caller, "/eval_reward_spec", request.evalRewardSpec(), violations);
+        RewardAliases.SpecRef ref = rewardAliases.findSpec(caller, "/eval_reward_spec", request.evalRewardSpec(),
+                violations);
+        RewardSpecInfo goldSpec = ref.spec();
         if (request.evalDataset() == null && method.flowPointer() == null) {
             violations.add(new Violation("/eval_reward_spec", "needs eval_dataset: the gold reward scores the "
                     + "completions of the evaluations"));
@@ -264,7 +311,7 @@ public class JobService implements DatasetUsage {
             // when there is no eval_dataset.
             requireFields("/dataset", dataset, goldSpec, violations);
         }
-        return goldSpec;
+        return ref;
     }
 
     private static void checkSuffixAndMetadata(CreateJobRequest request, List<Violation> violations) {
@@ -324,19 +371,23 @@ public class JobService implements DatasetUsage {
                 MethodConfigs.PRETRAIN, hyperparameters == null || hyperparameters.isNull() ? Map.of() : hyperparameters);
         return newJob(teamId, modelId, datasetId, eval.evalDataset(), eval.rewardSpec(), json.writeValueAsString(method),
                 seed, null, null,
-                jobId, totalSteps, modelId, null, null, debug.toJson(), null);
+                jobId, totalSteps, modelId, null, null, debug.toJson(), null, SpecAliases.NONE);
     }
 
     private JobRecord newJob(String teamId, String modelId, String datasetId, String evalDatasetId, String rewardSpecId,
             String method, Long seed, String suffix, String metadata, String jobId, int totalSteps, String resultModel,
-            String evalRewardSpecId, String rewardOptions, String debug, String resources) {
+            String evalRewardSpecId, String rewardOptions, String debug, String resources, SpecAliases aliases) {
         String id = jobId != null ? jobId : Ids.newId("job_");
         long s = seed != null ? seed : SEEDS.nextLong() & Long.MAX_VALUE;
         JobRecord job = new JobRecord(0, id, teamId, JobStatus.QUEUED, null, modelId, datasetId, evalDatasetId,
                 rewardSpecId, method, s, suffix, metadata, null, null, resultModel, 0, totalSteps, Instant.now(), null,
-                null, null, evalRewardSpecId, rewardOptions, debug, resources, null, null, null, 0);
+                null, null, evalRewardSpecId, rewardOptions, debug, resources, null, null, null, 0,
+                aliases.rewardSpecAlias(), aliases.evalRewardSpecAlias());
         jobs.insert(job);
-        events.info(id, "job.queued", "Job validated and queued.", Map.of("seed", s));
+        Map<String, Object> data = new LinkedHashMap<>();
+        data.put("seed", s);
+        aliases.addTo(data);
+        events.info(id, "job.queued", "Job validated and queued." + aliases.describe(), data);
         afterCommit(queue::wake);
         return jobs.require(id);
     }

@@ -19,7 +19,7 @@ public class JobStore {
     private static final String COLUMNS = "seq, id, team_id, status, control, model, dataset, eval_dataset, reward_spec,"
             + " method, seed, suffix, metadata, error_code, error_message, result_model, current_step, total_steps,"
             + " created_at, started_at, finished_at, batch_job_execution_id, eval_reward_spec, reward_options, debug,"
-            + " resources, worker_id, dispatcher_id, wait_reason, attempts";
+            + " resources, worker_id, dispatcher_id, wait_reason, attempts, reward_spec_alias, eval_reward_spec_alias";
 
     private final JdbcClient jdbc;
 
@@ -30,11 +30,12 @@ public class JobStore {
     public void insert(JobRecord j) {
         jdbc.sql("INSERT INTO jobs (id, team_id, status, model, dataset, eval_dataset, reward_spec, method, seed, suffix,"
                         + " metadata, result_model, current_step, total_steps, created_at, eval_reward_spec, reward_options,"
-                        + " debug, resources) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
+                        + " debug, resources, reward_spec_alias, eval_reward_spec_alias)"
+                        + " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
                 .params(j.id(), j.teamId(), j.status().wire(), j.model(), j.dataset(), j.evalDataset(), j.rewardSpec(),
                         j.method(), j.seed(), j.suffix(), j.metadata(), j.resultModel(), j.currentStep(),
                         j.totalSteps(), Db.ts(j.createdAt()), j.evalRewardSpec(), j.rewardOptions(),
-                        j.debug(), j.resources())
+                        j.debug(), j.resources(), j.rewardSpecAlias(), j.evalRewardSpecAlias())
                 .update();
     }
 
@@ -282,6 +283,7 @@ public class JobStore {
                 Db.instant(rs, "finished_at"), Db.nullableLong(rs, "batch_job_execution_id"),
                 rs.getString("eval_reward_spec"), rs.getString("reward_options"), rs.getString("debug"),
                 rs.getString("resources"), rs.getString("worker_id"), rs.getString("dispatcher_id"),
-                rs.getString("wait_reason"), rs.getInt("attempts"));
+                rs.getString("wait_reason"), rs.getInt("attempts"), rs.getString("reward_spec_alias"),
+                rs.getString("eval_reward_spec_alias"));
     }
 }

@@ -3,7 +3,10 @@ package dev.tropism.jobs;
 import com.fasterxml.jackson.annotation.JsonRawValue;
 import java.time.Instant;
 
-/** A job as the API shows it. */
+/**
+ * A job as the API shows it. {@code rewardSpecAlias} and {@code evalRewardSpecAlias}: the alias the request named for
+ * {@code reward_spec} and {@code eval_reward_spec}, resolved at submission to the ids shown (null for an id).
+ */
 public record JobView(
         String id,
         String object,
@@ -13,6 +16,8 @@ public record JobView(
         String evalDataset,
         String rewardSpec,
         String evalRewardSpec,
+        String rewardSpecAlias,
+        String evalRewardSpecAlias,
         @JsonRawValue String rewardOptions,
         @JsonRawValue String method,
         long seed,
@@ -42,7 +47,8 @@ public record JobView(
     /** @param nodeNames names of the registered nodes by id ({@code NodeRegistry#names}) */
     public static JobView of(JobRecord j, java.util.Map<String, String> nodeNames) {
         return new JobView(j.id(), "job", j.status().wire(), j.model(), j.dataset(), j.evalDataset(), j.rewardSpec(),
-                j.evalRewardSpec(), j.rewardOptions(), j.method(), j.seed(), j.suffix(), j.metadata(),
+                j.evalRewardSpec(), j.rewardSpecAlias(), j.evalRewardSpecAlias(), j.rewardOptions(), j.method(), j.seed(),
+                j.suffix(), j.metadata(),
                 j.errorCode() == null ? null : new Error(j.errorCode(), j.errorMessage()), j.resultModel(),
                 j.currentStep(), j.totalSteps(), j.createdAt(), j.startedAt(), j.finishedAt(), j.debug(), j.resources(),
                 j.workerId() == null ? null : new Worker(j.workerId(), nodeNames.getOrDefault(j.workerId(), j.workerId())),

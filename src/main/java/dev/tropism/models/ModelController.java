@@ -1,11 +1,14 @@
 package dev.tropism.models;
 
+import dev.tropism.engine.PolicyFamily;
+import dev.tropism.rewards.RewardAliases;
 import dev.tropism.teams.Caller;
 import dev.tropism.web.ApiException;
 import dev.tropism.web.ListResponse;
 import dev.tropism.web.PageParams;
 import io.swagger.v3.oas.annotations.Parameter;
 import java.io.IOException;
+import java.util.List;
 import org.springframework.http.ContentDisposition;
 import org.springframework.http.HttpHeaders;
 import org.springframework.http.HttpStatus;
@@ -35,9 +38,11 @@ public class ModelController {
     private final ModelImportService imports;
     private final ModelExportService exports;
     private final ModelClasses classes;
+    private final RewardAliases aliases;
 
     ModelController(ModelStore models, ModelService service, ModelImportService imports, ModelExportService exports,
-            ModelClasses classes) {
+            ModelClasses classes, RewardAliases aliases) {
+        this.aliases = aliases;
         this.models = models;
         this.service = service;
         this.imports = imports;
@@ -108,6 +113,7 @@ public class ModelController {
     }
 
     private ModelView view(ModelRecord m) {
-        return ModelView.of(m, classes.of(m), ModelImportService.RECIPE.equals(m.recipe()) ? imports.view(m.id()) : null);
+        return ModelView.of(m, classes.of(m), ModelImportService.RECIPE.equals(m.recipe()) ? imports.view(m.id()) : null,
+                m.family() == PolicyFamily.REWARD_MODEL ? aliases.aliasesOf(m.teamId(), m.id()) : List.of());
     }
 }

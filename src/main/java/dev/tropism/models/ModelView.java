@@ -12,20 +12,22 @@ import java.util.Map;
  * an image model ({@code flow-matching} or {@code image-classifier}) is prompted with, once it is ready; null
  * for the other families. {@code import}: for an imported model, its {@code source}, its {@code card}
  * (architecture, parameters, vocab_size, context_length, dtype, tokenizer, chat_template, checks), the {@code error}
- * that failed it, and when it started and finished; null for the other models.
+ * that failed it, and when it started and finished; null for the other models. {@code aliases}: the team's reward
+ * aliases that point at it now (a reward model's; empty for the other families).
  */
 public record ModelView(String id, String object, long created, String ownedBy, String name, String family,
         String recipe, String status, String parent, String job, String checkpoint, String objectPrefix,
         Long parameters, List<String> classes, @JsonProperty("import") Map<String, Object> imported,
-        Instant createdAt) {
+        List<String> aliases, Instant createdAt) {
 
     public static ModelView of(ModelRecord m, List<String> classes) {
-        return of(m, classes, null);
+        return of(m, classes, null, List.of());
     }
 
-    public static ModelView of(ModelRecord m, List<String> classes, Map<String, Object> imported) {
+    public static ModelView of(ModelRecord m, List<String> classes, Map<String, Object> imported,
+            List<String> aliases) {
         return new ModelView(m.id(), "model", m.createdAt().getEpochSecond(), m.teamId(), m.name(), m.family().wireName(),
                 m.recipe(), m.status().wire(), m.parent(), m.job(), m.checkpoint(), m.objectPrefix(), m.parameters(),
-                classes, imported, m.createdAt());
+                classes, imported, aliases, m.createdAt());
     }
 }

@@ -37,4 +37,20 @@ public interface RewardAliases {
 
     /** The caller's team's aliases that point at {@code targetId} now, sorted by name. */
     List<String> aliasesOf(String teamId, String targetId);
+
+    /**
+     * A reward spec named by id or alias, for a request being validated (a job's {@code reward_spec}).
+     *
+     * @param spec the spec, or null when it could not be found (a violation was added)
+     * @param alias the alias the reference named, or null when it was an id
+     */
+    record SpecRef(RewardSpecInfo spec, String alias) {
+    }
+
+    /**
+     * Resolves {@code ref} like {@link #resolve} and finds the caller's reward spec it names, like
+     * {@link RewardSpecCatalog#find}: a violation at {@code pointer} for a missing ref, an unknown alias or spec, and for
+     * a reward model (with how to wrap it in a {@code reward_model} grader).
+     */
+    SpecRef findSpec(Caller caller, String pointer, String ref, List<Violation> violations);
 }

@@ -28,9 +28,9 @@ import tools.jackson.databind.json.JsonMapper;
 @Service
 class RewardSpecService implements RewardSpecCatalog {
 
-    /** A reward spec as the API shows it. */
+    /** A reward spec as the API shows it; {@code aliases}: the team's aliases that point at it now. */
     record RewardSpecView(String id, String object, String name, JsonNode grader, Set<String> itemFields,
-            Instant createdAt) {
+            List<String> aliases, Instant createdAt) {
     }
 
     /** The outcome of validating a grader. */
@@ -43,13 +43,15 @@ class RewardSpecService implements RewardSpecCatalog {
     private final JsonMapper json;
     private final GraderCompiler compiler;
     private final WebhookSecrets secrets;
+    private final RewardAliasStore aliases;
     /** Specs never change once created, so their compiled graders are cached by id. */
     private final Map<String, Grader> compiled = new ConcurrentHashMap<>();
 
     /** {@code configuredTypes}: grader types that are Spring beans (they need configured dependencies). */
     RewardSpecService(RewardSpecRepository specs, JsonMapper json, List<GraderType> configuredTypes,
-            WebhookSecrets secrets) {
+            WebhookSecrets secrets, RewardAliasStore aliases) {
         this.specs = specs;
+        this.aliases = aliases;
         this.json = json;
         this.compiler = GraderCompiler.standard(configuredTypes);
         this.secrets = secrets;
@@ -69,17 +71,21 @@ class RewardSpecService implements RewardSpecCatalog {
                 json.writeValueAsString(secrets.seal(grader)), json.writeValueAsString(r.itemFields()),
                 Timestamps.now()));
         compiled.put(e.id(), r.grader());
-        return view(e);
+        return view(e, List.of());
     }
 
     @Transactional(readOnly = true)
     RewardSpecView view(Caller caller, String id) {
-        return view(find(caller, id));
+        RewardSpecEntity e = find(caller, id);
+        return view(e, aliases.namesByTarget(e.teamId(), List.of(e.id())).getOrDefault(e.id(), List.of()));
     }
 
     @Transactional(readOnly = true)
     ListResponse<RewardSpecView> list(Caller caller, PageParams page) {
-        return page.toResponse(specs.findPage(caller.requireTeam(), page), this::view);
+        String teamId = caller.requireTeam();
+        List<RewardSpecEntity> rows = specs.findPage(teamId, page);
+        Map<String, List<String>> names = aliases.namesByTarget(teamId, rows.stream().map(RewardSpecEntity::id).toList());
+        return page.toResponse(rows, e -> view(e, names.getOrDefault(e.id(), List.of())));
     }
 
     /**
@@ -171,8 +177,8 @@ class RewardSpecService implements RewardSpecCatalog {
         return new LinkedHashSet<>(json.readValue(e.itemFields(), new TypeReference<List<String>>() { }));
     }
 
-    private RewardSpecView view(RewardSpecEntity e) {
+    private RewardSpecView view(RewardSpecEntity e, List<String> aliasNames) {
         return new RewardSpecView(e.id(), "reward_spec", e.name(), secrets.redact(json.readTree(e.grader())),
-                itemFields(e), e.createdAt());
+                itemFields(e), aliasNames, e.createdAt());
     }
 }
