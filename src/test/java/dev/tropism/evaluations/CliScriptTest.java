@@ -5,7 +5,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.tropism.support.TropismIntegrationTest;
 import dev.tropism.support.TropismTestClient;
 import dev.tropism.support.TropismTestClient.ApiResponse;
-import java.io.IOException;
 import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -13,7 +12,6 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 import javax.xml.parsers.DocumentBuilderFactory;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Disabled;
@@ -32,8 +30,6 @@ import org.w3c.dom.NodeList;
 @TropismIntegrationTest
 class CliScriptTest {
 
-    static final Path SCRIPT = Path.of("tools", "tropism-eval");
-
     @LocalServerPort
     int port;
 
@@ -43,21 +39,14 @@ class CliScriptTest {
     @TempDir
     Path tmp;
 
-    /** One run of the script: its exit status and its two streams. */
-    record Cli(int exit, String out, String err) {
-    }
-
     @BeforeAll
     static void toolsAreInstalled() throws Exception {
-        for (String tool : List.of("bash", "curl", "jq")) {
-            assertThat(new ProcessBuilder("sh", "-c", "command -v " + tool).start().waitFor())
-                    .as("%s is on the PATH (the CLI under test needs bash, curl and jq)", tool).isZero();
-        }
+        TropismEvalCli.requireTools();
     }
 
     @Test
     void badUsageExitsTwoWithTheReason() throws Exception {
-        Cli noCandidate = cli("key", "run", "--suite", "gate");
+        TropismEvalCli.Result noCandidate = cli("key", "run", "--suite", "gate");
         assertThat(noCandidate.exit()).isEqualTo(2);
         assertThat(noCandidate.err()).contains("run needs --candidate").contains("--help");
 
@@ -65,12 +54,12 @@ class CliScriptTest {
                 .contains("--timeout must be a whole number of seconds");
         assertThat(cli("key", "deploy").exit()).isEqualTo(2);
         assertThat(cli("key").exit()).isEqualTo(2);
-        Cli noKey = cli("", "run", "--suite", "gate", "--candidate", "rs_1");
+        TropismEvalCli.Result noKey = cli("", "run", "--suite", "gate", "--candidate", "rs_1");
         assertThat(noKey.exit()).isEqualTo(2);
         assertThat(noKey.err()).contains("no API key");
         assertThat(cli("key", "promote", "a@production", "rs_1").err()).contains("needs --require-suite");
 
-        Cli help = cli("key", "--help");
+        TropismEvalCli.Result help = cli("key", "--help");
         assertThat(help.exit()).isZero();
         assertThat(help.out()).contains("tropism-eval run --suite SUITE --candidate CANDIDATE").contains("Exit status");
     }
@@ -81,7 +70,8 @@ class CliScriptTest {
         try (ServerSocket s = new ServerSocket(0)) {
             closed = s.getLocalPort(); // free now, closed when the script calls it
         }
-        Cli r = cli("key", "run", "--suite", "gate", "--candidate", "rs_1", "--url", "http://127.0.0.1:" + closed);
+        TropismEvalCli.Result r = cli("key", "run", "--suite", "gate", "--candidate", "rs_1", "--url",
+                "http://127.0.0.1:" + closed);
         assertThat(r.exit()).isEqualTo(2);
         assertThat(r.err()).contains("cannot reach http://127.0.0.1:" + closed);
     }
@@ -89,13 +79,14 @@ class CliScriptTest {
     @Test
     void unknownSuiteOrWrongKeyExitsTwoWithTheProblem() throws Exception {
         TropismTestClient.Team team = api.newTeam("cli-errors");
-        Cli r = cli(team.key(), "run", "--suite", "no-such-suite", "--candidate", "rs_0000000000000000");
+        TropismEvalCli.Result r = cli(team.key(), "run", "--suite", "no-such-suite", "--candidate",
+                "rs_0000000000000000");
         assertThat(r.exit()).isEqualTo(2);
         // the problem detail's title, code and detail, whichever 4xx the service gives (404 for the suite; before
         // the evaluations REST exists, 404 for the path)
         assertThat(r.err()).containsPattern("error: POST /v1/evaluations answered HTTP 4\\d\\d\n  .+ \\([a-z_]+\\): ");
 
-        Cli wrongKey = cli("tro_not-a-key", "run", "--suite", "gate", "--candidate", "rs_1");
+        TropismEvalCli.Result wrongKey = cli("tro_not-a-key", "run", "--suite", "gate", "--candidate", "rs_1");
         assertThat(wrongKey.exit()).isEqualTo(2);
         assertThat(wrongKey.err()).contains("answered HTTP 401").contains("(unauthorized)");
     }
@@ -107,14 +98,14 @@ class CliScriptTest {
         Files.writeString(spec, """
                 {"name": "longer-is-better", "grader": {"type": "length", "name": "len", "min": 100, "falloff": 100}}
                 """);
-        Cli ok = cli(team.key(), "upload-spec", spec.toString());
+        TropismEvalCli.Result ok = cli(team.key(), "upload-spec", spec.toString());
         assertThat(ok.exit()).as(ok.err()).isZero();
         String id = ok.out().strip();
         assertThat(id).startsWith("rs_");
         assertThat(team.calls().get("/v1/reward-specs/" + id).json().get("name").asString()).isEqualTo("longer-is-better");
 
         Files.writeString(spec, "{\"name\": \"broken\", \"grader\": {\"type\": \"length\", \"unit\": \"parsecs\"}}");
-        Cli invalid = cli(team.key(), "upload-spec", spec.toString());
+        TropismEvalCli.Result invalid = cli(team.key(), "upload-spec", spec.toString());
         assertThat(invalid.exit()).isEqualTo(2);
         assertThat(invalid.err()).contains("answered HTTP 422").contains("(validation_failed)").contains("/grader/");
 
@@ -144,11 +135,13 @@ class CliScriptTest {
                 ds.json().get("id").asString(), "thresholds", Map.of("min_pairwise_accuracy", 0.9)));
         assertThat(suite.status()).as(suite.toString()).isEqualTo(201);
 
-        String longer = spec(team, "longer", "{\"type\":\"length\",\"name\":\"len\",\"min\":100,\"falloff\":100}");
-        String shorter = spec(team, "shorter", "{\"type\":\"length\",\"name\":\"len\",\"max\":0,\"falloff\":100}");
+        TropismEvalCli script = new TropismEvalCli("http://127.0.0.1:" + port, tmp);
+        String longer = script.uploadSpec(team.key(), "longer", "{\"type\":\"length\",\"name\":\"len\",\"min\":100,\"falloff\":100}");
+        String shorter = script.uploadSpec(team.key(), "shorter", "{\"type\":\"length\",\"name\":\"len\",\"max\":0,\"falloff\":100}");
 
         Path passedJunit = tmp.resolve("reports/passed.xml");
-        Cli passed = cli(team.key(), "run", "--suite", "cli-gate", "--candidate", longer, "--junit",
+        TropismEvalCli.Result passed = cli(team.key(), "run", "--suite", "cli-gate", "--candidate", longer,
+                "--junit",
                 passedJunit.toString(), "--markdown", tmp.resolve("reports/passed.md").toString(), "--timeout", "120");
         assertThat(passed.exit()).as(passed.out() + passed.err()).isZero();
         assertThat(passed.out()).contains("verdict: PASSED").contains("completed");
@@ -156,26 +149,21 @@ class CliScriptTest {
         assertThat(Files.readString(tmp.resolve("reports/passed.md"))).contains("✅ Evaluation passed");
 
         Path failedJunit = tmp.resolve("reports/failed.xml");
-        Cli failed = cli(team.key(), "run", "--suite", "cli-gate", "--candidate", shorter, "--junit",
+        TropismEvalCli.Result failed = cli(team.key(), "run", "--suite", "cli-gate", "--candidate", shorter,
+                "--junit",
                 failedJunit.toString(), "--timeout", "120");
         assertThat(failed.exit()).as(failed.out() + failed.err()).isEqualTo(1);
         assertThat(failed.out()).contains("verdict: FAILED").contains("✗ min_pairwise_accuracy: 0 (threshold 0.9)");
         assertThat(failures(failedJunit)).containsExactly("min_pairwise_accuracy");
 
-        Cli refused = cli(team.key(), "promote", "cli@production", shorter, "--require-suite", "cli-gate");
+        TropismEvalCli.Result refused = cli(team.key(), "promote", "cli@production", shorter, "--require-suite",
+                "cli-gate");
         assertThat(refused.exit()).as(refused.out() + refused.err()).isEqualTo(1);
         assertThat(refused.out()).contains("promotion refused").contains("(evaluation_required)");
-        Cli promoted = cli(team.key(), "promote", "cli@production", longer, "--require-suite", "cli-gate");
+        TropismEvalCli.Result promoted = cli(team.key(), "promote", "cli@production", longer, "--require-suite",
+                "cli-gate");
         assertThat(promoted.exit()).as(promoted.out() + promoted.err()).isZero();
         assertThat(promoted.out()).contains("cli@production → " + longer);
-    }
-
-    private String spec(TropismTestClient.Team team, String name, String grader) throws Exception {
-        Path file = tmp.resolve(name + ".json");
-        Files.writeString(file, "{\"name\":\"" + name + "\",\"grader\":" + grader + "}");
-        Cli r = cli(team.key(), "upload-spec", file.toString());
-        assertThat(r.exit()).as(r.err()).isZero();
-        return r.out().strip();
     }
 
     /** The names of the failed test cases of a JUnit report. */
@@ -192,22 +180,7 @@ class CliScriptTest {
         return failed;
     }
 
-    /** Runs {@code bash tools/tropism-eval args…} against this service with {@code key} in TROPISM_API_KEY. */
-    private Cli cli(String key, String... args) throws IOException, InterruptedException {
-        List<String> command = new ArrayList<>(List.of("bash", SCRIPT.toString()));
-        command.addAll(List.of(args));
-        Path out = Files.createTempFile(tmp, "cli", ".out");
-        Path err = Files.createTempFile(tmp, "cli", ".err");
-        ProcessBuilder pb = new ProcessBuilder(command).redirectOutput(out.toFile()).redirectError(err.toFile());
-        pb.environment().put("TROPISM_URL", "http://127.0.0.1:" + port);
-        pb.environment().put("TROPISM_API_KEY", key);
-        pb.environment().put("TROPISM_POLL_SECONDS", "0.2");
-        pb.environment().remove("TROPISM_TEAM");
-        Process p = pb.start();
-        if (!p.waitFor(180, TimeUnit.SECONDS)) {
-            p.destroyForcibly();
-            throw new AssertionError("tropism-eval " + String.join(" ", args) + " did not finish in 180 s");
-        }
-        return new Cli(p.exitValue(), Files.readString(out), Files.readString(err));
+    private TropismEvalCli.Result cli(String key, String... args) throws Exception {
+        return new TropismEvalCli("http://127.0.0.1:" + port, tmp).run(key, args);
     }
 }
