@@ -1,27 +1,14 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { render, screen, within } from '@testing-library/react';
+import { screen, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
-import { MemoryRouter } from 'react-router-dom';
-import { AuthProvider } from '../auth';
-import { App } from '../App';
-import { aliasPath, storeKey, type Alias, type AliasDetail } from '../api';
+import { appAt } from '../test-app';
+import { aliasPath, type Alias, type AliasDetail } from '../api';
 import { json, list, mockFetch } from '../test-fetch';
 
 // Aliases (issue 16): chips on reward specs and models, the Aliases tab with each alias's history, and moves that
 // need a passing evaluation.
 
 afterEach(() => vi.unstubAllGlobals());
-
-function app(path: string) {
-  storeKey('tro_k');
-  return render(
-    <AuthProvider>
-      <MemoryRouter initialEntries={[path]}>
-        <App />
-      </MemoryRouter>
-    </AuthProvider>,
-  );
-}
 
 const PROD: Alias = { name: 'helpfulness@production', target: 'model_rm1', kind: 'reward_model', updated_at: '2026-01-02T00:00:00Z',
   updated_by: 'key_ci', evaluation: 'eval_ok' };
@@ -59,7 +46,7 @@ describe('Aliases', () => {
         409, 'application/problem+json')
         : json({ ...PROD, target: 'rs_len', evaluation: null })),
     });
-    app('/evaluations/aliases');
+    appAt('/evaluations/aliases');
     const table = await screen.findByRole('table', { name: 'Aliases' });
     const row = within(table).getAllByRole('row')[1];
     expect(row).toHaveTextContent('helpfulness@production');
@@ -111,7 +98,7 @@ describe('Aliases', () => {
       'POST /v1/aliases/helpfulness@candidate': () => json({ type: 'x', title: 'x', status: 409, code: 'evaluation_required',
         detail: 'rs_len has no finished evaluation on arith.', errors: [], evaluation: null, suite: 'suite_2' }, 409, 'application/problem+json'),
     });
-    app('/evaluations/aliases');
+    appAt('/evaluations/aliases');
     expect(await screen.findByText(/No aliases yet/)).toBeInTheDocument();
     const form = screen.getByRole('form', { name: 'Move an alias' });
     await userEvent.type(within(form).getByLabelText('Alias'), 'helpfulness@candidate');
@@ -129,14 +116,14 @@ describe('Aliases', () => {
       'GET /v1/models': () => list([{ ...RM, aliases: ['helpfulness@production', 'helpfulness@staging'] }]),
       'GET /v1/datasets': () => list([]),
     });
-    const { unmount } = app('/reward-specs');
+    const { unmount } = appAt('/reward-specs');
     const specs = await screen.findByRole('list', { name: 'Reward specs' });
     const chip = within(within(specs).getByRole('list', { name: 'Aliases' })).getByRole('listitem');
     expect(chip).toHaveTextContent('length@candidate');
     expect(chip).toHaveAttribute('href', '/evaluations/aliases?name=length%40candidate');
     unmount();
 
-    app('/models');
+    appAt('/models');
     const lineage = await screen.findByRole('list', { name: 'Model lineage' });
     const chips = within(within(lineage).getByRole('list', { name: 'Aliases' })).getAllByRole('listitem');
     expect(chips.map((c) => c.textContent)).toEqual(['helpfulness@production', 'helpfulness@staging']);

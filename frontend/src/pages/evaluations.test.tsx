@@ -1,11 +1,9 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { render, screen, within } from '@testing-library/react';
+import { screen, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
-import { MemoryRouter } from 'react-router-dom';
 import uPlot from 'uplot';
-import { AuthProvider } from '../auth';
-import { App } from '../App';
-import { ApiError, storeKey, type EvalMetrics, type EvalReport, type EvalSuite, type Evaluation } from '../api';
+import { appAt } from '../test-app';
+import { ApiError, type EvalMetrics, type EvalReport, type EvalSuite, type Evaluation } from '../api';
 import { EMPTY_SUITE, suiteBody } from './Evaluations';
 import { json, list, mockFetch, problem } from '../test-fetch';
 
@@ -15,17 +13,6 @@ afterEach(() => {
   vi.unstubAllGlobals();
   vi.restoreAllMocks();
 });
-
-function app(path: string) {
-  storeKey('tro_k');
-  return render(
-    <AuthProvider>
-      <MemoryRouter initialEntries={[path]}>
-        <App />
-      </MemoryRouter>
-    </AuthProvider>,
-  );
-}
 
 type Plot = { opts: { series: { label?: string }[]; axes: { label?: string }[]; scales: { x: { distr?: number; log?: number } } }; data: (number | null)[][] };
 const plots = () => (uPlot as unknown as { made: Plot[] }).made;
@@ -86,7 +73,7 @@ describe('Evaluation detail', () => {
       'GET /v1/evaluations/eval_p/report?format=json': () => json(report),
       'GET /v1/evaluations/eval_p/events': () => EVENTS,
     });
-    app('/evaluations/eval_p');
+    appAt('/evaluations/eval_p');
 
     expect(await screen.findByRole('heading', { name: /Evaluation eval_p/ })).toHaveTextContent('completed');
     expect(screen.getByRole('heading', { name: /Evaluation eval_p/ }).querySelector('.verdict-passed')).toHaveTextContent('passed');
@@ -150,7 +137,7 @@ describe('Evaluation detail', () => {
       } satisfies EvalReport),
       'GET /v1/evaluations/eval_f/events': () => list([]),
     });
-    app('/evaluations/eval_f');
+    appAt('/evaluations/eval_f');
 
     const verdict = await screen.findByRole('alert', { name: 'Verdict' });
     expect(verdict).toHaveTextContent('Failed: 2 thresholds not met.');
@@ -192,7 +179,7 @@ describe('Evaluation detail', () => {
       'GET /v1/evaluations/eval_q/report?format=junit': () => new Response('<testsuite/>', { status: 200, headers: {
         'Content-Type': 'application/xml', 'Content-Disposition': 'attachment; filename="eval_q-junit.xml"' } }),
     });
-    app('/evaluations/eval_q');
+    appAt('/evaluations/eval_q');
     expect(await screen.findByRole('heading', { name: /Evaluation eval_q/ })).toHaveTextContent('queued');
     expect(await screen.findByRole('progressbar', { name: 'sampling: 64 of 128' }, { timeout: 4000 })).toHaveAttribute('value', '64');
     expect(screen.getByRole('button', { name: 'Cancel eval_q' })).toBeEnabled();
@@ -231,7 +218,7 @@ describe('Evaluation runs', () => {
         return json({ ...running, status: 'cancelled' });
       },
     });
-    app('/evaluations');
+    appAt('/evaluations');
     const table = await screen.findByRole('table', { name: 'Evaluations' });
     const rows = within(table).getAllByRole('row').slice(1);
     expect(rows[0]).toHaveTextContent('eval_r');
@@ -267,7 +254,7 @@ describe('Evaluation runs', () => {
       'GET /v1/evaluations/eval_new': () => json(evaluation('eval_new', { status: 'queued', verdict: null })),
       'GET /v1/evaluations/eval_new/events': () => list([]),
     });
-    app('/evaluations?candidate=helpfulness%40candidate');
+    appAt('/evaluations?candidate=helpfulness%40candidate');
     const form = await screen.findByRole('form', { name: 'Run evaluation' });
     const candidate = await within(form).findByLabelText('Candidate');
     expect(within(candidate).getByRole('group', { name: 'Aliases' })).toHaveTextContent('helpfulness@candidate → model_rm');
@@ -313,7 +300,7 @@ describe('Suites', () => {
         { pointer: '', detail: 'somewhere else' },
       ]),
     });
-    app('/evaluations/suites');
+    appAt('/evaluations/suites');
     const form = await screen.findByRole('form', { name: 'New suite' });
     expect(await screen.findByText(/No suites yet/)).toBeInTheDocument();
     await userEvent.type(within(form).getByLabelText('Name'), 'arith');
@@ -366,7 +353,7 @@ describe('Suites', () => {
       'GET /v1/eval-suites/suite_1': () => json(SUITE),
       'GET /v1/evaluations?suite=suite_1': () => list([evaluation('eval_p')]),
     });
-    app('/evaluations/suites');
+    appAt('/evaluations/suites');
     const table = await screen.findByRole('table', { name: 'Suites' });
     const row = within(table).getAllByRole('row')[1];
     expect(row).toHaveTextContent('preferences, gold judge + best-of-N');
