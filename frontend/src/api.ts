@@ -642,15 +642,19 @@ export interface Overoptimization {
   n: number[];
   proxy: number[];
   gold: number[];
-  gold_peak_n: number | null;
-  drop: number | null;
-  proxy_gold_gap: number | null;
+  /** The N where gold is highest. */
+  gold_peak_n: number;
+  /** max(gold) − gold(N_max) ≥ 0: what `max_overoptimization` bounds (the flat metric `overoptimization`). */
+  drop: number;
+  /** The proxy's rise minus the gold's rise from N = 1 to N_max, each in standard deviations of its scores. */
+  proxy_gold_gap: number;
 }
 
 export interface EvalMetrics {
   pairwise: { accuracy: number; ci_low: number; ci_high: number; pairs: number; ties: number } | null;
   ece: number | null;
-  gold: { spearman: number; kendall: number; samples: number } | null;
+  /** Spearman and Kendall are null when undefined (fewer than 2 samples, constant scores), with the reason. */
+  gold: { spearman: number | null; kendall: number | null; samples: number; undefined_reason?: string } | null;
   overoptimization: Overoptimization | null;
   latency_ms: { p50: number | null; p95: number | null; samples: number } | null;
   errors: Record<string, number> | null;
@@ -682,12 +686,14 @@ export interface Alias {
   kind: 'reward_spec' | 'reward_model';
   updated_at: string;
   updated_by: string | null;
+  created_at?: string;
   /** The evaluation that allowed its last move, when it required one. */
   evaluation: string | null;
 }
 
 export interface AliasMove {
-  target: string;
+  /** null for a deletion. */
+  target: string | null;
   previous: string | null;
   moved_at: string;
   moved_by: string | null;

@@ -218,7 +218,7 @@ function History({ name, tick }: { name: string; tick: number }) {
                 {moves.map((m, i) => (
                   <tr key={i}>
                     <td title={m.moved_at}>{age(m.moved_at)}</td>
-                    <td><code>{m.target}</code></td>
+                    <td>{m.target ? <code>{m.target}</code> : <span className="muted">(deleted)</span>}</td>
                     <td>{m.previous ? <code>{m.previous}</code> : <span className="muted">(created)</span>}</td>
                     <td>{m.moved_by ?? '—'}</td>
                     <td>

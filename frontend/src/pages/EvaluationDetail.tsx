@@ -21,7 +21,7 @@ export const METRIC_ROWS: { label: string; metric: EvalMetric | null; value: (m:
   { label: 'Gold Spearman', metric: 'gold_spearman', value: (m) => m.gold?.spearman, higherIsBetter: true },
   { label: 'Gold Kendall', metric: 'gold_kendall', value: (m) => m.gold?.kendall, higherIsBetter: true },
   { label: 'Over-optimization (gold drop from its peak)', metric: 'overoptimization', value: (m) => m.overoptimization?.drop, higherIsBetter: false },
-  { label: 'Proxy–gold gap at the largest N', metric: null, value: (m) => m.overoptimization?.proxy_gold_gap, higherIsBetter: false },
+  { label: 'Proxy rise − gold rise, N = 1 to max (sd)', metric: null, value: (m) => m.overoptimization?.proxy_gold_gap, higherIsBetter: false },
   { label: 'N at which gold peaks', metric: null, value: (m) => m.overoptimization?.gold_peak_n, higherIsBetter: true },
   { label: 'Latency p50 (ms)', metric: null, value: (m) => m.latency_ms?.p50, higherIsBetter: false },
   { label: 'Latency p95 (ms)', metric: 'p95_latency_ms', value: (m) => m.latency_ms?.p95, higherIsBetter: false },
@@ -40,7 +40,7 @@ const signed = (v: number) => (v > 0 ? `+${fmt(v)}` : fmt(v));
 /** What a metric's extra facts are: the bootstrap interval of the accuracy, the sample counts. */
 function detailOf(m: EvalMetrics, row: (typeof METRIC_ROWS)[number]): string | null {
   if (row.metric === 'pairwise_accuracy' && m.pairwise) return `95% CI ${fmt(m.pairwise.ci_low, 3)}–${fmt(m.pairwise.ci_high, 3)}, ${m.pairwise.pairs} pairs, ${m.pairwise.ties} ties`;
-  if (row.metric === 'gold_spearman' && m.gold) return `${m.gold.samples} samples`;
+  if (row.metric === 'gold_spearman' && m.gold) return `${m.gold.samples} samples${m.gold.undefined_reason ? `: ${m.gold.undefined_reason}` : ''}`;
   if (row.metric === 'p95_latency_ms' && m.latency_ms) return `${m.latency_ms.samples} samples`;
   return null;
 }
@@ -103,22 +103,26 @@ function Comparison({ report }: { report: EvalReport }) {
 /** A series of the best-of-N probe: y against N. */
 const byN = (n: number[], ys: number[]): Series => n.map((x, i) => ({ step: x, value: ys[i] })).filter((p) => p.value != null);
 
-/** The over-optimization curve: the candidate's proxy and gold reward of the best of N, and the baseline's gold. */
+/**
+ * The over-optimization curves of the best-of-N probe against N: the candidate's own (proxy) reward of its pick, and
+ * the gold judge's reward of that pick beside the baseline's. Two charts, as proxy and gold live on different scales.
+ */
 function Curve({ report }: { report: EvalReport }) {
   const c = report.candidate.overoptimization;
   if (!c) return <Empty>This suite has no prompts with a gold judge: no best-of-N probe.</Empty>;
   const b = report.baseline?.overoptimization;
-  const series = [
-    { name: 'candidate proxy', points: byN(c.n, c.proxy) },
-    { name: 'candidate gold', points: byN(c.n, c.gold) },
-    ...(b ? [{ name: 'baseline gold', points: byN(b.n, b.gold) }] : []),
-  ];
   return (
     <>
-      <MetricChart title="Best-of-N: reward of the pick" series={series} xLabel="N" xLog={2} height={240} />
+      <div className="charts">
+        <MetricChart title="Proxy: the candidate's reward of its best-of-N pick" series={[{ name: 'candidate proxy', points: byN(c.n, c.proxy) }]}
+          xLabel="N" xLog={2} height={220} />
+        <MetricChart title="Gold: the gold judge's reward of that pick"
+          series={[{ name: 'candidate gold', points: byN(c.n, c.gold) }, ...(b ? [{ name: 'baseline gold', points: byN(b.n, b.gold) }] : [])]}
+          xLabel="N" xLog={2} height={220} />
+      </div>
       <p className="muted">
-        Gold peaks at N = {c.gold_peak_n ?? '—'} and falls by {fmt(c.drop)} after it; proxy − gold at the largest N: {fmt(c.proxy_gold_gap)}.
-        A hackable reward's gold curve peaks and falls while its proxy keeps rising.
+        Gold peaks at N = {c.gold_peak_n} and falls by {fmt(c.drop)} after it; from N = 1 to {c.n[c.n.length - 1]} the proxy rises{' '}
+        {fmt(c.proxy_gold_gap, 2)} standard deviations more than gold. A hackable reward's gold curve peaks and falls while its proxy keeps rising.
       </p>
     </>
   );
@@ -161,7 +165,8 @@ function Report({ evaluation }: { evaluation: Evaluation }) {
   const downloads: [string, string, ReactNode][] = [
     [`/v1/evaluations/${id}/report?format=junit`, `${id}-junit.xml`, 'JUnit XML'],
     [`/v1/evaluations/${id}/report?format=markdown`, `${id}.md`, 'Markdown'],
-    [`/v1/evaluations/${id}/report/curve.png`, `${id}-curve.png`, 'Curve (PNG)'],
+    // the curve exists only where the suite probes best-of-N (it has prompts)
+    ...(report.data?.candidate.overoptimization ? [[`/v1/evaluations/${id}/report/curve.png`, `${id}-curve.png`, 'Curve (PNG)'] as [string, string, ReactNode]] : []),
   ];
   return (
     <>

@@ -187,7 +187,7 @@ function Runs() {
       const q = new URLSearchParams({ ...(suite ? { suite } : {}), ...(status ? { status } : {}) }).toString();
       return listAll<Evaluation>(`/v1/evaluations${q ? `?${q}` : ''}`).then((l) => {
         setActive(l.some((e) => EVAL_ACTIVE.includes(e.status)));
-        return l.reverse();
+        return l; // newest first, as the API lists them
       });
     },
     [suite, status],
@@ -523,7 +523,7 @@ export function SuiteDetail() {
   const suite = useAsync((signal) => api.get<EvalSuite>(`/v1/eval-suites/${id}`, { signal }), [id]);
   const name = suite.data?.name;
   const versions = useAsync(() => (name ? listAll<EvalSuite>(`/v1/eval-suites?name=${encodeURIComponent(name)}`) : Promise.resolve([])), [name]);
-  const runs = useAsync(() => listAll<Evaluation>(`/v1/evaluations?suite=${encodeURIComponent(id)}`).then((l) => l.reverse()), [id]);
+  const runs = useAsync(() => listAll<Evaluation>(`/v1/evaluations?suite=${encodeURIComponent(id)}`), [id]);
   if (suite.loading && !suite.data) return <Loading what="Loading suite" />;
   if (!suite.data) return <ErrorBox error={suite.error} title="Could not load the suite" />;
   const s = suite.data;

@@ -65,6 +65,8 @@ describe('Aliases', () => {
     const form = screen.getByRole('form', { name: 'Move an alias' });
     expect(within(form).getByLabelText('Alias')).toHaveValue('helpfulness@production');
     const suite = within(form).getByLabelText('Require a passing evaluation on');
+    await within(suite).findByRole('option', { name: 'arith' });
+    await within(form).findByRole('option', { name: 'length (rs_len)' });
     // one entry a suite name (its newest version)
     expect(within(suite).getAllByRole('option').map((o) => o.textContent)).toEqual(['(no evaluation required)', 'arith']);
     await userEvent.selectOptions(within(form).getByLabelText('Target'), 'rs_len');
@@ -102,7 +104,9 @@ describe('Aliases', () => {
     expect(await screen.findByText(/No aliases yet/)).toBeInTheDocument();
     const form = screen.getByRole('form', { name: 'Move an alias' });
     await userEvent.type(within(form).getByLabelText('Alias'), 'helpfulness@candidate');
-    await userEvent.selectOptions(await within(form).findByLabelText('Target'), 'rs_len');
+    await within(form).findByRole('option', { name: 'length (rs_len)' });
+    await within(form).findByRole('option', { name: 'arith' });
+    await userEvent.selectOptions(within(form).getByLabelText('Target'), 'rs_len');
     await userEvent.selectOptions(within(form).getByLabelText('Require a passing evaluation on'), 'arith');
     await userEvent.click(within(form).getByRole('button', { name: 'Move alias' }));
     const refused = await within(form).findByRole('alert');

@@ -103,13 +103,17 @@ describe('Evaluation detail', () => {
     // ECE is measured for reward models only: no row when neither side has it
     expect(within(compared).queryByRole('rowheader', { name: 'ECE' })).toBeNull();
 
-    // the curve: proxy and gold of the candidate, the baseline's gold, against N on a log-2 axis
-    const curve = screen.getByRole('figure', { name: /Best-of-N/ });
-    expect(curve).toHaveAttribute('data-points', '18');
-    const plot = await lastPlot();
-    expect(plot.opts.series.map((s) => s.label)).toEqual(['N', 'candidate proxy', 'candidate gold', 'baseline gold']);
-    expect(plot.opts.scales.x).toMatchObject({ distr: 3, log: 2 });
-    expect(plot.data).toEqual([N, [0.1, 0.2, 0.3, 0.4, 0.5, 0.6], [0.1, 0.2, 0.3, 0.35, 0.4, 0.42], [0.1, 0.2, 0.25, 0.3, 0.31, 0.31]]);
+    // the curves against N on a log-2 axis: the candidate's proxy alone (its own scale), and gold for both sides
+    expect(screen.getByRole('figure', { name: /^Proxy/ })).toHaveAttribute('data-points', '6');
+    expect(screen.getByRole('figure', { name: /^Gold/ })).toHaveAttribute('data-points', '12');
+    await lastPlot();
+    const [proxy, gold] = plots().slice(-2);
+    expect(proxy.opts.series.map((s) => s.label)).toEqual(['N', 'candidate proxy']);
+    expect(proxy.data).toEqual([N, [0.1, 0.2, 0.3, 0.4, 0.5, 0.6]]);
+    expect(gold.opts.series.map((s) => s.label)).toEqual(['N', 'candidate gold', 'baseline gold']);
+    expect(gold.opts.scales.x).toMatchObject({ distr: 3, log: 2 });
+    expect(gold.data).toEqual([N, [0.1, 0.2, 0.3, 0.35, 0.4, 0.42], [0.1, 0.2, 0.25, 0.3, 0.31, 0.31]]);
+    expect(within(screen.getByRole('group', { name: 'Reports' })).getByRole('button', { name: 'Curve (PNG)' })).toBeInTheDocument();
 
     const events = screen.getByRole('list', { name: 'Event log' });
     expect(within(events).getAllByRole('listitem').map((li) => li.querySelector('code')!.textContent)).toEqual(['evaluation.completed', 'evaluation.started']);
@@ -153,8 +157,10 @@ describe('Evaluation detail', () => {
     // no baseline: the candidate alone, no deltas, no baseline curve
     const compared = screen.getByRole('table', { name: 'Candidate against baseline' });
     expect(within(compared).getByRole('rowheader', { name: 'Over-optimization (gold drop from its peak)' }).closest('tr')).toHaveTextContent('0.42——');
-    expect((await lastPlot()).opts.series.map((s) => s.label)).toEqual(['N', 'candidate proxy', 'candidate gold']);
-    expect(screen.getByText(/Gold peaks at N = 4/)).toHaveTextContent('Gold peaks at N = 4 and falls by 0.42 after it; proxy − gold at the largest N: 0.92.');
+    await lastPlot();
+    expect(plots().at(-1)!.opts.series.map((s) => s.label)).toEqual(['N', 'candidate gold']);
+    expect(screen.getByText(/Gold peaks at N = 4/)).toHaveTextContent(
+      'Gold peaks at N = 4 and falls by 0.42 after it; from N = 1 to 32 the proxy rises 0.92 standard deviations more than gold.');
     expect(await screen.findByText('No events yet.')).toBeInTheDocument();
   });
 
@@ -174,7 +180,7 @@ describe('Evaluation detail', () => {
       'GET /v1/evaluations/eval_q': () => json(states[Math.min(polls++, 2)]),
       'GET /v1/evaluations/eval_q/events': () => list([]),
       'GET /v1/evaluations/eval_q/report?format=json': () => json({
-        evaluation: 'eval_q', suite: { id: 'suite_1', name: 'arith', version: 2 }, verdict: 'passed', checks: [], candidate: metrics(), baseline: null, deltas: {},
+        evaluation: 'eval_q', suite: { id: 'suite_1', name: 'arith', version: 2 }, verdict: 'passed', checks: [], candidate: metrics({ overoptimization: null }), baseline: null, deltas: {},
       }),
       'GET /v1/evaluations/eval_q/report?format=junit': () => new Response('<testsuite/>', { status: 200, headers: {
         'Content-Type': 'application/xml', 'Content-Disposition': 'attachment; filename="eval_q-junit.xml"' } }),
@@ -195,8 +201,10 @@ describe('Evaluation detail', () => {
     const junit = calls.find((c) => c.url.endsWith('format=junit'))!;
     expect(new Headers(junit.init.headers).get('Authorization')).toBe('Bearer tro_k');
     expect(clicked).toEqual(['eval_q-junit.xml']);
-    expect(within(reports).getByRole('button', { name: 'Curve (PNG)' })).toBeInTheDocument();
     expect(within(reports).getByRole('button', { name: 'Markdown' })).toBeInTheDocument();
+    // a suite without prompts has no best-of-N probe, so no curve to draw or download
+    expect(screen.getByText(/no best-of-N probe/)).toBeInTheDocument();
+    expect(within(reports).queryByRole('button', { name: 'Curve (PNG)' })).toBeNull();
   });
 });
 
@@ -209,9 +217,10 @@ describe('Evaluation runs', () => {
       'GET /v1/reward-specs': () => list([{ id: 'rs_len', name: 'length', grader: {}, item_fields: [], created_at: '' }]),
       'GET /v1/models': () => list([]),
       'GET /v1/aliases': () => list([]),
+      // newest first, as the API lists them
       'GET /v1/evaluations': () => list([
-        evaluation('eval_f', { verdict: 'failed', failed_thresholds: [{ name: 'min_gold_correlation', threshold: 0.5, value: -0.3, detail: null }] }),
         cancelled ? { ...running, status: 'cancelled', progress: null } : running,
+        evaluation('eval_f', { verdict: 'failed', failed_thresholds: [{ name: 'min_gold_correlation', threshold: 0.5, value: -0.3, detail: null }] }),
       ]),
       'POST /v1/evaluations/eval_r/cancel': () => {
         cancelled = true;
@@ -233,9 +242,10 @@ describe('Evaluation runs', () => {
     expect(await screen.findByText('cancelled', { selector: '.badge' })).toBeInTheDocument();
     expect(screen.queryByRole('button', { name: 'Cancel eval_r' })).toBeNull();
 
-    await userEvent.selectOptions(screen.getByLabelText('Status'), 'failed');
-    await userEvent.selectOptions(within(screen.getByRole('table', { name: 'Evaluations' }).closest('section')!.querySelector('.toolbar') as HTMLElement)
-      .getByLabelText('Suite'), 'suite_1');
+    const toolbar = within(screen.getByRole('table', { name: 'Evaluations' }).closest('section')!.querySelector('.toolbar') as HTMLElement);
+    await toolbar.findByRole('option', { name: 'arith v2' });
+    await userEvent.selectOptions(toolbar.getByLabelText('Status'), 'failed');
+    await userEvent.selectOptions(toolbar.getByLabelText('Suite'), 'suite_1');
     const last = calls.filter((c) => c.url.startsWith('/v1/evaluations?')).at(-1)!;
     expect(last.url).toBe('/v1/evaluations?suite=suite_1&status=failed&limit=100');
   });
@@ -257,9 +267,11 @@ describe('Evaluation runs', () => {
     appAt('/evaluations?candidate=helpfulness%40candidate');
     const form = await screen.findByRole('form', { name: 'Run evaluation' });
     const candidate = await within(form).findByLabelText('Candidate');
-    expect(within(candidate).getByRole('group', { name: 'Aliases' })).toHaveTextContent('helpfulness@candidate → model_rm');
+    // the choices come once the specs, models and aliases are loaded
+    expect(await within(candidate).findByRole('group', { name: 'Aliases' })).toHaveTextContent('helpfulness@candidate → model_rm');
     expect(within(candidate).getByRole('group', { name: 'Reward models' })).toHaveTextContent('judge (model_rm)');
     expect(candidate).toHaveValue('helpfulness@candidate');
+    await within(form).findByRole('option', { name: 'arith v2 (suite_1)' });
     await userEvent.selectOptions(within(form).getByLabelText('Suite'), 'suite_1');
     expect(within(form).getByText(/the suite's is/)).toHaveTextContent("Optional; the suite's is helpfulness@production.");
     await userEvent.click(within(form).getByRole('button', { name: 'Run evaluation' }));
@@ -303,6 +315,8 @@ describe('Suites', () => {
     appAt('/evaluations/suites');
     const form = await screen.findByRole('form', { name: 'New suite' });
     expect(await screen.findByText(/No suites yet/)).toBeInTheDocument();
+    // the pickers' choices once loaded
+    for (const name of ['pairs (ds_pairs)', 'base (model_pol)', 'helpfulness@production → rs_gold']) await within(form).findAllByRole('option', { name });
     await userEvent.type(within(form).getByLabelText('Name'), 'arith');
     await userEvent.type(within(form).getByLabelText('Description'), 'exact-match gold');
     await userEvent.selectOptions(within(form).getByLabelText('Preferences dataset'), 'ds_pairs');
