@@ -312,6 +312,9 @@ export interface Job {
   eval_dataset: string | null;
   reward_spec: string | null;
   eval_reward_spec: string | null;
+  /** The alias the reward spec was given as (resolved to `reward_spec` at submission), or null. */
+  reward_spec_alias?: string | null;
+  eval_reward_spec_alias?: string | null;
   method: { type: string; [k: string]: unknown };
   seed: number;
   suffix: string | null;

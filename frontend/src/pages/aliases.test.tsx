@@ -132,4 +132,24 @@ describe('Aliases', () => {
     const chips = within(within(lineage).getByRole('list', { name: 'Aliases' })).getAllByRole('listitem');
     expect(chips.map((c) => c.textContent)).toEqual(['helpfulness@production', 'helpfulness@staging']);
   });
+
+  it('shows the alias a job\'s reward specs were given as, beside the ids they resolved to', async () => {
+    const sse = () => new Response('', { headers: { 'Content-Type': 'text/event-stream' } });
+    mockFetch({
+      'GET /v1/jobs/job_a': () => json({
+        id: 'job_a', status: 'queued', model: 'model_a', dataset: 'ds_p', eval_dataset: 'ds_e', reward_spec: 'rs_1', eval_reward_spec: 'rs_gold',
+        reward_spec_alias: 'helpfulness@production', eval_reward_spec_alias: 'gold@v1', method: { type: 'grpo' }, seed: 1, suffix: null, error: null,
+        result_model: null, current_step: 0, total_steps: 10, created_at: '2026-01-01T00:00:00Z', started_at: null, finished_at: null, resources: null,
+        worker: null, wait_reason: null, attempts: 0,
+      }),
+      'GET /v1/jobs/job_a/metrics': sse,
+      'GET /v1/jobs/job_a/events': sse,
+      'GET /v1/jobs/job_a/checkpoints': () => list([]),
+      'GET /v1/jobs/job_a/samples': () => json({ type: 'x', title: 'x', status: 404, code: 'not_found', detail: 'none' }, 404),
+      'GET /v1/models/': () => json({ id: 'model_a', family: 'language-model' }),
+    });
+    appAt('/jobs/job_a');
+    const spec = (await screen.findByText('Reward spec', { selector: 'dt' })).nextElementSibling!;
+    expect(spec).toHaveTextContent('rs_1 (alias helpfulness@production) · gold rs_gold (alias gold@v1)');
+  });
 });
