@@ -712,14 +712,19 @@ export interface AliasDetail extends Alias {
 export const aliasPath = (name: string) => `/v1/aliases/${encodeURIComponent(name).replace(/%40/g, '@')}`;
 
 /** Every page of a list endpoint (the API pages at most 100 at a time). */
-export async function listAll<T extends { id: string }>(path: string, max = 500): Promise<T[]> {
+export function listAll<T extends { id: string }>(path: string, max = 500): Promise<T[]> {
+  return listAllBy<T>(path, (t) => t.id, max);
+}
+
+/** Every page of a list endpoint whose `after` cursor is `cursor` of the last item (an alias's name, …). */
+export async function listAllBy<T>(path: string, cursor: (item: T) => string, max = 500, signal?: AbortSignal): Promise<T[]> {
   const out: T[] = [];
   let after: string | undefined;
   const sep = path.includes('?') ? '&' : '?';
   for (;;) {
-    const page = await api.get<ListResponse<T>>(`${path}${sep}limit=100${after ? `&after=${after}` : ''}`);
+    const page = await api.get<ListResponse<T>>(`${path}${sep}limit=100${after ? `&after=${encodeURIComponent(after)}` : ''}`, { signal });
     out.push(...page.data);
     if (!page.has_more || out.length >= max || page.data.length === 0) return out;
-    after = page.data[page.data.length - 1].id;
+    after = cursor(page.data[page.data.length - 1]);
   }
 }

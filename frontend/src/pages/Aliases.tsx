@@ -1,8 +1,8 @@
 import { useEffect, useState, type FormEvent } from 'react';
 import { Link, useSearchParams } from 'react-router-dom';
 import {
-  aliasPath, api, ApiError, listAll,
-  type Alias, type AliasDetail, type EvalSuite, type ListResponse, type Model, type RewardSpec,
+  aliasPath, api, ApiError, listAll, listAllBy,
+  type Alias, type AliasDetail, type EvalSuite, type Model, type RewardSpec,
 } from '../api';
 import { age, Empty, ErrorBox, Field, Loading, useAction, useAsync } from '../components/ui';
 import { unplaced } from './LaunchJob';
@@ -30,7 +30,7 @@ export interface RewardRefs {
 
 /** The team's aliases; none on a server without them (404), any other failure is an error. */
 export function listAliases(signal?: AbortSignal): Promise<Alias[]> {
-  return api.get<ListResponse<Alias>>('/v1/aliases', { signal }).then((r) => r.data).catch((e) => {
+  return listAllBy<Alias>('/v1/aliases', (a) => a.name, 500, signal).catch((e) => {
     if (e instanceof ApiError && e.status === 404) return [];
     throw e;
   });
