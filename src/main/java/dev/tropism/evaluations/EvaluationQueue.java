@@ -118,7 +118,7 @@ class EvaluationQueue implements SmartLifecycle {
                 }
             }
         } catch (RuntimeException ex) {
-            log.warn("evaluation queue poll failed; retrying at the next tick", ex);
+            log.warn("evaluation queue poll failed ({}); retrying at the next tick", ex.toString());
         }
     }
 

@@ -14,7 +14,6 @@ import java.util.List;
 import java.util.Map;
 import javax.xml.parsers.DocumentBuilderFactory;
 import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.springframework.beans.factory.annotation.Autowired;
@@ -119,7 +118,6 @@ class CliScriptTest {
      * {@code /v1/evaluations} and {@code /v1/aliases}.
      */
     @Test
-    @Disabled("needs the evaluations REST (/v1/eval-suites, /v1/evaluations) and /v1/aliases: enable when merged")
     void passedExitsZeroFailedExitsOneAndPromotionIsGated() throws Exception {
         TropismTestClient.Team team = api.newTeam("cli-gate");
         // every chosen answer is longer than its rejected one

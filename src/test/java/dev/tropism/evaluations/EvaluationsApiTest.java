@@ -5,13 +5,17 @@ import static dev.tropism.jobs.RealEngineJobs.pointers;
 import static dev.tropism.jobs.RealEngineJobs.upload;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.sun.net.httpserver.HttpServer;
 import dev.tropism.support.TropismIntegrationTest;
 import dev.tropism.support.TropismTestClient;
 import dev.tropism.support.TropismTestClient.ApiResponse;
 import dev.tropism.support.TropismTestClient.Team;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
 import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.test.context.TestPropertySource;
@@ -23,7 +27,8 @@ import tools.jackson.databind.JsonNode;
  * threshold, listing, events and the report formats' errors.
  */
 @TropismIntegrationTest
-@TestPropertySource(properties = "tropism.evaluations.poll-interval=100ms")
+@TestPropertySource(properties = {"tropism.evaluations.poll-interval=100ms", "tropism.webhooks.allowed-hosts=127.0.0.1",
+        "tropism.webhooks.delivery.poll-interval=100ms"})
 class EvaluationsApiTest {
 
     @Autowired TropismTestClient api;
@@ -97,6 +102,18 @@ class EvaluationsApiTest {
     @Test
     void aPreferencesSuiteMeasuresAccuracyAgainstABaseline() throws Exception {
         Team team = api.newTeam("pairs-eval");
+        List<JsonNode> delivered = new CopyOnWriteArrayList<>();
+        HttpServer receiver = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
+        receiver.createContext("/", exchange -> {
+            try (exchange) {
+                delivered.add(dev.tropism.jobs.RealEngineJobs.JSON.readTree(exchange.getRequestBody().readAllBytes()));
+                exchange.sendResponseHeaders(204, -1);
+            }
+        });
+        receiver.start();
+        ApiResponse endpoint = team.calls().post("/v1/webhook-endpoints", Map.of("url", "http://127.0.0.1:"
+                + receiver.getAddress().getPort() + "/hook", "events", List.of("evaluation.completed")));
+        assertThat(endpoint.status()).as(endpoint.toString()).isEqualTo(201);
         String pairs = upload(team, lines(PAIRS), "preferences");
         String longer = spec(team, "longer", longer());
         String shorter = spec(team, "shorter", Map.of("type", "length", "name", "short", "max", 1, "falloff", 4));
@@ -149,5 +166,21 @@ class EvaluationsApiTest {
         assertThat(team.calls().get("/v1/evaluations?status=done").status()).isEqualTo(400);
         assertThat(api.newTeam("nosy").calls().get("/v1/evaluations/" + reversed.get("id").asString()).status())
                 .isEqualTo(404);
+
+        // Each verdict went out as an evaluation.completed webhook.
+        long deadline = System.nanoTime() + 30_000_000_000L;
+        while (delivered.size() < 2 && System.nanoTime() < deadline) {
+            Thread.sleep(50);
+        }
+        receiver.stop(0);
+        assertThat(delivered).hasSize(2);
+        JsonNode last = delivered.stream().filter(d -> d.get("data").get("evaluation").asString()
+                .equals(reversed.get("id").asString())).findFirst().orElseThrow();
+        assertThat(last.get("type").asString()).isEqualTo("evaluation.completed");
+        assertThat(last.get("data").get("status").asString()).isEqualTo("completed");
+        assertThat(last.get("data").get("verdict").asString()).isEqualTo("failed");
+        assertThat(last.get("data").get("failed_thresholds")).extracting(JsonNode::asString)
+                .containsExactlyInAnyOrder("min_pairwise_accuracy", "max_regression.pairwise_accuracy");
+        assertThat(last.get("data").get("suite_name").asString()).isEqualTo("lengths");
     }
 }
