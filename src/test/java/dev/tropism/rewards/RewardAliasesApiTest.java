@@ -103,9 +103,9 @@ class RewardAliasesApiTest {
         assertThat(history.get(1).get("target").asString()).isEqualTo(v1);
         assertThat(history.get(1).get("previous").isNull()).isTrue();
 
-        // The list pages oldest first, with the alias name as the cursor.
+        // The list pages oldest first, with the alias name as the cursor; dots in a name are part of it.
         assertThat(move("helpfulness@candidate", v1).status()).isEqualTo(201);
-        assertThat(move("brevity", v1).status()).isEqualTo(201);
+        assertThat(move("brevity.v1-x_y", v1).status()).isEqualTo(201);
         ApiResponse p1 = team.calls().get("/v1/aliases?limit=2");
         assertThat(p1.status()).isEqualTo(200);
         assertThat(p1.json().get("data")).extracting(n -> n.get("name").asString())
@@ -113,7 +113,7 @@ class RewardAliasesApiTest {
         assertThat(p1.json().get("has_more").asBoolean()).isTrue();
         assertThat(p1.json().get("data").get(0).has("history")).isFalse();
         ApiResponse p2 = team.calls().get("/v1/aliases?limit=2&after=helpfulness@candidate");
-        assertThat(p2.json().get("data")).extracting(n -> n.get("name").asString()).containsExactly("brevity");
+        assertThat(p2.json().get("data")).extracting(n -> n.get("name").asString()).containsExactly("brevity.v1-x_y");
         assertThat(p2.json().get("has_more").asBoolean()).isFalse();
         assertThat(team.calls().get("/v1/aliases?after=nope").status()).isEqualTo(400);
 
