@@ -10,6 +10,8 @@ import { Datasets } from './pages/Datasets';
 import { RewardSpecs } from './pages/RewardSpecs';
 import { Playground } from './pages/Playground';
 import { Workers } from './pages/Workers';
+import { Evaluations, SuiteDetail } from './pages/Evaluations';
+import { EvaluationDetail } from './pages/EvaluationDetail';
 
 const NAV = [
   ['/jobs', 'Jobs'],
@@ -17,6 +19,7 @@ const NAV = [
   ['/models', 'Models'],
   ['/datasets', 'Datasets'],
   ['/reward-specs', 'Reward specs'],
+  ['/evaluations', 'Evaluations'],
   ['/playground', 'Playground'],
 ] as const;
 /** Pages of the admin key alone (the API answers a team key 403 there). */
@@ -42,7 +45,8 @@ export function App() {
         <span className="brand">Tropism</span>
         <nav aria-label="Main">
           {[...NAV, ...(auth.admin ? ADMIN_NAV : [])].map(([to, label]) => (
-            <NavLink key={to} to={to} end>
+            // Evaluations stays current on its tabs and detail pages
+            <NavLink key={to} to={to} end={to !== '/evaluations'}>
               {label}
             </NavLink>
           ))}
@@ -67,6 +71,11 @@ export function App() {
           <Route path="/models" element={<Models />} />
           <Route path="/datasets" element={<Datasets />} />
           <Route path="/reward-specs" element={<RewardSpecs />} />
+          <Route path="/evaluations" element={<Evaluations tab="runs" />} />
+          <Route path="/evaluations/suites" element={<Evaluations tab="suites" />} />
+          <Route path="/evaluations/aliases" element={<Evaluations tab="aliases" />} />
+          <Route path="/evaluations/suites/:id" element={<SuiteDetail />} />
+          <Route path="/evaluations/:id" element={<EvaluationDetail />} />
           <Route path="/playground" element={<Playground />} />
           {auth.admin && <Route path="/workers" element={<Workers />} />}
           <Route path="*" element={<p>No such page. <NavLink to="/jobs">Back to jobs</NavLink></p>} />

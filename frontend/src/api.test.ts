@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { api, ApiError, attachmentName, checkKey, parseSse, storeKey, type SseMessage } from './api';
+import { api, ApiError, attachmentName, checkKey, listAllBy, parseSse, storeKey, type SseMessage } from './api';
 import { mockFetch, problem, json } from './test-fetch';
 
 afterEach(() => vi.unstubAllGlobals());
@@ -87,5 +87,17 @@ describe('request', () => {
   it('passes on any other refusal of a key', async () => {
     mockFetch({ 'GET /v1/jobs': () => problem(401, 'unauthorized', 'The API key is not valid.') });
     await expect(checkKey('nope')).rejects.toThrow('The API key is not valid.');
+  });
+});
+
+describe('listAllBy', () => {
+  it('pages with the cursor of the last item, here an alias name', async () => {
+    storeKey('tro_k');
+    const calls = mockFetch({
+      'GET /v1/aliases?limit=100&after=': () => json({ object: 'list', data: [{ name: 'c' }], has_more: false }),
+      'GET /v1/aliases?limit=100': () => json({ object: 'list', data: [{ name: 'a' }, { name: 'b@prod' }], has_more: true }),
+    });
+    expect(await listAllBy<{ name: string }>('/v1/aliases', (a) => a.name)).toEqual([{ name: 'a' }, { name: 'b@prod' }, { name: 'c' }]);
+    expect(calls.map((c) => c.url)).toEqual(['/v1/aliases?limit=100', '/v1/aliases?limit=100&after=b%40prod']);
   });
 });

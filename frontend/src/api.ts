@@ -32,13 +32,17 @@ export interface FieldError {
   detail: string;
 }
 
-/** A failed call: the problem detail's fields (or the OpenAI error's message on the serving endpoints). */
+/**
+ * A failed call: the problem detail's fields (or the OpenAI error's message on the serving endpoints), with the
+ * whole problem body in `problem` for its extension members (an alias move's `evaluation`, …).
+ */
 export class ApiError extends Error {
   constructor(
     readonly status: number,
     readonly code: string,
     message: string,
     readonly errors: FieldError[] = [],
+    readonly problem: Record<string, unknown> = {},
   ) {
     super(message);
   }
@@ -82,6 +86,7 @@ async function toError(res: Response): Promise<ApiError> {
     body?.code ?? 'http_' + res.status,
     body?.detail ?? body?.title ?? `${res.status} ${res.statusText}`,
     Array.isArray(body?.errors) ? body.errors : [],
+    body && typeof body === 'object' && !Array.isArray(body) ? body : {},
   );
 }
 
@@ -307,6 +312,9 @@ export interface Job {
   eval_dataset: string | null;
   reward_spec: string | null;
   eval_reward_spec: string | null;
+  /** The alias the reward spec was given as (resolved to `reward_spec` at submission), or null. */
+  reward_spec_alias?: string | null;
+  eval_reward_spec_alias?: string | null;
   method: { type: string; [k: string]: unknown };
   seed: number;
   suffix: string | null;
@@ -395,6 +403,8 @@ export interface Model {
   classes?: string[] | null;
   /** An imported HuggingFace model's import (recipe `import`); null for the others. */
   import?: ModelImport | null;
+  /** The team's aliases that point at it now (reward models; absent from servers before aliases). */
+  aliases?: string[];
   created_at: string;
 }
 
@@ -487,6 +497,8 @@ export interface RewardSpec {
   name: string;
   grader: Record<string, unknown>;
   item_fields: string[];
+  /** The team's aliases that point at it now (absent from servers before aliases). */
+  aliases?: string[];
   created_at: string;
 }
 
@@ -554,15 +566,165 @@ export interface Sample {
   created_at: string;
 }
 
+// ---- Evaluations, suites and aliases (issue 16) ----
+
+/** The flat metric names of a report's `deltas` and of `thresholds.max_regression`. */
+export const EVAL_METRICS = ['pairwise_accuracy', 'ece', 'gold_spearman', 'gold_kendall', 'overoptimization', 'p95_latency_ms'] as const;
+export type EvalMetric = (typeof EVAL_METRICS)[number];
+
+/** A suite's thresholds; each optional. `max_regression`: per metric, how much worse than the baseline is allowed. */
+export interface EvalThresholds {
+  min_pairwise_accuracy?: number | null;
+  max_ece?: number | null;
+  min_gold_correlation?: number | null;
+  max_overoptimization?: number | null;
+  max_p95_latency_ms?: number | null;
+  max_regression?: Partial<Record<EvalMetric, number>> | null;
+}
+
+/** One version of an evaluation suite (POST /v1/eval-suites makes the next version of a name). */
+export interface EvalSuite {
+  id: string;
+  name: string;
+  version: number;
+  description: string | null;
+  preferences: string | null;
+  prompts: string | null;
+  gold_reward_spec: string | null;
+  policy: string | null;
+  n_samples: number;
+  max_prompts: number;
+  max_new_tokens: number | null;
+  temperature: number | null;
+  top_p: number | null;
+  seed: number | null;
+  thresholds: EvalThresholds;
+  baseline: string | null;
+  created_at: string;
+}
+
+export type EvalStatus = 'queued' | 'running' | 'completed' | 'failed' | 'cancelled';
+export const EVAL_STATUSES: EvalStatus[] = ['queued', 'running', 'completed', 'failed', 'cancelled'];
+/** The statuses in which an evaluation can still change (and be cancelled). */
+export const EVAL_ACTIVE: EvalStatus[] = ['queued', 'running'];
+
+/** What an evaluation measures: the reference as given, what it resolved to, and the alias it went through. */
+export interface EvalSubject {
+  ref: string;
+  kind: 'reward_spec' | 'reward_model';
+  id: string;
+  alias: string | null;
+}
+
+export interface FailedThreshold {
+  name: string;
+  threshold: number | null;
+  value: number | null;
+  detail: string | null;
+}
+
+export interface Evaluation {
+  id: string;
+  suite: string;
+  suite_name: string;
+  suite_version: number;
+  candidate: EvalSubject;
+  baseline: EvalSubject | null;
+  status: EvalStatus;
+  verdict: 'passed' | 'failed' | null;
+  failed_thresholds: FailedThreshold[];
+  progress: { phase: string | null; done: number; total: number } | null;
+  error: { code: string; message: string } | null;
+  created_at: string;
+  started_at: string | null;
+  finished_at: string | null;
+}
+
+/** The best-of-N probe: for each N, the proxy (candidate) and gold reward of the candidate's pick. */
+export interface Overoptimization {
+  n: number[];
+  proxy: number[];
+  gold: number[];
+  /** The N where gold is highest. */
+  gold_peak_n: number;
+  /** max(gold) − gold(N_max) ≥ 0: what `max_overoptimization` bounds (the flat metric `overoptimization`). */
+  drop: number;
+  /** The proxy's rise minus the gold's rise from N = 1 to N_max, each in standard deviations of its scores. */
+  proxy_gold_gap: number;
+}
+
+export interface EvalMetrics {
+  pairwise: { accuracy: number; ci_low: number; ci_high: number; pairs: number; ties: number } | null;
+  ece: number | null;
+  /** Spearman and Kendall are null when undefined (fewer than 2 samples, constant scores), with the reason. */
+  gold: { spearman: number | null; kendall: number | null; samples: number; undefined_reason?: string } | null;
+  overoptimization: Overoptimization | null;
+  latency_ms: { p50: number | null; p95: number | null; samples: number } | null;
+  errors: Record<string, number> | null;
+}
+
+export interface EvalCheck {
+  name: string;
+  threshold: number | null;
+  value: number | null;
+  passed: boolean;
+  detail: string | null;
+}
+
+/** GET /v1/evaluations/{id}/report?format=json. */
+export interface EvalReport {
+  evaluation: string;
+  suite: { id: string; name: string; version: number };
+  verdict: 'passed' | 'failed' | null;
+  checks: EvalCheck[];
+  candidate: EvalMetrics;
+  baseline: EvalMetrics | null;
+  deltas: Partial<Record<EvalMetric, number | null>>;
+}
+
+/** A named pointer at a reward spec or a reward model (`helpfulness@production`). */
+export interface Alias {
+  name: string;
+  target: string;
+  kind: 'reward_spec' | 'reward_model';
+  updated_at: string;
+  updated_by: string | null;
+  created_at?: string;
+  /** The evaluation that allowed its last move, when it required one. */
+  evaluation: string | null;
+}
+
+export interface AliasMove {
+  /** null for a deletion. */
+  target: string | null;
+  previous: string | null;
+  moved_at: string;
+  moved_by: string | null;
+  evaluation: string | null;
+  suite: string | null;
+}
+
+export interface AliasDetail extends Alias {
+  history: AliasMove[];
+}
+
+/** The path of an alias: its name percent-encoded, but for the `@` that paths may hold as it is. */
+export const aliasPath = (name: string) => `/v1/aliases/${encodeURIComponent(name).replace(/%40/g, '@')}`;
+
 /** Every page of a list endpoint (the API pages at most 100 at a time). */
-export async function listAll<T extends { id: string }>(path: string, max = 500): Promise<T[]> {
+export function listAll<T extends { id: string }>(path: string, max = 500): Promise<T[]> {
+  return listAllBy<T>(path, (t) => t.id, max);
+}
+
+/** Every page of a list endpoint whose `after` cursor is `cursor` of the last item (an alias's name, …). */
+export async function listAllBy<T>(path: string, cursor: (item: T) => string, max = 500, signal?: AbortSignal): Promise<T[]> {
   const out: T[] = [];
   let after: string | undefined;
   const sep = path.includes('?') ? '&' : '?';
   for (;;) {
-    const page = await api.get<ListResponse<T>>(`${path}${sep}limit=100${after ? `&after=${after}` : ''}`);
+    const page = await api.get<ListResponse<T>>(`${path}${sep}limit=100${after ? `&after=${encodeURIComponent(after)}` : ''}`, { signal });
     out.push(...page.data);
     if (!page.has_more || out.length >= max || page.data.length === 0) return out;
-    after = page.data[page.data.length - 1].id;
+    after = cursor(page.data[page.data.length - 1]);
   }
 }

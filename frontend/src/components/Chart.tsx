@@ -49,13 +49,15 @@ export function align(series: Series[]): (number | null)[][] {
 
 /**
  * A zoomable line chart of metric series against the step, or whatever `xLabel` names (uPlot: drag to zoom,
- * double-click to reset). Resizes with its container.
+ * double-click to reset). Resizes with its container. `xLog` (a base, e.g. 2) puts x on a log scale, for x values
+ * that double (best-of-N's N = 1, 2, 4, …).
  */
-export function MetricChart({ title, series, height = 200, xLabel = 'step' }: {
+export function MetricChart({ title, series, height = 200, xLabel = 'step', xLog }: {
   title: string;
   series: { name: string; points: Series }[];
   height?: number;
   xLabel?: string;
+  xLog?: 2 | 10;
 }) {
   const box = useRef<HTMLDivElement>(null);
   const figure = useRef<HTMLElement>(null);
@@ -68,7 +70,7 @@ export function MetricChart({ title, series, height = 200, xLabel = 'step' }: {
     const opts: uPlot.Options = {
       width: Math.max(200, el.clientWidth),
       height,
-      scales: { x: { time: false }, y: { range: yRange } },
+      scales: { x: { time: false, ...(xLog ? { distr: 3, log: xLog } : {}) }, y: { range: yRange } },
       axes: [{ label: xLabel, values: (_u, splits) => ticks(splits) }, { size: 60, values: (_u, splits) => ticks(splits) }],
       cursor: { drag: { x: true, y: false } },
       hooks: {
@@ -103,7 +105,7 @@ export function MetricChart({ title, series, height = 200, xLabel = 'step' }: {
     };
     // Rebuilt only when the set of series changes; new points go through setData below.
     // eslint-disable-next-line react-hooks/exhaustive-deps
-  }, [names, height, xLabel]);
+  }, [names, height, xLabel, xLog]);
 
   useEffect(() => {
     // New points: follow the data, unless the user has zoomed in (then keep their window).

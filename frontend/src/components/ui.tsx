@@ -1,5 +1,5 @@
 import { useCallback, useEffect, useId, useRef, useState, type ReactNode } from 'react';
-import { ApiError } from '../api';
+import { ApiError, download } from '../api';
 
 /** Loads data with `load`, again when `deps` change or `reload()` is called; `every` ms refreshes quietly. */
 export function useAsync<T>(load: (signal: AbortSignal) => Promise<T>, deps: unknown[], every?: number) {
@@ -154,4 +154,40 @@ export function useAction() {
     }
   }, []);
   return { busy, error, run };
+}
+
+/** A size in bytes as B, KiB, MiB or GiB. */
+export const bytes = (n: number) => (n < 1024 ? `${n} B` : n < 1024 ** 2 ? `${(n / 1024).toFixed(1)} KiB` : n < 1024 ** 3
+  ? `${(n / 1024 ** 2).toFixed(1)} MiB` : `${(n / 1024 ** 3).toFixed(2)} GiB`);
+
+/**
+ * A button that downloads `path` with the key (a link cannot send it) and saves it under the server's file name
+ * (else `fallbackName`); says what it saved, or why not.
+ */
+export function DownloadButton({ path, fallbackName, label, busyLabel, ariaLabel, title, failure = 'Download failed', className = 'export' }: {
+  path: string;
+  fallbackName: string;
+  label: ReactNode;
+  busyLabel: ReactNode;
+  ariaLabel?: string;
+  title?: string;
+  /** The start of the error line. */
+  failure?: string;
+  className?: string;
+}) {
+  const { busy, error, run } = useAction();
+  const [saved, setSaved] = useState<{ name: string; size: number } | null>(null);
+  return (
+    <span className={className}>
+      <button type="button" className="link" disabled={busy} aria-label={ariaLabel} title={title}
+        onClick={() => {
+          setSaved(null);
+          run(async () => setSaved(await download(path, fallbackName)));
+        }}>
+        {busy ? busyLabel : label}
+      </button>
+      {saved && <span className="muted" role="status"> saved {saved.name} ({bytes(saved.size)})</span>}
+      {error != null && <span className="field-error" role="alert"> {failure}: {errorText(error)}</span>}
+    </span>
+  );
 }

@@ -161,7 +161,9 @@ export function JobDetail() {
             <dt>Reward spec</dt>
             <dd>
               <code>{j.reward_spec}</code>
+              {j.reward_spec_alias && <span className="muted"> (alias {j.reward_spec_alias})</span>}
               {j.eval_reward_spec && <> · gold <code>{j.eval_reward_spec}</code></>}
+              {j.eval_reward_spec_alias && <span className="muted"> (alias {j.eval_reward_spec_alias})</span>}
             </dd>
           </>
         )}

@@ -1,7 +1,8 @@
 import { useEffect, useState, type FormEvent } from 'react';
 import { Link } from 'react-router-dom';
-import { api, ApiError, download, listAll, PLAYABLE, upload, type Dataset, type Model, type ModelCard, type RewardSpec } from '../api';
-import { age, Empty, ErrorBox, errorText, Field, Loading, StatusBadge, useAction, useAsync } from '../components/ui';
+import { api, ApiError, listAll, PLAYABLE, upload, type Dataset, type Model, type ModelCard, type RewardSpec } from '../api';
+import { age, bytes, DownloadButton, Empty, ErrorBox, Field, Loading, StatusBadge, useAction, useAsync } from '../components/ui';
+import { AliasChips } from './Aliases';
 
 /**
  * What the form starts from per recipe. tiny-gpt: the demo's base model, smaller, stopping early at 30% greedy
@@ -106,9 +107,6 @@ export function formatCount(n: number): string {
   const v = n / div;
   return `${v.toFixed(Math.abs(v) < 10 ? 2 : Math.abs(v) < 100 ? 1 : 0)}${unit}`;
 }
-
-const bytes = (n: number) => (n < 1024 ? `${n} B` : n < 1024 ** 2 ? `${(n / 1024).toFixed(1)} KiB` : n < 1024 ** 3
-  ? `${(n / 1024 ** 2).toFixed(1)} MiB` : `${(n / 1024 ** 3).toFixed(2)} GiB`);
 
 /** How often the import form asks whether its model is still `importing`. */
 export const IMPORT_POLL_MS = 1000;
@@ -298,26 +296,11 @@ export function lineage(models: Model[]): Lineage[] {
   return roots;
 }
 
-/**
- * Downloads a ready language model as a HuggingFace directory (a tar): fetched with the key, since a link cannot
- * send it, then saved under the server's file name. Says what it saved, or why not.
- */
+/** Downloads a ready language model as a HuggingFace directory (a tar), saved under the server's file name. */
 export function ExportButton({ model }: { model: Model }) {
-  const { busy, error, run } = useAction();
-  const [saved, setSaved] = useState<{ name: string; size: number } | null>(null);
   return (
-    <span className="export">
-      <button type="button" className="link" disabled={busy} aria-label={`Export ${model.name} (HF)`}
-        title="A tar of config.json, model.safetensors and the tokenizer (a tiny-gpt as gpt2)"
-        onClick={() => {
-          setSaved(null);
-          run(async () => setSaved(await download(`/v1/models/${model.id}/export?format=hf`, `${model.name}-hf.tar`)));
-        }}>
-        {busy ? 'Exporting…' : 'Export (HF)'}
-      </button>
-      {saved && <span className="muted" role="status"> saved {saved.name} ({bytes(saved.size)})</span>}
-      {error != null && <span className="field-error" role="alert"> Export failed: {errorText(error)}</span>}
-    </span>
+    <DownloadButton path={`/v1/models/${model.id}/export?format=hf`} fallbackName={`${model.name}-hf.tar`} label="Export (HF)" busyLabel="Exporting…"
+      ariaLabel={`Export ${model.name} (HF)`} title="A tar of config.json, model.safetensors and the tokenizer (a tiny-gpt as gpt2)" failure="Export failed" />
   );
 }
 
@@ -330,7 +313,7 @@ function Node({ node }: { node: Lineage }) {
   return (
     <li>
       <div className={`model-row${isCheckpoint ? ' checkpoint' : ''}`}>
-        <strong>{m.name}</strong> <code>{m.id}</code> <span className="badge">{m.family}</span> <StatusBadge status={m.status} />
+        <strong>{m.name}</strong> <code>{m.id}</code> <AliasChips aliases={m.aliases} /> <span className="badge">{m.family}</span> <StatusBadge status={m.status} />
         {m.parameters != null && <span className="muted">{formatCount(m.parameters)} params</span>}
         <span className="muted">{age(m.created_at)}</span>
         {m.job && (

@@ -2,6 +2,7 @@ import { useEffect, useState, type FormEvent } from 'react';
 import { api, ApiError, listAll, type Dataset, type DryRun, type Distribution, type Model, type RewardResult, type RewardSpec } from '../api';
 import { HistogramChart } from '../components/Chart';
 import { age, Empty, ErrorBox, Field, fmt, Loading, useAction, useAsync } from '../components/ui';
+import { AliasChips } from './Aliases';
 
 export const EXAMPLE_GRADER = {
   type: 'string_check',
@@ -280,7 +281,7 @@ export function RewardSpecs() {
                   <button type="button" className={s.id === spec?.id ? 'link current' : 'link'} aria-pressed={s.id === spec?.id} onClick={() => setSelected(s.id)}>
                     {s.name} <code>{s.id}</code>
                   </button>{' '}
-                  <span className="muted">{age(s.created_at)}</span>
+                  <AliasChips aliases={s.aliases} /> <span className="muted">{age(s.created_at)}</span>
                 </li>
               ))}
             </ul>
@@ -290,7 +291,7 @@ export function RewardSpecs() {
           {spec ? (
             <>
               <h2>
-                {spec.name} <code>{spec.id}</code>
+                {spec.name} <code>{spec.id}</code> <AliasChips aliases={spec.aliases} />
               </h2>
               <pre className="code" aria-label="Grader">{JSON.stringify(spec.grader, null, 2)}</pre>
               <TryIt key={spec.id} spec={spec} />

@@ -19,7 +19,8 @@
  *       {@code flow.FlowModel}, {@code flow.ImageClassifier}, {@code flow.FkSteering}, {@code flow.Noise},
  *       {@code flow.Png}); the generation server ({@code serve.Generator} and its request, result and listener
  *       types); dry-run sampling ({@code lm.LmDryRun}); {@code rl.GroupAdvantages.fracZeroStd};
- *       {@code data.ArithmeticTask}; and {@code nn.CheckpointFiles.MODEL_DIR}, where a checkpoint keeps its model.</li>
+ *       {@code data.ArithmeticTask}; {@code rm.PairwiseMetrics} (the evaluations' pairwise
+ *       accuracy and ECE); and {@code nn.CheckpointFiles.MODEL_DIR}, where a checkpoint keeps its model.</li>
  * </ul>
  * Everything else is internal: the networks and their layers ({@code lm.Gpt}, {@code flow.FlowNet}), the runs
  * (opened only through {@code Engine}), samplers, the methods' objectives and the shared training blocks of

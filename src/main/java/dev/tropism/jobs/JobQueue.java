@@ -288,6 +288,9 @@ public class JobQueue implements SmartLifecycle {
             if (to == JobStatus.CANCELLED) {
                 executor.publisher.publishEvent(new JobCancelled(jobId, job.teamId(), job.model(), job.resultModel()));
                 events.info(jobId, "job.cancelled", "Job cancelled before it started training.", null);
+            } else if (to == JobStatus.PAUSED) {
+                executor.publisher.publishEvent(new JobPaused(jobId, job.teamId(), job.model(), job.currentStep()));
+                events.info(jobId, "job.paused", "Job paused before it started training.", Map.of("step", job.currentStep()));
             }
             return true;
         }));
@@ -395,6 +398,8 @@ public class JobQueue implements SmartLifecycle {
             }
             if (cancel) {
                 executor.publisher.publishEvent(new JobCancelled(id, job.teamId(), job.model(), job.resultModel()));
+            } else if (pause) {
+                executor.publisher.publishEvent(new JobPaused(id, job.teamId(), job.model(), job.currentStep()));
             }
             events.publish(id, "warning", cancel ? "job.cancelled" : pause ? "job.paused" : "job.recovered",
                     cancel ? what + " The job was being cancelled; it is cancelled."

@@ -225,6 +225,8 @@ final class TrainingTasklet implements Tasklet {
      */
     private boolean alarm(HackingMonitor.Alarm alarm) {
         x.events.publish(jobId, "warning", HackingMonitor.EVENT, alarm.message(), alarm.evidence());
+        x.publisher.publishEvent(new RewardHackingSuspected(jobId, job.teamId(), run.step(), alarm.message(),
+                alarm.evidence()));
         return monitorConfig.onHacking() == HackingMonitorConfig.Action.PAUSE;
     }
 
@@ -364,6 +366,7 @@ final class TrainingTasklet implements Tasklet {
             x.publisher.publishEvent(new JobCancelled(jobId, job.teamId(), job.model(), job.resultModel()));
             x.events.info(jobId, "job.cancelled", "Job cancelled at step " + stoppedAtStep + ".", data);
         } else if (stoppedAs == JobStatus.PAUSED) {
+            x.publisher.publishEvent(new JobPaused(jobId, job.teamId(), job.model(), stoppedAtStep));
             x.events.info(jobId, "job.paused", "Job paused at step " + stoppedAtStep + ".", data);
         } else {
             x.events.info(jobId, "job.requeued", "The service is shutting down; the job will continue from step "

@@ -26,6 +26,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.springframework.context.ApplicationEventPublisher;
 import org.springframework.context.SmartLifecycle;
 import org.springframework.http.HttpStatus;
 import org.springframework.stereotype.Service;
@@ -67,12 +68,14 @@ public class ModelImportService implements SmartLifecycle {
     private final ModelImportProperties properties;
     private final JsonMapper json;
     private final TransactionTemplate tx;
+    private final ApplicationEventPublisher publisher;
     private final Semaphore pending = new Semaphore(MAX_PENDING);
     /** Copies imports into object storage; created by {@link #start}, shut down by {@link #stop} (and restartable). */
     private volatile ThreadPoolExecutor copier;
 
     ModelImportService(ModelStore models, ModelImports imports, ObjectStore objects, ModelImportProperties properties,
-            JsonMapper json, PlatformTransactionManager transactionManager) {
+            JsonMapper json, PlatformTransactionManager transactionManager, ApplicationEventPublisher publisher) {
+        this.publisher = publisher;
         this.models = models;
         this.imports = imports;
         this.objects = objects;
@@ -258,6 +261,7 @@ public class ModelImportService implements SmartLifecycle {
             }
             tx.executeWithoutResult(s -> {
                 models.markReady(id, null);
+                publisher.publishEvent(ModelReady.of(models.find(id).orElseThrow(), ModelReady.Source.IMPORT));
                 imports.finish(id, null);
                 imports.event(id, "ready", "ready: " + files.size() + " files in object storage", null);
             });

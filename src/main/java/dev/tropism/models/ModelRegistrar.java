@@ -7,21 +7,25 @@ import dev.tropism.jobs.JobFailed;
 import dev.tropism.jobs.JobSucceeded;
 import dev.tropism.web.Ids;
 import java.util.Optional;
+import org.springframework.context.ApplicationEventPublisher;
 import org.springframework.context.event.EventListener;
 import org.springframework.stereotype.Component;
 
 /**
  * The models' side of the jobs module: answers its {@link BaseModels} port, and registers the models that jobs
  * produce from their events. The listeners are synchronous, so they run inside the transaction that publishes the
- * event: a job's new state and its models commit (or roll back) together, and no crash can fall between them.
+ * event: a job's new state and its models commit (or roll back) together, and no crash can fall between them. Every
+ * model it makes ready is announced as {@link ModelReady} in that same transaction.
  */
 @Component
 class ModelRegistrar implements BaseModels {
 
     private final ModelStore models;
+    private final ApplicationEventPublisher publisher;
 
-    ModelRegistrar(ModelStore models) {
+    ModelRegistrar(ModelStore models, ApplicationEventPublisher publisher) {
         this.models = models;
+        this.publisher = publisher;
     }
 
     @Override
@@ -45,15 +49,18 @@ class ModelRegistrar implements BaseModels {
         ModelRecord main; // the exported model, parent of the companions
         if (e.trainedItsOwnModel()) {
             models.markReady(e.resultModel(), e.checkpoint());
-            main = base;
+            main = models.find(e.resultModel()).orElseThrow();
         } else {
             main = ModelRecord.derived(e.resultModel(), base, alignedName(base, e.suffix(), e.jobId()), e.family(),
                     e.jobId(), e.checkpoint(), e.resultPrefix(), base.parameters());
             models.insert(main);
         }
+        publisher.publishEvent(ModelReady.of(main, ModelReady.Source.JOB));
         for (JobSucceeded.Companion c : e.companions()) {
-            models.insert(ModelRecord.derived(Ids.newId("model_"), main, main.name() + "/" + c.suffix(), c.family(),
-                    e.jobId(), e.checkpoint(), main.objectPrefix() + c.subdir() + "/", c.parameters()));
+            ModelRecord companion = ModelRecord.derived(Ids.newId("model_"), main, main.name() + "/" + c.suffix(),
+                    c.family(), e.jobId(), e.checkpoint(), main.objectPrefix() + c.subdir() + "/", c.parameters());
+            models.insert(companion);
+            publisher.publishEvent(ModelReady.of(companion, ModelReady.Source.COMPANION));
         }
     }
 
@@ -64,8 +71,11 @@ class ModelRegistrar implements BaseModels {
     @EventListener
     void on(CheckpointSaved e) {
         ModelRecord base = models.find(e.baseModel()).orElseThrow();
-        models.insert(ModelRecord.derived(Ids.newId("model_"), base, alignedName(base, e.suffix(), e.jobId()) + "@" + e.step(),
-                e.family(), e.jobId(), e.checkpoint(), e.modelPrefix(), base.parameters()));
+        ModelRecord checkpoint = ModelRecord.derived(Ids.newId("model_"), base,
+                alignedName(base, e.suffix(), e.jobId()) + "@" + e.step(), e.family(), e.jobId(), e.checkpoint(),
+                e.modelPrefix(), base.parameters());
+        models.insert(checkpoint);
+        publisher.publishEvent(ModelReady.of(checkpoint, ModelReady.Source.CHECKPOINT));
     }
 
     @EventListener

@@ -47,6 +47,11 @@ class MigrationsOnH2Test {
                     + " ORDER BY seq LIMIT 100 FOR UPDATE SKIP LOCKED")) {
                 assertThat(rs.next()).isFalse();
             }
+            // The webhook dispatcher's claim (WebhookDeliveryStore.claimDue).
+            try (ResultSet rs = c.createStatement().executeQuery("SELECT id FROM webhook_deliveries WHERE status = 'pending'"
+                    + " AND next_attempt_at <= CURRENT_TIMESTAMP ORDER BY next_attempt_at LIMIT 8 FOR UPDATE SKIP LOCKED")) {
+                assertThat(rs.next()).isFalse();
+            }
             try (ResultSet rs = c.createStatement().executeQuery("SELECT CURRENT_TIMESTAMP AS db_now FROM nodes")) {
                 assertThat(rs.next()).isFalse();
             }

@@ -1,5 +1,6 @@
 package dev.tropism.rewards.webhook;
 
+import dev.tropism.rewards.SecretSealer;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
@@ -32,7 +33,7 @@ import org.springframework.stereotype.Component;
  * it up with the database.
  */
 @Component
-public class SecretCipher {
+public class SecretCipher implements SecretSealer {
 
     private static final Logger log = LoggerFactory.getLogger(SecretCipher.class);
 
@@ -57,6 +58,7 @@ public class SecretCipher {
     }
 
     /** {@code v1:<base64(iv ‖ ciphertext ‖ tag)>}. */
+    @Override
     public String encrypt(String plaintext) {
         byte[] iv = new byte[IV_BYTES];
         RANDOM.nextBytes(iv);
@@ -71,6 +73,7 @@ public class SecretCipher {
     }
 
     /** The plaintext of {@link #encrypt}'s output; {@link IllegalArgumentException} for a bad or foreign value. */
+    @Override
     public String decrypt(String sealed) {
         if (sealed == null || !sealed.startsWith(VERSION)) {
             throw new IllegalArgumentException("not a " + VERSION + " sealed secret");

@@ -1,5 +1,6 @@
 package dev.tropism.rewards.webhook;
 
+import dev.tropism.rewards.OutboundHosts;
 import java.time.Duration;
 import java.util.List;
 import java.util.Locale;
@@ -28,7 +29,7 @@ public record WebhookProperties(
         @DefaultValue List<String> allowedHosts,
         @DefaultValue("2s") Duration connectTimeout,
         @DefaultValue("4194304") int maxResponseBytes,
-        @DefaultValue CircuitBreaker circuitBreaker) {
+        @DefaultValue CircuitBreaker circuitBreaker) implements OutboundHosts {
 
     /** A host name or IP literal ({@code [::1]} as URLs write IPv6), or a {@code *.} wildcard and a name. */
     private static final Pattern HOST_PATTERN = Pattern.compile("(\\*\\.)?[a-z0-9]([a-z0-9.\\-]*[a-z0-9])?|\\[[0-9a-f:.]+]");
@@ -86,6 +87,7 @@ public record WebhookProperties(
     }
 
     /** True when {@code host} (as in a URL, case-insensitive) is on {@link #allowedHosts}. */
+    @Override
     public boolean allows(String host) {
         if (host == null || host.isEmpty()) {
             return false;
