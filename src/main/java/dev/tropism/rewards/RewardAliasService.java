@@ -116,9 +116,10 @@ class RewardAliasService implements RewardAliases {
             return new SpecRef(null, ref);
         }
         if (r.kind() == Kind.REWARD_MODEL) {
-            violations.add(new Violation(pointer, (r.alias() == null ? "'" + ref + "' is" : "alias '" + ref
-                    + "' names") + " reward model " + r.id() + ", and a job takes a reward spec: create one that wraps"
-                    + " the model in a reward_model grader (POST /v1/reward-specs {\"name\": …, \"grader\": {\"type\":"
+            String what = r.alias() == null ? "'" + ref + "' is a model id" : "alias '" + ref + "' names reward model "
+                    + r.id();
+            violations.add(new Violation(pointer, what + ", and a job takes a reward spec: create one that wraps the"
+                    + " model in a reward_model grader (POST /v1/reward-specs {\"name\": …, \"grader\": {\"type\":"
                     + " \"reward_model\", \"name\": \"rm\", \"model\": \"" + r.id() + "\"}}) and pass that spec (or an"
                     + " alias of it)"));
             return new SpecRef(null, r.alias());

@@ -206,5 +206,9 @@ class RewardAliasPromotionApiTest {
         assertThat(RewardAliasesApiTest.details(refused).get(0))
                 .contains("alias 'rm@production' names reward model " + rewardModel, "reward_model grader");
         assertThat(RewardAliasesApiTest.details(refused).get(1)).isEqualTo("no alias named 'nope'");
+        bad.put("reward_spec", rewardModel);
+        bad.remove("eval_reward_spec");
+        assertThat(RewardAliasesApiTest.details(team.calls().post("/v1/jobs", bad)))
+                .singleElement().asString().startsWith("'" + rewardModel + "' is a model id, and a job takes a reward spec");
     }
 }
