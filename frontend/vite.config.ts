@@ -18,5 +18,7 @@ export default defineConfig({
     environment: 'jsdom',
     include: ['src/**/*.test.{ts,tsx}'],
     setupFiles: ['src/test-setup.ts'],
+    // styles.css is read (as ?raw) by styles.test.ts; other CSS stays empty in tests
+    css: { include: [/styles\.css/] },
   },
 });

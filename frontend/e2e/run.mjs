@@ -16,7 +16,12 @@
 //   and its model card shows architecture, parameters, tokenizer, chat template and checks; 9. align the imported
 //   model with GRPO under LoRA from its "Align…" link (prompts in its 20-character vocabulary; a bad rank shown at
 //   the r field first), watch the job succeed, compare the aligned model with its base in the playground, and download
-//   the imported model's HuggingFace export (a tar, through Chromium's download).
+//   the imported model's HuggingFace export (a tar, through Chromium's download); 10. evaluations: a preferences
+//   dataset and two length graders (one agrees with the pairs, one does not) set up through the API, a suite with
+//   min_pairwise_accuracy 0.8 made in the Suites tab's form, both specs evaluated from the "Run evaluation" form and
+//   followed to their pages (passed; failed with the threshold named, and its JUnit report downloaded), the runs
+//   list, the alias lengths@production moved to the passing spec with require_passing_suite (accepted) and then to
+//   the failing one (409 with a link to its evaluation), and the alias's chip on the Reward specs page.
 // A screenshot of every page is saved (laptop width, and tablet width for some). Exits non-zero on failure.
 import { chromium } from 'playwright-core';
 import { execFileSync } from 'node:child_process';
@@ -162,8 +167,10 @@ const consoleErrors = [];
 page.on('console', (m) => m.type() === 'error' && consoleErrors.push(m.text()));
 page.on('pageerror', (e) => consoleErrors.push(String(e)));
 // Answers the UI expects to fail (a wrong key on purpose, the rejected uploads, the refused launch, the image
-// samples of a job that has none) are not errors; anything else 4xx/5xx is reported.
-const EXPECTED = [/\/v1\/jobs\?limit=1$/, /\/v1\/datasets$/, /\/v1\/jobs$/, /\/v1\/jobs\/job_\w+\/samples$/, /\/v1\/models$/];
+// samples of a job that has none, the alias move refused for a failing candidate: step 10 checks it is that one
+// 409) are not errors; anything else 4xx/5xx is reported.
+const EXPECTED = [/\/v1\/jobs\?limit=1$/, /\/v1\/datasets$/, /\/v1\/jobs$/, /\/v1\/jobs\/job_\w+\/samples$/, /\/v1\/models$/,
+  /\/v1\/aliases\/lengths@production$/];
 const badResponses = [];
 page.on('response', (r) => {
   if (r.status() >= 400 && !EXPECTED.some((e) => e.test(r.url()))) badResponses.push(`${r.status()} ${r.request().method()} ${r.url()}`);
@@ -538,9 +545,133 @@ try {
   await shot('17-export');
   log(`9. exported ${fileName} (${size} bytes: ${entries.filter(Boolean).join(', ')}) in ${((Date.now() - loraStarted) / 1000).toFixed(1)} s for step 9`);
 
+  // ---- 10. evaluations: a suite made in the form, a passing and a failing run, their reports, and a gated alias ----
+  const evalStarted = Date.now();
+  // the Evaluations pages fit a laptop window: no sideways scrolling of the whole page (wide tables scroll in place)
+  const fitsWidth = async (what) => {
+    const [width, inner] = await page.evaluate(() => [document.documentElement.scrollWidth, window.innerWidth]);
+    if (width > inner) throw new Error(`${what} is ${width} px wide in a ${inner} px window`);
+  };
+  // held-out pairs where people chose the longer answer, and two length graders: one agrees with them, one does not
+  const pairLines = Array.from({ length: 12 }, (_, i) => JSON.stringify({ prompt: `${i}+${i}=`, chosen: `${i + i} because ${i} and ${i} make ${i + i}`, rejected: `${i}` }));
+  const form = new FormData();
+  form.append('file', new Blob([`${pairLines.join('\n')}\n`], { type: 'application/x-ndjson' }), 'pairs.jsonl');
+  form.append('purpose', 'preferences');
+  form.append('name', 'length-pairs');
+  const pairsRes = await fetch(`${base}/v1/datasets`, { method: 'POST', headers: { Authorization: `Bearer ${key}` }, body: form });
+  if (pairsRes.status !== 201) throw new Error(`preferences upload -> ${pairsRes.status} ${await pairsRes.text()}`);
+  const pairs = await pairsRes.json();
+  const longSpec = await call('POST', '/v1/reward-specs', { name: 'long-answers', grader: { type: 'length', name: 'long', min: 12, falloff: 12 } }, key);
+  const shortSpec = await call('POST', '/v1/reward-specs', { name: 'short-answers', grader: { type: 'length', name: 'short', max: 2, falloff: 12 } }, key);
+  log('10. uploaded', pairs.id, 'and the specs', longSpec.id, '(long)', shortSpec.id, '(short)');
+
+  // the suite, through its form on the Suites tab
+  await page.getByRole('link', { name: 'Evaluations', exact: true }).click();
+  await page.getByRole('heading', { name: 'Evaluations', exact: true }).waitFor();
+  await page.getByRole('navigation', { name: 'Evaluations' }).getByRole('link', { name: 'Suites' }).click();
+  const suiteForm = page.getByRole('form', { name: 'New suite' });
+  await suiteForm.getByLabel('Name', { exact: true }).fill('lengths');
+  await suiteForm.getByLabel('Description').fill('Do longer answers win, as people said?');
+  await suiteForm.getByLabel('Preferences dataset').selectOption(pairs.id);
+  await suiteForm.getByLabel('Min pairwise accuracy').fill('0.8');
+  await suiteForm.getByRole('button', { name: 'Create suite' }).click();
+  const suiteId = (await suiteForm.getByRole('status').filter({ hasText: /Created lengths v1/ }).locator('code').textContent()).trim();
+  const suite = await call('GET', `/v1/eval-suites/${suiteId}`, null, key);
+  if (suite.preferences !== pairs.id || suite.thresholds?.min_pairwise_accuracy !== 0.8) throw new Error(`suite: ${JSON.stringify(suite)}`);
+  await page.getByRole('table', { name: 'Suites' }).getByRole('row', { name: new RegExp(suiteId) }).getByText('min_pairwise_accuracy ≥ 0.8').waitFor();
+  await fitsWidth('the Suites tab');
+  await shot('18-eval-suites');
+  log('10. suite', suiteId, 'created in the form');
+
+  // runs, through the "Run evaluation" form on the Runs tab, each followed to its detail page
+  const runEvaluation = async (candidate) => {
+    await page.getByRole('link', { name: 'Evaluations', exact: true }).click();
+    await page.getByRole('navigation', { name: 'Evaluations' }).getByRole('link', { name: 'Runs' }).click();
+    const runForm = page.getByRole('form', { name: 'Run evaluation' });
+    await runForm.getByLabel('Suite').selectOption(suiteId);
+    await runForm.getByLabel('Candidate').selectOption(candidate);
+    await runForm.getByRole('button', { name: 'Run evaluation' }).click();
+    await page.getByRole('heading', { name: /^Evaluation eval_/ }).waitFor();
+    const id = (await page.getByRole('heading', { name: /^Evaluation eval_/ }).locator('code').textContent()).trim();
+    await page.locator('h1 .badge', { hasText: 'completed' }).waitFor({ timeout: 120_000 });
+    return id;
+  };
+  const passing = await runEvaluation(longSpec.id);
+  await page.locator('h1 .badge.verdict-passed', { hasText: 'passed' }).waitFor();
+  await page.getByRole('status', { name: 'Verdict' }).getByText(/every threshold of lengths v1 was met/).waitFor();
+  const passedCheck = page.getByRole('table', { name: 'Checks' }).getByRole('row', { name: /min_pairwise_accuracy/ });
+  await passedCheck.getByText('passed', { exact: true }).waitFor();
+  await page.getByRole('table', { name: 'Candidate against baseline' }).getByRole('row', { name: /Pairwise accuracy/ }).getByText(/12 pairs/).waitFor();
+  await fitsWidth('a passed evaluation');
+  await shot('19-eval-passed');
+  log('10. evaluation', passing, 'of', longSpec.id, 'passed:', (await passedCheck.innerText()).replace(/\s+/g, ' ').trim());
+
+  const failing = await runEvaluation(shortSpec.id);
+  await page.locator('h1 .badge.verdict-failed', { hasText: 'failed' }).waitFor();
+  const failedRow = page.getByRole('table', { name: 'Failed thresholds' }).getByRole('row', { name: /min_pairwise_accuracy/ });
+  await failedRow.waitFor();
+  await page.getByRole('table', { name: 'Checks' }).getByRole('row', { name: /min_pairwise_accuracy/ }).getByText('failed', { exact: true }).waitFor();
+  await fitsWidth('a failed evaluation');
+  await shot('20-eval-failed');
+  log('10. evaluation', failing, 'of', shortSpec.id, 'failed:', (await failedRow.innerText()).replace(/\s+/g, ' ').trim());
+  // its JUnit report, fetched with the key and saved by the browser
+  const junitButton = page.getByRole('group', { name: 'Reports' }).getByRole('button', { name: 'JUnit XML' });
+  const [junit] = await Promise.all([page.waitForEvent('download', { timeout: 60_000 }), junitButton.click()]);
+  const junitXml = readFileSync(await junit.path(), 'utf8');
+  if (!junit.suggestedFilename().endsWith('.xml') || !/<testcase [^>]*name="min_pairwise_accuracy"[^>]*>\s*<failure/.test(junitXml)) {
+    throw new Error(`JUnit report ${junit.suggestedFilename()}: ${junitXml}`);
+  }
+  await page.getByRole('group', { name: 'Reports' }).getByRole('status').filter({ hasText: `saved ${junit.suggestedFilename()}` }).waitFor();
+  log('10. saved', junit.suggestedFilename(), `(${junitXml.length} characters) with min_pairwise_accuracy failed`);
+
+  // both runs in the list, newest first, the failed one with its failed threshold
+  await page.getByRole('link', { name: '← Evaluations' }).click();
+  const runsTable = page.getByRole('table', { name: 'Evaluations' });
+  await runsTable.getByRole('row', { name: new RegExp(failing) }).getByText('min_pairwise_accuracy').waitFor();
+  await runsTable.getByRole('row', { name: new RegExp(passing) }).locator('.badge.verdict-passed').waitFor();
+  await fitsWidth('the Runs tab');
+  await shot('21-eval-runs');
+
+  // the alias: moved to the passing spec when it passed the suite; refused (409) for the failing one
+  await page.getByRole('navigation', { name: 'Evaluations' }).getByRole('link', { name: 'Aliases' }).click();
+  const moveForm = page.getByRole('form', { name: 'Move an alias' });
+  await moveForm.getByLabel('Alias').fill('lengths@production');
+  await moveForm.getByLabel('Target').selectOption(longSpec.id);
+  await moveForm.getByLabel('Require a passing evaluation on').selectOption('lengths');
+  await moveForm.getByRole('button', { name: 'Move alias' }).click();
+  await moveForm.getByRole('status').filter({ hasText: `lengths@production now points at ${longSpec.id}` }).getByRole('link', { name: passing }).waitFor();
+  await page.getByRole('table', { name: 'History of lengths@production' }).getByRole('row', { name: new RegExp(passing) }).waitFor();
+  await fitsWidth('the Aliases tab');
+  await shot('22-alias-moved');
+  log('10. lengths@production moved to', longSpec.id, 'allowed by', passing);
+  await moveForm.getByLabel('Target').selectOption(shortSpec.id);
+  const [refused] = await Promise.all([
+    page.waitForResponse((r) => r.request().method() === 'POST' && r.url().endsWith('/v1/aliases/lengths@production')),
+    moveForm.getByRole('button', { name: 'Move alias' }).click(),
+  ]);
+  if (refused.status() !== 409) throw new Error(`the gated move answered ${refused.status()}, not 409`);
+  const gate = moveForm.getByRole('alert').filter({ hasText: /Not moved: the target has not passed the suite/ });
+  await gate.getByRole('link', { name: `See evaluation ${failing}` }).waitFor();
+  const alias = await call('GET', '/v1/aliases/lengths@production', null, key);
+  if (alias.target !== longSpec.id || alias.evaluation !== passing) throw new Error(`the alias moved anyway: ${JSON.stringify(alias)}`);
+  await fitsWidth('the Aliases tab with the refusal');
+  await shot('23-alias-refused');
+  log('10. moving it to', shortSpec.id, 'refused (409):', (await gate.innerText()).replace(/\s+/g, ' ').trim());
+
+  // the alias as a chip on the spec it names, opening the alias
+  await page.getByRole('link', { name: 'Reward specs' }).click();
+  const specItem = page.getByRole('list', { name: 'Reward specs' }).getByRole('listitem').filter({ hasText: longSpec.id });
+  await specItem.getByRole('listitem').filter({ hasText: 'lengths@production' }).waitFor();
+  const shortItem = page.getByRole('list', { name: 'Reward specs' }).getByRole('listitem').filter({ hasText: shortSpec.id });
+  if (await shortItem.getByRole('list', { name: 'Aliases' }).count()) throw new Error(`${shortSpec.id} shows an alias`);
+  await shot('24-reward-specs-alias');
+  await specItem.getByRole('link', { name: 'lengths@production' }).click();
+  await page.getByRole('table', { name: 'History of lengths@production' }).waitFor();
+  log(`10. evaluations and aliases done in ${((Date.now() - evalStarted) / 1000).toFixed(1)} s`);
+
   const unexpected = consoleErrors.filter((e) => !e.startsWith('Failed to load resource'));
   if (badResponses.length || unexpected.length) throw new Error(`unexpected failures: ${[...badResponses, ...unexpected].join('\n')}`);
-  console.log(`e2e: all 9 steps passed in ${((Date.now() - started) / 1000).toFixed(1)} s; screenshots:\n  ${shots.join('\n  ')}`);
+  console.log(`e2e: all 10 steps passed in ${((Date.now() - started) / 1000).toFixed(1)} s; screenshots:\n  ${shots.join('\n  ')}`);
 } catch (e) {
   await page.screenshot({ path: join(shotDir, 'failure.png'), fullPage: true }).catch(() => {});
   console.error('e2e FAILED:', e);

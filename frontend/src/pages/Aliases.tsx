@@ -7,15 +7,20 @@ import {
 import { age, Empty, ErrorBox, Field, Loading, useAction, useAsync } from '../components/ui';
 import { unplaced } from './LaunchJob';
 
-/** The aliases pointing at a reward spec or model, as chips that open the alias in the Aliases panel. */
+/**
+ * The aliases pointing at a reward spec or model, as chips that open the alias in the Aliases panel. Each chip is a
+ * link inside a list item (a role="listitem" on the link itself would hide the link from assistive technology).
+ */
 export function AliasChips({ aliases }: { aliases?: string[] | null }) {
   if (!aliases || aliases.length === 0) return null;
   return (
     <span className="chips" role="list" aria-label="Aliases">
       {aliases.map((a) => (
-        <Link key={a} role="listitem" className="chip" to={`/evaluations/aliases?name=${encodeURIComponent(a)}`} title={`Alias ${a}`}>
-          {a}
-        </Link>
+        <span key={a} role="listitem">
+          <Link className="chip" to={`/evaluations/aliases?name=${encodeURIComponent(a)}`} title={`Alias ${a}`}>
+            {a}
+          </Link>
+        </span>
       ))}
     </span>
   );

@@ -124,13 +124,16 @@ describe('Aliases', () => {
     const specs = await screen.findByRole('list', { name: 'Reward specs' });
     const chip = within(within(specs).getByRole('list', { name: 'Aliases' })).getByRole('listitem');
     expect(chip).toHaveTextContent('length@candidate');
-    expect(chip).toHaveAttribute('href', '/evaluations/aliases?name=length%40candidate');
+    // a link inside the list item: assistive technology (and Playwright's getByRole) must see a link
+    expect(within(chip).getByRole('link', { name: 'length@candidate' })).toHaveAttribute('href', '/evaluations/aliases?name=length%40candidate');
     unmount();
 
     appAt('/models');
     const lineage = await screen.findByRole('list', { name: 'Model lineage' });
     const chips = within(within(lineage).getByRole('list', { name: 'Aliases' })).getAllByRole('listitem');
     expect(chips.map((c) => c.textContent)).toEqual(['helpfulness@production', 'helpfulness@staging']);
+    expect(chips.map((c) => within(c).getByRole('link').getAttribute('href'))).toEqual([
+      '/evaluations/aliases?name=helpfulness%40production', '/evaluations/aliases?name=helpfulness%40staging']);
   });
 
   it('shows the alias a job\'s reward specs were given as, beside the ids they resolved to', async () => {

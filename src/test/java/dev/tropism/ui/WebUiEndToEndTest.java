@@ -25,7 +25,10 @@ import org.springframework.test.context.TestPropertySource;
  * by side in the playground; then a HuggingFace model imported from the Models page: a zip without config.json
  * refused at the file field, a tiny gpt2 archive uploaded with its progress bar until ready, and its model card; then
  * that model aligned with GRPO under LoRA from its "Align…" link, the aligned model beside it in the playground, and
- * its HuggingFace export downloaded as a tar) and saves a screenshot of every page under
+ * its HuggingFace export downloaded as a tar; then evaluations: a suite made in the Suites tab's form, a passing and
+ * a failing reward spec evaluated from the "Run evaluation" form with their verdicts, checks and JUnit report, and the
+ * alias {@code lengths@production} moved with {@code require_passing_suite}, accepted for the passing spec and refused
+ * (409) for the failing one) and saves a screenshot of every page under
  * {@code target/e2e-screenshots}. Under CI ({@code CI=true}) a missing Chromium or an unbuilt UI fails;
  * locally they skip the browser test.
  */
@@ -85,12 +88,14 @@ class WebUiEndToEndTest {
             node.destroyForcibly();
         }
         assertThat(exited && node.exitValue() == 0).as("e2e/run.mjs failed:%n%s", output).isTrue();
-        assertThat(output).contains("e2e: all 9 steps passed");
+        assertThat(output).contains("e2e: all 10 steps passed");
         assertThat(SCREENSHOTS.resolve("05-job-detail-live.png")).isRegularFile();
         assertThat(SCREENSHOTS.resolve("11-flow-job-gallery.png")).isRegularFile();
         assertThat(SCREENSHOTS.resolve("14-import-model-card.png")).isRegularFile();
         assertThat(SCREENSHOTS.resolve("15-lora-job.png")).isRegularFile();
         assertThat(SCREENSHOTS.resolve("17-export.png")).isRegularFile();
+        assertThat(SCREENSHOTS.resolve("20-eval-failed.png")).isRegularFile();
+        assertThat(SCREENSHOTS.resolve("23-alias-refused.png")).isRegularFile();
     }
 
     /** The UI is built into the classpath by the Maven build; -Dskip.frontend leaves it out. */
