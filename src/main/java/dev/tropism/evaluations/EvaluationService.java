@@ -1,10 +1,10 @@
 package dev.tropism.evaluations;
 
+import dev.tropism.datasets.DatasetCatalog;
 import dev.tropism.rewards.PromotionGate;
 import dev.tropism.rewards.RewardAliases;
 import dev.tropism.rewards.RewardSpecCatalog;
 import dev.tropism.rewards.RewardSpecInfo;
-import dev.tropism.datasets.DatasetCatalog;
 import dev.tropism.teams.Caller;
 import dev.tropism.web.ApiException;
 import dev.tropism.web.Ids;
@@ -20,7 +20,9 @@ import java.util.Optional;
 import org.springframework.http.HttpStatus;
 import org.springframework.stereotype.Service;
 import org.springframework.transaction.annotation.Transactional;
+import tools.jackson.core.type.TypeReference;
 import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.json.JsonMapper;
 
 /**
  * Submission, lookup, listing and cancel of evaluations; and the rewards module's {@link PromotionGate}: an alias
@@ -38,9 +40,11 @@ class EvaluationService implements PromotionGate {
     private final RewardRefs refs;
     private final RewardSpecCatalog specs;
     private final DatasetCatalog datasets;
+    private final JsonMapper json;
 
     EvaluationService(EvaluationStore store, EvalSuiteStore suites, EvaluationEvents events, EvaluationQueue queue,
-            RewardRefs refs, RewardSpecCatalog specs, DatasetCatalog datasets) {
+            RewardRefs refs, RewardSpecCatalog specs, DatasetCatalog datasets, JsonMapper json) {
+        this.json = json;
         this.store = store;
         this.suites = suites;
         this.events = events;
@@ -179,14 +183,18 @@ class EvaluationService implements PromotionGate {
         }
         Optional<Evaluation> newest = store.newestCompleted(teamId, s.get().id(), targetId);
         if (newest.isEmpty()) {
-            return new Verdict(false, null, s.get().id(), "no completed evaluation of " + targetId + " on suite "
-                    + s.get().name() + " v" + s.get().version() + "; run POST /v1/evaluations first");
+            return new Verdict(false, null, s.get().id(), "run POST /v1/evaluations with suite " + s.get().name()
+                    + " and this candidate first");
         }
         Evaluation e = newest.get();
-        boolean passed = "passed".equals(e.verdict());
-        return new Verdict(passed, e.id(), s.get().id(), passed ? null : "the newest evaluation of " + targetId
-                + " on suite " + s.get().name() + " v" + s.get().version() + ", " + e.id() + ", failed: "
-                + e.failedThresholds());
+        if ("passed".equals(e.verdict())) {
+            return new Verdict(true, e.id(), s.get().id(), null);
+        }
+        List<ThresholdCheck> failed = json.readValue(e.failedThresholds(), new TypeReference<List<ThresholdCheck>>() { });
+        return new Verdict(false, e.id(), s.get().id(), "it failed " + failed.stream()
+                .map(c -> c.name() + " (" + (c.value() == null ? "not measured" : Numbers.format(c.value()))
+                        + " against " + Numbers.format(c.threshold()) + ")")
+                .collect(java.util.stream.Collectors.joining(", ")));
     }
 
     /** A spec candidate must not read item fields the suite's data lacks; a model reads only the prompt. */

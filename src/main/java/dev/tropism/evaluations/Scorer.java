@@ -11,7 +11,9 @@ import java.util.TreeMap;
 /**
  * Scores samples one at a time with a candidate or baseline reward (a compiled reward spec, or a reward model), and
  * keeps what the evaluation reports besides the scores: each sample's latency and the kinds of errors. One sample per
- * call, so that a latency is a sample's own and not a share of a batch.
+ * call, so that a latency is a sample's own and not a share of a batch. The first {@value #WARM_UP} calls are made
+ * once untimed before any is timed: a reward model loads its weights on its first call, and the JIT compiles a
+ * grader over its first calls; a gate measures the steady state a training job sees.
  */
 final class Scorer {
 
@@ -46,8 +48,12 @@ final class Scorer {
         }
     }
 
+    /** Untimed calls before the first timed one. */
+    static final int WARM_UP = 8;
+
     private final One one;
     private final Tally tally = new Tally();
+    private boolean warm;
 
     Scorer(One one) {
         this.one = one;
@@ -80,6 +86,12 @@ final class Scorer {
     double[] score(List<Map<String, Object>> items, List<String> outputs, java.util.function.IntConsumer progress)
             throws InterruptedException {
         double[] out = new double[outputs.size()];
+        if (!warm) {
+            for (int i = 0; i < Math.min(WARM_UP, out.length); i++) {
+                one.score(items.get(i), outputs.get(i));
+            }
+            warm = true;
+        }
         for (int i = 0; i < out.length; i++) {
             if (Thread.interrupted()) {
                 throw new InterruptedException("evaluation interrupted while scoring");

@@ -35,7 +35,8 @@ import tools.jackson.databind.JsonNode;
 /**
  * The issue's gate, end to end on the real engine and PostgreSQL: a suite on the arithmetic task (1-digit addition)
  * with exact match as the gold judge, and two candidates. The honest one is a reward model trained by a
- * {@code reward_model} job on correct-versus-wrong pairs; the hackable one is a spec that rewards length. The honest
+ * {@code reward_model} job on correct-versus-wrong pairs (the policy's own wrong samples against the answers); the
+ * hackable one is a spec that rewards length. The honest
  * one passes; the hackable one fails on {@code min_gold_correlation} and the over-optimization probe, and the JUnit
  * report names those cases. Then an alias move that requires the suite is refused for the hackable candidate (409
  * naming its evaluation) and accepted for the honest one.
@@ -54,8 +55,10 @@ class RewardGateTest {
         Team team = api.newTeam("gate");
         // The demo's arithmetic task with 1-digit operands (answers least-significant digit first: "7+8=" -> "51").
         // The policy is pretrained on all 100 problems and stopped early, so that its samples are right about half
-        // the time: the gold judge (exact match) has something to tell apart. The reward model learns from pairs on
-        // 70 problems; the suite's pairs and prompts are the other 30.
+        // the time: the gold judge (exact match) has something to tell apart. The honest reward model learns from the
+        // policy's own mistakes on all 100 problems against their answers (a model this small does not learn addition
+        // from 70 problems well enough to judge the other 30); the suite's prompts are 30 of the problems, and its
+        // pairs are new ones on those 30 (the answer against any other number).
         List<Map<String, Object>> problems = new ArrayList<>();
         for (int a = 0; a < 10; a++) {
             for (int b = 0; b < 10; b++) {
@@ -79,15 +82,15 @@ class RewardGateTest {
         String gold = exactMatchSpec(team);
         String policy = pretrainBase(team, corpus, trainPrompts, gold);
 
-        String trainPairs = upload(team, lines(pairs(seen, 4, new Random(1))), "preferences");
-        String heldOutPairs = upload(team, lines(pairs(heldOut, 2, new Random(2))), "preferences");
+        String trainPairs = upload(team, lines(ownMistakes(team, policy, problems, new Random(1))), "preferences");
+        String heldOutPairs = upload(team, lines(pairs(heldOut, 2, false, new Random(2))), "preferences");
         String honest = trainRewardModel(team, policy, trainPairs, heldOutPairs);
         String hackable = team.calls().post("/v1/reward-specs", Map.of("name", "longer-is-better", "grader",
                 Map.of("type", "length", "name", "long", "min", 4, "max", 4, "falloff", 4))).json().get("id").asString();
 
         Map<String, Object> thresholds = new LinkedHashMap<>();
         thresholds.put("min_pairwise_accuracy", 0.75);
-        thresholds.put("min_gold_correlation", 0.1);
+        thresholds.put("min_gold_correlation", 0.2);
         thresholds.put("max_overoptimization", 0.02);
         thresholds.put("max_p95_latency_ms", 5000);
         Map<String, Object> suiteBody = new LinkedHashMap<>();
@@ -99,7 +102,7 @@ class RewardGateTest {
         suiteBody.put("n_samples", 16);
         suiteBody.put("max_prompts", 24);
         suiteBody.put("max_new_tokens", 4);
-        suiteBody.put("temperature", 0.8);
+        suiteBody.put("temperature", 0.5);
         suiteBody.put("seed", 7);
         suiteBody.put("thresholds", thresholds);
         ApiResponse suite = team.calls().post("/v1/eval-suites", suiteBody);
@@ -233,13 +236,13 @@ class RewardGateTest {
         hp.put("n_embd", 64);
         hp.put("n_head", 4);
         hp.put("block_size", 12);
-        hp.put("max_steps", 200);
+        hp.put("max_steps", 1000);
         hp.put("batch_size", 32);
         hp.put("learning_rate", 3e-3);
         hp.put("warmup_steps", 10);
-        hp.put("eval_interval", 10);
+        hp.put("eval_interval", 20);
         hp.put("eval_max_new_tokens", 4);
-        hp.put("stop_at_accuracy", 0.5);
+        hp.put("stop_at_accuracy", 0.6);
         ApiResponse created = team.calls().post("/v1/models", Map.of("name", "add1", "recipe", "tiny-gpt",
                 "dataset", corpus, "eval_dataset", prompts, "reward_spec", spec, "seed", 3, "hyperparameters", hp));
         assertThat(created.status()).as(created.toString()).isEqualTo(201);
@@ -249,9 +252,9 @@ class RewardGateTest {
     private static String trainRewardModel(Team team, String base, String pairs, String evalPairs)
             throws InterruptedException {
         Map<String, Object> hp = new LinkedHashMap<>();
-        hp.put("max_steps", 60);
+        hp.put("max_steps", 200);
         hp.put("learning_rate", 3e-3);
-        hp.put("eval_interval", 30);
+        hp.put("eval_interval", 50);
         ApiResponse job = team.calls().post("/v1/jobs", Map.of("model", base, "dataset", pairs, "eval_dataset", evalPairs,
                 "seed", 3, "suffix", "rm", "method", Map.of("type", "reward_model", "reward_model", hp)));
         assertThat(job.status()).as(job.toString()).isEqualTo(201);
@@ -259,16 +262,54 @@ class RewardGateTest {
         return done.get("result_model").asString();
     }
 
-    /** {@code perPrompt} pairs per item: the answer chosen over a wrong number of 1 or 2 digits. */
-    private static List<Map<String, Object>> pairs(List<Map<String, Object>> items, int perPrompt, Random rng) {
+    /**
+     * Correct-versus-wrong pairs as an RLHF team builds them: the policy's own samples of each problem (8 at
+     * temperature 1 through {@code /v1/completions}), every distinct wrong one rejected against the answer, topped up
+     * with near misses to 8 pairs per problem.
+     */
+    private static List<Map<String, Object>> ownMistakes(Team team, String policy, List<Map<String, Object>> problems,
+            Random rng) {
+        List<Map<String, Object>> out = new ArrayList<>();
+        int seed = 0;
+        for (Map<String, Object> problem : problems) {
+            ApiResponse r = team.calls().post("/v1/completions", Map.of("model", policy, "prompt", problem.get("prompt"),
+                    "n", 8, "max_tokens", 4, "temperature", 1.0, "seed", seed++));
+            assertThat(r.status()).as(r.toString()).isEqualTo(200);
+            Set<String> wrong = new java.util.LinkedHashSet<>();
+            r.json().get("choices").forEach(c -> wrong.add(c.get("text").asString()));
+            wrong.remove(problem.get("answer"));
+            List<Map<String, Object>> topUp = pairs(List.of(problem), 8, true, rng);
+            for (int k = 0; wrong.size() < 8 && k < topUp.size(); k++) {
+                wrong.add((String) topUp.get(k).get("rejected"));
+            }
+            for (String w : wrong) {
+                out.add(Map.of("prompt", problem.get("prompt"), "chosen", problem.get("answer"), "rejected", w));
+            }
+        }
+        return out;
+    }
+
+    /**
+     * {@code perPrompt} pairs per item: the answer chosen over a wrong one. With {@code nearMisses}, three in four are
+     * mistakes the policy makes (the sum off by one; written most-significant digit first, or with a spurious carry)
+     * and the rest any other number up to 18; without, all are any other number.
+     */
+    private static List<Map<String, Object>> pairs(List<Map<String, Object>> items, int perPrompt, boolean nearMisses,
+            Random rng) {
         List<Map<String, Object>> out = new ArrayList<>();
         for (Map<String, Object> item : items) {
             String answer = (String) item.get("answer");
+            int sum = Integer.parseInt(new StringBuilder(answer).reverse().toString());
             for (int k = 0; k < perPrompt; k++) {
-                String wrong;
-                do {
-                    wrong = new StringBuilder(String.valueOf(rng.nextInt(19))).reverse().toString();
-                } while (wrong.equals(answer));
+                String wrong = switch (nearMisses ? k % 4 : 3) {
+                    case 0 -> reversed(sum + 1);
+                    case 1 -> reversed(Math.abs(sum - 1) == sum ? sum + 2 : Math.abs(sum - 1));
+                    case 2 -> sum >= 10 ? String.valueOf(sum) : reversed(sum + 10);
+                    default -> reversed(rng.nextInt(19));
+                };
+                while (wrong.equals(answer)) {
+                    wrong = reversed(rng.nextInt(19));
+                }
                 Map<String, Object> pair = new LinkedHashMap<>();
                 pair.put("prompt", item.get("prompt"));
                 pair.put("chosen", answer);
@@ -277,5 +318,9 @@ class RewardGateTest {
             }
         }
         return out;
+    }
+
+    private static String reversed(int n) {
+        return new StringBuilder(String.valueOf(n)).reverse().toString();
     }
 }
