@@ -186,6 +186,8 @@ class EvaluationQueue implements SmartLifecycle {
                     events.info(e.id(), "evaluation.completed", j.verdict() + (j.failedNames().isEmpty() ? ""
                             : ": " + String.join(", ", j.failedNames()) + " failed"), data);
                     publishEnded(store.require(e.id()), j.failedNames());
+                } else {
+                    cancelIfAsked(e, node, "cancelled as it finished (its result was discarded)");
                 }
             });
         } catch (InterruptedException ex) {
@@ -214,17 +216,20 @@ class EvaluationQueue implements SmartLifecycle {
     private void stopped(Evaluation e, String node) {
         try {
             if (store.cancelRequested(e.id())) {
-                tx.executeWithoutResult(s -> {
-                    if (store.end(e.id(), node, EvaluationStatus.CANCELLED, "cancelled", "cancelled while running")) {
-                        events.info(e.id(), "evaluation.cancelled", "cancelled while running", null);
-                        publishEnded(store.require(e.id()), null);
-                    }
-                });
+                tx.executeWithoutResult(s -> cancelIfAsked(e, node, "cancelled while running"));
             } else if (!running && store.requeue(e.id(), node)) {
                 events.info(e.id(), "evaluation.requeued", "its API instance is stopping; queued again", null);
             }
         } catch (RuntimeException ex) {
             log.warn("could not record the stop of evaluation {}; its lease will expire", e.id(), ex);
+        }
+    }
+
+    /** Ends a running evaluation of this node as cancelled when a cancel was asked; inside the caller's transaction. */
+    private void cancelIfAsked(Evaluation e, String node, String message) {
+        if (store.cancelRequested(e.id()) && store.end(e.id(), node, EvaluationStatus.CANCELLED, "cancelled", message)) {
+            events.info(e.id(), "evaluation.cancelled", message, null);
+            publishEnded(store.require(e.id()), null);
         }
     }
 

@@ -112,10 +112,14 @@ class EvaluationStore {
                 .params(phase, done, total, Db.now(), id, nodeId).update() == 1;
     }
 
-    /** running (held by {@code nodeId}) → completed with its verdict and report; false when not held. */
+    /**
+     * running (held by {@code nodeId}, no cancel asked) → completed with its verdict and report; false when not held
+     * or when a cancel was asked meanwhile (a cancel that was answered 200 always ends the evaluation cancelled).
+     */
     boolean complete(String id, String nodeId, String verdict, String failedThresholds, String report) {
         return jdbc.sql("UPDATE evaluations SET status = 'completed', verdict = ?, failed_thresholds = ?, report = ?,"
-                        + " phase = 'done', finished_at = ? WHERE id = ? AND status = 'running' AND claimed_by = ?")
+                        + " phase = 'done', finished_at = ? WHERE id = ? AND status = 'running' AND claimed_by = ?"
+                        + " AND cancel_requested = FALSE")
                 .params(verdict, failedThresholds, report, Db.now(), id, nodeId).update() == 1;
     }
 

@@ -27,8 +27,8 @@ import tools.jackson.databind.JsonNode;
  * threshold, listing, events and the report formats' errors.
  */
 @TropismIntegrationTest
-@TestPropertySource(properties = {"tropism.evaluations.poll-interval=100ms", "tropism.webhooks.allowed-hosts=127.0.0.1",
-        "tropism.webhooks.delivery.poll-interval=100ms"})
+@TestPropertySource(properties = {"tropism.evaluations.poll-interval=100ms", "tropism.evaluations.lease=2s",
+        "tropism.webhooks.allowed-hosts=127.0.0.1", "tropism.webhooks.delivery.poll-interval=100ms"})
 class EvaluationsApiTest {
 
     @Autowired TropismTestClient api;
@@ -182,5 +182,84 @@ class EvaluationsApiTest {
         assertThat(last.get("data").get("failed_thresholds")).extracting(JsonNode::asString)
                 .containsExactlyInAnyOrder("min_pairwise_accuracy", "max_regression.pairwise_accuracy");
         assertThat(last.get("data").get("suite_name").asString()).isEqualTo("lengths");
+    }
+
+    /**
+     * A cancel reaches a running evaluation: its candidate is a webhook grader whose scorer holds the first request
+     * until the test lets it go, so the evaluation is certainly running when the cancel is asked. It ends
+     * {@code cancelled}, never completed; a queued one is cancelled at once; cancelling again is harmless.
+     */
+    @Test
+    void aCancelledEvaluationEndsCancelledWhetherRunningOrQueued() throws Exception {
+        Team team = api.newTeam("cancel-eval");
+        java.util.concurrent.CountDownLatch arrived = new java.util.concurrent.CountDownLatch(1);
+        java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
+        HttpServer scorer = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
+        scorer.setExecutor(java.util.concurrent.Executors.newCachedThreadPool());
+        scorer.createContext("/score", exchange -> {
+            try (exchange) {
+                JsonNode request = dev.tropism.jobs.RealEngineJobs.JSON.readTree(exchange.getRequestBody().readAllBytes());
+                arrived.countDown();
+                release.await(30, java.util.concurrent.TimeUnit.SECONDS);
+                StringBuilder scores = new StringBuilder("{\"scores\":[");
+                for (int i = 0; i < request.get("samples").size(); i++) {
+                    scores.append(i == 0 ? "" : ",").append("1");
+                }
+                byte[] body = scores.append("]}").toString().getBytes(java.nio.charset.StandardCharsets.UTF_8);
+                exchange.getResponseHeaders().add("Content-Type", "application/json");
+                exchange.sendResponseHeaders(200, body.length);
+                exchange.getResponseBody().write(body);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        });
+        scorer.start();
+        try {
+            String pairs = upload(team, lines(PAIRS), "preferences");
+            String slow = spec(team, "slow", Map.of("type", "webhook", "name", "slow", "url", "http://127.0.0.1:"
+                    + scorer.getAddress().getPort() + "/score", "timeout_ms", 60000, "max_retries", 0));
+            String longer = spec(team, "longer", longer());
+            assertThat(team.calls().post("/v1/eval-suites", Map.of("name", "held", "preferences", pairs)).status())
+                    .isEqualTo(201);
+
+            String running = team.calls().post("/v1/evaluations", Map.of("suite", "held", "candidate", slow)).json()
+                    .get("id").asString();
+            assertThat(arrived.await(30, java.util.concurrent.TimeUnit.SECONDS)).as("the scorer was called").isTrue();
+            // one evaluation runs at a time here: this one waits behind the held one
+            String queued = team.calls().post("/v1/evaluations", Map.of("suite", "held", "candidate", longer)).json()
+                    .get("id").asString();
+            ApiResponse cancelQueued = team.calls().post("/v1/evaluations/" + queued + "/cancel", Map.of());
+            assertThat(cancelQueued.status()).isEqualTo(200);
+            assertThat(cancelQueued.json().get("status").asString()).isEqualTo("cancelled");
+
+            ApiResponse cancel = team.calls().post("/v1/evaluations/" + running + "/cancel", Map.of());
+            assertThat(cancel.status()).as(cancel.toString()).isEqualTo(200);
+            assertThat(cancel.json().get("status").asString()).isEqualTo("running");
+            JsonNode done = awaitEnded(team, running);
+            release.countDown();
+            assertThat(done.get("status").asString()).as(done.toString()).isEqualTo("cancelled");
+            assertThat(done.get("verdict").isNull()).isTrue();
+            assertThat(team.calls().get("/v1/evaluations/" + running + "/events").json().get("data"))
+                    .extracting(e -> e.get("type").asString())
+                    .contains("evaluation.cancel_requested", "evaluation.cancelled")
+                    .doesNotContain("evaluation.completed");
+            assertThat(team.calls().post("/v1/evaluations/" + running + "/cancel", Map.of()).status()).isEqualTo(200);
+            assertThat(team.calls().get("/v1/evaluations/" + running + "/report").status()).isEqualTo(409);
+        } finally {
+            release.countDown();
+            scorer.stop(0);
+        }
+    }
+
+    private static JsonNode awaitEnded(Team team, String id) throws InterruptedException {
+        long deadline = System.nanoTime() + 30_000_000_000L;
+        while (true) {
+            JsonNode e = team.calls().get("/v1/evaluations/" + id).json();
+            if (!e.get("status").asString().equals("queued") && !e.get("status").asString().equals("running")) {
+                return e;
+            }
+            assertThat(System.nanoTime()).as("evaluation %s never ended: %s", id, e).isLessThan(deadline);
+            Thread.sleep(50);
+        }
     }
 }

@@ -39,11 +39,10 @@ import tools.jackson.databind.JsonNode;
  * hackable one is a spec that rewards length. The honest
  * one passes; the hackable one fails on {@code min_gold_correlation} and the over-optimization probe, and the JUnit
  * report names those cases. Then an alias move that requires the suite is refused for the hackable candidate (409
- * naming its evaluation) and accepted for the honest one.
+ * naming its evaluation) and accepted for the honest one, and the alias then names the candidate of an evaluation.
  */
 @TropismIntegrationTest
-@TestPropertySource(properties = {"tropism.jobs.poll-interval=50ms", "tropism.evaluations.poll-interval=100ms",
-        "tropism.evaluations.lease=4s"})
+@TestPropertySource(properties = {"tropism.jobs.poll-interval=50ms", "tropism.evaluations.poll-interval=100ms"})
 class RewardGateTest {
 
     private static final Duration TIMEOUT = Duration.ofMinutes(4);
@@ -193,16 +192,12 @@ class RewardGateTest {
                 "arith@production")).json();
         assertThat(viaAlias.get("candidate").get("id").asString()).isEqualTo(honest);
         assertThat(viaAlias.get("candidate").get("alias").asString()).isEqualTo("arith@production");
-        String cancelled = viaAlias.get("id").asString();
-        assertThat(team.calls().post("/v1/evaluations/" + cancelled + "/cancel", Map.of()).status()).isEqualTo(200);
         long deadline = System.nanoTime() + TIMEOUT.toNanos();
-        while (!team.calls().get("/v1/evaluations/" + cancelled).json().get("status").asString().equals("cancelled")) {
-            assertThat(System.nanoTime()).as("evaluation %s never cancelled", cancelled).isLessThan(deadline);
+        while (!team.calls().get("/v1/evaluations/" + viaAlias.get("id").asString()).json().get("status").asString()
+                .equals("completed")) {
+            assertThat(System.nanoTime()).as("evaluation %s never completed", viaAlias).isLessThan(deadline);
             Thread.sleep(100);
         }
-        assertThat(team.calls().get("/v1/evaluations/" + cancelled + "/events").json().get("data"))
-                .anySatisfy(e -> assertThat(e.get("type").asString()).isEqualTo("evaluation.cancelled"));
-        assertThat(team.calls().get("/v1/evaluations/" + cancelled + "/report").status()).isEqualTo(409);
     }
 
     private static double last(JsonNode array) {
