@@ -17,11 +17,13 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  * @param maxPairs preference pairs an evaluation scores at most (a larger dataset is refused at suite creation);
  *     default 5000
  * @param bootstrapResamples resamples of the pairwise accuracy's bootstrap confidence interval; default 1000
+ * @param sharedLinkTtl how long the curve link in a Markdown report works without the API key; default 30 days
+ *     (a pull-request comment keeps showing the image that long)
  */
 @ConfigurationProperties("tropism.evaluations")
 record EvaluationProperties(@DefaultValue("1") int threads, @DefaultValue("1s") Duration pollInterval,
         @DefaultValue("60s") Duration lease, @DefaultValue("2") int maxAttempts, @DefaultValue("5000") int maxPairs,
-        @DefaultValue("1000") int bootstrapResamples) {
+        @DefaultValue("1000") int bootstrapResamples, @DefaultValue("30d") Duration sharedLinkTtl) {
 
     EvaluationProperties {
         if (threads < 1) {
@@ -38,6 +40,9 @@ record EvaluationProperties(@DefaultValue("1") int threads, @DefaultValue("1s") 
         }
         if (maxPairs < 1) {
             throw new IllegalArgumentException("tropism.evaluations.max-pairs must be >= 1, got " + maxPairs);
+        }
+        if (sharedLinkTtl == null || sharedLinkTtl.isNegative() || sharedLinkTtl.isZero()) {
+            throw new IllegalArgumentException("tropism.evaluations.shared-link-ttl must be positive");
         }
         if (bootstrapResamples < 100) {
             throw new IllegalArgumentException("tropism.evaluations.bootstrap-resamples must be >= 100, got "

@@ -71,7 +71,10 @@ class EvaluationsController {
         return Map.of("data", service.events(caller, id));
     }
 
-    /** {@code format}: {@code json} (default), {@code junit} (one test case per threshold) or {@code markdown}. */
+    /**
+     * {@code format}: {@code json} (default), {@code junit} (one test case per threshold) or {@code markdown} (whose
+     * curve image is a {@code /shared/…} link that works without the key, so that a pull-request comment shows it).
+     */
     @GetMapping("/{id}/report")
     ResponseEntity<?> report(@Parameter(hidden = true) Caller caller, @PathVariable String id,
             @RequestParam(required = false, defaultValue = "json") String format) {
@@ -81,8 +84,8 @@ class EvaluationsController {
             case "json" -> ResponseEntity.ok().contentType(MediaType.APPLICATION_JSON).body(e.report());
             case "junit" -> ResponseEntity.ok().contentType(JUNIT).body(reports.junit(e, suite));
             case "markdown" -> ResponseEntity.ok().contentType(MARKDOWN).body(reports.markdown(e, suite,
-                    ServletUriComponentsBuilder.fromCurrentRequestUri().replaceQuery(null).path("/curve.png")
-                            .toUriString()));
+                    ServletUriComponentsBuilder.fromCurrentContextPath().build().toUriString()
+                            + reports.sharedCurvePath(e.id())));
             default -> throw new ApiException(HttpStatus.BAD_REQUEST, "invalid_parameter", "format must be json, junit"
                     + " or markdown; got '" + format + "'.", List.of(new Violation("/format", "unknown format")));
         };

@@ -164,7 +164,21 @@ class RewardGateTest {
         assertThat(failing).isEqualTo(failed);
         ApiResponse markdown = team.calls().get("/v1/evaluations/" + hackableRun.get("id").asString()
                 + "/report?format=markdown");
-        assertThat(markdown.text()).contains("min_gold_correlation", "/report/curve.png");
+        assertThat(markdown.text()).contains("min_gold_correlation", "/shared/evaluations/");
+        // The report's image link works without the key (a pull-request comment cannot send one), for this
+        // evaluation only: a forged or borrowed token is a 404.
+        java.util.regex.Matcher link = java.util.regex.Pattern.compile("\\((https?://[^)]+/shared/evaluations/[^)]+)\\)")
+                .matcher(markdown.text());
+        assertThat(link.find()).as(markdown.text()).isTrue();
+        String path = java.net.URI.create(link.group(1)).getRawPath() + "?" + java.net.URI.create(link.group(1))
+                .getRawQuery();
+        ApiResponse shared = api.anonymous().get(path);
+        assertThat(shared.status()).as(shared.toString()).isEqualTo(200);
+        assertThat(ImageIO.read(new ByteArrayInputStream(shared.body())).getWidth()).isGreaterThan(100);
+        assertThat(api.anonymous().get(path.replace(hackableRun.get("id").asString(), honestRun.get("id").asString()))
+                .status()).as("a token of another evaluation").isEqualTo(404);
+        assertThat(api.anonymous().get(path.substring(0, path.length() - 6) + "AAAAAA").status()).isEqualTo(404);
+        assertThat(api.anonymous().get(path.substring(0, path.indexOf('?'))).status()).isEqualTo(404);
         Files.writeString(out.resolve("hackable.md"), markdown.text());
         Files.writeString(out.resolve("honest.md"), team.calls().get("/v1/evaluations/" + honestRun.get("id").asString()
                 + "/report?format=markdown").text());

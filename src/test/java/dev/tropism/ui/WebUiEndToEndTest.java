@@ -11,6 +11,7 @@ import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
@@ -50,6 +51,10 @@ class WebUiEndToEndTest {
         assertThat(route.text()).contains("<div id=\"root\">");
         assertThat(api.anonymous().get("/").text()).contains("<div id=\"root\">");
         assertThat(api.anonymous().get("/reward-specs").text()).contains("<div id=\"root\">");
+        for (String clientRoute : List.of("/compare", "/workers", "/evaluations", "/evaluations/eval_0000000000000000",
+                "/evaluations/suites", "/evaluations/suites/suite_0000000000000000", "/evaluations/aliases")) {
+            assertThat(api.anonymous().get(clientRoute).text()).as(clientRoute).contains("<div id=\"root\">");
+        }
         // only the UI's routes: any other page is still a 404 problem
         assertThat(api.anonymous().get("/no-such-page").status()).isEqualTo(404);
         // the API keeps its own answers
