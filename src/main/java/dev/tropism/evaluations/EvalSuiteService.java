@@ -127,6 +127,10 @@ class EvalSuiteService implements DatasetUsage {
             violations.add(new Violation("/n_samples", "must be at least 2 for the best-of-N probe"
                     + " (thresholds/max_overoptimization)"));
         }
+        if (samplesPolicy && nSamples < 2 && thresholds.path("max_regression").has("overoptimization")) {
+            violations.add(new Violation("/n_samples", "must be at least 2 for the best-of-N probe"
+                    + " (thresholds/max_regression/overoptimization)"));
+        }
         if (!violations.isEmpty()) {
             throw ApiException.invalid(violations);
         }

@@ -128,7 +128,16 @@ class EvaluationQueue implements SmartLifecycle {
             if (active.containsKey(e.id())) {
                 continue; // our own, refreshed by refreshClaims
             }
-            if (e.attempts() + 1 >= properties.maxAttempts()) {
+            if (e.cancelRequested()) { // its instance died after the cancel was answered: it ends cancelled
+                tx.executeWithoutResult(s -> {
+                    if (store.end(e.id(), e.claimedBy(), EvaluationStatus.CANCELLED, "cancelled",
+                            "cancelled; its API instance stopped answering")) {
+                        events.info(e.id(), "evaluation.cancelled", "cancelled; its API instance stopped answering",
+                                null);
+                        publishEnded(store.require(e.id()), null);
+                    }
+                });
+            } else if (e.attempts() + 1 >= properties.maxAttempts()) {
                 String message = "its API instance stopped answering " + (e.attempts() + 1) + " time(s) (lease "
                         + properties.lease().toSeconds() + " s, tropism.evaluations.max-attempts "
                         + properties.maxAttempts() + ")";
@@ -138,7 +147,7 @@ class EvaluationQueue implements SmartLifecycle {
                         publishEnded(store.require(e.id()), null);
                     }
                 });
-            } else if (store.requeue(e.id(), e.claimedBy())) {
+            } else if (store.requeue(e.id(), e.claimedBy(), true)) {
                 events.publish(e.id(), "warn", "evaluation.requeued", "its API instance " + e.claimedBy()
                         + " stopped refreshing its claim; queued again", Map.of("node", e.claimedBy()));
             }
@@ -193,22 +202,39 @@ class EvaluationQueue implements SmartLifecycle {
         } catch (InterruptedException ex) {
             stopped(e, node);
         } catch (ConfigException ex) {
-            fail(e, node, "invalid_config", "/" + ex.field() + " " + ex.reason());
+            failUnlessStopped(e, node, ex, "invalid_config", "/" + ex.field() + " " + ex.reason());
         } catch (IOException ex) {
-            fail(e, node, "model_unavailable", "could not read the policy model: " + ex.getMessage());
+            failUnlessStopped(e, node, ex, "model_unavailable", "could not read the policy model: " + ex.getMessage());
         } catch (ApiException ex) {
-            fail(e, node, "not_usable", ex.getMessage() + " (it changed after the evaluation was submitted)");
+            failUnlessStopped(e, node, ex, "not_usable", ex.getMessage()
+                    + " (it changed after the evaluation was submitted)");
         } catch (RuntimeException | Error ex) {
-            if (Thread.currentThread().isInterrupted()) {
-                stopped(e, node);
-                return;
+            if (!interrupted(ex)) {
+                log.error("evaluation {} failed", e.id(), ex);
             }
-            log.error("evaluation {} failed", e.id(), ex);
-            fail(e, node, "internal_error", ex.toString());
+            failUnlessStopped(e, node, ex, "internal_error", ex.toString());
         } finally {
             synchronized (active) {
                 active.remove(e.id());
             }
+        }
+    }
+
+    /**
+     * Whether a failure is the run being stopped (a cancel, a shutdown, a lost claim interrupt the thread): an
+     * interrupt can surface as an I/O error of the policy's download ({@link java.nio.channels.ClosedByInterruptException}).
+     */
+    private static boolean interrupted(Throwable ex) {
+        return Thread.currentThread().isInterrupted() || ex instanceof java.io.InterruptedIOException
+                || ex instanceof java.nio.channels.ClosedByInterruptException;
+    }
+
+    /** Fails the evaluation, unless the failure is its run being stopped ({@link #stopped}). */
+    private void failUnlessStopped(Evaluation e, String node, Throwable ex, String code, String message) {
+        if (interrupted(ex)) {
+            stopped(e, node);
+        } else {
+            fail(e, node, code, message);
         }
     }
 
@@ -217,7 +243,7 @@ class EvaluationQueue implements SmartLifecycle {
         try {
             if (store.cancelRequested(e.id())) {
                 tx.executeWithoutResult(s -> cancelIfAsked(e, node, "cancelled while running"));
-            } else if (!running && store.requeue(e.id(), node)) {
+            } else if (!running && store.requeue(e.id(), node, false)) {
                 events.info(e.id(), "evaluation.requeued", "its API instance is stopping; queued again", null);
             }
         } catch (RuntimeException ex) {
@@ -236,7 +262,9 @@ class EvaluationQueue implements SmartLifecycle {
     private void fail(Evaluation e, String node, String code, String message) {
         try {
             tx.executeWithoutResult(s -> {
-                if (store.end(e.id(), node, EvaluationStatus.FAILED, code, message)) {
+                if (store.cancelRequested(e.id())) {
+                    cancelIfAsked(e, node, "cancelled while running");
+                } else if (store.end(e.id(), node, EvaluationStatus.FAILED, code, message)) {
                     events.publish(e.id(), "error", "evaluation.failed", message, Map.of("code", code));
                     publishEnded(store.require(e.id()), null);
                 }

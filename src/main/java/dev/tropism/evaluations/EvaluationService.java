@@ -20,6 +20,8 @@ import java.util.Optional;
 import org.springframework.http.HttpStatus;
 import org.springframework.stereotype.Service;
 import org.springframework.transaction.annotation.Transactional;
+import org.springframework.transaction.support.TransactionSynchronization;
+import org.springframework.transaction.support.TransactionSynchronizationManager;
 import tools.jackson.core.type.TypeReference;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
@@ -100,7 +102,16 @@ class EvaluationService implements PromotionGate {
         data.put("baseline", baseline == null ? null : baseline.id());
         events.info(e.id(), "evaluation.queued", "candidate " + describe(candidate) + " on suite " + suite.name()
                 + " v" + suite.version() + (baseline == null ? "" : " against " + describe(baseline)), data);
-        queue.nudge();
+        if (TransactionSynchronizationManager.isSynchronizationActive()) {
+            TransactionSynchronizationManager.registerSynchronization(new TransactionSynchronization() {
+                @Override
+                public void afterCommit() {
+                    queue.nudge(); // the row is visible to the poller only now
+                }
+            });
+        } else {
+            queue.nudge();
+        }
         return store.require(e.id());
     }
 
@@ -181,10 +192,11 @@ class EvaluationService implements PromotionGate {
         if (s.isEmpty()) {
             return new Verdict(false, null, null, "no eval suite with id or name '" + suite + "'");
         }
-        Optional<Evaluation> newest = store.newestCompleted(teamId, s.get().id(), targetId);
+        Optional<Evaluation> newest = store.newestCompleted(teamId, s.get().id(), targetId, s.get().baseline());
         if (newest.isEmpty()) {
             return new Verdict(false, null, s.get().id(), "run POST /v1/evaluations with suite " + s.get().name()
-                    + " and this candidate first");
+                    + " and this candidate first" + (s.get().baseline() == null ? ""
+                            : ", against the suite's own baseline " + s.get().baseline()));
         }
         Evaluation e = newest.get();
         if ("passed".equals(e.verdict())) {

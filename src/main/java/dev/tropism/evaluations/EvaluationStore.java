@@ -149,19 +149,30 @@ class EvaluationStore {
                 .param(Db.ts(cutoff)).query(EvaluationStore::map).list();
     }
 
-    /** A stale running evaluation back to queued (counting the attempt); false when someone else moved it. */
-    boolean requeue(String id, String claimedBy) {
+    /**
+     * A running evaluation back to queued; false when someone else moved it.
+     *
+     * @param countAttempt whether this is a takeover from a dead instance (counted in {@code attempts}) rather than a
+     *     clean shutdown's hand-back
+     */
+    boolean requeue(String id, String claimedBy, boolean countAttempt) {
         return jdbc.sql("UPDATE evaluations SET status = 'queued', claimed_by = NULL, phase = 'queued',"
-                        + " progress_done = 0, progress_total = 0, attempts = attempts + 1"
+                        + " progress_done = 0, progress_total = 0, attempts = attempts + " + (countAttempt ? 1 : 0)
                         + " WHERE id = ? AND status = 'running' AND claimed_by = ?")
                 .params(id, claimedBy).update() == 1;
     }
 
-    /** The newest completed evaluation of {@code candidateId} on {@code suiteId}. */
-    Optional<Evaluation> newestCompleted(String teamId, String suiteId, String candidateId) {
+    /**
+     * The newest completed evaluation of {@code candidateId} on {@code suiteId} against the suite's own baseline
+     * ({@code suiteBaseline}, null for none): one whose caller chose another baseline does not count for a gate.
+     */
+    Optional<Evaluation> newestCompleted(String teamId, String suiteId, String candidateId, String suiteBaseline) {
         return jdbc.sql("SELECT " + COLUMNS + " FROM evaluations WHERE team_id = ? AND suite_id = ? AND candidate_id = ?"
-                        + " AND status = 'completed' ORDER BY seq DESC LIMIT 1")
-                .params(teamId, suiteId, candidateId).query(EvaluationStore::map).optional();
+                        + " AND status = 'completed' AND " + (suiteBaseline == null ? "baseline_ref IS NULL"
+                                : "baseline_ref = ?") + " ORDER BY seq DESC LIMIT 1")
+                .params(suiteBaseline == null ? new Object[] {teamId, suiteId, candidateId}
+                        : new Object[] {teamId, suiteId, candidateId, suiteBaseline})
+                .query(EvaluationStore::map).optional();
     }
 
     private static RewardRefs.Ref ref(ResultSet rs, String prefix) throws SQLException {

@@ -191,7 +191,12 @@ class WebhookDispatcher implements SmartLifecycle {
         }
         Instant at = Instant.now();
         long start = System.nanoTime();
-        Outcome outcome = send(endpoint.get(), d, at);
+        Outcome outcome;
+        try {
+            outcome = send(endpoint.get(), d, at);
+        } catch (RuntimeException e) { // recorded like any failed attempt, so backoff and give-up apply
+            outcome = new Outcome(null, "internal_error: " + e);
+        }
         long ms = (System.nanoTime() - start) / 1_000_000;
         int number = d.attempts() + 1;
         WebhookDelivery.Attempt attempt = new WebhookDelivery.Attempt(number, at, outcome.statusCode(),

@@ -86,7 +86,7 @@ class WebhookEndpointService {
     @Transactional
     WebhookEndpointView update(Caller caller, String id, JsonNode body) {
         String teamId = caller.requireTeam();
-        WebhookEndpoint e = endpoints.get(teamId, id);
+        WebhookEndpoint e = endpoints.getForUpdate(teamId, id);
         requireObject(body, PATCH_FIELDS);
         List<Violation> violations = new ArrayList<>();
         String url = body.has("url") ? url(body.get("url"), violations) : e.url();

@@ -43,6 +43,16 @@ class WebhookEndpointStore {
                 .optional();
     }
 
+    /**
+     * The team's endpoint, its row locked until the transaction ends (so that two PATCHes cannot undo each other);
+     * another team's or a missing one is a 404. Must run in a transaction.
+     */
+    WebhookEndpoint getForUpdate(String teamId, String id) {
+        return jdbc.sql("SELECT " + COLUMNS + " FROM webhook_endpoints WHERE id = ? FOR UPDATE").param(id)
+                .query(this::map).optional().filter(e -> e.teamId().equals(teamId))
+                .orElseThrow(() -> ApiException.notFound("webhook endpoint", id));
+    }
+
     /** The team's endpoint; another team's or a missing one is a 404. */
     WebhookEndpoint get(String teamId, String id) {
         return find(id).filter(e -> e.teamId().equals(teamId))

@@ -146,6 +146,12 @@ class CliScriptTest {
         assertThat(failures(passedJunit)).isEmpty();
         assertThat(Files.readString(tmp.resolve("reports/passed.md"))).contains("✅ Evaluation passed");
 
+        // A report that cannot be written is an error (2), never a failed verdict (1).
+        Files.writeString(tmp.resolve("not-a-dir"), "x");
+        TropismEvalCli.Result unwritable = cli(team.key(), "run", "--suite", "cli-gate", "--candidate", longer,
+                "--junit", tmp.resolve("not-a-dir/passed.xml").toString(), "--timeout", "120");
+        assertThat(unwritable.exit()).as(unwritable.out() + unwritable.err()).isEqualTo(2);
+
         Path failedJunit = tmp.resolve("reports/failed.xml");
         TropismEvalCli.Result failed = cli(team.key(), "run", "--suite", "cli-gate", "--candidate", shorter,
                 "--junit",

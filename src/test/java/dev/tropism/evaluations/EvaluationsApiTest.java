@@ -167,13 +167,28 @@ class EvaluationsApiTest {
         assertThat(api.newTeam("nosy").calls().get("/v1/evaluations/" + reversed.get("id").asString()).status())
                 .isEqualTo(404);
 
-        // Each verdict went out as an evaluation.completed webhook.
+        // A gate counts only evaluations against the suite's own baseline: a caller cannot pass it by choosing an
+        // easier baseline.
+        assertThat(team.calls().post("/v1/eval-suites", Map.of("name", "no-worse", "preferences", pairs, "baseline",
+                longer, "thresholds", Map.of("max_regression", Map.of("pairwise_accuracy", 0.1)))).status())
+                .isEqualTo(201);
+        ApiResponse easy = team.calls().post("/v1/evaluations", Map.of("suite", "no-worse", "candidate", shorter,
+                "baseline", shorter));
+        assertThat(easy.status()).as(easy.toString()).isEqualTo(201);
+        JsonNode easyDone = awaitEnded(team, easy.json().get("id").asString());
+        assertThat(easyDone.get("verdict").asString()).as("no worse than itself").isEqualTo("passed");
+        ApiResponse gated = team.calls().post("/v1/aliases/lengths@production", Map.of("target", shorter,
+                "require_passing_suite", "no-worse"));
+        assertThat(gated.status()).as(gated.toString()).isEqualTo(409);
+        assertThat(gated.json().get("evaluation").isNull()).as(gated.toString()).isTrue();
+
+        // Each of the three verdicts went out as an evaluation.completed webhook.
         long deadline = System.nanoTime() + 30_000_000_000L;
-        while (delivered.size() < 2 && System.nanoTime() < deadline) {
+        while (delivered.size() < 3 && System.nanoTime() < deadline) {
             Thread.sleep(50);
         }
         receiver.stop(0);
-        assertThat(delivered).hasSize(2);
+        assertThat(delivered).hasSize(3);
         JsonNode last = delivered.stream().filter(d -> d.get("data").get("evaluation").asString()
                 .equals(reversed.get("id").asString())).findFirst().orElseThrow();
         assertThat(last.get("type").asString()).isEqualTo("evaluation.completed");
