@@ -72,9 +72,19 @@ class EvaluationReports {
         return JunitReport.render(of(e));
     }
 
-    String markdown(Evaluation e, EvalSuite suite, String curveUrl) {
+    /**
+     * The Markdown report; its image is the keyless curve link, followed by the API's own
+     * {@code …/report/curve.png} for readers who hold a key.
+     *
+     * @param baseUrl the service's base URL as the caller reached it
+     */
+    String markdown(Evaluation e, EvalSuite suite, String baseUrl) {
         EvalReport report = of(e);
-        return MarkdownReport.render(report, report.candidate().overoptimization() == null ? null : curveUrl);
+        if (report.candidate().overoptimization() == null) {
+            return MarkdownReport.render(report, null);
+        }
+        return MarkdownReport.render(report, baseUrl + sharedCurvePath(e.id())).stripTrailing() + "\n\nThe curve with an API key: "
+                + baseUrl + "/v1/evaluations/" + e.id() + "/report/curve.png\n";
     }
 
     /** 404 {@code no_curve} when the suite has no prompts (nothing was probed). */

@@ -84,8 +84,7 @@ class EvaluationsController {
             case "json" -> ResponseEntity.ok().contentType(MediaType.APPLICATION_JSON).body(e.report());
             case "junit" -> ResponseEntity.ok().contentType(JUNIT).body(reports.junit(e, suite));
             case "markdown" -> ResponseEntity.ok().contentType(MARKDOWN).body(reports.markdown(e, suite,
-                    ServletUriComponentsBuilder.fromCurrentContextPath().build().toUriString()
-                            + reports.sharedCurvePath(e.id())));
+                    ServletUriComponentsBuilder.fromCurrentContextPath().build().toUriString()));
             default -> throw new ApiException(HttpStatus.BAD_REQUEST, "invalid_parameter", "format must be json, junit"
                     + " or markdown; got '" + format + "'.", List.of(new Violation("/format", "unknown format")));
         };

@@ -164,7 +164,8 @@ class RewardGateTest {
         assertThat(failing).isEqualTo(failed);
         ApiResponse markdown = team.calls().get("/v1/evaluations/" + hackableRun.get("id").asString()
                 + "/report?format=markdown");
-        assertThat(markdown.text()).contains("min_gold_correlation", "/shared/evaluations/");
+        assertThat(markdown.text()).contains("min_gold_correlation", "/shared/evaluations/",
+                "/v1/evaluations/" + hackableRun.get("id").asString() + "/report/curve.png");
         // The report's image link works without the key (a pull-request comment cannot send one), for this
         // evaluation only: a forged or borrowed token is a 404.
         java.util.regex.Matcher link = java.util.regex.Pattern.compile("\\((https?://[^)]+/shared/evaluations/[^)]+)\\)")
