@@ -184,11 +184,9 @@ class EvalSuiteService implements DatasetUsage {
             return null;
         }
         ModelRecord m = found.get();
-        if (m.family() != PolicyFamily.LANGUAGE_MODEL) {
-            violations.add(new Violation("/policy", "model " + id + " is a " + m.family().wireName() + " model; the"
-                    + " policy must be a " + PolicyFamily.LANGUAGE_MODEL.wireName() + " model"));
-        } else if (!ModelRecord.READY.equals(m.status())) {
-            violations.add(new Violation("/policy", "model " + id + " is " + m.status() + "; it must be ready"));
+        Optional<String> unusable = m.unusableAs(PolicyFamily.LANGUAGE_MODEL);
+        if (unusable.isPresent()) {
+            violations.add(new Violation("/policy", unusable.get()));
         } else {
             Integer block = jobs.blockSize(m.objectPrefix());
             if (block != null && sampling.maxNewTokens() > block - 2) {
