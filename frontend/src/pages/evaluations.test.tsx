@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { screen, within } from '@testing-library/react';
+import { screen, waitFor, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import uPlot from 'uplot';
 import { appAt } from '../test-app';
@@ -189,10 +189,12 @@ describe('Evaluation detail', () => {
     expect(await screen.findByRole('heading', { name: /Evaluation eval_q/ })).toHaveTextContent('queued');
     expect(await screen.findByRole('progressbar', { name: 'sampling: 64 of 128' }, { timeout: 4000 })).toHaveAttribute('value', '64');
     expect(screen.getByRole('button', { name: 'Cancel eval_q' })).toBeEnabled();
+    // the report is asked for once it is complete, not before
+    expect(calls.filter((c) => c.url.includes('/report')).length).toBe(0);
     expect(await screen.findByRole('status', { name: 'Verdict' }, { timeout: 4000 })).toHaveTextContent('Passed');
     expect(screen.queryByRole('progressbar')).toBeNull();
-    // the report is asked for once it is complete, not before
-    expect(calls.filter((c) => c.url.includes('/report')).length).toBe(1);
+    // the report request follows the verdict's render, so wait for it rather than race it
+    await waitFor(() => expect(calls.filter((c) => c.url.includes('/report')).length).toBe(1));
     expect(await screen.findByText('The suite sets no thresholds: nothing to check.')).toBeInTheDocument();
 
     const reports = screen.getByRole('group', { name: 'Reports' });
