@@ -10,7 +10,7 @@ import org.springframework.web.servlet.HandlerInterceptor;
 /** Requires {@code Authorization: Bearer <key>} on {@code /v1/**} and records the {@link Caller}. */
 class AuthInterceptor implements HandlerInterceptor {
 
-    static final String CALLER_ATTRIBUTE = Caller.class.getName();
+    static final String CALLER_ATTRIBUTE = Caller.REQUEST_ATTRIBUTE;
 
     private final TeamService teams;
 

@@ -17,6 +17,9 @@ public record Caller(String teamId, String keyId, boolean admin) {
     /** Header with which the admin key acts for a team. */
     public static final String TEAM_HEADER = "X-Tropism-Team";
 
+    /** The request attribute holding the authenticated {@code Caller} of a {@code /v1/**} request. */
+    public static final String REQUEST_ATTRIBUTE = Caller.class.getName();
+
     /**
      * The team this call acts for; the admin key without {@value #TEAM_HEADER} answers 400
      * {@code team_required}.
