@@ -12,6 +12,7 @@ import { Playground } from './pages/Playground';
 import { Workers } from './pages/Workers';
 import { Evaluations, SuiteDetail } from './pages/Evaluations';
 import { EvaluationDetail } from './pages/EvaluationDetail';
+import { Team } from './pages/Team';
 
 const NAV = [
   ['/jobs', 'Jobs'],
@@ -21,6 +22,7 @@ const NAV = [
   ['/reward-specs', 'Reward specs'],
   ['/evaluations', 'Evaluations'],
   ['/playground', 'Playground'],
+  ['/team', 'Team'],
 ] as const;
 /** Pages of the admin key alone (the API answers a team key 403 there). */
 const ADMIN_NAV = [['/workers', 'Workers']] as const;
@@ -77,6 +79,7 @@ export function App() {
           <Route path="/evaluations/suites/:id" element={<SuiteDetail />} />
           <Route path="/evaluations/:id" element={<EvaluationDetail />} />
           <Route path="/playground" element={<Playground />} />
+          <Route path="/team" element={<Team />} />
           {auth.admin && <Route path="/workers" element={<Workers />} />}
           <Route path="*" element={<p>No such page. <NavLink to="/jobs">Back to jobs</NavLink></p>} />
         </Routes>

@@ -145,6 +145,7 @@ export function upload<T>(path: string, form: FormData, onProgress: (sent: numbe
 export const api = {
   get: <T>(path: string, init?: RequestInit) => request<T>('GET', path, undefined, init),
   post: <T>(path: string, body?: unknown) => request<T>('POST', path, body ?? {}),
+  put: <T>(path: string, body: unknown) => request<T>('PUT', path, body),
   del: (path: string) => request<void>('DELETE', path),
 };
 
@@ -332,6 +333,20 @@ export interface Job {
   wait_reason: string | null;
   /** How many times its worker was lost since its last checkpoint. */
   attempts: number;
+  /** What it has cost so far and was estimated to cost (absent from servers before spend accounting). */
+  spend?: JobSpend | null;
+  /** Its spend cap; null or absent: none. */
+  budget?: { max_spend: number | null } | null;
+}
+
+/** A job's spend: `amount` in `currency` for `device_seconds` of device time; `estimate` made before it started. */
+export interface JobSpend {
+  amount: number;
+  device_seconds: number;
+  estimate: number | null;
+  /** How the estimate was made (comparable runs, or a FLOP estimate), as the server words it. */
+  estimate_basis: string | null;
+  currency: string;
 }
 
 /** A hyperparameter's value in a comparison: the job's method flattened to dotted keys (`grpo.beta`). */
@@ -726,5 +741,113 @@ export async function listAllBy<T>(path: string, cursor: (item: T) => string, ma
     out.push(...page.data);
     if (!page.has_more || out.length >= max || page.data.length === 0) return out;
     after = cursor(page.data[page.data.length - 1]);
+  }
+}
+
+// ---- Keys, scopes, budgets and quotas (issue 17) ----
+
+/** The scopes a team key may hold (the server's Scope.TEAM_SCOPES), in its order. */
+export const TEAM_SCOPES = [
+  'datasets:read', 'datasets:write', 'reward-specs:read', 'reward-specs:write', 'models:read', 'models:write',
+  'jobs:read', 'jobs:write', 'inference', 'evaluations:read', 'evaluations:write', 'webhooks:read', 'webhooks:write',
+  'usage:read', 'team:admin',
+] as const;
+export type TeamScope = (typeof TEAM_SCOPES)[number];
+/** What a key created without `scopes` holds (the server's Scope.DEFAULT_SCOPES): every team scope but team:admin. */
+export const DEFAULT_SCOPES: string[] = TEAM_SCOPES.filter((s) => s !== 'team:admin');
+
+/**
+ * Whether a key holding `held` may call an operation that needs `scope`: the admin key always; else held directly
+ * or as the `:write` scope of the same resource (the server's Scope.grantedBy).
+ */
+export function grants(me: Pick<Me, 'admin' | 'scopes'>, scope: string): boolean {
+  if (me.admin || scope === 'authenticated') return true;
+  if (scope === 'operator') return false;
+  if (me.scopes.includes(scope)) return true;
+  return scope.endsWith(':read') && me.scopes.includes(`${scope.slice(0, -':read'.length)}:write`);
+}
+
+/** GET /v1/me: who this key is. `team_id` is null for the admin key acting for no team. */
+export interface Me {
+  team_id: string | null;
+  key_id: string | null;
+  admin: boolean;
+  scopes: string[];
+  expires_at: string | null;
+}
+
+/** A team's key as GET /v1/teams/{id}/api-keys lists it: never its secret. */
+export interface ApiKey {
+  id: string;
+  name: string;
+  /** The first characters of the secret, to recognise it by. */
+  prefix: string;
+  scopes: string[];
+  created_at: string;
+  last_used_at: string | null;
+  expires_at: string | null;
+  revoked_at: string | null;
+  /** The key id that created it, or `admin`. */
+  created_by: string | null;
+}
+
+/** POST /v1/teams/{id}/api-keys: the new key, with its secret `key` shown this once. */
+export interface CreatedApiKey {
+  id: string;
+  name: string;
+  key: string;
+  prefix: string;
+  scopes: string[];
+  created_at: string;
+  expires_at: string | null;
+}
+
+/** GET /v1/teams/{id}/budget: this calendar month's (UTC) spend against the team's limit. */
+export interface TeamBudget {
+  /** `2026-12`. */
+  month: string;
+  currency: string;
+  monthly_limit: number | null;
+  /** The fraction of the limit (0 to 1) at which the team is alerted. */
+  alert_threshold: number | null;
+  spend_this_month: number;
+  remaining: number | null;
+  /** Whether this month's alert was given. */
+  alerted: boolean;
+}
+
+/** GET /v1/teams/{id}/quotas: null limits are unlimited. */
+export interface TeamQuotas {
+  max_concurrent_jobs: number | null;
+  max_stored_bytes: number | null;
+  used: { concurrent_jobs: number; stored_bytes: number };
+}
+
+/** One day of a job's training on a model, in GET /v1/usage `training`. */
+export interface TrainingUsage {
+  date: string;
+  model: string;
+  job: string;
+  device_seconds: number;
+  spend: number;
+}
+
+/** GET /v1/usage: serving in `data`, training beside it, and the totals. */
+export interface Usage {
+  object: 'list';
+  data: { date: string; model: string; requests: number; prompt_tokens: number; completion_tokens: number; images: number; spend?: number }[];
+  training?: TrainingUsage[];
+  totals?: { serving_spend: number; training_spend: number; currency: string };
+}
+
+/** An amount of money in `currency` (an ISO 4217 code): cents, or four decimals below one unit. */
+export function money(amount: number | null | undefined, currency = 'USD'): string {
+  if (amount === null || amount === undefined || Number.isNaN(amount)) return '—';
+  const digits = amount !== 0 && Math.abs(amount) < 1 ? 4 : 2;
+  try {
+    return new Intl.NumberFormat('en-US', { style: 'currency', currency, minimumFractionDigits: 2, maximumFractionDigits: digits }).format(amount);
+  } catch {
+    // not an ISO code the runtime knows
+    return `${amount.toFixed(digits)} ${currency}`;
   }
 }

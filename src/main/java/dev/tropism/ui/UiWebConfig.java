@@ -22,7 +22,7 @@ class UiWebConfig implements WebMvcConfigurer {
     /** The client-side routes of the UI (without the leading slash), as in {@code frontend/src/App.tsx}. */
     static final Pattern CLIENT_ROUTES = Pattern.compile(
             "(|signin|jobs|jobs/[^/.]+|compare|models|datasets|reward-specs|evaluations|evaluations/[^/.]+"
-                    + "|evaluations/suites/[^/.]+|playground|workers)/?");
+                    + "|evaluations/suites/[^/.]+|playground|workers|team)/?");
 
     @Override
     public void addResourceHandlers(ResourceHandlerRegistry registry) {
