@@ -8,6 +8,7 @@ import { MetricChart } from '../components/Chart';
 import { age, Empty, ErrorBox, errorText, Loading, StatusBadge, useAsync } from '../components/ui';
 import { groupCharts, mergeStep, type MetricMap } from '../metrics';
 import { LostBadge, Progress, resourcesText, waitReason } from './Jobs';
+import { JobSpendCard } from './JobSpendCard';
 
 const isSpeed = (chart: string) => chart.startsWith('perf/');
 
@@ -86,7 +87,7 @@ export function JobDetail() {
   const eventStream = useStream(`/v1/jobs/${id}/events`, (_event, data) => {
     const e = JSON.parse(data) as JobEvent;
     setEvents((old) => (old.some((o) => o.id === e.id) ? old : [...old, e]));
-    if (e.type === 'checkpoint.saved' || e.type.startsWith('job.')) {
+    if (e.type === 'checkpoint.saved' || e.type.startsWith('job.') || e.type.endsWith('budget_exceeded')) {
       setCheckpointTick((t) => t + 1);
       job.reload();
     }
@@ -210,6 +211,7 @@ export function JobDetail() {
           </>
         )}
       </dl>
+      <JobSpendCard job={j} metrics={metrics} events={events} onJob={job.setData} />
 
       <h2>
         Curves <StreamStatus {...metricStream} />
