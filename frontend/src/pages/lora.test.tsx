@@ -1,10 +1,9 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { render, screen, within } from '@testing-library/react';
+import { screen, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
-import { MemoryRouter, Route, Routes } from 'react-router-dom';
-import { AuthProvider } from '../auth';
-import { LaunchJob, loraBody, loraFits } from './LaunchJob';
-import { storeKey, type Model } from '../api';
+import { loraBody, loraFits } from './LaunchJob';
+import { type Model } from '../api';
+import { launchAt } from '../test-app';
 import { json, list, mockFetch, problem } from '../test-fetch';
 
 afterEach(() => vi.unstubAllGlobals());
@@ -26,7 +25,6 @@ const model = (id: string, name: string, recipe: string, parent: string | null =
 const MODELS = [model('model_hf', 'tiny-gpt2', 'import'), model('model_al', 'tiny-gpt2:lora', 'import', 'model_hf'), model('model_tg', 'base', 'tiny-gpt')];
 
 function launch(path = '/jobs/new', post: () => Response = () => json({ id: 'job_1', status: 'queued' }, 201)) {
-  storeKey('tro_k');
   const calls = mockFetch({
     'GET /v1/methods': METHODS,
     'GET /v1/models': () => list(MODELS),
@@ -35,16 +33,7 @@ function launch(path = '/jobs/new', post: () => Response = () => json({ id: 'job
     'POST /v1/jobs': post,
     'GET /v1/jobs/job_1': () => json({}),
   });
-  render(
-    <AuthProvider>
-      <MemoryRouter initialEntries={[path]}>
-        <Routes>
-          <Route path="/jobs/new" element={<LaunchJob />} />
-          <Route path="/jobs/:id" element={<p>job page</p>} />
-        </Routes>
-      </MemoryRouter>
-    </AuthProvider>,
-  );
+  launchAt(path);
   const sent = () => JSON.parse(String(calls.find((c) => c.method === 'POST')!.init.body));
   return { calls, sent };
 }

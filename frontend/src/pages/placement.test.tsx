@@ -6,9 +6,10 @@ import type { ReactNode } from 'react';
 import { AuthProvider } from '../auth';
 import { Jobs, resourcesText } from './Jobs';
 import { JobDetail } from './JobDetail';
-import { LaunchJob, NO_RESOURCES, resourcesBody } from './LaunchJob';
+import { NO_RESOURCES, resourcesBody } from './LaunchJob';
 import { ApiError, storeKey, type Job } from '../api';
 import { json, list, mockFetch, problem } from '../test-fetch';
+import { LAUNCH_CATALOG, launchAt } from '../test-app';
 
 // Where a job runs: its worker, why a queued job waits, what it asked for (issue 14).
 
@@ -129,16 +130,8 @@ describe('Job detail: worker and wait reason', () => {
 
 describe('Launch job: resources', () => {
   function launch(post: () => Response) {
-    storeKey('tro_k');
-    const calls = mockFetch({
-      'GET /v1/methods': () => list([{ type: 'grpo', dataset_purpose: 'prompts', uses_reward_spec: true, required_family: 'language-model',
-        produces: 'language-model', hyperparameters: [] }]),
-      'GET /v1/models': () => list([{ id: 'model_a', name: 'base', family: 'language-model', recipe: 'tiny-gpt', status: 'ready', created_at: '' }]),
-      'GET /v1/datasets': () => list([{ id: 'ds_p', name: 'prompts', purpose: 'prompts', lines: 2, fields: ['prompt'], created_at: '' }]),
-      'GET /v1/reward-specs': () => list([{ id: 'rs_1', name: 'exact', grader: {}, item_fields: [], created_at: '' }]),
-      'POST /v1/jobs': post,
-    });
-    at('/jobs/new?model=model_a', '/jobs/new', <LaunchJob />, <Route path="/jobs/:id" element={<p>job page</p>} />);
+    const calls = mockFetch({ ...LAUNCH_CATALOG, 'POST /v1/jobs': post });
+    launchAt();
     const posts = () => calls.filter((c) => c.method === 'POST').map((c) => JSON.parse(String(c.init.body)));
     return posts;
   }
