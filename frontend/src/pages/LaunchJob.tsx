@@ -58,6 +58,17 @@ export const NO_RESOURCES: ResourcesForm = { device: '', pool: '', min_gpu_memor
  * The job's `resources` from the form, or null when nothing is set (then it is not sent and any worker may run the
  * job). A minimum GPU memory that is not a number ≥ 0 is refused here, at its field, before anything is sent.
  */
+/** A job's `budget` from the form's max spend: null when empty; an ApiError at /budget/max_spend unless an amount above 0. */
+export function budgetBody(maxSpend: string): { max_spend: number } | null {
+  const text = maxSpend.trim();
+  if (text === '') return null;
+  const v = Number(text);
+  if (!Number.isFinite(v) || v <= 0) {
+    throw new ApiError(422, 'invalid_budget', 'The job is invalid.', [{ pointer: '/budget/max_spend', detail: 'must be an amount more than 0' }]);
+  }
+  return { max_spend: v };
+}
+
 export function resourcesBody(f: ResourcesForm): JobResources | null {
   const out: JobResources = {};
   if (f.device) out.device = f.device;
@@ -112,6 +123,7 @@ export function LaunchJob() {
   const [lora, setLora] = useState(false);
   const [loraForm, setLoraForm] = useState<LoraForm>({ r: '', lora_alpha: '', target_modules: '' });
   const [resources, setResources] = useState<ResourcesForm>(NO_RESOURCES);
+  const [maxSpend, setMaxSpend] = useState('');
   const { busy, error, run } = useAction();
 
   // The model comes first: it decides which methods fit (a flow-matching model: the flow methods; a
@@ -135,7 +147,7 @@ export function LaunchJob() {
   const targetErrors = Object.entries(errors).filter(([k]) => k.startsWith('/method/lora/target_modules'))
     .map(([k, v]) => (k === '/method/lora/target_modules' ? v : `${k.slice('/method/lora/target_modules/'.length)}: ${v}`));
   const placed = useMemo(
-    () => ['/model', '/dataset', '/eval_dataset', '/reward_spec', '/eval_reward_spec', '/seed', '/suffix', '/method/type', ...RESOURCE_POINTERS,
+    () => ['/model', '/dataset', '/eval_dataset', '/reward_spec', '/eval_reward_spec', '/seed', '/suffix', '/method/type', ...RESOURCE_POINTERS, '/budget', '/budget/max_spend',
       ...(method?.hyperparameters ?? []).map((h) => `${base}/${h.key}`),
       ...(loraOffered ? ['/method/lora', '/method/lora/r', '/method/lora/lora_alpha',
         ...Object.keys(errors).filter((k) => k.startsWith('/method/lora/target_modules'))] : [])],
@@ -167,6 +179,8 @@ export function LaunchJob() {
       if (evalRewardSpec) body.eval_reward_spec = evalRewardSpec;
       if (seed.trim()) body.seed = Number(seed);
       if (suffix.trim()) body.suffix = suffix.trim();
+      const budget = budgetBody(maxSpend);
+      if (budget) body.budget = budget;
       const job = await api.post<Job>('/v1/jobs', body);
       navigate(`/jobs/${job.id}`);
     });
@@ -337,6 +351,13 @@ export function LaunchJob() {
               )}
             </Field>
           </div>
+        </fieldset>
+        <fieldset className="budget">
+          <legend>Budget</legend>
+          <Field label="Max spend" error={[errors['/budget/max_spend'], errors['/budget']].filter(Boolean).join('; ') || undefined}
+            help="Optional: when its spend reaches this, the job pauses with a checkpoint; raise it on the job's page to resume.">
+            {(p) => <input {...p} inputMode="decimal" placeholder="none" value={maxSpend} onChange={(e) => setMaxSpend(e.target.value)} />}
+          </Field>
         </fieldset>
         <ErrorBox error={unplaced(error, placed)} title="The job was not created" />
         <button type="submit" disabled={busy}>

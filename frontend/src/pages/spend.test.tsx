@@ -5,6 +5,8 @@ import { MemoryRouter, Route, Routes } from 'react-router-dom';
 import { AuthProvider } from '../auth';
 import { JobDetail } from './JobDetail';
 import { budgetPause, newBudget } from './JobSpendCard';
+import { budgetBody } from './LaunchJob';
+import { LAUNCH_CATALOG, launchAt } from '../test-app';
 import { storeKey, type Job, type JobEvent } from '../api';
 import { json, list, mockFetch, problem } from '../test-fetch';
 
@@ -161,5 +163,51 @@ describe('newBudget', () => {
       expect(() => newBudget(bad, 0, 'USD')).toThrow('The budget was not raised.');
     }
     expect(() => newBudget('5', 5, 'USD')).toThrow('The budget was not raised.');
+  });
+});
+
+describe('Launch job: budget', () => {
+  function launch(post: () => Response) {
+    const calls = mockFetch({ ...LAUNCH_CATALOG, 'POST /v1/jobs': post });
+    launchAt();
+    return () => calls.filter((c) => c.method === 'POST').map((c) => JSON.parse(String(c.init.body)));
+  }
+  async function fill() {
+    await userEvent.selectOptions(await screen.findByLabelText('Dataset'), 'ds_p');
+    await userEvent.selectOptions(screen.getByLabelText('Reward spec'), 'rs_1');
+  }
+
+  it('sends no budget when none is set', async () => {
+    const posts = launch(() => json(job('queued'), 201));
+    await fill();
+    await userEvent.click(screen.getByRole('button', { name: 'Launch job' }));
+    expect(await screen.findByText('job page')).toBeInTheDocument();
+    expect(posts()[0]).not.toHaveProperty('budget');
+  });
+
+  it('refuses a max spend that is not above 0 at its field, then shows the team budget\'s 402 with what it says', async () => {
+    const posts = launch(() => json({ type: 'x', title: 'Payment Required', status: 402, code: 'budget_exceeded', estimate: 12.4, remaining: 3,
+      monthly_limit: 50, detail: 'The job is estimated at $12.40 and the team has $3.00 left this month: an operator can raise the monthly limit.' },
+    402, 'application/problem+json'));
+    await fill();
+    const max = screen.getByLabelText('Max spend');
+    await userEvent.type(max, '0');
+    await userEvent.click(screen.getByRole('button', { name: 'Launch job' }));
+    expect(await screen.findByText('must be an amount more than 0')).toHaveClass('field-error');
+    expect(max).toHaveAttribute('aria-invalid', 'true');
+    expect(posts()).toHaveLength(0);
+
+    await userEvent.clear(max);
+    await userEvent.type(max, '20');
+    await userEvent.click(screen.getByRole('button', { name: 'Launch job' }));
+    expect(await screen.findByRole('alert')).toHaveTextContent(
+      'The job was not created: The job is estimated at $12.40 and the team has $3.00 left this month: an operator can raise the monthly limit. (budget_exceeded)');
+    expect(posts()[0].budget).toEqual({ max_spend: 20 });
+  });
+
+  it('reads the max spend', () => {
+    expect(budgetBody('')).toBeNull();
+    expect(budgetBody(' 2.5 ')).toEqual({ max_spend: 2.5 });
+    for (const bad of ['0', '-1', 'x', 'NaN']) expect(() => budgetBody(bad)).toThrow('The job is invalid.');
   });
 });
