@@ -83,10 +83,10 @@ export function Team() {
       </div>
       <KeySummary me={m} />
       <div className="team-cards">
-        {can('usage:read') ? <BudgetCard team={team} /> : (
+        {can('usage:read') ? <BudgetCard team={team} operator={m.admin} /> : (
           <div className="card"><h2>Budget</h2><NeedsScope scope="usage:read" what="Reading the budget" /></div>
         )}
-        {can('usage:read') ? <QuotasCard team={team} /> : (
+        {can('usage:read') ? <QuotasCard team={team} operator={m.admin} /> : (
           <div className="card"><h2>Quotas</h2><NeedsScope scope="usage:read" what="Reading the quotas" /></div>
         )}
       </div>
@@ -133,7 +133,7 @@ function ScopeChips({ scopes }: { scopes: string[] }) {
 /** A date as the day it falls on (UTC) — `2026-12-31`. */
 const when = (iso: string) => iso.slice(0, 10);
 
-function BudgetCard({ team }: { team: string }) {
+function BudgetCard({ team, operator }: { team: string; operator: boolean }) {
   const budget = useAsync((signal) => api.get<TeamBudget>(`/v1/teams/${team}/budget`, { signal }), [team]);
   const b = budget.data;
   return (
@@ -169,6 +169,17 @@ function BudgetCard({ team }: { team: string }) {
           </>
         )
       )}
+      {b && (operator ? (
+        <LimitsForm title="Set the monthly budget" path={`/v1/teams/${team}/budget`} onSaved={budget.reload} fields={[
+          { label: `Monthly limit (${b.currency})`, pointer: '/monthly_limit', initial: b.monthly_limit === null ? '' : String(b.monthly_limit),
+            help: 'Empty: no limit.', parse: (t) => amount(t, '/monthly_limit', false) },
+          { label: 'Alert at (% of the limit)', pointer: '/alert_threshold',
+            initial: b.alert_threshold === null ? '' : String(Math.round(1e4 * b.alert_threshold) / 100),
+            help: 'Empty: no alert.', parse: (t) => fraction(t, '/alert_threshold') },
+        ]} />
+      ) : (
+        <p className="muted">Only an operator (the admin key) sets the monthly limit.</p>
+      ))}
     </div>
   );
 }
@@ -184,7 +195,7 @@ function QuotaRow({ label, used, max, show }: { label: string; used: number; max
   );
 }
 
-function QuotasCard({ team }: { team: string }) {
+function QuotasCard({ team, operator }: { team: string; operator: boolean }) {
   const quotas = useAsync((signal) => api.get<TeamQuotas>(`/v1/teams/${team}/quotas`, { signal }), [team]);
   const q = quotas.data;
   return (
@@ -198,9 +209,91 @@ function QuotasCard({ team }: { team: string }) {
           <QuotaRow label="Concurrent jobs" used={q.used.concurrent_jobs} max={q.max_concurrent_jobs} show={String} />
           <QuotaRow label="Stored" used={q.used.stored_bytes} max={q.max_stored_bytes} show={bytes} />
           <p className="muted">Datasets, models and checkpoints count as stored; validating, queued and running jobs as concurrent.</p>
+          {operator && (
+            <LimitsForm title="Set the quotas" path={`/v1/teams/${team}/quotas`} onSaved={quotas.reload} fields={[
+              { label: 'Max concurrent jobs', pointer: '/max_concurrent_jobs', initial: q.max_concurrent_jobs === null ? '' : String(q.max_concurrent_jobs),
+                help: 'Empty: unlimited.', parse: (t) => count(t, '/max_concurrent_jobs') },
+              { label: 'Max stored (GiB)', pointer: '/max_stored_bytes',
+                initial: q.max_stored_bytes === null ? '' : String(Math.round((100 * q.max_stored_bytes) / 1024 ** 3) / 100),
+                help: 'Empty: unlimited.', parse: (t) => gib(t, '/max_stored_bytes') },
+            ]} />
+          )}
         </>
       )}
     </div>
+  );
+}
+
+/** An empty box is null (no limit); else what `parse` makes of it, or an ApiError at the field's pointer. */
+function limit<T>(text: string, pointer: string, detail: string, parse: (t: string) => T | null): T | null {
+  const t = text.trim();
+  if (t === '') return null;
+  const v = parse(t);
+  if (v === null) throw new ApiError(400, 'invalid_limits', 'Not saved.', [{ pointer, detail }]);
+  return v;
+}
+
+/** An amount of money: more than 0 (or 0 too when `zero`). */
+export const amount = (text: string, pointer: string, zero = true) =>
+  limit(text, pointer, zero ? 'must be an amount, 0 or more' : 'must be an amount more than 0', (t) => {
+    const v = Number(t);
+    return Number.isFinite(v) && (zero ? v >= 0 : v > 0) ? v : null;
+  });
+
+/** A percentage 1..100 as the fraction the API takes (80 → 0.8). */
+export const fraction = (text: string, pointer: string) =>
+  limit(text, pointer, 'must be a percentage from 1 to 100', (t) => {
+    const v = Number(t);
+    return Number.isFinite(v) && v >= 1 && v <= 100 ? v / 100 : null;
+  });
+
+/** A whole number, 0 or more. */
+export const count = (text: string, pointer: string) =>
+  limit(text, pointer, 'must be a whole number, 0 or more', (t) => (/^\d+$/.test(t) ? Number(t) : null));
+
+/** GiB (decimals allowed) as whole bytes. */
+export const gib = (text: string, pointer: string) =>
+  limit(text, pointer, 'must be a size in GiB, 0 or more', (t) => {
+    const v = Number(t);
+    return Number.isFinite(v) && v >= 0 ? Math.round(v * 1024 ** 3) : null;
+  });
+
+interface LimitField {
+  label: string;
+  /** The field's JSON pointer in the body (its name there, after the slash). */
+  pointer: string;
+  initial: string;
+  help: string;
+  parse: (text: string) => number | null;
+}
+
+/** An operator's form that PUTs `{name: value | null}` for each field to `path`, then has the card reload. */
+function LimitsForm({ title, path, fields, onSaved }: { title: string; path: string; fields: LimitField[]; onSaved: () => void }) {
+  const [values, setValues] = useState(() => fields.map((f) => f.initial));
+  const { busy, error, run } = useAction();
+  const errors = error instanceof ApiError ? error.byPointer() : {};
+  function submit(e: FormEvent) {
+    e.preventDefault();
+    run(async () => {
+      const body = Object.fromEntries(fields.map((f, i) => [f.pointer.slice(1), f.parse(values[i])]));
+      await api.put<unknown>(path, body);
+      onSaved();
+    });
+  }
+  return (
+    <details className="limits">
+      <summary>{title}</summary>
+      <form onSubmit={submit} aria-label={title} noValidate>
+        {fields.map((f, i) => (
+          <Field key={f.pointer} label={f.label} help={f.help} error={errors[f.pointer]}>
+            {(p) => <input {...p} inputMode="decimal" value={values[i]}
+              onChange={(e) => setValues(values.map((v, j) => (j === i ? e.target.value : v)))} />}
+          </Field>
+        ))}
+        <button type="submit" disabled={busy}>{busy ? 'Saving…' : 'Save'}</button>
+        <ErrorBox error={error} title="Not saved" hideFieldErrors={error instanceof ApiError && error.errors.every((x) => fields.some((f) => f.pointer === x.pointer))} />
+      </form>
+    </details>
   );
 }
 

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { render, screen, within } from '@testing-library/react';
+import { render, screen, waitFor, within } from '@testing-library/react';
 import { MemoryRouter } from 'react-router-dom';
 import { AuthProvider } from '../auth';
 import { App } from '../App';
@@ -7,7 +7,7 @@ import userEvent from '@testing-library/user-event';
 import { appAt } from '../test-app';
 import { grants, money, storeKey, type ApiKey, type Me, type TeamBudget, type TeamQuotas, type Usage } from '../api';
 import { json, list, mockFetch, problem } from '../test-fetch';
-import { keyBody, monthRange, spendByJob } from './Team';
+import { amount, count, fraction, gib, keyBody, monthRange, spendByJob } from './Team';
 import { deviceTime, percent } from '../components/Spend';
 
 // The team page of issue 17: keys (create with scopes, revoke), budget, quotas and spend by job, each part asked for
@@ -296,6 +296,88 @@ describe('Team page', () => {
   });
 });
 
+describe('Team page: the operator\'s limits', () => {
+  const ADMIN: Me = { team_id: 'team_1', key_id: null, admin: true, scopes: [], expires_at: null };
+
+  it('lets the admin key set the monthly budget, sending the threshold as a fraction and an empty box as null', async () => {
+    let budget = BUDGET;
+    const calls = routes(ADMIN, {
+      'GET /v1/teams/team_1/budget': () => json(budget),
+      'PUT /v1/teams/team_1/budget': (_url, init) => {
+        const b = JSON.parse(String(init.body));
+        budget = { ...budget, monthly_limit: b.monthly_limit, alert_threshold: b.alert_threshold, remaining: b.monthly_limit - budget.spend_this_month };
+        return json(budget);
+      },
+    });
+    storeKey('admin-secret', 'team_1');
+    render(<AuthProvider><MemoryRouter initialEntries={['/team']}><App /></MemoryRouter></AuthProvider>);
+    const card = await screen.findByLabelText('Budget');
+    await userEvent.click(await within(card).findByText('Set the monthly budget'));
+    const form = within(card).getByRole('form', { name: 'Set the monthly budget' });
+    const limit = within(form).getByLabelText('Monthly limit (USD)');
+    const alert = within(form).getByLabelText('Alert at (% of the limit)');
+    expect(limit).toHaveValue('50');
+    expect(alert).toHaveValue('80');
+    await userEvent.clear(alert);
+    await userEvent.type(alert, '150');
+    await userEvent.click(within(form).getByRole('button', { name: 'Save' }));
+    expect(await within(form).findByText('must be a percentage from 1 to 100')).toHaveClass('field-error');
+    expect(calls.filter((c) => c.method === 'PUT')).toHaveLength(0);
+
+    await userEvent.clear(limit);
+    await userEvent.type(limit, '100');
+    await userEvent.clear(alert);
+    await userEvent.type(alert, '90');
+    await userEvent.click(within(form).getByRole('button', { name: 'Save' }));
+    expect(await within(card).findByText(/of \$100\.00 spent this month/)).toHaveTextContent('$42.50 of $100.00 spent this month · $57.50 left');
+    expect(JSON.parse(String(calls.find((c) => c.method === 'PUT')!.init.body))).toEqual({ monthly_limit: 100, alert_threshold: 0.9 });
+
+    await userEvent.clear(limit);
+    await userEvent.clear(alert);
+    await userEvent.click(within(form).getByRole('button', { name: 'Save' }));
+    expect(await within(card).findByText(/There is no monthly limit/)).toBeInTheDocument();
+    expect(JSON.parse(String(calls.filter((c) => c.method === 'PUT')[1].init.body))).toEqual({ monthly_limit: null, alert_threshold: null });
+  });
+
+  it('lets the admin key set the quotas in jobs and GiB, and shows the server\'s refusal at its field', async () => {
+    let answer = 0;
+    const calls = routes(ADMIN, {
+      'PUT /v1/teams/team_1/quotas': () => (++answer === 1
+        ? problem(400, 'invalid_request', 'The quotas are invalid.', [{ pointer: '/max_concurrent_jobs', detail: 'must be at most 1000' }])
+        : json(QUOTAS)),
+    });
+    storeKey('admin-secret', 'team_1');
+    render(<AuthProvider><MemoryRouter initialEntries={['/team']}><App /></MemoryRouter></AuthProvider>);
+    const card = await screen.findByLabelText('Quotas');
+    await userEvent.click(await within(card).findByText('Set the quotas'));
+    const form = within(card).getByRole('form', { name: 'Set the quotas' });
+    expect(within(form).getByLabelText('Max stored (GiB)')).toHaveValue('10');
+    await userEvent.clear(within(form).getByLabelText('Max concurrent jobs'));
+    await userEvent.type(within(form).getByLabelText('Max concurrent jobs'), '5000');
+    await userEvent.clear(within(form).getByLabelText('Max stored (GiB)'));
+    await userEvent.type(within(form).getByLabelText('Max stored (GiB)'), '1.5');
+    await userEvent.click(within(form).getByRole('button', { name: 'Save' }));
+    expect(await within(form).findByText('must be at most 1000')).toHaveClass('field-error');
+    expect(JSON.parse(String(calls.find((c) => c.method === 'PUT')!.init.body))).toEqual({ max_concurrent_jobs: 5000, max_stored_bytes: 1610612736 });
+
+    await userEvent.clear(within(form).getByLabelText('Max concurrent jobs'));
+    await userEvent.click(within(form).getByRole('button', { name: 'Save' }));
+    await waitFor(() => expect(asked(calls, '/v1/teams/team_1/quotas')).toHaveLength(2));
+    expect(JSON.parse(String(calls.filter((c) => c.method === 'PUT')[1].init.body))).toEqual({ max_concurrent_jobs: null, max_stored_bytes: 1610612736 });
+    expect(within(form).queryByRole('alert')).toBeNull();
+  });
+
+  it('offers a team key no limits form, and says who sets them', async () => {
+    routes(ME);
+    appAt('/team');
+    const card = await screen.findByLabelText('Budget');
+    expect(await within(card).findByText('Only an operator (the admin key) sets the monthly limit.')).toBeInTheDocument();
+    expect(screen.queryByText('Set the monthly budget')).toBeNull();
+    expect(await within(screen.getByLabelText('Quotas')).findByText(/Concurrent jobs/)).toBeInTheDocument();
+    expect(screen.queryByText('Set the quotas')).toBeNull();
+  });
+});
+
 describe('team helpers', () => {
   it('grants as the server does: :write implies :read, the admin key everything, operator no team key', () => {
     const k = { admin: false, scopes: ['jobs:write', 'inference'] };
@@ -328,6 +410,19 @@ describe('team helpers', () => {
     for (const bad of ['0', '1.5', '-3', 'soon']) {
       expect(() => keyBody('a', ['inference'], bad)).toThrow('The key was not created.');
     }
+  });
+
+  it('reads the operator\'s limits: empty is none, anything else must parse or is refused', () => {
+    expect(amount('', '/x')).toBeNull();
+    expect(amount(' 12.5 ', '/x')).toBe(12.5);
+    expect(() => amount('-1', '/x')).toThrow('Not saved.');
+    expect(() => amount('0', '/x', false)).toThrow('Not saved.');
+    expect(fraction('80', '/x')).toBe(0.8);
+    expect(() => fraction('0.5', '/x')).toThrow('Not saved.');
+    expect(count('3', '/x')).toBe(3);
+    expect(() => count('2.5', '/x')).toThrow('Not saved.');
+    expect(gib('0.5', '/x')).toBe(512 * 1024 ** 2);
+    expect(() => gib('big', '/x')).toThrow('Not saved.');
   });
 
   it('writes money, device time and percentages', () => {
