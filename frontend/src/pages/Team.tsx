@@ -137,7 +137,7 @@ function BudgetCard({ team, operator }: { team: string; operator: boolean }) {
   const budget = useAsync((signal) => api.get<TeamBudget>(`/v1/teams/${team}/budget`, { signal }), [team]);
   const b = budget.data;
   return (
-    <div className="card" aria-label="Budget">
+    <div className="card" role="region" aria-label="Budget">
       <h2>Budget{b && <span className="muted"> · {b.month}</span>}</h2>
       <Refusal error={budget.error} title="Could not load the budget" />
       {budget.loading && !b ? (
@@ -199,7 +199,7 @@ function QuotasCard({ team, operator }: { team: string; operator: boolean }) {
   const quotas = useAsync((signal) => api.get<TeamQuotas>(`/v1/teams/${team}/quotas`, { signal }), [team]);
   const q = quotas.data;
   return (
-    <div className="card" aria-label="Quotas">
+    <div className="card" role="region" aria-label="Quotas">
       <h2>Quotas</h2>
       <Refusal error={quotas.error} title="Could not load the quotas" />
       {quotas.loading && !q ? (
