@@ -131,7 +131,10 @@ function ScopeChips({ scopes }: { scopes: string[] }) {
 }
 
 /** A date as the day it falls on (UTC) — `2026-12-31`. */
-const when = (iso: string) => iso.slice(0, 10);
+export function when(iso: string): string {
+  const t = new Date(iso);
+  return Number.isNaN(t.getTime()) ? iso : t.toISOString().slice(0, 10);
+}
 
 function BudgetCard({ team, operator }: { team: string; operator: boolean }) {
   const budget = useAsync((signal) => api.get<TeamBudget>(`/v1/teams/${team}/budget`, { signal }), [team]);

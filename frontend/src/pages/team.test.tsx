@@ -7,7 +7,7 @@ import userEvent from '@testing-library/user-event';
 import { appAt } from '../test-app';
 import { grants, money, storeKey, type ApiKey, type Me, type TeamBudget, type TeamQuotas, type Usage } from '../api';
 import { json, list, mockFetch, problem } from '../test-fetch';
-import { amount, count, fraction, gib, keyBody, monthRange, spendByJob } from './Team';
+import { amount, count, fraction, gib, keyBody, monthRange, spendByJob, when } from './Team';
 import { deviceTime, percent } from '../components/Spend';
 
 // The team page of issue 17: keys (create with scopes, revoke), budget, quotas and spend by job, each part asked for
@@ -397,6 +397,12 @@ describe('team helpers', () => {
       { job: 'job_small', models: ['model_a'], device_seconds: 30, spend: 0.25 },
     ]);
     expect(spendByJob([])).toEqual([]);
+  });
+
+  it('writes a time as its UTC day, whatever offset it was sent with', () => {
+    expect(when('2026-12-31T23:00:00-05:00')).toBe('2027-01-01');
+    expect(when('2026-12-31T23:00:00Z')).toBe('2026-12-31');
+    expect(when('not a time')).toBe('not a time');
   });
 
   it('takes this month from its first day to today, in UTC', () => {
