@@ -52,7 +52,7 @@ class WebUiEndToEndTest {
         assertThat(api.anonymous().get("/").text()).contains("<div id=\"root\">");
         assertThat(api.anonymous().get("/reward-specs").text()).contains("<div id=\"root\">");
         for (String clientRoute : List.of("/compare", "/workers", "/evaluations", "/evaluations/eval_0000000000000000",
-                "/evaluations/suites", "/evaluations/suites/suite_0000000000000000", "/evaluations/aliases")) {
+                "/evaluations/suites", "/evaluations/suites/suite_0000000000000000", "/evaluations/aliases", "/team")) {
             assertThat(api.anonymous().get(clientRoute).text()).as(clientRoute).contains("<div id=\"root\">");
         }
         // only the UI's routes: any other page is still a 404 problem
