@@ -9,6 +9,7 @@ import dev.tropism.models.ModelRecord;
 import dev.tropism.models.ModelStore;
 import dev.tropism.storage.ObjectStore;
 import dev.tropism.support.TropismIntegrationTest;
+import dev.tropism.usage.UsageStore;
 import dev.tropism.support.TropismTestClient;
 import dev.tropism.support.TropismTestClient.ApiResponse;
 import dev.tropism.support.TropismTestClient.Team;
@@ -55,6 +56,7 @@ class JobSpendApiTest {
     @Autowired ModelStore models;
     @Autowired ObjectStore objects;
     @Autowired JdbcClient jdbc;
+    @Autowired UsageStore usageStore;
 
     Team team;
     String baseModel;
@@ -191,7 +193,8 @@ class JobSpendApiTest {
         assertThat(succeeded.get("spend").decimalValue()).isEqualByComparingTo(ledgerSpend);
         assertThat(succeeded.get("currency").asString()).isEqualTo("USD");
 
-        // GET /v1/usage: the job's training beside (here no) serving, with totals
+        // GET /v1/usage: the job's training beside serving priced per token and image, with totals
+        usageStore.add(team.id(), LocalDate.now(ZoneOffset.UTC), "served", 2, 1000, 2000, 3);
         ApiResponse usage = team.calls().get("/v1/usage");
         assertThat(usage.status()).as(usage.toString()).isEqualTo(200);
         JsonNode training = usage.json().get("training");
@@ -201,9 +204,16 @@ class JobSpendApiTest {
         assertThat(training.get(0).get("date").asString()).isEqualTo(LocalDate.now(ZoneOffset.UTC).toString());
         assertThat(training.get(0).get("spend").decimalValue()).isEqualByComparingTo(ledgerSpend);
         assertThat(usage.json().get("totals").get("training_spend").decimalValue()).isEqualByComparingTo(ledgerSpend);
-        assertThat(usage.json().get("totals").get("serving_spend").decimalValue()).isZero();
+        JsonNode served = usage.json().get("data").get(0);
+        assertThat(served.get("model").asString()).isEqualTo("served");
+        BigDecimal serving = new BigDecimal("0.0095"); // 1000 × 0.0000005 + 2000 × 0.0000015 + 3 × 0.002
+        assertThat(served.get("spend").decimalValue()).isEqualByComparingTo(serving);
+        assertThat(usage.json().get("totals").get("serving_spend").decimalValue()).isEqualByComparingTo(serving);
         assertThat(usage.json().get("totals").get("currency").asString()).isEqualTo("USD");
-        assertThat(team.calls().get("/v1/usage?model=other").json().get("training")).isEmpty();
+        JsonNode other = team.calls().get("/v1/usage?model=other").json();
+        assertThat(other.get("training")).isEmpty();
+        assertThat(other.get("data")).isEmpty();
+        assertThat(other.get("totals").get("training_spend").decimalValue()).isZero();
 
         // exported like every job metric
         String prometheus = api.admin().get("/actuator/prometheus").text();
