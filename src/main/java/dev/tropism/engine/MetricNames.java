@@ -122,6 +122,13 @@ public final class MetricNames {
      * and other processes included); absent on the CPU. See {@link DeviceInfo#memoryInUseMiB}. */
     public static final String PERF_DEVICE_MEMORY_MIB = "perf/device_memory_mib";
 
+    // --- cost (recorded by the job machinery, issue 17) ---
+    /** The job's spend so far, cumulative, in {@code tropism.pricing.currency}: device-seconds × their price. */
+    public static final String COST_SPEND = "cost/spend";
+    /** The device-seconds the job's launches held their device so far, cumulative (evaluation and checkpoints
+     * included). */
+    public static final String COST_DEVICE_SECONDS = "cost/device_seconds";
+
     // --- evaluation (every eval_interval steps) ---
     public static final String EVAL_LOSS = "eval/loss";
     public static final String EVAL_REWARD_MEAN = "eval/reward/mean";

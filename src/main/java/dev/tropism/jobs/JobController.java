@@ -1,6 +1,9 @@
 package dev.tropism.jobs;
 
+import dev.tropism.billing.Spend;
 import dev.tropism.teams.Caller;
+import dev.tropism.teams.RequiresScope;
+import dev.tropism.teams.Scope;
 import dev.tropism.web.ApiException;
 import dev.tropism.web.ListResponse;
 import dev.tropism.web.PageParams;
@@ -16,12 +19,14 @@ import org.springframework.http.MediaType;
 import org.springframework.web.bind.annotation.GetMapping;
 import org.springframework.web.bind.annotation.PathVariable;
 import org.springframework.web.bind.annotation.PostMapping;
+import org.springframework.web.bind.annotation.PutMapping;
 import org.springframework.web.bind.annotation.RequestBody;
 import org.springframework.web.bind.annotation.RequestMapping;
 import org.springframework.web.bind.annotation.RequestParam;
 import org.springframework.web.bind.annotation.ResponseStatus;
 import org.springframework.web.bind.annotation.RestController;
 import org.springframework.web.servlet.mvc.method.annotation.SseEmitter;
+import tools.jackson.databind.JsonNode;
 
 /** {@code /v1/jobs}: submit, inspect and steer training jobs. */
 @RestController
@@ -36,9 +41,11 @@ public class JobController {
     private final Checkpoints checkpoints;
     private final NodeRegistry nodes;
     private final JobComparison comparison;
+    private final Spend spend;
 
     public JobController(JobService service, JobStore jobs, JobEvents events, JobEventStream stream, JobMetrics metrics,
-            Checkpoints checkpoints, NodeRegistry nodes, JobComparison comparison) {
+            Checkpoints checkpoints, NodeRegistry nodes, JobComparison comparison, Spend spend) {
+        this.spend = spend;
         this.nodes = nodes;
         this.comparison = comparison;
         this.service = service;
@@ -60,8 +67,10 @@ public class JobController {
             @RequestParam(required = false) String after, @RequestParam(required = false) String status) {
         PageParams page = PageParams.of(limit, after);
         Map<String, String> names = nodes.names();
-        return page.toResponse(jobs.list(caller.requireTeam(), status == null ? null : status(status), page),
-                j -> JobView.of(j, names));
+        List<JobRecord> rows = jobs.list(caller.requireTeam(), status == null ? null : status(status), page);
+        Map<String, Spend.JobSpend> spends = spend.jobs(rows.stream().map(JobRecord::id).toList());
+        String currency = spend.pricing().currency();
+        return page.toResponse(rows, j -> JobView.of(j, names, spends.get(j.id()), currency));
     }
 
     /** Several jobs side by side: flattened hyperparameters, their differences, and metrics by step and by time. */
@@ -91,8 +100,19 @@ public class JobController {
         return view(service.resume(caller, id));
     }
 
+    /**
+     * {@code {"max_spend": amount}}: sets the job's budget (a positive amount; null removes it). A job paused by its
+     * budget can be resumed once the budget exceeds its spend.
+     */
+    @PutMapping("/{id}/budget")
+    @RequiresScope(Scope.JOBS_WRITE)
+    public JobView budget(Caller caller, @PathVariable String id, @RequestBody JsonNode body) {
+        return view(service.setBudget(caller, id, body));
+    }
+
     private JobView view(JobRecord job) {
-        return JobView.of(job, job.workerId() == null ? Map.of() : nodes.names());
+        return JobView.of(job, job.workerId() == null ? Map.of() : nodes.names(), spend.job(job.id()).orElse(null),
+                spend.pricing().currency());
     }
 
     @GetMapping("/{id}/events")

@@ -262,7 +262,12 @@ public sealed interface JobMethod {
 
     /** The method of a stored job, bound exactly as it was at submission; a stored method that no longer binds fails. */
     static JobMethod stored(JobRecord job, JsonMapper json) {
-        JsonNode method = json.readTree(job.method());
+        return stored(job.id(), job.method(), json);
+    }
+
+    /** {@link #stored(JobRecord, JsonMapper)} of a job's id and stored method JSON. */
+    static JobMethod stored(String jobId, String storedMethod, JsonMapper json) {
+        JsonNode method = json.readTree(storedMethod);
         String type = method.path("type").asString("");
         List<Violation> violations = new ArrayList<>();
         JobMethod parsed;
@@ -274,11 +279,11 @@ public sealed interface JobMethod {
                     : MethodConfigs.pretrain(hyperparameters, "/method/pretrain", violations);
         } else {
             AlignmentMethod alignment = AlignmentMethod.of(type).orElseThrow(() -> new IllegalStateException(
-                    "job " + job.id() + " has unsupported method type '" + type + "'"));
+                    "job " + jobId + " has unsupported method type '" + type + "'"));
             parsed = parse(alignment, method, violations);
         }
         if (parsed == null || !violations.isEmpty()) {
-            throw new IllegalStateException("stored method of job " + job.id() + " is invalid: " + violations);
+            throw new IllegalStateException("stored method of job " + jobId + " is invalid: " + violations);
         }
         return parsed;
     }

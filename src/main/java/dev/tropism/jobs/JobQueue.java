@@ -289,7 +289,8 @@ public class JobQueue implements SmartLifecycle {
                 executor.publisher.publishEvent(new JobCancelled(jobId, job.teamId(), job.model(), job.resultModel()));
                 events.info(jobId, "job.cancelled", "Job cancelled before it started training.", null);
             } else if (to == JobStatus.PAUSED) {
-                executor.publisher.publishEvent(new JobPaused(jobId, job.teamId(), job.model(), job.currentStep()));
+                executor.publisher.publishEvent(new JobPaused(jobId, job.teamId(), job.model(), job.currentStep(),
+                        JobPaused.REQUESTED));
                 events.info(jobId, "job.paused", "Job paused before it started training.", Map.of("step", job.currentStep()));
             }
             return true;
@@ -399,7 +400,8 @@ public class JobQueue implements SmartLifecycle {
             if (cancel) {
                 executor.publisher.publishEvent(new JobCancelled(id, job.teamId(), job.model(), job.resultModel()));
             } else if (pause) {
-                executor.publisher.publishEvent(new JobPaused(id, job.teamId(), job.model(), job.currentStep()));
+                executor.publisher.publishEvent(new JobPaused(id, job.teamId(), job.model(), job.currentStep(),
+                        JobPaused.REQUESTED));
             }
             events.publish(id, "warning", cancel ? "job.cancelled" : pause ? "job.paused" : "job.recovered",
                     cancel ? what + " The job was being cancelled; it is cancelled."

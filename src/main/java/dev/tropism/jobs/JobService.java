@@ -1,5 +1,7 @@
 package dev.tropism.jobs;
 
+import dev.tropism.billing.Money;
+import dev.tropism.billing.Spend;
 import dev.tropism.datasets.DatasetCatalog;
 import dev.tropism.datasets.DatasetInfo;
 import dev.tropism.datasets.DatasetPurpose;
@@ -17,6 +19,7 @@ import dev.tropism.web.Ids;
 import dev.tropism.web.Violation;
 import java.io.IOException;
 import java.io.InputStream;
+import java.math.BigDecimal;
 import java.security.SecureRandom;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -28,6 +31,7 @@ import java.util.regex.Pattern;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.context.ApplicationEventPublisher;
+import org.springframework.http.HttpStatus;
 import org.springframework.stereotype.Service;
 import org.springframework.transaction.annotation.Transactional;
 import org.springframework.transaction.support.TransactionSynchronization;
@@ -54,10 +58,12 @@ public class JobService implements DatasetUsage {
     private final JsonMapper json;
     private final ObjectStore objects;
     private final JobMetrics metrics;
+    private final Spend spend;
 
     public JobService(JobStore jobs, JobEvents events, BaseModels models, DatasetCatalog datasets,
             RewardAliases rewardAliases, JobQueue queue, JsonMapper json, ObjectStore objects, JobMetrics metrics,
-            ApplicationEventPublisher publisher, MemoryBudget memoryBudget) {
+            ApplicationEventPublisher publisher, MemoryBudget memoryBudget, Spend spend) {
+        this.spend = spend;
         this.publisher = publisher;
         this.rewardAliases = rewardAliases;
         this.memoryBudget = memoryBudget;
@@ -100,10 +106,15 @@ public class JobService implements DatasetUsage {
         checkMonitor(rewardOptions.hackingMonitor(), goldSpec != null, method.evalInterval(), method.monitorPointer(),
                 violations);
         checkSuffixAndMetadata(request, violations);
+        BigDecimal maxSpend = maxSpend(request.budget(), violations);
         if (!violations.isEmpty()) {
             throw ApiException.invalid(violations);
         }
-        return newJob(caller.requireTeam(), model.id(), dataset.id(), evalDataset == null ? null : evalDataset.id(),
+        String team = caller.requireTeam();
+        Spend.Estimate estimate = spend.estimate(alignment.wireName(), model.id(), method.method().maxSteps(),
+                SpendShapes.of(method.method(), model.parameters(), "cuda".equals(resources.effectiveDevice())));
+        spend.requireTeamRoom(team, estimate.amount(), "Job submission");
+        JobRecord job = newJob(team, model.id(), dataset.id(), evalDataset == null ? null : evalDataset.id(),
                 rewardSpec == null ? null : rewardSpec.id(), json.writeValueAsString(method.json()), request.seed(),
                 request.suffix(),
                 request.metadata() == null || request.metadata().isNull() ? null : json.writeValueAsString(request.metadata()),
@@ -112,6 +123,57 @@ public class JobService implements DatasetUsage {
                 resources.toJson() == null ? null : json.writeValueAsString(resources.toJson()),
                 new SpecAliases(rewardSpec, rewardRef == null ? null : rewardRef.alias(), goldSpec,
                         goldRef == null ? null : goldRef.alias()));
+        spend.open(job.id(), team, alignment.wireName(), model.id(), maxSpend, estimate);
+        return job;
+    }
+
+    /** {@code budget}: {@code {"max_spend": amount > 0}} or absent/null; the amount, or null for no budget. */
+    private static BigDecimal maxSpend(JsonNode budget, List<Violation> violations) {
+        if (budget == null || budget.isNull()) {
+            return null;
+        }
+        if (!budget.isObject()) {
+            violations.add(new Violation("/budget", "must be an object {\"max_spend\": amount}"));
+            return null;
+        }
+        Money.onlyFields(budget, "/budget", violations, "max_spend");
+        int before = violations.size();
+        BigDecimal max = Money.positive(budget.get("max_spend"), "/budget/max_spend", violations);
+        if (max == null && violations.size() == before) {
+            violations.add(new Violation("/budget/max_spend", "is required in a budget (leave budget out for none)"));
+        }
+        return max;
+    }
+
+    /**
+     * {@code PUT /v1/jobs/{id}/budget {"max_spend": amount}}: sets (or with null removes) the job's budget, for a job
+     * that has not ended. Raising it above the job's spend lets a job it paused resume.
+     */
+    @Transactional
+    public JobRecord setBudget(Caller caller, String id, JsonNode body) {
+        JobRecord job = jobs.get(caller.requireTeam(), id);
+        List<Violation> violations = new ArrayList<>();
+        if (body == null || !body.isObject() || !body.has("max_spend")) {
+            throw ApiException.invalid("/max_spend", "is required: {\"max_spend\": amount} (null removes the budget)");
+        }
+        Money.onlyFields(body, "", violations, "max_spend");
+        BigDecimal max = Money.positive(body.get("max_spend"), "/max_spend", violations);
+        if (!violations.isEmpty()) {
+            throw ApiException.invalid(violations);
+        }
+        if (job.status().terminal()) {
+            throw invalidState(job, "given a budget");
+        }
+        Spend.JobSpend before = spend.job(id).orElse(null);
+        Spend.JobSpend after = spend.setMaxSpend(id, job.teamId(), max);
+        Map<String, Object> data = new LinkedHashMap<>();
+        data.put("max_spend", max);
+        data.put("previous_max_spend", before == null ? null : before.maxSpend());
+        data.put("spend", after.spend());
+        data.put("currency", spend.pricing().currency());
+        events.info(id, "budget.updated", max == null ? "Budget removed." : "Budget set to max_spend "
+                + max.stripTrailingZeros().toPlainString() + " " + spend.pricing().currency() + ".", data);
+        return jobs.require(id);
     }
 
     /**
@@ -369,9 +431,18 @@ public class JobService implements DatasetUsage {
             JsonNode hyperparameters, int totalSteps, Long seed, EvalRefs eval, JobDebug debug) {
         Map<String, Object> method = Map.of("type", MethodConfigs.PRETRAIN, MethodConfigs.RECIPE, recipe,
                 MethodConfigs.PRETRAIN, hyperparameters == null || hyperparameters.isNull() ? Map.of() : hyperparameters);
-        return newJob(teamId, modelId, datasetId, eval.evalDataset(), eval.rewardSpec(), json.writeValueAsString(method),
-                seed, null, null,
+        String methodType = MethodConfigs.PRETRAIN + "/" + recipe;
+        Spend.Estimate estimate = spend.estimate(methodType, null, totalSteps, null);
+        if (estimate.amount() == null) {
+            JobMethod parsed = JobMethod.stored(jobId, json.writeValueAsString(method), json);
+            estimate = spend.estimate(methodType, null, totalSteps, SpendShapes.of(parsed, null, false));
+        }
+        spend.requireTeamRoom(teamId, estimate.amount(), "Pretraining submission");
+        JobRecord job = newJob(teamId, modelId, datasetId, eval.evalDataset(), eval.rewardSpec(),
+                json.writeValueAsString(method), seed, null, null,
                 jobId, totalSteps, modelId, null, null, debug.toJson(), null, SpecAliases.NONE);
+        spend.open(job.id(), teamId, methodType, null, null, estimate);
+        return job;
     }
 
     private JobRecord newJob(String teamId, String modelId, String datasetId, String evalDatasetId, String rewardSpecId,
@@ -424,13 +495,45 @@ public class JobService implements DatasetUsage {
     }
 
     public JobRecord resume(Caller caller, String id) {
-        jobs.get(caller.requireTeam(), id);
+        JobRecord paused = jobs.get(caller.requireTeam(), id);
+        if (paused.status() == JobStatus.PAUSED) {
+            requireBudgetRoom(paused);
+        }
         if (jobs.transition(id, JobStatus.PAUSED, JobStatus.QUEUED)) {
             events.info(id, "job.queued", "Job resumed; queued to continue from its last checkpoint.", null);
             queue.wake();
             return jobs.require(id);
         }
         throw invalidState(jobs.require(id), "resumed");
+    }
+
+    /**
+     * A paused job resumes only with room in its own budget (402 naming its spend and max_spend otherwise) and in its
+     * team's monthly budget for what remains of it: its own measured cost per step (or its estimate's share) times the
+     * steps left.
+     */
+    private void requireBudgetRoom(JobRecord job) {
+        Spend.JobSpend s = spend.job(job.id()).orElse(null);
+        String currency = spend.pricing().currency();
+        if (s != null && s.overBudget()) {
+            throw new ApiException(HttpStatus.PAYMENT_REQUIRED, Spend.BUDGET_EXCEEDED, "Job " + job.id()
+                    + " has spent " + s.spend().stripTrailingZeros().toPlainString() + " " + currency
+                    + ", at or above its budget's max_spend of " + s.maxSpend().stripTrailingZeros().toPlainString()
+                    + " " + currency + ". Raise it first with PUT /v1/jobs/" + job.id()
+                    + "/budget {\"max_spend\": ...}, then resume.")
+                    .with("budget", Spend.JOB).with("spend", s.spend()).with("max_spend", s.maxSpend())
+                    .with("currency", currency);
+        }
+        int total = job.totalSteps() == null ? 0 : job.totalSteps();
+        int left = Math.max(0, total - job.currentStep());
+        BigDecimal needed = null;
+        if (s != null && s.steps() > 0) {
+            needed = s.spend().multiply(BigDecimal.valueOf(left)).divide(BigDecimal.valueOf(s.steps()), 9,
+                    java.math.RoundingMode.HALF_UP);
+        } else if (s != null) {
+            needed = Spend.share(s.estimate(), left, total);
+        }
+        spend.requireTeamRoom(job.teamId(), needed, "Resuming job " + job.id());
     }
 
     @Override

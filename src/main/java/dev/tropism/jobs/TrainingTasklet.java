@@ -1,5 +1,7 @@
 package dev.tropism.jobs;
 
+import dev.tropism.billing.Spend;
+import dev.tropism.engine.DeviceInfo;
 import dev.tropism.engine.DeviceSpec;
 import dev.tropism.engine.MetricNames;
 import dev.tropism.engine.PolicyFamily;
@@ -33,6 +35,9 @@ import tools.jackson.databind.json.JsonMapper;
  * then does exactly one optimizer step with its metrics, evaluation and checkpoint, in one transaction.
  * The {@code jobs} row is updated only at the end of each invocation, so that its row lock (which a
  * pause or cancel request waits for on PostgreSQL) is held only briefly before the commit.
+ * Each invocation accrues the device time since the previous accrual (the first: since the launch began to open)
+ * to the job's spend, in its transaction ({@link Spend#accrue}); a step that leaves the job's or its team's budget
+ * without room checkpoints and pauses the job ({@code budget_exceeded}).
  * The open {@link TrainingRun} lives only as long as this launch; everything else is in the database
  * or object storage.
  */
@@ -68,6 +73,14 @@ final class TrainingTasklet implements Tasklet {
     /** Null when the job has no hacking monitor. */
     private HackingMonitor monitor;
     private HackingMonitorConfig monitorConfig;
+    /** {@code System.nanoTime()} since which device time has not been accrued: the launch's open, then each accrual. */
+    private long accruedUntil;
+    /** Optimizer steps done since the last accrual. */
+    private int unaccruedSteps;
+    /** The launch's device class ({@code Pricing#deviceClass}). */
+    private String deviceClass;
+    /** Why the launch pauses its job ({@link JobPaused#reason()}). */
+    private String pauseReason = JobPaused.REQUESTED;
 
     /**
      * What a launch works with, injected into {@link JobExecutor} and handed to each tasklet.
@@ -76,7 +89,7 @@ final class TrainingTasklet implements Tasklet {
      */
     record Collaborators(JobStore jobs, JobEvents events, JobMetrics metrics, Checkpoints checkpoints,
             Artifacts artifacts, JobSamples samples, RunFactory runs, BaseModels models, ApplicationEventPublisher publisher,
-            JsonMapper json, JobsProperties properties, TransactionTemplate tx) {
+            JsonMapper json, JobsProperties properties, TransactionTemplate tx, Spend spend) {
     }
 
     /**
@@ -97,16 +110,19 @@ final class TrainingTasklet implements Tasklet {
     public RepeatStatus execute(StepContribution contribution, ChunkContext chunkContext) throws Exception {
         StepExecution stepExecution = contribution.getStepExecution();
         if (run == null) {
+            accruedUntil = System.nanoTime();
             open();
             return RepeatStatus.CONTINUABLE;
         }
         JobControl control = x.jobs.launchControl(jobId, launch); // the fence, before the step computes
         if (control == JobControl.CANCEL) {
+            accrue();
             stopAs(stepExecution, JobStatus.CANCELLED);
             return RepeatStatus.FINISHED;
         }
         if (control == JobControl.PAUSE || shuttingDown.getAsBoolean()) {
             checkpointIfNew();
+            accrue();
             // A requested pause wins over a shutdown (which would requeue the job).
             stopAs(stepExecution, control == JobControl.PAUSE ? JobStatus.PAUSED : JobStatus.QUEUED);
             return RepeatStatus.FINISHED;
@@ -123,6 +139,7 @@ final class TrainingTasklet implements Tasklet {
             ProcessMemory.residentMiB().ifPresent(rss -> values.put(MetricNames.PERF_RSS_MIB, rss));
             lastStepEnd = end;
             evalNanos = 0;
+            unaccruedSteps++;
             int step = run.step();
             x.metrics.record(jobId, step, values);
             signal.observe(step, values).ifPresent(evidence -> x.events.publish(jobId, "warning",
@@ -135,6 +152,8 @@ final class TrainingTasklet implements Tasklet {
             if (monitor != null && monitor.observe(step, observed).map(this::alarm).orElse(false)
                     && step < run.totalSteps()) {
                 checkpointIfNew();
+                recordCost(step, accrue());
+                pauseReason = JobPaused.HACKING;
                 stopAs(stepExecution, JobStatus.PAUSED);
                 x.jobs.setCurrentStep(jobId, step, launch);
                 return RepeatStatus.FINISHED;
@@ -143,6 +162,17 @@ final class TrainingTasklet implements Tasklet {
                 checkpoint(step);
             }
             if (step < run.totalSteps()) {
+                Spend.Accrual accrual = accrue();
+                if (accrual.limit() != null) {
+                    checkpointIfNew();
+                    accrual = accrue(); // the checkpoint's device time too
+                    recordCost(step, accrual);
+                    budgetExceeded(step, accrual);
+                    stopAs(stepExecution, JobStatus.PAUSED);
+                    x.jobs.setCurrentStep(jobId, step, launch);
+                    return RepeatStatus.FINISHED;
+                }
+                recordCost(step, accrual);
                 // Last statement of the transaction: the row lock is held only until the commit.
                 x.jobs.setCurrentStep(jobId, step, launch);
                 return RepeatStatus.CONTINUABLE;
@@ -176,8 +206,11 @@ final class TrainingTasklet implements Tasklet {
         openMonitor();
         signal = new LearningSignalMonitor(x.properties.noSignalThreshold(), x.properties.noSignalWindow());
         String device = DeviceSpec.name(run.device());
+        deviceClass = x.spend.pricing().deviceClass(run.device().isGpu(),
+                run.device().isGpu() ? DeviceInfo.of(run.device()).gpuModel() : null);
         Map<String, Object> where = new LinkedHashMap<>();
         where.put("device", device);
+        where.put("device_class", deviceClass);
         if (job.workerId() != null) {
             where.put("worker", job.workerId());
         }
@@ -199,6 +232,65 @@ final class TrainingTasklet implements Tasklet {
         // Last, so that pause/cancel requests are not blocked by the job's row lock during the above.
         x.jobs.setCurrentStep(jobId, run.step(), launch);
         x.jobs.markStarted(jobId, launch, run.totalSteps());
+    }
+
+    /**
+     * Accrues the device time since the last accrual (and the steps done since) to the job's spend, in this
+     * invocation's transaction; records the team's budget alert on this job when this accrual crossed it.
+     */
+    private Spend.Accrual accrue() {
+        long now = System.nanoTime();
+        double seconds = (now - accruedUntil) / 1e9;
+        accruedUntil = now;
+        int steps = unaccruedSteps;
+        unaccruedSteps = 0;
+        Spend.Accrual accrual = x.spend.accrue(jobId, job.teamId(), job.model(), deviceClass, seconds, steps);
+        if (accrual.alert() != null) {
+            var alert = accrual.alert();
+            Map<String, Object> data = new LinkedHashMap<>();
+            data.put("month", alert.month());
+            data.put("team_spend", alert.spend());
+            data.put("monthly_limit", alert.monthlyLimit());
+            data.put("alert_threshold", alert.alertThreshold());
+            data.put("currency", alert.currency());
+            x.events.publish(jobId, "warning", "team_budget_alert", "Team " + job.teamId() + " has spent "
+                    + plain(alert.spend()) + " " + alert.currency() + " of its monthly budget of "
+                    + plain(alert.monthlyLimit()) + " " + alert.currency() + " for " + alert.month() + ", crossing its"
+                    + " alert threshold of " + Math.round(alert.alertThreshold() * 100) + "%.", data);
+        }
+        return accrual;
+    }
+
+    /** The job's cumulative {@code cost/spend} and {@code cost/device_seconds} at {@code step}. */
+    private void recordCost(int step, Spend.Accrual accrual) {
+        Map<String, Double> cost = new LinkedHashMap<>();
+        cost.put(MetricNames.COST_SPEND, accrual.spend().doubleValue());
+        cost.put(MetricNames.COST_DEVICE_SECONDS, accrual.deviceSeconds());
+        x.metrics.record(jobId, step, cost);
+    }
+
+    /** The {@code budget_exceeded} warning of a job about to pause for its (or its team's) budget. */
+    private void budgetExceeded(int step, Spend.Accrual accrual) {
+        boolean team = Spend.TEAM.equals(accrual.limit());
+        pauseReason = team ? JobPaused.TEAM_BUDGET : JobPaused.BUDGET;
+        Map<String, Object> data = new LinkedHashMap<>();
+        data.put("budget", accrual.limit());
+        data.put("step", step);
+        data.put("spend", accrual.spend());
+        data.put("max_spend", accrual.maxSpend());
+        data.put("currency", accrual.currency());
+        String message = team
+                ? "Team " + job.teamId() + " has reached its monthly budget; the job pauses at step " + step
+                        + " with a checkpoint. An operator can raise it (PUT /v1/teams/" + job.teamId()
+                        + "/budget), then resume the job."
+                : "The job has spent " + plain(accrual.spend()) + " " + accrual.currency() + ", reaching its max_spend"
+                        + " of " + plain(accrual.maxSpend()) + " " + accrual.currency() + "; it pauses at step " + step
+                        + " with a checkpoint. Raise the budget (PUT /v1/jobs/" + jobId + "/budget), then resume.";
+        x.events.publish(jobId, "warning", "budget_exceeded", message, data);
+    }
+
+    private static String plain(java.math.BigDecimal amount) {
+        return amount == null ? "null" : amount.stripTrailingZeros().toPlainString();
     }
 
     private Map<String, Double> evaluate(int step) throws IOException {
@@ -300,6 +392,12 @@ final class TrainingTasklet implements Tasklet {
         String modelPrefix = x.models.objectPrefix(modelId);
         x.artifacts.upload(exportDir, modelPrefix);
         Artifacts.deleteTree(exportDir);
+        boolean trained = unaccruedSteps > 0;
+        Spend.Accrual accrual = accrue();
+        if (trained) {
+            recordCost(step, accrual);
+        }
+        x.spend.succeeded(jobId);
         List<JobSucceeded.Companion> companions = run.companions().stream()
                 .map(c -> new JobSucceeded.Companion(c.suffix(), c.family(), c.subdir(), c.parameters())).toList();
         // The models module registers (or marks ready) the model and its companions in this transaction.
@@ -312,6 +410,9 @@ final class TrainingTasklet implements Tasklet {
         data.put("step", step);
         data.put("model", modelId);
         data.put("checkpoint", checkpointId);
+        data.put("spend", accrual.spend());
+        data.put("device_seconds", accrual.deviceSeconds());
+        data.put("currency", accrual.currency());
         x.events.info(jobId, "job.succeeded", "Job succeeded after " + step + " steps; model " + modelId + " is ready.", data);
     }
 
@@ -360,14 +461,23 @@ final class TrainingTasklet implements Tasklet {
         if (!x.jobs.transitionLaunch(jobId, launch, stoppedAs)) {
             return;
         }
-        Map<String, Object> data = Map.of("step", stoppedAtStep);
+        Map<String, Object> data = new LinkedHashMap<>(Map.of("step", stoppedAtStep));
+        x.spend.job(jobId).ifPresent(s -> {
+            data.put("spend", s.spend());
+            data.put("device_seconds", s.deviceSeconds());
+            data.put("currency", x.spend.pricing().currency());
+        });
+        if (stoppedAs == JobStatus.PAUSED) {
+            data.put("reason", pauseReason);
+        }
         if (stoppedAs == JobStatus.CANCELLED) {
             x.metrics.finished(jobId);
             x.publisher.publishEvent(new JobCancelled(jobId, job.teamId(), job.model(), job.resultModel()));
             x.events.info(jobId, "job.cancelled", "Job cancelled at step " + stoppedAtStep + ".", data);
         } else if (stoppedAs == JobStatus.PAUSED) {
-            x.publisher.publishEvent(new JobPaused(jobId, job.teamId(), job.model(), stoppedAtStep));
-            x.events.info(jobId, "job.paused", "Job paused at step " + stoppedAtStep + ".", data);
+            x.publisher.publishEvent(new JobPaused(jobId, job.teamId(), job.model(), stoppedAtStep, pauseReason));
+            x.events.info(jobId, "job.paused", "Job paused at step " + stoppedAtStep + (JobPaused.REQUESTED.equals(
+                    pauseReason) ? "." : " (" + pauseReason + ")."), data);
         } else {
             x.events.info(jobId, "job.requeued", "The service is shutting down; the job will continue from step "
                     + stoppedAtStep + ".", data);

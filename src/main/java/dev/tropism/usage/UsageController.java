@@ -1,8 +1,11 @@
 package dev.tropism.usage;
 
+import dev.tropism.billing.Pricing;
+import dev.tropism.billing.Spend;
 import dev.tropism.teams.Caller;
 import dev.tropism.web.ApiException;
 import dev.tropism.web.Violation;
+import java.math.BigDecimal;
 import java.time.LocalDate;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeParseException;
@@ -16,7 +19,9 @@ import org.springframework.web.bind.annotation.RestController;
 
 /**
  * {@code GET /v1/usage?from=YYYY-MM-DD&to=YYYY-MM-DD&model=}: the caller's team's serving usage per UTC
- * day and model. {@code to} defaults to today (UTC), {@code from} to 29 days before {@code to} (30
+ * day and model ({@code data}, each entry priced at {@code tropism.pricing}'s token and image prices in
+ * {@code spend}), its training spend per UTC day, model and job ({@code training}, from the spend ledger), and the
+ * {@code totals} of both. {@code to} defaults to today (UTC), {@code from} to 29 days before {@code to} (30
  * days); both are inclusive, and the range spans at most {@value #MAX_DAYS} days. Bad parameters answer
  * 400 {@code invalid_parameter} with every violation.
  */
@@ -28,17 +33,28 @@ class UsageController {
     private static final int MAX_MODEL_LENGTH = 40;
 
     private final UsageStore store;
+    private final Spend spend;
 
-    UsageController(UsageStore store) {
+    UsageController(UsageStore store, Spend spend) {
         this.store = store;
+        this.spend = spend;
     }
 
-    /** One entry of the answer. */
-    record Entry(String date, String model, long requests, long promptTokens, long completionTokens, long images) {
+    /** One entry of serving usage, with what it cost. */
+    record Entry(String date, String model, long requests, long promptTokens, long completionTokens, long images,
+            BigDecimal spend) {
     }
 
-    /** {@code {"object":"list","data":[...]}}. */
-    record Usage(String object, List<Entry> data) {
+    /** One job's training on one UTC day: the device time its launches held and what it cost. */
+    record TrainingEntry(String date, String model, String job, double deviceSeconds, BigDecimal spend) {
+    }
+
+    /** The sums of {@code data[].spend} and {@code training[].spend}. */
+    record Totals(BigDecimal servingSpend, BigDecimal trainingSpend, String currency) {
+    }
+
+    /** {@code {"object":"list","data":[...],"training":[...],"totals":{...}}}. */
+    record Usage(String object, List<Entry> data, List<TrainingEntry> training, Totals totals) {
     }
 
     @GetMapping("/v1/usage")
@@ -69,11 +85,19 @@ class UsageController {
             throw new ApiException(HttpStatus.BAD_REQUEST, "invalid_parameter", v.pointer().substring(1) + " "
                     + v.reason() + (violations.size() > 1 ? " (and more)" : "") + ".", violations);
         }
+        Pricing pricing = spend.pricing();
         List<Entry> data = store.find(team, start, end, model).stream()
                 .map(r -> new Entry(r.date().toString(), r.model(), r.requests(), r.promptTokens(),
-                        r.completionTokens(), r.images()))
+                        r.completionTokens(), r.images(), pricing.serving(r.promptTokens(), r.completionTokens(),
+                        r.images())))
                 .toList();
-        return new Usage("list", data);
+        List<TrainingEntry> training = spend.training(team, start, end, model).stream()
+                .map(t -> new TrainingEntry(t.date().toString(), t.model(), t.job(), t.deviceSeconds(), t.spend()))
+                .toList();
+        BigDecimal zero = BigDecimal.ZERO.setScale(Pricing.SCALE);
+        return new Usage("list", data, training, new Totals(
+                data.stream().map(Entry::spend).reduce(zero, BigDecimal::add),
+                training.stream().map(TrainingEntry::spend).reduce(zero, BigDecimal::add), pricing.currency()));
     }
 
     private static LocalDate date(String value, String pointer, List<Violation> violations) {

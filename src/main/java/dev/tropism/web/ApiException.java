@@ -1,6 +1,9 @@
 package dev.tropism.web;
 
+import java.util.Collections;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import org.springframework.http.HttpStatus;
 
 /**
@@ -12,6 +15,7 @@ public class ApiException extends RuntimeException {
     private final HttpStatus status;
     private final String code;
     private final List<Violation> violations;
+    private final Map<String, Object> properties = new LinkedHashMap<>();
 
     public ApiException(HttpStatus status, String code, String detail, List<Violation> violations) {
         super(detail);
@@ -54,5 +58,16 @@ public class ApiException extends RuntimeException {
 
     public List<Violation> violations() {
         return violations;
+    }
+
+    /** Adds a member to the problem body (e.g. {@code estimate} of a 402); returns this exception. */
+    public ApiException with(String name, Object value) {
+        properties.put(name, value);
+        return this;
+    }
+
+    /** The further members of the problem body, in the order added. */
+    public Map<String, Object> properties() {
+        return Collections.unmodifiableMap(properties);
     }
 }

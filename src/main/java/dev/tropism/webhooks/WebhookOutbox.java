@@ -64,7 +64,7 @@ class WebhookOutbox {
     @EventListener
     void on(JobPaused e) {
         record(e.teamId(), WebhookEventType.JOB_PAUSED, data("job", e.jobId(), "status", "paused", "model", e.model(),
-                "step", e.step()));
+                "step", e.step(), "reason", e.reason()));
     }
 
     @EventListener

@@ -6,6 +6,7 @@ import dev.tropism.support.TropismIntegrationTest;
 import dev.tropism.support.TropismTestClient;
 import dev.tropism.support.TropismTestClient.ApiResponse;
 import dev.tropism.support.TropismTestClient.Team;
+import java.math.BigDecimal;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -213,6 +214,67 @@ class RealEngineEndToEndTest {
         team.calls().get("/v1/jobs/" + long1 + "/events?limit=100").json().get("data")
                 .forEach(e -> types.add(e.get("type").asString()));
         assertThat(types).contains("job.paused", "job.resumed").endsWith("job.succeeded");
+    }
+
+    /**
+     * Issue 17: a real GRPO job that its budget pauses (with a checkpoint), raised and resumed, ends with exactly the
+     * metrics of the same job with the same seed never interrupted (all but perf/ and cost/, which measure time).
+     */
+    @Test
+    void aBudgetPausedRealJobResumesToTheMetricsOfAnUninterruptedRun() throws Exception {
+        Map<String, Object> hp = new LinkedHashMap<>();
+        hp.put("n_layer", 1);
+        hp.put("n_embd", 16);
+        hp.put("n_head", 2);
+        hp.put("block_size", 12);
+        hp.put("max_steps", 4);
+        hp.put("batch_size", 8);
+        ApiResponse created = team.calls().post("/v1/models", Map.of("name", "tiny", "recipe", "tiny-gpt",
+                "dataset", corpus, "hyperparameters", hp, "seed", 3));
+        assertThat(created.status()).as(created.toString()).isEqualTo(201);
+        String base = created.json().get("id").asString();
+        awaitModelReady(base);
+        String spec = team.calls().post("/v1/reward-specs", Map.of("name", "exact", "grader", Map.of(
+                "type", "string_check", "name", "exact", "input", "{{sample.output_text}}",
+                "reference", "{{item.answer}}", "operation", "eq"))).json().get("id").asString();
+
+        String uninterrupted = submitGrpo(base, train, eval, spec, 6, 3);
+        JsonNode whole = awaitStatus(uninterrupted, "succeeded");
+        BigDecimal perStep = whole.get("spend").get("amount").decimalValue().divide(BigDecimal.valueOf(6), 9,
+                java.math.RoundingMode.HALF_UP);
+        assertThat(perStep).isPositive();
+
+        // a budget of about one and a half steps: the job pauses long before its end
+        String budgeted = submitGrpo(base, train, eval, spec, 6, 3, Map.of("budget",
+                Map.of("max_spend", perStep.multiply(new BigDecimal("1.5")))));
+        JsonNode paused = awaitStatus(budgeted, "paused");
+        int step = paused.get("current_step").asInt();
+        assertThat(step).isBetween(1, 5);
+        JsonNode checkpoints = team.calls().get("/v1/jobs/" + budgeted + "/checkpoints").json().get("data");
+        assertThat(checkpoints.get(checkpoints.size() - 1).get("step").asInt()).isEqualTo(step);
+        assertThat(team.calls().post("/v1/jobs/" + budgeted + "/resume", null).status()).isEqualTo(402);
+        ApiResponse raised = team.calls().exchange(org.springframework.http.HttpMethod.PUT, "/v1/jobs/" + budgeted
+                + "/budget", org.springframework.http.MediaType.APPLICATION_JSON, Map.of("max_spend", 1000));
+        assertThat(raised.status()).as(raised.toString()).isEqualTo(200);
+        assertThat(team.calls().post("/v1/jobs/" + budgeted + "/resume", null).status()).isEqualTo(200);
+        awaitStatus(budgeted, "succeeded");
+
+        Map<String, JsonNode> resumed = learningMetrics(budgeted);
+        assertThat(resumed).containsKeys("train/loss", "train/reward/mean", "eval/reward/mean");
+        assertThat(stepsOf(resumed.get("train/loss"))).isEqualTo(range(1, 6));
+        assertThat(resumed).isEqualTo(learningMetrics(uninterrupted));
+    }
+
+    /** Every series but perf/ and cost/, by name. */
+    private Map<String, JsonNode> learningMetrics(String id) {
+        Map<String, JsonNode> out = new java.util.TreeMap<>();
+        JsonNode all = metrics(id, null);
+        for (String name : all.propertyNames()) {
+            if (!name.startsWith("perf/") && !name.startsWith("cost/")) {
+                out.put(name, all.get(name));
+            }
+        }
+        return out;
     }
 
     /** Bad inputs to the models and jobs endpoints are 4xx problems with pointers, never 500s. */

@@ -457,6 +457,7 @@ class WebhookEndpointsApiTest {
         assertThat(paused.get("job").asString()).isEqualTo(jobId);
         assertThat(paused.get("status").asString()).isEqualTo("paused");
         assertThat(paused.get("step").asInt()).isEqualTo(5);
+        assertThat(paused.get("reason").asString()).isEqualTo("hacking");
         assertThat(team.calls().get("/v1/jobs/" + jobId).json().get("status").asString()).isEqualTo("paused");
 
         assertThat(team.calls().post("/v1/jobs/" + jobId + "/cancel", "").status()).isEqualTo(200);
