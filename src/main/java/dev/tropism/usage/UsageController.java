@@ -1,6 +1,8 @@
 package dev.tropism.usage;
 
 import dev.tropism.teams.Caller;
+import dev.tropism.teams.RequiresScope;
+import dev.tropism.teams.Scope;
 import dev.tropism.web.ApiException;
 import dev.tropism.web.Violation;
 import java.time.LocalDate;
@@ -21,6 +23,7 @@ import org.springframework.web.bind.annotation.RestController;
  * 400 {@code invalid_parameter} with every violation.
  */
 @RestController
+@RequiresScope(Scope.USAGE_READ)
 class UsageController {
 
     static final int MAX_DAYS = 366;
