@@ -1,20 +1,30 @@
 package dev.tropism.teams;
 
+import dev.tropism.web.ApiException;
+import java.util.Map;
+import org.springframework.http.HttpStatus;
+
 /**
- * 403 {@code missing_scope}: the key lacks the scope the operation declares ({@link #scope()}), or the operation
- * declares none ({@link #scope()} null) and is refused to every key. Rendered by {@link TeamsProblemAdvice} with the
- * extension member {@code scope}.
+ * 403 {@code missing_scope}: the key lacks the scope the operation declares, named in the problem's extension member
+ * {@code scope}; or the operation declares none ({@link #scope()} null, no {@code scope} member) and is refused to
+ * every key. An {@link ApiException}, so that the OpenAI-compatible routes answer it in their own error shape
+ * ({@code permission_error}, code {@code missing_scope}) like their other authentication errors.
  */
-class MissingScopeException extends RuntimeException {
+class MissingScopeException extends ApiException {
 
     private final Scope scope;
 
     MissingScopeException(Scope scope, String detail) {
-        super(detail);
+        super(HttpStatus.FORBIDDEN, "missing_scope", detail);
         this.scope = scope;
     }
 
     Scope scope() {
         return scope;
+    }
+
+    @Override
+    public Map<String, Object> properties() {
+        return scope == null ? Map.of() : Map.of("scope", scope.wire());
     }
 }

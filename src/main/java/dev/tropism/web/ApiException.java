@@ -1,6 +1,7 @@
 package dev.tropism.web;
 
 import java.util.List;
+import java.util.Map;
 import org.springframework.http.HttpStatus;
 
 /**
@@ -54,5 +55,10 @@ public class ApiException extends RuntimeException {
 
     public List<Violation> violations() {
         return violations;
+    }
+
+    /** Extension members of the problem beside {@code code} and {@code errors}, e.g. {@code scope}; none here. */
+    public Map<String, Object> properties() {
+        return Map.of();
     }
 }

@@ -55,7 +55,9 @@ class ProblemAdvice extends ResponseEntityExceptionHandler {
 
     @ExceptionHandler(ApiException.class)
     ResponseEntity<ProblemDetail> api(ApiException e) {
-        return Problems.response(Problems.problem(e.status(), e.code(), e.getMessage(), e.violations()));
+        ProblemDetail pd = Problems.problem(e.status(), e.code(), e.getMessage(), e.violations());
+        e.properties().forEach(pd::setProperty);
+        return Problems.response(pd);
     }
 
     @ExceptionHandler(ConfigException.class)
