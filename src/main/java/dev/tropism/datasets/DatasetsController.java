@@ -1,6 +1,8 @@
 package dev.tropism.datasets;
 
 import dev.tropism.teams.Caller;
+import dev.tropism.teams.RequiresScope;
+import dev.tropism.teams.Scope;
 import dev.tropism.web.ApiException;
 import dev.tropism.web.ListResponse;
 import dev.tropism.web.PageParams;
@@ -43,6 +45,7 @@ class DatasetsController {
 
     @PostMapping(consumes = MediaType.MULTIPART_FORM_DATA_VALUE)
     @ResponseStatus(HttpStatus.CREATED)
+    @RequiresScope(Scope.DATASETS_WRITE)
     DatasetService.DatasetView upload(@Parameter(hidden = true) Caller caller, @RequestPart("file") MultipartFile file,
             @RequestParam("purpose") String purpose, @RequestParam(value = "name", required = false) String name)
             throws IOException {
@@ -67,23 +70,27 @@ class DatasetsController {
 
     @PostMapping(path = "/generate", consumes = MediaType.APPLICATION_JSON_VALUE)
     @ResponseStatus(HttpStatus.CREATED)
+    @RequiresScope(Scope.DATASETS_WRITE)
     ListResponse<DatasetService.DatasetView> generate(@Parameter(hidden = true) Caller caller,
             @RequestBody DatasetService.GenerateRequest body) {
         return datasets.generate(caller, body);
     }
 
     @GetMapping
+    @RequiresScope(Scope.DATASETS_READ)
     ListResponse<DatasetService.DatasetView> list(@Parameter(hidden = true) Caller caller,
             @RequestParam(required = false) Integer limit, @RequestParam(required = false) String after) {
         return datasets.list(caller, PageParams.of(limit, after));
     }
 
     @GetMapping("/{id}")
+    @RequiresScope(Scope.DATASETS_READ)
     DatasetService.DatasetView get(@Parameter(hidden = true) Caller caller, @PathVariable String id) {
         return datasets.view(caller, id);
     }
 
     @GetMapping("/{id}/content")
+    @RequiresScope(Scope.DATASETS_READ)
     ResponseEntity<Resource> content(@Parameter(hidden = true) Caller caller, @PathVariable String id) {
         DatasetService.Content c = datasets.content(caller, id);
         return ResponseEntity.ok().contentType(NDJSON).contentLength(c.size()).body(new InputStreamResource(c.stream()));
@@ -91,6 +98,7 @@ class DatasetsController {
 
     @DeleteMapping("/{id}")
     @ResponseStatus(HttpStatus.NO_CONTENT)
+    @RequiresScope(Scope.DATASETS_WRITE)
     void delete(@Parameter(hidden = true) Caller caller, @PathVariable String id) {
         datasets.delete(caller, id);
     }

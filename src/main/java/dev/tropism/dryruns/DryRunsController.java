@@ -1,6 +1,8 @@
 package dev.tropism.dryruns;
 
 import dev.tropism.teams.Caller;
+import dev.tropism.teams.RequiresScope;
+import dev.tropism.teams.Scope;
 import dev.tropism.web.ListResponse;
 import dev.tropism.web.PageParams;
 import io.swagger.v3.oas.annotations.Parameter;
@@ -34,6 +36,7 @@ class DryRunsController {
      * "seed"}}; only model and dataset are required.
      */
     @PostMapping("/dry-run")
+    @RequiresScope(Scope.REWARD_SPECS_WRITE)
     ResponseEntity<DryRunView> create(@Parameter(hidden = true) Caller caller, @PathVariable String id,
             @RequestBody JsonNode body) {
         DryRunView view = DryRunView.of(service.submit(caller, id, body));
@@ -42,12 +45,14 @@ class DryRunsController {
     }
 
     @GetMapping("/dry-runs")
+    @RequiresScope(Scope.REWARD_SPECS_READ)
     ListResponse<DryRunView> list(@Parameter(hidden = true) Caller caller, @PathVariable String id,
             @RequestParam(required = false) Integer limit, @RequestParam(required = false) String after) {
         return service.list(caller, id, PageParams.of(limit, after));
     }
 
     @GetMapping("/dry-runs/{dryRunId}")
+    @RequiresScope(Scope.REWARD_SPECS_READ)
     DryRunView get(@Parameter(hidden = true) Caller caller, @PathVariable String id, @PathVariable String dryRunId) {
         return DryRunView.of(service.get(caller, id, dryRunId));
     }

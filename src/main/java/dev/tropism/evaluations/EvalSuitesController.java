@@ -1,6 +1,8 @@
 package dev.tropism.evaluations;
 
 import dev.tropism.teams.Caller;
+import dev.tropism.teams.RequiresScope;
+import dev.tropism.teams.Scope;
 import dev.tropism.web.ListResponse;
 import dev.tropism.web.PageParams;
 import io.swagger.v3.oas.annotations.Parameter;
@@ -27,6 +29,7 @@ class EvalSuitesController {
     }
 
     @PostMapping
+    @RequiresScope(Scope.EVALUATIONS_WRITE)
     ResponseEntity<EvalSuiteView> create(@Parameter(hidden = true) Caller caller, @RequestBody JsonNode body) {
         EvalSuiteView view = EvalSuiteView.of(service.create(caller, body));
         return ResponseEntity.created(URI.create("/v1/eval-suites/" + view.id())).body(view);
@@ -34,6 +37,7 @@ class EvalSuitesController {
 
     /** Oldest first; {@code name} keeps one suite's versions. */
     @GetMapping
+    @RequiresScope(Scope.EVALUATIONS_READ)
     ListResponse<EvalSuiteView> list(@Parameter(hidden = true) Caller caller,
             @RequestParam(required = false) String name, @RequestParam(required = false) Integer limit,
             @RequestParam(required = false) String after) {
@@ -41,6 +45,7 @@ class EvalSuitesController {
     }
 
     @GetMapping("/{id}")
+    @RequiresScope(Scope.EVALUATIONS_READ)
     EvalSuiteView get(@Parameter(hidden = true) Caller caller, @PathVariable String id) {
         return EvalSuiteView.of(service.get(caller, id));
     }

@@ -1,6 +1,8 @@
 package dev.tropism.evaluations;
 
 import dev.tropism.teams.Caller;
+import dev.tropism.teams.RequiresScope;
+import dev.tropism.teams.Scope;
 import dev.tropism.web.ApiException;
 import dev.tropism.web.ListResponse;
 import dev.tropism.web.PageParams;
@@ -43,6 +45,7 @@ class EvaluationsController {
 
     /** {@code {"suite": id or name, "candidate": id or alias, "baseline"?: id or alias}}; 201, queued. */
     @PostMapping
+    @RequiresScope(Scope.EVALUATIONS_WRITE)
     ResponseEntity<EvaluationView> create(@Parameter(hidden = true) Caller caller, @RequestBody JsonNode body) {
         EvaluationView view = service.view(service.submit(caller, body));
         return ResponseEntity.created(URI.create("/v1/evaluations/" + view.id())).body(view);
@@ -50,6 +53,7 @@ class EvaluationsController {
 
     /** Newest first; filter by {@code suite} (id or name) and {@code status}. */
     @GetMapping
+    @RequiresScope(Scope.EVALUATIONS_READ)
     ListResponse<EvaluationView> list(@Parameter(hidden = true) Caller caller,
             @RequestParam(required = false) String suite, @RequestParam(required = false) String status,
             @RequestParam(required = false) Integer limit, @RequestParam(required = false) String after) {
@@ -57,16 +61,19 @@ class EvaluationsController {
     }
 
     @GetMapping("/{id}")
+    @RequiresScope(Scope.EVALUATIONS_READ)
     EvaluationView get(@Parameter(hidden = true) Caller caller, @PathVariable String id) {
         return service.view(service.get(caller, id));
     }
 
     @PostMapping("/{id}/cancel")
+    @RequiresScope(Scope.EVALUATIONS_WRITE)
     EvaluationView cancel(@Parameter(hidden = true) Caller caller, @PathVariable String id) {
         return service.view(service.cancel(caller, id));
     }
 
     @GetMapping("/{id}/events")
+    @RequiresScope(Scope.EVALUATIONS_READ)
     Map<String, List<EvaluationEvents.Event>> events(@Parameter(hidden = true) Caller caller, @PathVariable String id) {
         return Map.of("data", service.events(caller, id));
     }
@@ -76,6 +83,7 @@ class EvaluationsController {
      * curve image is a {@code /shared/…} link that works without the key, so that a pull-request comment shows it).
      */
     @GetMapping("/{id}/report")
+    @RequiresScope(Scope.EVALUATIONS_READ)
     ResponseEntity<?> report(@Parameter(hidden = true) Caller caller, @PathVariable String id,
             @RequestParam(required = false, defaultValue = "json") String format) {
         Evaluation e = service.completed(caller, id);
@@ -92,6 +100,7 @@ class EvaluationsController {
 
     /** The over-optimization curve (PNG); 404 {@code no_curve} when the suite has no prompts to probe. */
     @GetMapping(value = "/{id}/report/curve.png", produces = MediaType.IMAGE_PNG_VALUE)
+    @RequiresScope(Scope.EVALUATIONS_READ)
     ResponseEntity<byte[]> curve(@Parameter(hidden = true) Caller caller, @PathVariable String id) {
         Evaluation e = service.completed(caller, id);
         return ResponseEntity.ok().contentType(MediaType.IMAGE_PNG).body(reports.curvePng(e, service.suiteOf(e)));

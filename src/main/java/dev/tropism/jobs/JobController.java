@@ -58,11 +58,13 @@ public class JobController {
 
     @PostMapping
     @ResponseStatus(HttpStatus.CREATED)
+    @RequiresScope(Scope.JOBS_WRITE)
     public JobView create(Caller caller, @RequestBody CreateJobRequest request) {
         return view(service.submit(caller, request));
     }
 
     @GetMapping
+    @RequiresScope(Scope.JOBS_READ)
     public ListResponse<JobView> list(Caller caller, @RequestParam(required = false) Integer limit,
             @RequestParam(required = false) String after, @RequestParam(required = false) String status) {
         PageParams page = PageParams.of(limit, after);
@@ -75,27 +77,32 @@ public class JobController {
 
     /** Several jobs side by side: flattened hyperparameters, their differences, and metrics by step and by time. */
     @GetMapping("/compare")
+    @RequiresScope(Scope.JOBS_READ)
     public JobComparison.View compare(Caller caller, @RequestParam(required = false) String ids,
             @RequestParam(required = false) String names) {
         return comparison.compare(caller.requireTeam(), ids, names);
     }
 
     @GetMapping("/{id}")
+    @RequiresScope(Scope.JOBS_READ)
     public JobView get(Caller caller, @PathVariable String id) {
         return view(jobs.get(caller.requireTeam(), id));
     }
 
     @PostMapping("/{id}/cancel")
+    @RequiresScope(Scope.JOBS_WRITE)
     public JobView cancel(Caller caller, @PathVariable String id) {
         return view(service.cancel(caller, id));
     }
 
     @PostMapping("/{id}/pause")
+    @RequiresScope(Scope.JOBS_WRITE)
     public JobView pause(Caller caller, @PathVariable String id) {
         return view(service.pause(caller, id));
     }
 
     @PostMapping("/{id}/resume")
+    @RequiresScope(Scope.JOBS_WRITE)
     public JobView resume(Caller caller, @PathVariable String id) {
         return view(service.resume(caller, id));
     }
@@ -116,6 +123,7 @@ public class JobController {
     }
 
     @GetMapping("/{id}/events")
+    @RequiresScope(Scope.JOBS_READ)
     public ListResponse<JobEvent> events(Caller caller, @PathVariable String id,
             @RequestParam(required = false) Integer limit, @RequestParam(required = false) String after) {
         jobs.get(caller.requireTeam(), id);
@@ -125,6 +133,7 @@ public class JobController {
     }
 
     @GetMapping(path = "/{id}/events", produces = MediaType.TEXT_EVENT_STREAM_VALUE)
+    @RequiresScope(Scope.JOBS_READ)
     public SseEmitter eventStream(Caller caller, @PathVariable String id) {
         jobs.get(caller.requireTeam(), id);
         return stream.open(id);
@@ -132,6 +141,7 @@ public class JobController {
 
     /** {@code {"job": id, "metrics": {name: [{step, value}, ...]}}}, optionally only {@code names}. */
     @GetMapping("/{id}/metrics")
+    @RequiresScope(Scope.JOBS_READ)
     public Map<String, Object> metrics(Caller caller, @PathVariable String id,
             @RequestParam(required = false) String names) {
         jobs.get(caller.requireTeam(), id);
@@ -141,6 +151,7 @@ public class JobController {
     }
 
     @GetMapping("/{id}/checkpoints")
+    @RequiresScope(Scope.JOBS_READ)
     public ListResponse<Checkpoint> checkpoints(Caller caller, @PathVariable String id) {
         jobs.get(caller.requireTeam(), id);
         return ListResponse.of(checkpoints.list(id), false);

@@ -1,6 +1,8 @@
 package dev.tropism.jobs;
 
 import dev.tropism.teams.Caller;
+import dev.tropism.teams.RequiresScope;
+import dev.tropism.teams.Scope;
 import org.springframework.http.MediaType;
 import org.springframework.web.bind.annotation.GetMapping;
 import org.springframework.web.bind.annotation.PathVariable;
@@ -13,6 +15,7 @@ import org.springframework.web.servlet.mvc.method.annotation.SseEmitter;
  * recorded without polling the whole series.
  */
 @RestController
+@RequiresScope(Scope.JOBS_READ)
 class JobMetricStreamController {
 
     private final JobStore jobs;

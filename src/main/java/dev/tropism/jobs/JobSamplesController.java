@@ -1,6 +1,8 @@
 package dev.tropism.jobs;
 
 import dev.tropism.teams.Caller;
+import dev.tropism.teams.RequiresScope;
+import dev.tropism.teams.Scope;
 import dev.tropism.web.ApiException;
 import dev.tropism.web.ListResponse;
 import java.time.Instant;
@@ -16,6 +18,7 @@ import org.springframework.web.bind.annotation.RestController;
 /** {@code /v1/jobs/{id}/samples}: the sample grids that image jobs draw at each evaluation. */
 @RestController
 @RequestMapping("/v1/jobs/{id}/samples")
+@RequiresScope(Scope.JOBS_READ)
 class JobSamplesController {
 
     private final JobStore jobs;

@@ -5,6 +5,8 @@ import dev.tropism.engine.flowrl.FlowMethodType;
 import dev.tropism.engine.flowrl.FlowRlConfig;
 import dev.tropism.engine.rl.GrpoConfig;
 import dev.tropism.engine.rm.RewardModelConfig;
+import dev.tropism.teams.RequiresScope;
+import dev.tropism.teams.Scope;
 import dev.tropism.web.ListResponse;
 import java.io.IOException;
 import java.io.InputStream;
@@ -26,6 +28,7 @@ import org.springframework.web.bind.annotation.RestController;
  * every key has one.
  */
 @RestController
+@RequiresScope(Scope.AUTHENTICATED)
 class MethodsController {
 
     /** Prefix of the meanings of the {@link FlowRlConfig} keys, which every flow method shares. */

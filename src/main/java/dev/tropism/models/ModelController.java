@@ -3,6 +3,8 @@ package dev.tropism.models;
 import dev.tropism.engine.PolicyFamily;
 import dev.tropism.rewards.RewardAliases;
 import dev.tropism.teams.Caller;
+import dev.tropism.teams.RequiresScope;
+import dev.tropism.teams.Scope;
 import dev.tropism.web.ApiException;
 import dev.tropism.web.ListResponse;
 import dev.tropism.web.PageParams;
@@ -51,6 +53,7 @@ public class ModelController {
     }
 
     @GetMapping
+    @RequiresScope(Scope.MODELS_READ)
     public ListResponse<ModelView> list(Caller caller, @RequestParam(required = false) Integer limit,
             @RequestParam(required = false) String after) {
         PageParams page = PageParams.of(limit, after);
@@ -58,12 +61,14 @@ public class ModelController {
     }
 
     @GetMapping("/{id}")
+    @RequiresScope(Scope.MODELS_READ)
     public ModelView get(Caller caller, @PathVariable String id) {
         return view(models.get(caller.requireTeam(), id));
     }
 
     /** Pretrains a model of a recipe (201), or imports one from a path on the node ({@code source: "path"}, 202). */
     @PostMapping(consumes = MediaType.APPLICATION_JSON_VALUE)
+    @RequiresScope(Scope.MODELS_WRITE)
     public ResponseEntity<ModelView> create(Caller caller, @RequestBody CreateModelRequest request) throws IOException {
         if (request.source() != null) {
             return ResponseEntity.accepted().body(view(service.importModel(caller, request)));
@@ -77,6 +82,7 @@ public class ModelController {
      */
     @PostMapping(consumes = MediaType.MULTIPART_FORM_DATA_VALUE)
     @ResponseStatus(HttpStatus.ACCEPTED)
+    @RequiresScope(Scope.MODELS_WRITE)
     public ModelView upload(@Parameter(hidden = true) Caller caller,
             @RequestPart(value = "file", required = false) MultipartFile file,
             @RequestParam(value = "name", required = false) String name) throws IOException {
@@ -88,6 +94,7 @@ public class ModelController {
      * then {@code ready} or {@code failed}. 404 for a model that was not imported.
      */
     @GetMapping("/{id}/import/events")
+    @RequiresScope(Scope.MODELS_READ)
     public ListResponse<ModelImports.ImportEvent> importEvents(Caller caller, @PathVariable String id) {
         ModelRecord m = models.get(caller.requireTeam(), id);
         if (!ModelImportService.RECIPE.equals(m.recipe())) {
@@ -102,6 +109,7 @@ public class ModelController {
      * ready; 422 for a model stored in Tropism's own format.
      */
     @GetMapping("/{id}/export")
+    @RequiresScope(Scope.MODELS_READ)
     public ResponseEntity<StreamingResponseBody> export(Caller caller, @PathVariable String id,
             @RequestParam(required = false) String format) throws IOException {
         ModelExportService.Export export = exports.plan(models.get(caller.requireTeam(), id), format);

@@ -1,6 +1,8 @@
 package dev.tropism.rewards;
 
 import dev.tropism.teams.Caller;
+import dev.tropism.teams.RequiresScope;
+import dev.tropism.teams.Scope;
 import dev.tropism.web.ListResponse;
 import dev.tropism.web.PageParams;
 import dev.tropism.web.Problems;
@@ -41,6 +43,7 @@ class RewardAliasesController {
 
     /** Creates (201) or moves (200) the alias. */
     @PostMapping("/{name}")
+    @RequiresScope(Scope.REWARD_SPECS_WRITE)
     ResponseEntity<RewardAliasService.AliasView> move(@Parameter(hidden = true) Caller caller,
             @PathVariable String name, @RequestBody MoveRequest body) {
         RewardAliasService.Moved moved = aliases.move(caller, name, body.target(), body.requirePassingSuite());
@@ -48,18 +51,21 @@ class RewardAliasesController {
     }
 
     @GetMapping
+    @RequiresScope(Scope.REWARD_SPECS_READ)
     ListResponse<RewardAliasService.AliasView> list(@Parameter(hidden = true) Caller caller,
             @RequestParam(required = false) Integer limit, @RequestParam(required = false) String after) {
         return aliases.list(caller, PageParams.of(limit, after));
     }
 
     @GetMapping("/{name}")
+    @RequiresScope(Scope.REWARD_SPECS_READ)
     RewardAliasService.AliasView get(@Parameter(hidden = true) Caller caller, @PathVariable String name) {
         return aliases.get(caller, name);
     }
 
     @DeleteMapping("/{name}")
     @ResponseStatus(HttpStatus.NO_CONTENT)
+    @RequiresScope(Scope.REWARD_SPECS_WRITE)
     void delete(@Parameter(hidden = true) Caller caller, @PathVariable String name) {
         aliases.delete(caller, name);
     }

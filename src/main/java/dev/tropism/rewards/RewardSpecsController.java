@@ -2,6 +2,8 @@ package dev.tropism.rewards;
 
 import dev.tropism.engine.RewardResult;
 import dev.tropism.teams.Caller;
+import dev.tropism.teams.RequiresScope;
+import dev.tropism.teams.Scope;
 import dev.tropism.web.ApiException;
 import dev.tropism.web.ListResponse;
 import dev.tropism.web.PageParams;
@@ -54,23 +56,27 @@ class RewardSpecsController {
 
     @PostMapping
     @ResponseStatus(HttpStatus.CREATED)
+    @RequiresScope(Scope.REWARD_SPECS_WRITE)
     RewardSpecService.RewardSpecView create(@Parameter(hidden = true) Caller caller,
             @Valid @RequestBody CreateRequest body) {
         return specs.create(caller, body.name().trim(), body.grader());
     }
 
     @GetMapping
+    @RequiresScope(Scope.REWARD_SPECS_READ)
     ListResponse<RewardSpecService.RewardSpecView> list(@Parameter(hidden = true) Caller caller,
             @RequestParam(required = false) Integer limit, @RequestParam(required = false) String after) {
         return specs.list(caller, PageParams.of(limit, after));
     }
 
     @GetMapping("/{id}")
+    @RequiresScope(Scope.REWARD_SPECS_READ)
     RewardSpecService.RewardSpecView get(@Parameter(hidden = true) Caller caller, @PathVariable String id) {
         return specs.view(caller, id);
     }
 
     @PostMapping("/validate")
+    @RequiresScope(Scope.REWARD_SPECS_WRITE)
     RewardSpecService.Validation validate(@Parameter(hidden = true) Caller caller, @RequestBody ValidateRequest body) {
         return specs.validate(caller, body.grader());
     }
@@ -80,6 +86,7 @@ class RewardSpecsController {
      * {@code {"results": [...]}}) against an item, without a model. Samples are texts or images.
      */
     @PostMapping("/{id}/run")
+    @RequiresScope(Scope.REWARD_SPECS_WRITE)
     Object run(@Parameter(hidden = true) Caller caller, @PathVariable String id, @Valid @RequestBody RunRequest body) {
         if ((body.sample() == null) == (body.samples() == null)) {
             throw ApiException.invalid(List.of(new Violation("/sample", "give exactly one of sample or samples")));

@@ -1,6 +1,8 @@
 package dev.tropism.serving;
 
 import dev.tropism.teams.Caller;
+import dev.tropism.teams.RequiresScope;
+import dev.tropism.teams.Scope;
 import jakarta.servlet.http.HttpServletRequest;
 import org.springframework.web.bind.annotation.PostMapping;
 import org.springframework.web.bind.annotation.RestController;
@@ -11,6 +13,7 @@ import org.springframework.web.context.request.async.DeferredResult;
  * whole JSON or server-sent events ({@code "stream": true}). Errors use OpenAI's shape ({@link OpenAiErrors}).
  */
 @RestController
+@RequiresScope(Scope.INFERENCE)
 class CompletionsController extends OpenAiErrors {
 
     /** Beyond the request timeout, time to render the answer. */

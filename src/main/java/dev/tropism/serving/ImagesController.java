@@ -1,6 +1,8 @@
 package dev.tropism.serving;
 
 import dev.tropism.teams.Caller;
+import dev.tropism.teams.RequiresScope;
+import dev.tropism.teams.Scope;
 import jakarta.servlet.http.HttpServletRequest;
 import org.springframework.web.bind.annotation.PostMapping;
 import org.springframework.web.bind.annotation.RestController;
@@ -13,6 +15,7 @@ import org.springframework.web.context.request.async.DeferredResult;
  * ({@link ImageService}). Errors use OpenAI's shape ({@link OpenAiErrors}).
  */
 @RestController
+@RequiresScope(Scope.INFERENCE)
 class ImagesController extends OpenAiErrors {
 
     /** Beyond the request timeout, time to render the answer. */

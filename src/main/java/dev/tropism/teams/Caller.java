@@ -1,6 +1,9 @@
 package dev.tropism.teams;
 
 import dev.tropism.web.ApiException;
+import java.util.Collections;
+import java.util.EnumSet;
+import java.util.Set;
 import org.springframework.http.HttpStatus;
 
 /**
@@ -11,14 +14,33 @@ import org.springframework.http.HttpStatus;
  * @param teamId the team owning every resource this caller creates or sees ({@code team_...})
  * @param keyId the API key used ({@code key_...}), or {@code admin}
  * @param admin whether the caller holds the admin key
+ * @param scopes what the key may do ({@link Scope}); the admin key holds {@link Scope#ALL}. The teams module has
+ *     already refused a call whose operation's {@link RequiresScope} is not among them.
  */
-public record Caller(String teamId, String keyId, boolean admin) {
+public record Caller(String teamId, String keyId, boolean admin, Set<Scope> scopes) {
 
     /** Header with which the admin key acts for a team. */
     public static final String TEAM_HEADER = "X-Tropism-Team";
 
     /** The request attribute holding the authenticated {@code Caller} of a {@code /v1/**} request. */
     public static final String REQUEST_ATTRIBUTE = Caller.class.getName();
+
+    public Caller {
+        scopes = Collections.unmodifiableSet(scopes.isEmpty() ? EnumSet.noneOf(Scope.class) : EnumSet.copyOf(scopes));
+    }
+
+    /**
+     * A caller inside the service acting for a team ({@code system} work such as a job's own reward-model loads),
+     * or the admin key: the admin key holds every scope, any other caller made this way every team scope.
+     */
+    public Caller(String teamId, String keyId, boolean admin) {
+        this(teamId, keyId, admin, admin ? Scope.ALL : Scope.TEAM_SCOPES);
+    }
+
+    /** Whether this caller may do what {@code scope} allows: the admin key always. */
+    public boolean has(Scope scope) {
+        return admin || scope.grantedBy(scopes);
+    }
 
     /**
      * The team this call acts for; the admin key without {@value #TEAM_HEADER} answers 400

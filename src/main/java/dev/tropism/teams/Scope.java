@@ -1,10 +1,13 @@
 package dev.tropism.teams;
 
 import java.util.Arrays;
+import java.util.Collection;
 import java.util.EnumSet;
+import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
 import java.util.Set;
+import java.util.stream.Collectors;
 
 /**
  * What an API key may do. Every {@code /v1/**} operation names exactly one scope with {@link RequiresScope};
@@ -51,6 +54,9 @@ public enum Scope {
         return wire;
     }
 
+    /** Every scope: what the admin key holds. */
+    public static final Set<Scope> ALL = EnumSet.allOf(Scope.class);
+
     /** The team scope named {@code wire}, if any. */
     public static Optional<Scope> ofWire(String wire) {
         return Arrays.stream(values()).filter(s -> s.wire.equals(wire.toLowerCase(Locale.ROOT))).findFirst();
@@ -73,5 +79,32 @@ public enum Scope {
         }
         return wire.endsWith(":read") && ofWire(wire.substring(0, wire.length() - 5) + ":write")
                 .map(held::contains).orElse(false);
+    }
+
+    /**
+     * The team scopes in {@code stored}, wire names separated by spaces or commas (as in {@code api_keys.scopes});
+     * other names (unknown to this version, or {@code operator}) are skipped: a key never gains a scope from them.
+     */
+    public static Set<Scope> parse(String stored) {
+        Set<Scope> out = EnumSet.noneOf(Scope.class);
+        if (stored != null) {
+            for (String name : stored.split("[\\s,]+")) {
+                if (!name.isEmpty()) {
+                    ofWire(name).filter(TEAM_SCOPES::contains).ifPresent(out::add);
+                }
+            }
+        }
+        return out;
+    }
+
+    /** The wire names of {@code scopes} in declaration order, separated by spaces: the stored form. */
+    public static String format(Collection<Scope> scopes) {
+        return wires(scopes).stream().collect(Collectors.joining(" "));
+    }
+
+    /** The wire names of {@code scopes} in declaration order. */
+    public static List<String> wires(Collection<Scope> scopes) {
+        return (scopes.isEmpty() ? EnumSet.noneOf(Scope.class) : EnumSet.copyOf(scopes)).stream()
+                .map(Scope::wire).toList();
     }
 }

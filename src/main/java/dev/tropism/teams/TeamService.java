@@ -1,19 +1,16 @@
 package dev.tropism.teams;
 
-import dev.tropism.web.ApiException;
-import dev.tropism.web.Hashes;
 import dev.tropism.web.Ids;
 import dev.tropism.web.ListResponse;
 import dev.tropism.web.PageParams;
 import dev.tropism.web.Timestamps;
 import java.time.Instant;
 import java.util.List;
-import java.util.Optional;
 import org.springframework.data.domain.Limit;
 import org.springframework.stereotype.Service;
 import org.springframework.transaction.annotation.Transactional;
 
-/** Teams, their API keys, and turning a presented key into a {@link Caller}. */
+/** Teams, and the keys an operator creates for them (the keys API itself: {@link ApiKeyService}). */
 @Service
 public class TeamService {
 
@@ -21,20 +18,23 @@ public class TeamService {
     public record TeamView(String id, String name, Instant createdAt) {
     }
 
-    /** A freshly created key; {@code key} is shown only this once. */
-    public record NewKey(String id, String name, String key) {
+    /**
+     * A freshly created key; {@code key}, the secret, is shown only this once.
+     *
+     * @param prefix the secret's first 8 characters, shown in listings to tell keys apart
+     * @param scopes wire names
+     * @param expiresAt null: never
+     */
+    public record NewKey(String id, String name, String key, String prefix, List<String> scopes, Instant createdAt,
+            Instant expiresAt) {
     }
 
-    private static final Caller ADMIN = new Caller(null, "admin", true);
-
     private final TeamRepository teams;
-    private final ApiKeyRepository keys;
-    private final AdminKey adminKey;
+    private final ApiKeyService keys;
 
-    TeamService(TeamRepository teams, ApiKeyRepository keys, AdminKey adminKey) {
+    TeamService(TeamRepository teams, ApiKeyService keys) {
         this.teams = teams;
         this.keys = keys;
-        this.adminKey = adminKey;
     }
 
     @Transactional
@@ -55,45 +55,13 @@ public class TeamService {
         return page.toResponse(rows, TeamService::view);
     }
 
+    /**
+     * Creates a key for {@code teamId} as the admin key would with only a name: {@link Scope#DEFAULT_SCOPES}, no
+     * expiry.
+     */
     @Transactional
     public NewKey createKey(String teamId, String name) {
-        if (!teams.existsById(teamId)) {
-            throw ApiException.notFound("team", teamId);
-        }
-        String secret = ApiKeys.newSecret();
-        ApiKeyEntity k = keys.save(new ApiKeyEntity(Ids.newId("key_"), teamId, name, Hashes.sha256Hex(secret),
-                secret.substring(0, 8), Timestamps.now()));
-        return new NewKey(k.id(), k.name(), secret);
-    }
-
-    /**
-     * The caller a bearer key stands for, empty when the key is unknown or revoked.
-     *
-     * @param actingTeam the {@value Caller#TEAM_HEADER} header, or null
-     */
-    @Transactional(readOnly = true)
-    public Optional<Caller> authenticate(String bearer, String actingTeam) {
-        if (adminKey.matches(bearer)) {
-            if (actingTeam == null || actingTeam.isBlank()) {
-                return Optional.of(ADMIN);
-            }
-            if (!teams.existsById(actingTeam)) {
-                throw ApiException.notFound("team", actingTeam);
-            }
-            return Optional.of(new Caller(actingTeam, ADMIN.keyId(), true));
-        }
-        if (!bearer.startsWith(ApiKeys.PREFIX)) {
-            return Optional.empty();
-        }
-        return keys.findByKeyHash(Hashes.sha256Hex(bearer))
-                .filter(k -> !k.revoked())
-                .map(k -> {
-                    if (actingTeam != null && !actingTeam.isBlank() && !actingTeam.equals(k.teamId())) {
-                        throw new ApiException(org.springframework.http.HttpStatus.FORBIDDEN, "forbidden",
-                                "Only the admin key may act for another team.");
-                    }
-                    return new Caller(k.teamId(), k.id(), false);
-                });
+        return keys.create(new ApiKeyEntity.Spec(teamId, name, Scope.DEFAULT_SCOPES, null, "admin"), Timestamps.now());
     }
 
     private static TeamView view(TeamEntity t) {

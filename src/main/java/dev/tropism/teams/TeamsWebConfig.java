@@ -11,19 +11,19 @@ import org.springframework.web.method.support.ModelAndViewContainer;
 import org.springframework.web.servlet.config.annotation.InterceptorRegistry;
 import org.springframework.web.servlet.config.annotation.WebMvcConfigurer;
 
-/** Authentication of {@code /v1/**} and injection of {@link Caller} into controller methods. */
+/** Authentication and scopes of {@code /v1/**}, and injection of {@link Caller} into controller methods. */
 @Configuration
 class TeamsWebConfig implements WebMvcConfigurer {
 
-    private final TeamService teams;
+    private final ApiKeyService keys;
 
-    TeamsWebConfig(TeamService teams) {
-        this.teams = teams;
+    TeamsWebConfig(ApiKeyService keys) {
+        this.keys = keys;
     }
 
     @Override
     public void addInterceptors(InterceptorRegistry registry) {
-        registry.addInterceptor(new AuthInterceptor(teams)).addPathPatterns("/v1/**");
+        registry.addInterceptor(new AuthInterceptor(keys)).addPathPatterns("/v1/**");
     }
 
     @Override

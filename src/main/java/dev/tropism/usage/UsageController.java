@@ -3,6 +3,8 @@ package dev.tropism.usage;
 import dev.tropism.billing.Pricing;
 import dev.tropism.billing.Spend;
 import dev.tropism.teams.Caller;
+import dev.tropism.teams.RequiresScope;
+import dev.tropism.teams.Scope;
 import dev.tropism.web.ApiException;
 import dev.tropism.web.Violation;
 import java.math.BigDecimal;
@@ -26,6 +28,7 @@ import org.springframework.web.bind.annotation.RestController;
  * 400 {@code invalid_parameter} with every violation.
  */
 @RestController
+@RequiresScope(Scope.USAGE_READ)
 class UsageController {
 
     static final int MAX_DAYS = 366;

@@ -1,6 +1,8 @@
 package dev.tropism.webhooks;
 
 import dev.tropism.teams.Caller;
+import dev.tropism.teams.RequiresScope;
+import dev.tropism.teams.Scope;
 import dev.tropism.web.ListResponse;
 import dev.tropism.web.PageParams;
 import io.swagger.v3.oas.annotations.Parameter;
@@ -30,30 +32,35 @@ class WebhookEndpointsController {
 
     /** {@code {"url", "events", "secret"?, "description"?}} → 201 with the secret, shown only this once. */
     @PostMapping
+    @RequiresScope(Scope.WEBHOOKS_WRITE)
     ResponseEntity<WebhookEndpointView> create(@Parameter(hidden = true) Caller caller, @RequestBody JsonNode body) {
         WebhookEndpointView view = service.create(caller, body);
         return ResponseEntity.created(URI.create("/v1/webhook-endpoints/" + view.id())).body(view);
     }
 
     @GetMapping
+    @RequiresScope(Scope.WEBHOOKS_READ)
     ListResponse<WebhookEndpointView> list(@Parameter(hidden = true) Caller caller,
             @RequestParam(required = false) Integer limit, @RequestParam(required = false) String after) {
         return service.list(caller, PageParams.of(limit, after));
     }
 
     @GetMapping("/{id}")
+    @RequiresScope(Scope.WEBHOOKS_READ)
     WebhookEndpointView get(@Parameter(hidden = true) Caller caller, @PathVariable String id) {
         return service.get(caller, id);
     }
 
     /** Any of {@code url}, {@code events}, {@code enabled}, {@code description}. */
     @PatchMapping("/{id}")
+    @RequiresScope(Scope.WEBHOOKS_WRITE)
     WebhookEndpointView update(@Parameter(hidden = true) Caller caller, @PathVariable String id,
             @RequestBody JsonNode body) {
         return service.update(caller, id, body);
     }
 
     @DeleteMapping("/{id}")
+    @RequiresScope(Scope.WEBHOOKS_WRITE)
     ResponseEntity<Void> delete(@Parameter(hidden = true) Caller caller, @PathVariable String id) {
         service.delete(caller, id);
         return ResponseEntity.noContent().build();
@@ -61,12 +68,14 @@ class WebhookEndpointsController {
 
     /** Optional {@code {"secret"}}; the new secret is shown only this once. */
     @PostMapping("/{id}/rotate-secret")
+    @RequiresScope(Scope.WEBHOOKS_WRITE)
     WebhookEndpointView rotateSecret(@Parameter(hidden = true) Caller caller, @PathVariable String id,
             @RequestBody(required = false) JsonNode body) {
         return service.rotate(caller, id, body);
     }
 
     @GetMapping("/{id}/deliveries")
+    @RequiresScope(Scope.WEBHOOKS_READ)
     ListResponse<WebhookDeliveryView> deliveries(@Parameter(hidden = true) Caller caller, @PathVariable String id,
             @RequestParam(required = false) String status, @RequestParam(required = false) Integer limit,
             @RequestParam(required = false) String after) {
@@ -75,6 +84,7 @@ class WebhookEndpointsController {
 
     /** An attempt now, even of a delivered or failed delivery → 202 with the delivery. */
     @PostMapping("/{id}/deliveries/{delivery}/redeliver")
+    @RequiresScope(Scope.WEBHOOKS_WRITE)
     ResponseEntity<WebhookDeliveryView> redeliver(@Parameter(hidden = true) Caller caller, @PathVariable String id,
             @PathVariable String delivery) {
         return ResponseEntity.accepted().body(service.redeliver(caller, id, delivery));

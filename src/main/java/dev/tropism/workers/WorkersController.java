@@ -1,6 +1,8 @@
 package dev.tropism.workers;
 
 import dev.tropism.teams.Caller;
+import dev.tropism.teams.RequiresScope;
+import dev.tropism.teams.Scope;
 import dev.tropism.web.ListResponse;
 import io.swagger.v3.oas.annotations.Parameter;
 import java.time.Instant;
@@ -12,6 +14,7 @@ import org.springframework.web.bind.annotation.RestController;
 /** {@code GET /v1/workers} (admin): the nodes that train, with their labels, load and heartbeats. */
 @RestController
 @RequestMapping("/v1/workers")
+@RequiresScope(Scope.OPERATOR)
 class WorkersController {
 
     /** A worker as the API shows it. */

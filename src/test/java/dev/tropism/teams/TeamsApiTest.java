@@ -33,10 +33,11 @@ class TeamsApiTest {
         String secret = key.json().get("key").asString();
         assertThat(secret).startsWith("tro_").hasSizeGreaterThanOrEqualTo(36);
 
-        // A team key is not admin.
+        // A team key is not admin: listing teams needs the operator scope, which only the admin key holds.
         ApiResponse denied = api.as(secret).get("/v1/teams");
         assertThat(denied.status()).isEqualTo(403);
-        assertThat(denied.json().get("code").asString()).isEqualTo("forbidden");
+        assertThat(denied.json().get("code").asString()).isEqualTo("missing_scope");
+        assertThat(denied.json().get("scope").asString()).isEqualTo("operator");
         assertThat(api.as(secret).post("/v1/teams", Map.of("name", "x")).status()).isEqualTo(403);
     }
 
