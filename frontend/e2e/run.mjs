@@ -169,7 +169,7 @@ page.on('pageerror', (e) => consoleErrors.push(String(e)));
 // Answers the UI expects to fail (a wrong key on purpose, the rejected uploads, the refused launch, the image
 // samples of a job that has none, the alias move refused for a failing candidate: step 10 checks it is that one
 // 409) are not errors; anything else 4xx/5xx is reported.
-const EXPECTED = [/\/v1\/jobs\?limit=1$/, /\/v1\/datasets$/, /\/v1\/jobs$/, /\/v1\/jobs\/job_\w+\/samples$/, /\/v1\/models$/,
+const EXPECTED = [/\/v1\/me$/, /\/v1\/datasets$/, /\/v1\/jobs$/, /\/v1\/jobs\/job_\w+\/samples$/, /\/v1\/models$/,
   /\/v1\/aliases\/lengths@production$/];
 const badResponses = [];
 page.on('response', (r) => {

@@ -65,9 +65,7 @@ describe('request', () => {
 
   it('answers the teams the admin key can act for, and checks it again with the chosen one as X-Tropism-Team', async () => {
     const calls = mockFetch({
-      'GET /v1/jobs': (_url, init) => (new Headers(init.headers).get('X-Tropism-Team') === 'team_1'
-        ? json({ object: 'list', data: [], has_more: false })
-        : problem(400, 'team_required', 'Send X-Tropism-Team')),
+      'GET /v1/me': (_url, init) => json({ team_id: new Headers(init.headers).get('X-Tropism-Team'), key_id: 'admin', admin: true, scopes: [], expires_at: null }),
       'GET /v1/teams': () => json({ object: 'list', data: [{ id: 'team_1', name: 'research', created_at: '' }], has_more: false }),
     });
     expect(await checkKey('admin')).toEqual([{ id: 'team_1', name: 'research', created_at: '' }]);
@@ -85,8 +83,14 @@ describe('request', () => {
   });
 
   it('passes on any other refusal of a key', async () => {
-    mockFetch({ 'GET /v1/jobs': () => problem(401, 'unauthorized', 'The API key is not valid.') });
+    mockFetch({ 'GET /v1/me': () => problem(401, 'unauthorized', 'The API key is not valid.') });
     await expect(checkKey('nope')).rejects.toThrow('The API key is not valid.');
+  });
+
+  it('signs in a team key whatever its scopes, without asking for the teams', async () => {
+    const calls = mockFetch({ 'GET /v1/me': () => json({ team_id: 'team_2', key_id: 'key_1', admin: false, scopes: ['evaluations:write'], expires_at: null }) });
+    expect(await checkKey('tro_ci')).toBeNull();
+    expect(calls.map((c) => c.url)).toEqual(['/v1/me']);
   });
 });
 

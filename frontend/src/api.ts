@@ -155,10 +155,11 @@ export const api = {
  * null when the key (and team) can sign in, or with those teams when the admin key must choose one first.
  */
 export async function checkKey(key: string, team: string | null = null): Promise<Team[] | null> {
-  const res = await fetch('/v1/jobs?limit=1', { headers: headers(undefined, key, team) });
-  if (res.ok) return null;
-  const err = await toError(res);
-  if (err.code !== 'team_required') throw err;
+  // GET /v1/me needs no scope, so a narrowly scoped key (a CI key that can only run evaluations) signs in too.
+  const res = await fetch('/v1/me', { headers: headers(undefined, key, team) });
+  if (!res.ok) throw await toError(res);
+  const me = (await res.json()) as { team_id: string | null; admin: boolean };
+  if (me.team_id !== null || !me.admin) return null;
   const teams = await fetch('/v1/teams?limit=100', { headers: headers(undefined, key, null) });
   if (!teams.ok) throw await toError(teams);
   return ((await teams.json()) as ListResponse<Team>).data;

@@ -37,9 +37,13 @@ const METHODS = list([
 ]);
 const MODEL = { id: 'model_a', name: 'base', family: 'language-model', status: 'ready', parent: null, job: null, checkpoint: null, created_at: '2026-01-01T00:00:00Z' };
 
+/** GET /v1/me of a team key, and of the admin key acting for a team (or none). */
+const TEAM_KEY = { team_id: 'team_1', key_id: 'key_1', admin: false, scopes: ['jobs:read'], expires_at: null };
+const adminFor = (team: string | null) => ({ team_id: team, key_id: 'admin', admin: true, scopes: [], expires_at: null });
+
 describe('Sign-in', () => {
   it('keeps the key in session storage and signs out', async () => {
-    mockFetch({ 'GET /v1/jobs': () => list([]), 'GET /v1/models': () => list([]) });
+    mockFetch({ 'GET /v1/me': () => json(TEAM_KEY), 'GET /v1/jobs': () => list([]), 'GET /v1/models': () => list([]) });
     render(
       <AuthProvider>
         <MemoryRouter initialEntries={['/jobs']}>
@@ -59,9 +63,8 @@ describe('Sign-in', () => {
 
   it('signs the admin key in for the team it chooses, and sends that team with every request', async () => {
     const calls = mockFetch({
-      'GET /v1/jobs': (_url, init) => (new Headers(init.headers).get('X-Tropism-Team') === 'team_2'
-        ? list([])
-        : problem(400, 'team_required', 'This endpoint acts for a team.')),
+      'GET /v1/me': (_url, init) => json(adminFor(new Headers(init.headers).get('X-Tropism-Team'))),
+      'GET /v1/jobs': () => list([]),
       'GET /v1/teams': () => list([{ id: 'team_1', name: 'research', created_at: '' }, { id: 'team_2', name: 'product', created_at: '' }]),
       'GET /v1/models': () => list([]),
     });
@@ -89,7 +92,7 @@ describe('Sign-in', () => {
   });
 
   it('tells the admin to create a team first when there is none', async () => {
-    mockFetch({ 'GET /v1/jobs': () => problem(400, 'team_required', 'This endpoint acts for a team.'), 'GET /v1/teams': () => list([]) });
+    mockFetch({ 'GET /v1/me': () => json(adminFor(null)), 'GET /v1/teams': () => list([]) });
     at('/signin', <App />);
     await userEvent.type(screen.getByLabelText('API key'), 'admin-secret');
     await userEvent.click(screen.getByRole('button', { name: 'Sign in' }));
@@ -99,7 +102,7 @@ describe('Sign-in', () => {
   });
 
   it('shows why a key was refused', async () => {
-    mockFetch({ 'GET /v1/jobs': () => problem(401, 'unauthorized', 'The API key is not valid.') });
+    mockFetch({ 'GET /v1/me': () => problem(401, 'unauthorized', 'The API key is not valid.') });
     at('/signin', <App />);
     await userEvent.type(screen.getByLabelText('API key'), 'nope');
     await userEvent.click(screen.getByRole('button', { name: 'Sign in' }));
