@@ -3,6 +3,7 @@ package dev.tropism.audit;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.tropism.jobs.RewardHackingSuspected;
 import dev.tropism.support.TropismIntegrationTest;
 import dev.tropism.support.TropismTestClient;
 import dev.tropism.support.TropismTestClient.ApiResponse;
@@ -11,6 +12,7 @@ import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.context.ApplicationEventPublisher;
 import org.springframework.dao.DataAccessException;
 import org.springframework.http.HttpMethod;
 import org.springframework.jdbc.core.simple.JdbcClient;
@@ -31,6 +33,9 @@ class AuditApiTest {
 
     @Autowired
     AuditLog audit;
+
+    @Autowired
+    ApplicationEventPublisher events;
 
     @Test
     void theRowsOfAScriptedSequenceOfCallsAreExactlyThoseCalls() {
@@ -111,6 +116,26 @@ class AuditApiTest {
         JsonNode own = api.adminFor(team.id()).get("/v1/audit-events?limit=100").json().get("data");
         assertThat(own).isNotEmpty().allSatisfy(r -> assertThat(r.get("team_id").asString()).isEqualTo(team.id()));
         assertThat(own.get(0).get("action").asString()).isEqualTo("checkpoint.deleted");
+    }
+
+    @Test
+    void aPauseByTheHackingMonitorIsAppendedAndAWarningIsNot() {
+        TropismTestClient.Team team = api.newTeam("monitored");
+        events.publishEvent(new RewardHackingSuspected("job_warned", team.id(), 7, "suspected",
+                Map.of("rule", "kl_bound", "action", "warn")));
+        events.publishEvent(new RewardHackingSuspected("job_paused", team.id(), 9, "Reward hacking suspected at step 9",
+                Map.of("rule", "kl_bound", "action", "pause")));
+
+        JsonNode rows = api.adminFor(team.id()).get("/v1/audit-events?action=job.paused_by_hacking_monitor").json()
+                .get("data");
+        assertThat(rows).hasSize(1);
+        JsonNode e = rows.get(0);
+        assertThat(e.get("key_id").asString()).isEqualTo("system");
+        assertThat(e.get("resource_type").asString()).isEqualTo("jobs");
+        assertThat(e.get("resource_id").asString()).isEqualTo("job_paused");
+        assertThat(e.get("detail").get("step").asInt()).isEqualTo(9);
+        assertThat(e.get("detail").get("rule").asString()).isEqualTo("kl_bound");
+        assertThat(api.admin().get("/v1/audit-events?resource=job_warned").json().get("data")).isEmpty();
     }
 
     @Test
