@@ -92,6 +92,15 @@ class AuditApiTest {
     }
 
     @Test
+    void aForwardedForHeaderIsNotTrustedUnlessConfigured() {
+        TropismTestClient.Team team = api.newTeam("spoofing");
+        team.calls().withHeader("X-Forwarded-For", "203.0.113.7").delete("/v1/aliases/nope");
+        JsonNode rows = api.adminFor(team.id()).get("/v1/audit-events").json().get("data");
+        assertThat(rows).hasSize(1);
+        assertThat(rows.get(0).get("remote_addr").asString()).isIn("127.0.0.1", "0:0:0:0:0:0:0:1");
+    }
+
+    @Test
     void systemActionsAreAppendedAndFiltered() {
         TropismTestClient.Team team = api.newTeam("system-actions");
         audit.system(team.id(), "checkpoint.deleted", "checkpoints", "ckpt_audit1", Map.of("step", 40, "reason", "retention"));

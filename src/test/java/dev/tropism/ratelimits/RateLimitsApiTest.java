@@ -29,11 +29,14 @@ import org.springframework.web.bind.annotation.PostMapping;
 import org.springframework.web.bind.annotation.RestController;
 
 /**
- * Per-key token buckets of 10 that (practically) never refill in a test: 1 token per 1,000 s.
+ * Per-key token buckets of 10 that (practically) never refill in a test: 1 token per 1,000 s. This context also runs
+ * behind a trusted proxy ({@code server.forward-headers-strategy=native}; 127.0.0.1 is an internal proxy by default),
+ * for the audit log's client address.
  */
 @TropismIntegrationTest
 @TestPropertySource(properties = {"tropism.rate-limits.api.capacity=10", "tropism.rate-limits.api.refill-per-second=0.001",
-        "tropism.rate-limits.serving.capacity=10", "tropism.rate-limits.serving.refill-per-second=0.001"})
+        "tropism.rate-limits.serving.capacity=10", "tropism.rate-limits.serving.refill-per-second=0.001",
+        "server.forward-headers-strategy=native"})
 @Import(RateLimitsApiTest.Probes.class)
 class RateLimitsApiTest {
 
@@ -54,6 +57,12 @@ class RateLimitsApiTest {
         @RequiresScope(Scope.JOBS_READ)
         Callable<Map<String, Object>> async() {
             return () -> Map.of("ok", true);
+        }
+
+        @PostMapping("/v1/test-async")
+        @RequiresScope(Scope.JOBS_WRITE)
+        Callable<Map<String, Object>> asyncCreate() {
+            return () -> Map.of("id", "thing_async");
         }
     }
 
@@ -145,15 +154,31 @@ class RateLimitsApiTest {
     }
 
     @Test
-    void anAsyncRequestIsCountedOnce() {
+    void anAsyncRequestIsCountedAndAuditedOnce() {
         TropismTestClient.Team team = api.newTeam("limited-async");
-        for (int i = 0; i < CAPACITY; i++) {
+        for (int i = 0; i < CAPACITY - 1; i++) {
             ApiResponse r = team.calls().get("/v1/test-async");
             assertThat(r.status()).isEqualTo(200);
             assertThat(r.json().get("ok").asBoolean()).isTrue();
             assertThat(param(r, "r")).isEqualTo(CAPACITY - 1 - i);
         }
+        ApiResponse created = team.calls().post("/v1/test-async", "{}");
+        assertThat(created.status()).isEqualTo(200);
+        assertThat(param(created, "r")).isZero();
         assertThat(team.calls().get("/v1/test-async").status()).isEqualTo(429);
+
+        List<Map<String, Object>> rows = jdbc.sql("SELECT action, status, resource_id FROM audit_events WHERE key_id = ?")
+                .param(team.keyId()).query().listOfRows();
+        assertThat(rows).containsExactly(Map.of("action", "POST /v1/test-async", "status", 200, "resource_id", "thing_async"));
+    }
+
+    @Test
+    void behindATrustedProxyTheAuditLogHasTheForwardedClientAddress() {
+        TropismTestClient.Team team = api.newTeam("proxied");
+        assertThat(team.calls().withHeader("X-Forwarded-For", "203.0.113.7").post("/v1/test-async", "{}").status())
+                .isEqualTo(200);
+        assertThat(jdbc.sql("SELECT remote_addr FROM audit_events WHERE key_id = ?").param(team.keyId())
+                .query(String.class).single()).isEqualTo("203.0.113.7");
     }
 
     @Test
