@@ -18,8 +18,8 @@ import org.springframework.web.servlet.HandlerInterceptor;
  * (draft-ietf-httpapi-ratelimit-headers-10/11 form) on the response:
  *
  * <pre>
- * RateLimit-Policy: "api";q=3000;w=60     (q: the bucket's capacity; w: seconds to refill it from empty)
- * RateLimit: "api";r=2999;t=1              (r: tokens left; t: seconds until the bucket is full again)
+ * RateLimit-Policy: "api";q=6000;w=60     (q: the bucket's capacity; w: seconds to refill it from empty)
+ * RateLimit: "api";r=5999;t=1              (r: tokens left; t: seconds until the bucket is full again)
  * </pre>
  *
  * An empty bucket answers 429 problem {@code rate_limited} with {@code Retry-After} (seconds until one token is back)

@@ -11,7 +11,8 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  * @param store {@code local}: buckets in this process's memory (each API instance limits on its own);
  *     {@code postgresql}: buckets in the database's {@code rate_limit_buckets}, shared by every API instance (one
  *     {@code SELECT ... FOR UPDATE} round trip per request)
- * @param api every {@code /v1/**} route but inference. Default: bursts of 3,000, refilled at 50 a second
+ * @param api every {@code /v1/**} route but inference. Default: bursts of 6,000, refilled at 100 a second (a UI or a
+ *     polling script stays far below; a runaway loop does not)
  * @param serving inference routes (those requiring the {@code inference} scope). Default: bursts of 1,200, refilled at
  *     20 a second
  */
@@ -48,7 +49,7 @@ public record RateLimitProperties(@DefaultValue("true") boolean enabled, @Defaul
     }
 
     public RateLimitProperties {
-        api = (api == null ? new Policy(null, null) : api).withDefaults("api", 3000, 50);
+        api = (api == null ? new Policy(null, null) : api).withDefaults("api", 6000, 100);
         serving = (serving == null ? new Policy(null, null) : serving).withDefaults("serving", 1200, 20);
     }
 

@@ -11,7 +11,7 @@ class RateLimitPropertiesTest {
     void unsetPoliciesTakeTheirOwnDefaults() {
         RateLimitProperties p = new RateLimitProperties(true, RateLimitProperties.Store.LOCAL,
                 new RateLimitProperties.Policy(5L, null), null);
-        assertThat(p.api()).isEqualTo(new RateLimitProperties.Policy(5L, 50.0));
+        assertThat(p.api()).isEqualTo(new RateLimitProperties.Policy(5L, 100.0));
         assertThat(p.serving()).isEqualTo(new RateLimitProperties.Policy(1200L, 20.0));
     }
 
