@@ -1,10 +1,10 @@
 package dev.tropism.web;
 
+import jakarta.servlet.http.HttpServletRequest;
 import java.lang.annotation.Annotation;
 import org.springframework.core.annotation.AnnotatedElementUtils;
 import org.springframework.web.method.HandlerMethod;
 import org.springframework.web.servlet.HandlerMapping;
-import jakarta.servlet.http.HttpServletRequest;
 
 /** Annotations of the controller method that handles (or handled) a request. */
 public final class HandlerAnnotations {
