@@ -1,0 +1,34 @@
+package dev.tropism.audit;
+
+import dev.tropism.jobs.RewardHackingSuspected;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import org.springframework.context.event.EventListener;
+import org.springframework.stereotype.Component;
+
+/**
+ * Appends what the service changes by itself, from the events other modules publish. Synchronous listeners: the row
+ * is written in the publisher's transaction, so it commits exactly when the change does.
+ */
+@Component
+class AuditedEvents {
+
+    private final AuditLog audit;
+
+    AuditedEvents(AuditLog audit) {
+        this.audit = audit;
+    }
+
+    /** A hacking monitor with {@code on_hacking: pause} pauses its job: {@code job.paused_by_hacking_monitor}. */
+    @EventListener
+    void on(RewardHackingSuspected e) {
+        if (!"pause".equals(String.valueOf(e.evidence().get("action")))) {
+            return; // a warning changes nothing
+        }
+        Map<String, Object> detail = new LinkedHashMap<>();
+        detail.put("step", e.step());
+        detail.put("rule", e.evidence().get("rule"));
+        detail.put("message", e.message());
+        audit.system(e.teamId(), "job.paused_by_hacking_monitor", "jobs", e.jobId(), detail);
+    }
+}
