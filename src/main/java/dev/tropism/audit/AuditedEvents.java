@@ -1,5 +1,6 @@
 package dev.tropism.audit;
 
+import dev.tropism.jobs.JobPaused;
 import dev.tropism.jobs.RewardHackingSuspected;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -30,5 +31,22 @@ class AuditedEvents {
         detail.put("rule", e.evidence().get("rule"));
         detail.put("message", e.message());
         audit.system(e.teamId(), "job.paused_by_hacking_monitor", "jobs", e.jobId(), detail);
+    }
+
+    /**
+     * A job paused by its own {@code max_spend} ({@code job.paused_by_budget}) or by its team's monthly limit
+     * ({@code job.paused_by_team_budget}). A requested pause is the audited call itself; a hacking pause is recorded
+     * from its alarm above.
+     */
+    @EventListener
+    void on(JobPaused e) {
+        String action = switch (e.reason()) {
+            case JobPaused.BUDGET -> "job.paused_by_budget";
+            case JobPaused.TEAM_BUDGET -> "job.paused_by_team_budget";
+            default -> null;
+        };
+        if (action != null) {
+            audit.system(e.teamId(), action, "jobs", e.jobId(), Map.of("step", e.step(), "reason", e.reason()));
+        }
     }
 }

@@ -247,6 +247,7 @@ class JobSpendApiTest {
         assertThat(exceeded.get("data").get("max_spend").decimalValue()).isEqualByComparingTo("0.1");
         assertThat(exceeded.get("data").get("spend").decimalValue()).isGreaterThanOrEqualTo(new BigDecimal("0.1"));
         assertThat(events(id, "job.paused").get(0).get("data").get("reason").asString()).isEqualTo("budget");
+        assertThat(systemAudit(id, "job.paused_by_budget")).as("the pause is in the audit log").hasSize(1);
 
         // resuming without room is refused with what to do
         ApiResponse refused = team.calls().post("/v1/jobs/" + id + "/resume", "");
@@ -338,6 +339,7 @@ class JobSpendApiTest {
         JsonNode exceeded = events(running, "budget_exceeded").get(0).get("data");
         assertThat(exceeded.get("budget").asString()).isEqualTo("team");
         assertThat(events(running, "job.paused").get(0).get("data").get("reason").asString()).isEqualTo("team_budget");
+        assertThat(systemAudit(running, "job.paused_by_team_budget")).as("the pause is in the audit log").hasSize(1);
         JsonNode alert = events(running, "team_budget_alert").get(0);
         assertThat(alert.get("level").asString()).isEqualTo("warning");
         assertThat(alert.get("data").get("monthly_limit").decimalValue()).isEqualByComparingTo(cap);
@@ -363,5 +365,12 @@ class JobSpendApiTest {
         assertThat(team.calls().post("/v1/jobs/" + running + "/cancel", "").status()).isEqualTo(200);
         await(running, "cancelled");
         assertThat(events(running, "team_budget_alert")).as("once a month").hasSize(1);
+    }
+
+    /** The audit log's system rows of {@code action} on the job. */
+    private JsonNode systemAudit(String jobId, String action) {
+        JsonNode rows = api.admin().get("/v1/audit-events?resource=" + jobId + "&action=" + action).json().get("data");
+        rows.forEach(r -> assertThat(r.get("key_id").asString()).isEqualTo("system"));
+        return rows;
     }
 }
