@@ -69,7 +69,7 @@ public class JobExecutor implements NodeLoad {
             PlatformTransactionManager transactionManager, JobStore jobs, JobEvents events, JobMetrics metrics,
             Checkpoints checkpoints, Artifacts artifacts, JobSamples samples, RunFactory runs, BaseModels models,
             ApplicationEventPublisher publisher, JsonMapper json, JobsProperties properties, NodeRegistry registry,
-            StepTransport transport) {
+            StepTransport transport, CheckpointRetention retention) {
         this.batchRepository = batchRepository;
         this.jobOperator = jobOperator;
         this.metrics = metrics;
@@ -81,7 +81,7 @@ public class JobExecutor implements NodeLoad {
         this.registry = registry;
         this.transport = transport;
         this.collaborators = new TrainingTasklet.Collaborators(jobs, events, metrics, checkpoints, artifacts, samples,
-                runs, models, publisher, json, properties, tx);
+                runs, models, publisher, json, properties, tx, retention);
     }
 
     /** Starts taking step requests (nodes that train: {@code tropism.role=all|worker}). */

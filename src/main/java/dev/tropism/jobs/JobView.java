@@ -6,6 +6,7 @@ import java.time.Instant;
 /**
  * A job as the API shows it. {@code rewardSpecAlias} and {@code evalRewardSpecAlias}: the alias the request named for
  * {@code reward_spec} and {@code eval_reward_spec}, resolved at submission to the ids shown (null for an id).
+ * {@code retention}: the job's checkpoint retention with every default spelled out, null when it keeps every checkpoint.
  */
 public record JobView(
         String id,
@@ -34,7 +35,8 @@ public record JobView(
         @JsonRawValue String resources,
         Worker worker,
         String waitReason,
-        int attempts) {
+        int attempts,
+        @JsonRawValue String retention) {
 
     /** Why a job failed. */
     public record Error(String code, String message) {
@@ -52,6 +54,6 @@ public record JobView(
                 j.errorCode() == null ? null : new Error(j.errorCode(), j.errorMessage()), j.resultModel(),
                 j.currentStep(), j.totalSteps(), j.createdAt(), j.startedAt(), j.finishedAt(), j.debug(), j.resources(),
                 j.workerId() == null ? null : new Worker(j.workerId(), nodeNames.getOrDefault(j.workerId(), j.workerId())),
-                j.status() == JobStatus.QUEUED ? j.waitReason() : null, j.attempts());
+                j.status() == JobStatus.QUEUED ? j.waitReason() : null, j.attempts(), j.retention());
     }
 }
