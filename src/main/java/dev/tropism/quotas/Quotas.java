@@ -90,7 +90,7 @@ public class Quotas {
                     "Team %s stores %,d bytes of datasets, models and checkpoints; its quota is %,d bytes. Free space"
                             + " (DELETE /v1/datasets/{id}, or keep fewer checkpoints with a job's retention.keep_last)"
                             + " or ask an operator to raise max_stored_bytes (PUT /v1/teams/%s/quotas).",
-                    used, limit, teamId));
+                    teamId, used, limit, teamId));
         }
     }
 
