@@ -18,3 +18,9 @@ CREATE TABLE team_quotas (
     max_stored_bytes    BIGINT,
     updated_at          TIMESTAMP WITH TIME ZONE NOT NULL
 );
+
+-- What checkpoint retention asks after each checkpoint: the models of a checkpoint, their children, the jobs that
+-- train from them.
+CREATE INDEX models_checkpoint ON models (checkpoint);
+CREATE INDEX models_parent ON models (parent);
+CREATE INDEX jobs_model ON jobs (model);
