@@ -11,7 +11,9 @@ import dev.tropism.support.TropismIntegrationTest;
 import dev.tropism.support.TropismTestClient;
 import dev.tropism.support.TropismTestClient.ApiResponse;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import org.junit.jupiter.api.BeforeEach;
@@ -139,6 +141,44 @@ class QuotasApiTest {
         assertThat(jobs.team.calls().post("/v1/jobs/" + first + "/resume", "").status()).isEqualTo(200);
         assertThat(jobs.team.calls().post("/v1/jobs/" + first + "/cancel", "").status()).isEqualTo(200);
         jobs.await(first, "cancelled");
+    }
+
+    @Test
+    void concurrentSubmissionsCannotBothTakeTheLastSlot() throws Exception {
+        put("{\"max_concurrent_jobs\": 2}");
+        int clients = 8;
+        var pool = java.util.concurrent.Executors.newFixedThreadPool(clients);
+        try {
+            var start = new java.util.concurrent.CountDownLatch(1);
+            List<java.util.concurrent.Future<ApiResponse>> calls = new ArrayList<>();
+            for (int i = 0; i < clients; i++) {
+                calls.add(pool.submit(() -> {
+                    start.await();
+                    return jobs.team.calls().post("/v1/jobs", jobs.grpo(jobs.baseModel, 1000, 0,
+                            Map.of("step_millis", 20)));
+                }));
+            }
+            start.countDown();
+            List<String> accepted = new ArrayList<>();
+            int refused = 0;
+            for (var call : calls) {
+                ApiResponse r = call.get();
+                if (r.status() == 201) {
+                    accepted.add(r.json().get("id").asString());
+                } else {
+                    assertQuotaExceeded(r, "concurrent_jobs", 2, 2, "max_concurrent_jobs");
+                    refused++;
+                }
+            }
+            assertThat(accepted).hasSize(2);
+            assertThat(refused).isEqualTo(clients - 2);
+            for (String id : accepted) {
+                assertThat(jobs.team.calls().post("/v1/jobs/" + id + "/cancel", "").status()).isEqualTo(200);
+                jobs.await(id, "cancelled");
+            }
+        } finally {
+            pool.shutdownNow();
+        }
     }
 
     @Test
