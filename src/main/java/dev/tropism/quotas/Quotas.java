@@ -116,7 +116,7 @@ public class Quotas {
     @Transactional
     public View set(Caller caller, String teamId, JsonNode body) {
         caller.requireAdmin();
-        if (!store.teamExists(teamId)) {
+        if (!store.lockTeam(teamId)) { // one change at a time: the first sets of a team both insert its row
             throw ApiException.notFound("team", teamId);
         }
         List<Violation> violations = new ArrayList<>();
