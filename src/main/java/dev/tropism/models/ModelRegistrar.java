@@ -19,9 +19,10 @@ import org.springframework.stereotype.Component;
 
 /**
  * The models' side of the jobs module: answers its {@link BaseModels} and {@link CheckpointModels} ports, and registers
- * the models that jobs produce from their events, with the bytes each stores. The listeners are synchronous, so they run inside the transaction that publishes the
- * event: a job's new state and its models commit (or roll back) together, and no crash can fall between them. Every
- * model it makes ready is announced as {@link ModelReady} in that same transaction.
+ * the models that jobs produce from their events, with the bytes each stores. The listeners are synchronous, so they
+ * run inside the transaction that publishes the event: a job's new state and its models commit (or roll back)
+ * together, and no crash can fall between them. Every model it makes ready is announced as {@link ModelReady} in that
+ * same transaction.
  */
 @Component
 class ModelRegistrar implements BaseModels, CheckpointModels {

@@ -48,7 +48,8 @@ public class Quotas {
 
     /** The team's limit of {@code quota}: the operator's value when set, else the default; null for unlimited. */
     public Long limit(String teamId, Quota quota) {
-        return store.find(teamId).map(r -> r.limit(quota)).orElseGet(() -> defaults.limit(quota));
+        var row = store.find(teamId); // not Optional.map: a row's null (unlimited) must not fall back to the default
+        return row.isPresent() ? row.get().limit(quota) : defaults.limit(quota);
     }
 
     /** How much of {@code quota} the team uses now, summed over every {@link QuotaUsage}. */
