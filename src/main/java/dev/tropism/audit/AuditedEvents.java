@@ -1,5 +1,6 @@
 package dev.tropism.audit;
 
+import dev.tropism.jobs.CheckpointDeleted;
 import dev.tropism.jobs.JobPaused;
 import dev.tropism.jobs.RewardHackingSuspected;
 import java.util.LinkedHashMap;
@@ -48,5 +49,15 @@ class AuditedEvents {
         if (action != null) {
             audit.system(e.teamId(), action, "jobs", e.jobId(), Map.of("step", e.step(), "reason", e.reason()));
         }
+    }
+
+    /** A checkpoint deleted by its job's retention policy: {@code checkpoint.deleted} on the checkpoint. */
+    @EventListener
+    void on(CheckpointDeleted e) {
+        Map<String, Object> detail = new LinkedHashMap<>();
+        detail.put("job", e.jobId());
+        detail.put("step", e.step());
+        detail.put("reason", e.reason());
+        audit.system(e.teamId(), "checkpoint.deleted", "checkpoints", e.checkpointId(), detail);
     }
 }

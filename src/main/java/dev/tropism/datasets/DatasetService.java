@@ -2,6 +2,8 @@ package dev.tropism.datasets;
 
 import dev.tropism.engine.ConfigException;
 import dev.tropism.engine.data.ArithmeticTask;
+import dev.tropism.quotas.QuotaUsage;
+import dev.tropism.quotas.Quotas;
 import dev.tropism.storage.ObjectCache;
 import dev.tropism.storage.ObjectStore;
 import dev.tropism.storage.StoredObject;
@@ -34,7 +36,7 @@ import tools.jackson.databind.json.JsonMapper;
 
 /** Datasets: JSONL files validated while they stream into object storage, owned by a team. */
 @Service
-class DatasetService implements DatasetCatalog {
+class DatasetService implements DatasetCatalog, QuotaUsage {
 
     /** A dataset as the API shows it. */
     record DatasetView(String id, String object, String name, String purpose, long lines, List<String> fields,
@@ -58,9 +60,11 @@ class DatasetService implements DatasetCatalog {
     private final ObjectCache cache;
     private final JsonMapper json;
     private final ObjectProvider<DatasetUsage> usages;
+    private final Quotas quotas;
 
     DatasetService(DatasetRepository datasets, ObjectStore store, ObjectCache cache, JsonMapper json,
-            ObjectProvider<DatasetUsage> usages) {
+            ObjectProvider<DatasetUsage> usages, Quotas quotas) {
+        this.quotas = quotas;
         this.cache = cache;
         this.datasets = datasets;
         this.store = store;
@@ -87,8 +91,10 @@ class DatasetService implements DatasetCatalog {
 
     private static final int MAX_NAME = 190;
 
+    /** Stores a new dataset; refused (409 {@code quota_exceeded}) once the team is at its stored-bytes quota. */
     DatasetView upload(Caller caller, String name, DatasetPurpose purpose, InputStream content) {
         requireNameLength("/name", name);
+        quotas.requireStorage(caller.requireTeam());
         return view(ingest(caller.requireTeam(), name, purpose, content));
     }
 
@@ -155,6 +161,7 @@ class DatasetService implements DatasetCatalog {
         }
         String base = r.name() == null || r.name().isBlank() ? "arithmetic-" + config.digits() + "d" : r.name().trim();
         requireNameLength("/name", base + "-corpus");
+        quotas.requireStorage(teamId);
         ArithmeticTask.Sets sets = ArithmeticTask.generate(config);
         List<Object> corpus = new ArrayList<>(sets.corpus().size());
         for (String text : sets.corpus()) {
@@ -199,6 +206,12 @@ class DatasetService implements DatasetCatalog {
         } catch (IOException ex) {
             throw new UncheckedIOException("Deleting the content of dataset " + id + " failed", ex);
         }
+    }
+
+    /** The datasets' part of a team's stored bytes: the size of every dataset it holds. */
+    @Override
+    public long storedBytes(String teamId) {
+        return datasets.storedBytes(teamId);
     }
 
     @Override

@@ -11,9 +11,10 @@ import tools.jackson.databind.JsonNode;
  * {@code evalRewardSpec} is a gold reward scored at evaluations and never optimized;
  * {@code rewardOptions} holds {@code normalization} and {@code hacking_monitor} (see {@link RewardOptions});
  * {@code debug} holds {@code check_finite} (see {@link JobDebug}); {@code resources} what the job asks of its worker
- * (see {@link JobResources}); {@code budget} is {@code {"max_spend": amount}}, the spend at which the job pauses (issue 17).
+ * (see {@link JobResources}); {@code budget} is {@code {"max_spend": amount}}, the spend at which the job pauses (issue 17);
+ * {@code retention} which checkpoints are kept (see {@link RetentionPolicy}).
  */
 public record CreateJobRequest(String model, String dataset, String evalDataset, String rewardSpec, JsonNode method,
         Long seed, String suffix, JsonNode metadata, String evalRewardSpec, JsonNode rewardOptions,
-        JsonNode debug, JsonNode resources, JsonNode budget) {
+        JsonNode debug, JsonNode resources, JsonNode budget, JsonNode retention) {
 }

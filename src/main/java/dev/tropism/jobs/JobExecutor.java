@@ -70,7 +70,7 @@ public class JobExecutor implements NodeLoad {
             PlatformTransactionManager transactionManager, JobStore jobs, JobEvents events, JobMetrics metrics,
             Checkpoints checkpoints, Artifacts artifacts, JobSamples samples, RunFactory runs, BaseModels models,
             ApplicationEventPublisher publisher, JsonMapper json, JobsProperties properties, NodeRegistry registry,
-            StepTransport transport, Spend spend) {
+            StepTransport transport, Spend spend, CheckpointRetention retention) {
         this.batchRepository = batchRepository;
         this.jobOperator = jobOperator;
         this.metrics = metrics;
@@ -82,7 +82,7 @@ public class JobExecutor implements NodeLoad {
         this.registry = registry;
         this.transport = transport;
         this.collaborators = new TrainingTasklet.Collaborators(jobs, events, metrics, checkpoints, artifacts, samples,
-                runs, models, publisher, json, properties, tx, spend);
+                runs, models, publisher, json, properties, tx, spend, retention);
     }
 
     /** Starts taking step requests (nodes that train: {@code tropism.role=all|worker}). */

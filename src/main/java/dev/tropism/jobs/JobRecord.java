@@ -9,6 +9,7 @@ import java.time.Instant;
  * node whose manager step launched it; {@code waitReason} why a queued job waits; {@code attempts} how many of its
  * workers were lost since its last checkpoint. {@code rewardSpecAlias} and {@code evalRewardSpecAlias}: the reward
  * aliases the request named, resolved at submission to {@code rewardSpec} and {@code evalRewardSpec} (null for ids).
+ * {@code retention} (JSON): its {@link RetentionPolicy}, null when it keeps every checkpoint.
  */
 public record JobRecord(
         long seq,
@@ -42,5 +43,6 @@ public record JobRecord(
         String waitReason,
         int attempts,
         String rewardSpecAlias,
-        String evalRewardSpecAlias) {
+        String evalRewardSpecAlias,
+        String retention) {
 }

@@ -9,6 +9,7 @@ import dev.tropism.datasets.DatasetUsage;
 import dev.tropism.engine.rl.GrpoConfig;
 import dev.tropism.engine.rm.RewardModelConfig;
 import dev.tropism.jobs.BaseModels.BaseModel;
+import dev.tropism.quotas.Quotas;
 import dev.tropism.rewards.RewardAliases;
 import dev.tropism.rewards.RewardSpecCatalog;
 import dev.tropism.rewards.RewardSpecInfo;
@@ -59,11 +60,16 @@ public class JobService implements DatasetUsage {
     private final ObjectStore objects;
     private final JobMetrics metrics;
     private final Spend spend;
+    private final Quotas quotas;
+    private final RetentionProperties retention;
 
     public JobService(JobStore jobs, JobEvents events, BaseModels models, DatasetCatalog datasets,
             RewardAliases rewardAliases, JobQueue queue, JsonMapper json, ObjectStore objects, JobMetrics metrics,
-            ApplicationEventPublisher publisher, MemoryBudget memoryBudget, Spend spend) {
+            ApplicationEventPublisher publisher, MemoryBudget memoryBudget, Spend spend, Quotas quotas,
+            RetentionProperties retention) {
         this.spend = spend;
+        this.quotas = quotas;
+        this.retention = retention;
         this.publisher = publisher;
         this.rewardAliases = rewardAliases;
         this.memoryBudget = memoryBudget;
@@ -107,10 +113,13 @@ public class JobService implements DatasetUsage {
                 violations);
         checkSuffixAndMetadata(request, violations);
         BigDecimal maxSpend = maxSpend(request.budget(), violations);
+        RetentionPolicy retentionPolicy = RetentionPolicy.parse(request.retention(), "/retention", alignment,
+                retention.keepLast(), violations);
         if (!violations.isEmpty()) {
             throw ApiException.invalid(violations);
         }
         String team = caller.requireTeam();
+        requireQuotas(team);
         Spend.Estimate estimate = spend.estimate(alignment.wireName(), model.id(), method.method().maxSteps(),
                 SpendShapes.of(method.method(), model.parameters(), "cuda".equals(resources.effectiveDevice())));
         spend.requireTeamRoom(team, estimate.amount(), "Job submission");
@@ -122,7 +131,8 @@ public class JobService implements DatasetUsage {
                 rewardOptions.toJson() == null ? null : json.writeValueAsString(rewardOptions.toJson()), debug.toJson(),
                 resources.toJson() == null ? null : json.writeValueAsString(resources.toJson()),
                 new SpecAliases(rewardSpec, rewardRef == null ? null : rewardRef.alias(), goldSpec,
-                        goldRef == null ? null : goldRef.alias()));
+                        goldRef == null ? null : goldRef.alias()),
+                retentionPolicy == null ? null : retentionPolicy.toJson(json));
         spend.open(job.id(), team, alignment.wireName(), model.id(), maxSpend, estimate);
         return job;
     }
@@ -174,6 +184,15 @@ public class JobService implements DatasetUsage {
         events.info(id, "budget.updated", max == null ? "Budget removed." : "Budget set to max_spend "
                 + max.stripTrailingZeros().toPlainString() + " " + spend.pricing().currency() + ".", data);
         return jobs.require(id);
+    }
+
+    /**
+     * A valid submission still waits for the team's quotas: room to store (its checkpoints will take some) and a free
+     * concurrent-job slot; 409 {@code quota_exceeded} otherwise.
+     */
+    private void requireQuotas(String teamId) {
+        quotas.requireStorage(teamId);
+        quotas.requireJobSlot(teamId);
     }
 
     /**
@@ -431,6 +450,7 @@ public class JobService implements DatasetUsage {
             JsonNode hyperparameters, int totalSteps, Long seed, EvalRefs eval, JobDebug debug) {
         Map<String, Object> method = Map.of("type", MethodConfigs.PRETRAIN, MethodConfigs.RECIPE, recipe,
                 MethodConfigs.PRETRAIN, hyperparameters == null || hyperparameters.isNull() ? Map.of() : hyperparameters);
+        requireQuotas(teamId);
         String methodType = MethodConfigs.PRETRAIN + "/" + recipe;
         Spend.Estimate estimate = spend.estimate(methodType, null, totalSteps, null);
         if (estimate.amount() == null) {
@@ -438,22 +458,26 @@ public class JobService implements DatasetUsage {
             estimate = spend.estimate(methodType, null, totalSteps, SpendShapes.of(parsed, null, false));
         }
         spend.requireTeamRoom(teamId, estimate.amount(), "Pretraining submission");
+        RetentionPolicy retentionPolicy = RetentionPolicy.parse(null, "/retention", null, retention.keepLast(),
+                new ArrayList<>());
         JobRecord job = newJob(teamId, modelId, datasetId, eval.evalDataset(), eval.rewardSpec(),
                 json.writeValueAsString(method), seed, null, null,
-                jobId, totalSteps, modelId, null, null, debug.toJson(), null, SpecAliases.NONE);
+                jobId, totalSteps, modelId, null, null, debug.toJson(), null, SpecAliases.NONE,
+                retentionPolicy == null ? null : retentionPolicy.toJson(json));
         spend.open(job.id(), teamId, methodType, null, null, estimate);
         return job;
     }
 
     private JobRecord newJob(String teamId, String modelId, String datasetId, String evalDatasetId, String rewardSpecId,
             String method, Long seed, String suffix, String metadata, String jobId, int totalSteps, String resultModel,
-            String evalRewardSpecId, String rewardOptions, String debug, String resources, SpecAliases aliases) {
+            String evalRewardSpecId, String rewardOptions, String debug, String resources, SpecAliases aliases,
+            String retention) {
         String id = jobId != null ? jobId : Ids.newId("job_");
         long s = seed != null ? seed : SEEDS.nextLong() & Long.MAX_VALUE;
         JobRecord job = new JobRecord(0, id, teamId, JobStatus.QUEUED, null, modelId, datasetId, evalDatasetId,
                 rewardSpecId, method, s, suffix, metadata, null, null, resultModel, 0, totalSteps, Instant.now(), null,
                 null, null, evalRewardSpecId, rewardOptions, debug, resources, null, null, null, 0,
-                aliases.rewardSpecAlias(), aliases.evalRewardSpecAlias());
+                aliases.rewardSpecAlias(), aliases.evalRewardSpecAlias(), retention);
         jobs.insert(job);
         Map<String, Object> data = new LinkedHashMap<>();
         data.put("seed", s);
@@ -494,14 +518,17 @@ public class JobService implements DatasetUsage {
         throw invalidState(job, "paused");
     }
 
+    /** A paused job is queued again; it takes a concurrent-job slot of its team's quota like a new one. */
+    @Transactional
     public JobRecord resume(Caller caller, String id) {
         JobRecord paused = jobs.get(caller.requireTeam(), id);
         if (paused.status() == JobStatus.PAUSED) {
             requireBudgetRoom(paused);
+            quotas.requireJobSlot(paused.teamId());
         }
         if (jobs.transition(id, JobStatus.PAUSED, JobStatus.QUEUED)) {
             events.info(id, "job.queued", "Job resumed; queued to continue from its last checkpoint.", null);
-            queue.wake();
+            afterCommit(queue::wake);
             return jobs.require(id);
         }
         throw invalidState(jobs.require(id), "resumed");
@@ -761,7 +788,8 @@ public class JobService implements DatasetUsage {
         }
     }
 
-    private static void afterCommit(Runnable action) {
+    /** Runs {@code action} once the current transaction commits (at once without one). */
+    static void afterCommit(Runnable action) {
         if (TransactionSynchronizationManager.isSynchronizationActive()) {
             TransactionSynchronizationManager.registerSynchronization(new TransactionSynchronization() {
                 @Override

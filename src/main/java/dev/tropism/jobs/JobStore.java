@@ -19,7 +19,8 @@ public class JobStore {
     private static final String COLUMNS = "seq, id, team_id, status, control, model, dataset, eval_dataset, reward_spec,"
             + " method, seed, suffix, metadata, error_code, error_message, result_model, current_step, total_steps,"
             + " created_at, started_at, finished_at, batch_job_execution_id, eval_reward_spec, reward_options, debug,"
-            + " resources, worker_id, dispatcher_id, wait_reason, attempts, reward_spec_alias, eval_reward_spec_alias";
+            + " resources, worker_id, dispatcher_id, wait_reason, attempts, reward_spec_alias, eval_reward_spec_alias,"
+            + " retention";
 
     private final JdbcClient jdbc;
 
@@ -30,12 +31,12 @@ public class JobStore {
     public void insert(JobRecord j) {
         jdbc.sql("INSERT INTO jobs (id, team_id, status, model, dataset, eval_dataset, reward_spec, method, seed, suffix,"
                         + " metadata, result_model, current_step, total_steps, created_at, eval_reward_spec, reward_options,"
-                        + " debug, resources, reward_spec_alias, eval_reward_spec_alias)"
-                        + " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
+                        + " debug, resources, reward_spec_alias, eval_reward_spec_alias, retention)"
+                        + " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
                 .params(j.id(), j.teamId(), j.status().wire(), j.model(), j.dataset(), j.evalDataset(), j.rewardSpec(),
                         j.method(), j.seed(), j.suffix(), j.metadata(), j.resultModel(), j.currentStep(),
                         j.totalSteps(), Db.ts(j.createdAt()), j.evalRewardSpec(), j.rewardOptions(),
-                        j.debug(), j.resources(), j.rewardSpecAlias(), j.evalRewardSpecAlias())
+                        j.debug(), j.resources(), j.rewardSpecAlias(), j.evalRewardSpecAlias(), j.retention())
                 .update();
     }
 
@@ -75,6 +76,21 @@ public class JobStore {
         return jdbc.sql("SELECT COUNT(*) FROM jobs WHERE (dataset = ? OR eval_dataset = ?)"
                         + " AND status NOT IN ('succeeded', 'failed', 'cancelled')")
                 .params(datasetId, datasetId).query(Integer.class).single() > 0;
+    }
+
+    /** A job (of any status) whose base {@code model} is one of {@code modelIds}, if any: it references their files. */
+    Optional<String> trainingFrom(List<String> modelIds) {
+        if (modelIds.isEmpty()) {
+            return Optional.empty();
+        }
+        return jdbc.sql("SELECT id FROM jobs WHERE model IN (:models) ORDER BY seq LIMIT 1").param("models", modelIds)
+                .query(String.class).optional();
+    }
+
+    /** The team's jobs in flight: validating, queued or running (what its concurrent-jobs quota counts). */
+    long inFlight(String teamId) {
+        return jdbc.sql("SELECT COUNT(*) FROM jobs WHERE team_id = ? AND status IN ('validating', 'queued', 'running')")
+                .param(teamId).query(Long.class).single();
     }
 
     /** Moves the job from {@code from} to {@code to} (clearing any control request); false if it was not in {@code from}. */
@@ -284,6 +300,6 @@ public class JobStore {
                 rs.getString("eval_reward_spec"), rs.getString("reward_options"), rs.getString("debug"),
                 rs.getString("resources"), rs.getString("worker_id"), rs.getString("dispatcher_id"),
                 rs.getString("wait_reason"), rs.getInt("attempts"), rs.getString("reward_spec_alias"),
-                rs.getString("eval_reward_spec_alias"));
+                rs.getString("eval_reward_spec_alias"), rs.getString("retention"));
     }
 }

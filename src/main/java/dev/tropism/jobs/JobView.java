@@ -8,6 +8,7 @@ import java.time.Instant;
 /**
  * A job as the API shows it. {@code rewardSpecAlias} and {@code evalRewardSpecAlias}: the alias the request named for
  * {@code reward_spec} and {@code eval_reward_spec}, resolved at submission to the ids shown (null for an id).
+ * {@code retention}: the job's checkpoint retention with every default spelled out, null when it keeps every checkpoint.
  */
 public record JobView(
         String id,
@@ -38,7 +39,8 @@ public record JobView(
         String waitReason,
         int attempts,
         SpendView spend,
-        Budget budget) {
+        Budget budget,
+        @JsonRawValue String retention) {
 
     /**
      * What a job has cost so far ({@code amount}, {@code device_seconds}) and was estimated to cost before it started
@@ -81,6 +83,6 @@ public record JobView(
                 j.errorCode() == null ? null : new Error(j.errorCode(), j.errorMessage()), j.resultModel(),
                 j.currentStep(), j.totalSteps(), j.createdAt(), j.startedAt(), j.finishedAt(), j.debug(), j.resources(),
                 j.workerId() == null ? null : new Worker(j.workerId(), nodeNames.getOrDefault(j.workerId(), j.workerId())),
-                j.status() == JobStatus.QUEUED ? j.waitReason() : null, j.attempts(), spent, budget);
+                j.status() == JobStatus.QUEUED ? j.waitReason() : null, j.attempts(), spent, budget, j.retention());
     }
 }

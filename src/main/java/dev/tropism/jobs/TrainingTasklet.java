@@ -89,7 +89,8 @@ final class TrainingTasklet implements Tasklet {
      */
     record Collaborators(JobStore jobs, JobEvents events, JobMetrics metrics, Checkpoints checkpoints,
             Artifacts artifacts, JobSamples samples, RunFactory runs, BaseModels models, ApplicationEventPublisher publisher,
-            JsonMapper json, JobsProperties properties, TransactionTemplate tx, Spend spend) {
+            JsonMapper json, JobsProperties properties, TransactionTemplate tx, Spend spend,
+            CheckpointRetention retention) {
     }
 
     /**
@@ -360,10 +361,11 @@ final class TrainingTasklet implements Tasklet {
         Path dir = workDir.resolve("checkpoint-" + step);
         run.saveCheckpoint(dir);
         String prefix = Checkpoint.prefixOf(jobId, id);
-        int files = x.artifacts.upload(dir, prefix);
+        Artifacts.Uploaded uploaded = x.artifacts.upload(dir, prefix);
         Artifacts.deleteTree(dir);
         Map<String, Double> snapshot = x.metrics.at(jobId, step);
-        x.checkpoints.insert(new Checkpoint(id, jobId, step, Instant.now(), x.json.writeValueAsString(snapshot), prefix));
+        x.checkpoints.insert(new Checkpoint(id, jobId, step, Instant.now(), x.json.writeValueAsString(snapshot), prefix,
+                uploaded.bytes()));
         if (!producesOwnModel()) { // every checkpoint of an alignment job is also a model (models module)
             x.publisher.publishEvent(new CheckpointSaved(jobId, job.teamId(), job.model(), resultFamily(), job.suffix(),
                     id, step, prefix + CheckpointFiles.MODEL_DIR + "/"));
@@ -371,7 +373,8 @@ final class TrainingTasklet implements Tasklet {
         lastCheckpointStep = step;
         x.jobs.resetAttempts(jobId); // progress: the workers lost before it no longer count
         x.events.info(jobId, "checkpoint.saved", "Checkpoint " + id + " saved at step " + step + ".",
-                Map.of("checkpoint", id, "step", step, "files", files));
+                Map.of("checkpoint", id, "step", step, "files", uploaded.files(), "size_bytes", uploaded.bytes()));
+        x.retention.apply(job); // after the new checkpoint and its model are registered: it is the latest, kept
         return id;
     }
 

@@ -3,6 +3,7 @@ package dev.tropism.models;
 import dev.tropism.engine.PolicyFamily;
 import dev.tropism.engine.hf.HfModelInfo;
 import dev.tropism.engine.hf.ModelFormatException;
+import dev.tropism.quotas.Quotas;
 import dev.tropism.storage.Artifacts;
 import dev.tropism.storage.ObjectStore;
 import dev.tropism.teams.Caller;
@@ -69,12 +70,15 @@ public class ModelImportService implements SmartLifecycle {
     private final JsonMapper json;
     private final TransactionTemplate tx;
     private final ApplicationEventPublisher publisher;
+    private final Quotas quotas;
     private final Semaphore pending = new Semaphore(MAX_PENDING);
     /** Copies imports into object storage; created by {@link #start}, shut down by {@link #stop} (and restartable). */
     private volatile ThreadPoolExecutor copier;
 
     ModelImportService(ModelStore models, ModelImports imports, ObjectStore objects, ModelImportProperties properties,
-            JsonMapper json, PlatformTransactionManager transactionManager, ApplicationEventPublisher publisher) {
+            JsonMapper json, PlatformTransactionManager transactionManager, ApplicationEventPublisher publisher,
+            Quotas quotas) {
+        this.quotas = quotas;
         this.publisher = publisher;
         this.models = models;
         this.imports = imports;
@@ -87,6 +91,7 @@ public class ModelImportService implements SmartLifecycle {
     /** {@code POST /v1/models} as {@code multipart/form-data}: {@code file} (the archive) and {@code name}. */
     public ModelRecord importUpload(Caller caller, String name, MultipartFile file) throws IOException {
         String teamId = caller.requireTeam();
+        quotas.requireStorage(teamId);
         List<Violation> violations = new ArrayList<>();
         checkName(name, violations);
         ModelArchive.Kind kind = null;
@@ -131,6 +136,7 @@ public class ModelImportService implements SmartLifecycle {
     public ModelRecord importPath(Caller caller, String name, String path) throws IOException {
         caller.requireAdmin();
         String teamId = caller.requireTeam();
+        quotas.requireStorage(teamId);
         List<Violation> violations = new ArrayList<>();
         checkName(name, violations);
         Path dir = null;
@@ -198,9 +204,10 @@ public class ModelImportService implements SmartLifecycle {
             }
             long total = bytes;
             tx.executeWithoutResult(s -> {
+                // Sized at once: an import in progress counts against the team's stored bytes.
                 models.insert(new ModelRecord(0, id, teamId, name, PolicyFamily.LANGUAGE_MODEL, RECIPE,
                         ModelStatus.IMPORTING, null, null, null, ModelRecord.prefixOf(id), info.parameterCount(),
-                        Instant.now()));
+                        Instant.now(), total));
                 imports.insert(id, source, json.writeValueAsString(card(info)), total);
                 imports.event(id, "checked", String.format(Locale.ROOT, "checked: %s, %,d parameters, %d checks passed;"
                         + " copying %d files (%,d bytes)", info.architecture(), info.parameterCount(),

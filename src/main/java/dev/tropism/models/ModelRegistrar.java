@@ -1,31 +1,40 @@
 package dev.tropism.models;
 
 import dev.tropism.jobs.BaseModels;
+import dev.tropism.jobs.Checkpoint;
+import dev.tropism.jobs.CheckpointModels;
 import dev.tropism.jobs.CheckpointSaved;
 import dev.tropism.jobs.JobCancelled;
 import dev.tropism.jobs.JobFailed;
 import dev.tropism.jobs.JobSucceeded;
+import dev.tropism.storage.Artifacts;
 import dev.tropism.web.Ids;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.util.List;
 import java.util.Optional;
 import org.springframework.context.ApplicationEventPublisher;
 import org.springframework.context.event.EventListener;
 import org.springframework.stereotype.Component;
 
 /**
- * The models' side of the jobs module: answers its {@link BaseModels} port, and registers the models that jobs
- * produce from their events. The listeners are synchronous, so they run inside the transaction that publishes the
- * event: a job's new state and its models commit (or roll back) together, and no crash can fall between them. Every
- * model it makes ready is announced as {@link ModelReady} in that same transaction.
+ * The models' side of the jobs module: answers its {@link BaseModels} and {@link CheckpointModels} ports, and registers
+ * the models that jobs produce from their events, with the bytes each stores. The listeners are synchronous, so they
+ * run inside the transaction that publishes the event: a job's new state and its models commit (or roll back)
+ * together, and no crash can fall between them. Every model it makes ready is announced as {@link ModelReady} in that
+ * same transaction.
  */
 @Component
-class ModelRegistrar implements BaseModels {
+class ModelRegistrar implements BaseModels, CheckpointModels {
 
     private final ModelStore models;
     private final ApplicationEventPublisher publisher;
+    private final Artifacts artifacts;
 
-    ModelRegistrar(ModelStore models, ApplicationEventPublisher publisher) {
+    ModelRegistrar(ModelStore models, ApplicationEventPublisher publisher, Artifacts artifacts) {
         this.models = models;
         this.publisher = publisher;
+        this.artifacts = artifacts;
     }
 
     @Override
@@ -49,16 +58,18 @@ class ModelRegistrar implements BaseModels {
         ModelRecord main; // the exported model, parent of the companions
         if (e.trainedItsOwnModel()) {
             models.markReady(e.resultModel(), e.checkpoint());
+            models.setSize(e.resultModel(), sizeOf(e.resultPrefix()));
             main = models.find(e.resultModel()).orElseThrow();
         } else {
             main = ModelRecord.derived(e.resultModel(), base, alignedName(base, e.suffix(), e.jobId()), e.family(),
-                    e.jobId(), e.checkpoint(), e.resultPrefix(), base.parameters());
+                    e.jobId(), e.checkpoint(), e.resultPrefix(), base.parameters(), sizeOf(e.resultPrefix()));
             models.insert(main);
         }
         publisher.publishEvent(ModelReady.of(main, ModelReady.Source.JOB));
         for (JobSucceeded.Companion c : e.companions()) {
             ModelRecord companion = ModelRecord.derived(Ids.newId("model_"), main, main.name() + "/" + c.suffix(),
-                    c.family(), e.jobId(), e.checkpoint(), main.objectPrefix() + c.subdir() + "/", c.parameters());
+                    c.family(), e.jobId(), e.checkpoint(), main.objectPrefix() + c.subdir() + "/", c.parameters(),
+                    sizeOf(main.objectPrefix() + c.subdir() + "/"));
             models.insert(companion);
             publisher.publishEvent(ModelReady.of(companion, ModelReady.Source.COMPANION));
         }
@@ -73,7 +84,7 @@ class ModelRegistrar implements BaseModels {
         ModelRecord base = models.find(e.baseModel()).orElseThrow();
         ModelRecord checkpoint = ModelRecord.derived(Ids.newId("model_"), base,
                 alignedName(base, e.suffix(), e.jobId()) + "@" + e.step(), e.family(), e.jobId(), e.checkpoint(),
-                e.modelPrefix(), base.parameters());
+                e.modelPrefix(), base.parameters(), sizeOf(e.modelPrefix()));
         models.insert(checkpoint);
         publisher.publishEvent(ModelReady.of(checkpoint, ModelReady.Source.CHECKPOINT));
     }
@@ -92,6 +103,43 @@ class ModelRegistrar implements BaseModels {
     private void failProduced(String model, String resultModel) {
         if (model.equals(resultModel)) {
             models.markFailed(model);
+        }
+    }
+
+    /** The models whose files are the checkpoint's own (under its prefix): its {@code @step} model. */
+    @Override
+    public List<String> modelsOf(Checkpoint checkpoint) {
+        return own(checkpoint).stream().map(ModelRecord::id).toList();
+    }
+
+    @Override
+    public Optional<String> referencedBy(Checkpoint checkpoint) {
+        List<ModelRecord> all = models.byCheckpoint(checkpoint.id());
+        Optional<String> exported = all.stream()
+                .filter(m -> !m.objectPrefix().startsWith(checkpoint.objectPrefix()) && m.status() != ModelStatus.DELETED)
+                .findFirst().map(m -> "model " + m.id() + " was exported from it");
+        if (exported.isPresent()) {
+            return exported;
+        }
+        return models.children(modelsOf(checkpoint)).stream().findFirst()
+                .map(m -> "model " + m.id() + " was trained from its model " + m.parent());
+    }
+
+    @Override
+    public void markDeleted(Checkpoint checkpoint) {
+        models.markDeleted(modelsOf(checkpoint));
+    }
+
+    private List<ModelRecord> own(Checkpoint checkpoint) {
+        return models.byCheckpoint(checkpoint.id()).stream()
+                .filter(m -> m.objectPrefix().startsWith(checkpoint.objectPrefix())).toList();
+    }
+
+    private long sizeOf(String prefix) {
+        try {
+            return artifacts.sizeOf(prefix);
+        } catch (IOException e) {
+            throw new UncheckedIOException("could not list " + prefix, e);
         }
     }
 

@@ -11,9 +11,14 @@ public enum ModelStatus {
     /** Its weights are exported: it can be served, evaluated and aligned further. */
     READY,
     /** The job that was producing it failed or was cancelled, or its import failed. */
-    FAILED;
+    FAILED,
+    /**
+     * Its files were deleted: a checkpoint's model whose checkpoint its job's retention removed. Kept for its lineage
+     * (its children and evaluations still name it); it cannot be served, evaluated or trained from.
+     */
+    DELETED;
 
-    /** {@code training}, {@code importing}, {@code ready} or {@code failed}. */
+    /** {@code training}, {@code importing}, {@code ready}, {@code failed} or {@code deleted}. */
     public String wire() {
         return name().toLowerCase(Locale.ROOT);
     }

@@ -16,7 +16,7 @@ import org.springframework.stereotype.Repository;
 public class ModelStore {
 
     private static final String COLUMNS = "seq, id, team_id, name, family, recipe, status, parent, job, checkpoint,"
-            + " object_prefix, parameters, created_at";
+            + " object_prefix, parameters, created_at, size_bytes";
 
     private final JdbcClient jdbc;
 
@@ -26,9 +26,9 @@ public class ModelStore {
 
     public void insert(ModelRecord m) {
         jdbc.sql("INSERT INTO models (id, team_id, name, family, recipe, status, parent, job, checkpoint, object_prefix,"
-                        + " parameters, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
+                        + " parameters, created_at, size_bytes) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
                 .params(m.id(), m.teamId(), m.name(), m.family().wireName(), m.recipe(), m.status().wire(), m.parent(), m.job(),
-                        m.checkpoint(), m.objectPrefix(), m.parameters(), Db.ts(m.createdAt()))
+                        m.checkpoint(), m.objectPrefix(), m.parameters(), Db.ts(m.createdAt()), m.sizeBytes())
                 .update();
     }
 
@@ -68,10 +68,46 @@ public class ModelStore {
                 .update();
     }
 
+    public void setSize(String id, long sizeBytes) {
+        jdbc.sql("UPDATE models SET size_bytes = ? WHERE id = ?").params(sizeBytes, id).update();
+    }
+
+    /**
+     * Bytes the team's models store: those that own their prefix ({@code models/<id>/}: uploaded, imported, pretrained
+     * or a job's result, companions included), neither failed (their objects were removed) nor deleted. A checkpoint's
+     * model is counted with its checkpoint.
+     */
+    public long storedBytes(String teamId) {
+        return jdbc.sql("SELECT COALESCE(SUM(size_bytes), 0) FROM models WHERE team_id = ?"
+                        + " AND object_prefix = CONCAT('models/', id, '/') AND status NOT IN ('failed', 'deleted')")
+                .param(teamId).query(Long.class).single();
+    }
+
+    /** The models of checkpoint {@code checkpointId}, of its job's team (its own, result models, twins). */
+    public List<ModelRecord> byCheckpoint(String checkpointId) {
+        return jdbc.sql("SELECT " + COLUMNS + " FROM models WHERE checkpoint = ? ORDER BY seq").param(checkpointId)
+                .query(ModelStore::map).list();
+    }
+
+    /** Models (not deleted) trained from one of {@code parents}, oldest first. */
+    public List<ModelRecord> children(List<String> parents) {
+        if (parents.isEmpty()) {
+            return List.of();
+        }
+        return jdbc.sql("SELECT " + COLUMNS + " FROM models WHERE parent IN (:parents) AND status <> 'deleted'"
+                        + " ORDER BY seq").param("parents", parents).query(ModelStore::map).list();
+    }
+
+    public void markDeleted(List<String> ids) {
+        if (!ids.isEmpty()) {
+            jdbc.sql("UPDATE models SET status = 'deleted' WHERE id IN (:ids)").param("ids", ids).update();
+        }
+    }
+
     private static ModelRecord map(ResultSet rs, int row) throws SQLException {
         return new ModelRecord(rs.getLong("seq"), rs.getString("id"), rs.getString("team_id"), rs.getString("name"),
                 PolicyFamily.ofWire(rs.getString("family")), rs.getString("recipe"), ModelStatus.of(rs.getString("status")),
                 rs.getString("parent"), rs.getString("job"), rs.getString("checkpoint"), rs.getString("object_prefix"),
-                Db.nullableLong(rs, "parameters"), Db.instant(rs, "created_at"));
+                Db.nullableLong(rs, "parameters"), Db.instant(rs, "created_at"), Db.nullableLong(rs, "size_bytes"));
     }
 }

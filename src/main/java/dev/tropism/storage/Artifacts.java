@@ -22,19 +22,34 @@ public class Artifacts {
         this.cache = cache;
     }
 
-    /** Uploads every regular file under {@code dir} to {@code prefix + relative/path}; returns how many. */
-    public int upload(Path dir, String prefix) throws IOException {
+    /**
+     * What an {@link #upload} stored.
+     *
+     * @param files how many objects
+     * @param bytes their total size, as the store recorded it
+     */
+    public record Uploaded(int files, long bytes) {
+    }
+
+    /** Uploads every regular file under {@code dir} to {@code prefix + relative/path}; returns how many and their bytes. */
+    public Uploaded upload(Path dir, String prefix) throws IOException {
         List<Path> files;
         try (Stream<Path> walk = Files.walk(dir)) {
             files = walk.filter(Files::isRegularFile).sorted().toList();
         }
+        long bytes = 0;
         for (Path file : files) {
             String key = prefix + dir.relativize(file).toString().replace(dir.getFileSystem().getSeparator(), "/");
             try (InputStream in = Files.newInputStream(file)) {
-                store.put(key, in);
+                bytes += store.put(key, in).size();
             }
         }
-        return files.size();
+        return new Uploaded(files.size(), bytes);
+    }
+
+    /** The total size of the objects under {@code prefix} (0 when there are none). */
+    public long sizeOf(String prefix) throws IOException {
+        return store.list(prefix).stream().mapToLong(StoredObject::size).sum();
     }
 
     /** Downloads every object under {@code prefix} into {@code dir}, recreating the relative paths. */

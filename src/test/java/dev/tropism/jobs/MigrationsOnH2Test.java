@@ -55,6 +55,21 @@ class MigrationsOnH2Test {
             try (ResultSet rs = c.createStatement().executeQuery("SELECT CURRENT_TIMESTAMP AS db_now FROM nodes")) {
                 assertThat(rs.next()).isFalse();
             }
+            // Stored bytes of a team (ModelStore.storedBytes): only models that own their prefix count.
+            c.createStatement().execute("INSERT INTO models (id, team_id, name, family, status, object_prefix, created_at,"
+                    + " size_bytes) VALUES ('model_a', 'team_1', 'a', 'language-model', 'ready', 'models/model_a/',"
+                    + " CURRENT_TIMESTAMP, 40), ('model_b', 'team_1', 'a@5', 'language-model', 'ready',"
+                    + " 'jobs/job_1/checkpoints/ckpt_1/model/', CURRENT_TIMESTAMP, 7)");
+            try (ResultSet rs = c.createStatement().executeQuery("SELECT COALESCE(SUM(size_bytes), 0) FROM models"
+                    + " WHERE team_id = 'team_1' AND object_prefix = CONCAT('models/', id, '/')"
+                    + " AND status NOT IN ('failed', 'deleted')")) {
+                assertThat(rs.next()).isTrue();
+                assertThat(rs.getLong(1)).isEqualTo(40);
+            }
+            // The quotas' team lock (TeamQuotaStore.lockTeam).
+            try (ResultSet rs = c.createStatement().executeQuery("SELECT id FROM teams WHERE id = 'team_1' FOR UPDATE")) {
+                assertThat(rs.next()).isFalse();
+            }
             c.commit();
         }
     }

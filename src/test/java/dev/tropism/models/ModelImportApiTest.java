@@ -141,6 +141,10 @@ class ModelImportApiTest {
         JsonNode progress = m.get("import").get("progress");
         assertThat(progress.get("bytes_total").asLong()).isPositive().isEqualTo(progress.get("bytes_copied").asLong());
         assertThat(progress.get("fraction").asDouble()).isEqualTo(1.0);
+        // Its size is that of its files, and counts against the team's stored bytes.
+        assertThat(m.get("size_bytes").asLong()).isEqualTo(progress.get("bytes_total").asLong());
+        assertThat(team.calls().get("/v1/teams/" + team.id() + "/quotas").json().get("used").get("stored_bytes")
+                .asLong()).isEqualTo(progress.get("bytes_total").asLong());
 
         // Its events: checked, one per copied file (config, weights, tokenizer files), then ready.
         JsonNode events = team.calls().get("/v1/models/" + m.get("id").asString() + "/import/events").json().get("data");
