@@ -61,13 +61,22 @@ class ServingLimitsTest {
 
     @Test
     void fullQueueAnswers429WithRetryAfter() throws Exception {
-        CompletableFuture<ApiResponse> running = longRequest();
-        await(s -> s.running() == 1 && s.queued() == 2);
-        ApiResponse refused = team.calls().post("/v1/completions", Map.of("model", a, "prompt", "2", "max_tokens", 2));
+        // The queue is full only while the first of the three generations runs (a few ms on this tiny model). A request
+        // that reaches the generator after it finished finds room, so it is sent again on a fresh full queue; every
+        // answer must be that 429 or, having found room, a 200.
+        ApiResponse refused = null;
+        for (int attempt = 0; attempt < 5 && refused == null; attempt++) {
+            CompletableFuture<ApiResponse> running = longRequest();
+            await(s -> s.running() == 1 && s.queued() == 2);
+            ApiResponse answer = team.calls().post("/v1/completions", Map.of("model", a, "prompt", "2", "max_tokens", 2));
+            assertThat(answer.status()).as(answer.toString()).isIn(200, 429);
+            assertThat(running.get().status()).isEqualTo(200);
+            refused = answer.status() == 429 ? answer : null;
+        }
+        assertThat(refused).as("a full queue refused one of 5 requests").isNotNull();
         JsonNode e = error(refused, 429);
         assertThat(e.get("code").asString()).isEqualTo("queue_full");
         assertThat(Long.parseLong(refused.headers().getFirst("Retry-After"))).isPositive();
-        assertThat(running.get().status()).isEqualTo(200);
     }
 
     @Test
