@@ -21,7 +21,10 @@
 //   min_pairwise_accuracy 0.8 made in the Suites tab's form, both specs evaluated from the "Run evaluation" form and
 //   followed to their pages (passed; failed with the threshold named, and its JUnit report downloaded), the runs
 //   list, the alias lengths@production moved to the passing spec with require_passing_suite (accepted) and then to
-//   the failing one (409 with a link to its evaluation), and the alias's chip on the Reward specs page.
+//   the failing one (409 with a link to its evaluation), and the alias's chip on the Reward specs page; 11. governance:
+//   the team's budget set through the API, the Team page signed in with a team:admin key (budget, spend by job), a CI key
+//   with only evaluations:write created in its form (checked through the API: 403 missing_scope elsewhere) and revoked
+//   (401 at once), and the Spend card of the LoRA job.
 // A screenshot of every page is saved (laptop width, and tablet width for some). Exits non-zero on failure.
 import { chromium } from 'playwright-core';
 import { execFileSync } from 'node:child_process';
@@ -669,9 +672,60 @@ try {
   await page.getByRole('table', { name: 'History of lengths@production' }).waitFor();
   log(`10. evaluations and aliases done in ${((Date.now() - evalStarted) / 1000).toFixed(1)} s`);
 
+  // ---- 11. governance: the team page (budget, spend by job, keys with scopes) and a job's spend ----
+  const govStarted = Date.now();
+  await call('PUT', `/v1/teams/${team.id}/budget`, { monthly_limit: 1000, alert_threshold: 0.8 });
+  const allScopes = ['datasets:write', 'reward-specs:write', 'models:write', 'jobs:write', 'inference', 'evaluations:write',
+    'webhooks:write', 'usage:read', 'team:admin'];
+  const teamAdmin = await call('POST', `/v1/teams/${team.id}/api-keys`, { name: 'team-admin', scopes: allScopes });
+  await page.getByRole('button', { name: 'Sign out' }).click();
+  await page.goto(`${base}/team`);
+  await page.getByLabel('API key').fill(teamAdmin.key);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.getByRole('heading', { name: 'Team', exact: true }).waitFor();
+  const budgetCard = page.getByRole('region', { name: 'Budget' });
+  await budgetCard.getByText(/1,?000/).first().waitFor();
+  // the jobs of steps 4 and 9 have spent device time this month
+  const spendByJob = page.getByRole('table', { name: 'Spend by job' });
+  await spendByJob.getByRole('link', { name: loraJobId }).waitFor();
+  await shot('25-team');
+  log('11. team page:', (await budgetCard.innerText()).replace(/\s+/g, ' ').trim());
+
+  // a CI key that can run evaluations and nothing else, made in the form, shown once, then revoked
+  await page.getByText('Create a key').click();
+  const keyForm = page.getByRole('form', { name: 'Create a key' });
+  await keyForm.getByLabel('Name').fill('ci-evaluations');
+  await keyForm.getByRole('button', { name: 'none' }).click();
+  await keyForm.getByLabel('evaluations:write').check();
+  await keyForm.getByRole('button', { name: 'Create key' }).click();
+  const secret = (await page.getByRole('region', { name: 'New key' }).getByLabel('Secret').textContent()).trim();
+  const asCi = (path) => fetch(base + path, { headers: { Authorization: `Bearer ${secret}` } });
+  const ciMe = await (await asCi('/v1/me')).json();
+  if (JSON.stringify(ciMe.scopes) !== JSON.stringify(['evaluations:write'])) throw new Error(`CI key scopes: ${JSON.stringify(ciMe)}`);
+  const ciRefused = await asCi('/v1/jobs');
+  const ciRefusal = await ciRefused.json();
+  if (ciRefused.status !== 403 || ciRefusal.scope !== 'jobs:read') throw new Error(`CI key on /v1/jobs: ${ciRefused.status} ${JSON.stringify(ciRefusal)}`);
+  await shot('26-team-new-key');
+  await page.getByRole('region', { name: 'New key' }).getByRole('button', { name: 'Done' }).click();
+  const keysTable = page.getByRole('table', { name: 'API keys' });
+  await keysTable.getByRole('button', { name: 'Revoke ci-evaluations' }).click();
+  await page.getByRole('group', { name: 'Revoke ci-evaluations?' }).getByRole('button', { name: 'Revoke key' }).click();
+  await waitFor('the CI key ciRefused', async () => (await asCi('/v1/me')).status === 401, 10_000);
+  await keysTable.getByRole('row').filter({ hasText: 'ci-evaluations' }).getByRole('button', { name: 'Revoke ci-evaluations' })
+    .waitFor({ state: 'detached' });
+  log('11. CI key', ciMe.key_id, 'had only evaluations:write (403 missing_scope jobs:read), revoked in the page: 401');
+
+  // the job detail shows what the job spent
+  await page.goto(`${base}/jobs/${loraJobId}`);
+  const spendCard = page.getByRole('region', { name: 'Spend' });
+  await spendCard.waitFor();
+  await shot('27-job-spend');
+  log('11. job spend:', (await spendCard.innerText()).replace(/\s+/g, ' ').trim());
+  log(`11. governance done in ${((Date.now() - govStarted) / 1000).toFixed(1)} s`);
+
   const unexpected = consoleErrors.filter((e) => !e.startsWith('Failed to load resource'));
   if (badResponses.length || unexpected.length) throw new Error(`unexpected failures: ${[...badResponses, ...unexpected].join('\n')}`);
-  console.log(`e2e: all 10 steps passed in ${((Date.now() - started) / 1000).toFixed(1)} s; screenshots:\n  ${shots.join('\n  ')}`);
+  console.log(`e2e: all 11 steps passed in ${((Date.now() - started) / 1000).toFixed(1)} s; screenshots:\n  ${shots.join('\n  ')}`);
 } catch (e) {
   await page.screenshot({ path: join(shotDir, 'failure.png'), fullPage: true }).catch(() => {});
   console.error('e2e FAILED:', e);
