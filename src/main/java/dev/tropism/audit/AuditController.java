@@ -71,7 +71,13 @@ class AuditController {
             return null;
         }
         try {
-            return OffsetDateTime.parse(value).toInstant();
+            OffsetDateTime at = OffsetDateTime.parse(value);
+            if (at.getYear() < 1 || at.getYear() > 9999) {
+                // PostgreSQL timestamps end at year 294276; a bound well inside keeps the query from failing
+                violations.add(new Violation(pointer, "must be between the years 1 and 9999, got " + at.getYear()));
+                return null;
+            }
+            return at.toInstant();
         } catch (DateTimeParseException e) {
             violations.add(new Violation(pointer, "must be an RFC 3339 time such as 2026-12-06T21:00:00Z, got '"
                     + (value.length() <= 40 ? value : value.substring(0, 40) + "...") + "'"));

@@ -26,6 +26,11 @@ public final class Money {
             violations.add(new Violation(pointer, "must be a number"));
             return null;
         }
+        if (node.isFloatingPointNumber() && !Double.isFinite(node.doubleValue())) {
+            // 1e400 parses as an infinite double, which has no decimal value
+            violations.add(new Violation(pointer, "must be a finite number at most " + MAX.toPlainString()));
+            return null;
+        }
         BigDecimal amount = node.decimalValue();
         if (amount.signum() <= 0 || amount.compareTo(MAX) > 0) {
             violations.add(new Violation(pointer, "must be greater than 0 and at most " + MAX.toPlainString()

@@ -68,14 +68,14 @@ class SpendStore {
     }
 
     void markSucceeded(String jobId) {
-        jdbc.sql("UPDATE job_spend SET succeeded = TRUE WHERE job_id = ?").param(jobId).update();
+        jdbc.sql("UPDATE job_spend SET succeeded = TRUE, succeeded_at = ? WHERE job_id = ?").params(Db.now(), jobId).update();
     }
 
     /** Measured runs: succeeded jobs of this method type (and base model, when given) with steps, newest 50. */
     List<Measured> measured(String methodType, String baseModel) {
         String model = baseModel == null ? "" : " AND base_model = ?";
         var spec = jdbc.sql("SELECT device_seconds, steps, device_class FROM job_spend WHERE succeeded AND steps > 0"
-                + " AND method_type = ?" + model + " ORDER BY job_id DESC LIMIT 50").param(methodType);
+                + " AND method_type = ?" + model + " ORDER BY succeeded_at DESC NULLS LAST, job_id DESC LIMIT 50").param(methodType);
         if (baseModel != null) {
             spec = spec.param(baseModel);
         }

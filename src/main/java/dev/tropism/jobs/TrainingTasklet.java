@@ -126,6 +126,9 @@ final class TrainingTasklet implements Tasklet {
             accrue();
             // A requested pause wins over a shutdown (which would requeue the job).
             stopAs(stepExecution, control == JobControl.PAUSE ? JobStatus.PAUSED : JobStatus.QUEUED);
+            // The fence, last: a launch the job has moved on from (requeued after a lost worker) rolls back this
+            // checkpoint, its retention and its charge instead of deleting what the new launch resumes from.
+            x.jobs.setCurrentStep(jobId, run.step(), launch);
             return RepeatStatus.FINISHED;
         }
         if (run.step() < run.totalSteps()) {

@@ -11,6 +11,7 @@ import dev.tropism.jobs.MethodConfigs;
 import dev.tropism.rewards.RewardSpecCatalog;
 import dev.tropism.rewards.RewardSpecInfo;
 import dev.tropism.teams.Caller;
+import dev.tropism.teams.Scope;
 import dev.tropism.web.ApiException;
 import dev.tropism.web.Ids;
 import dev.tropism.web.Violation;
@@ -100,6 +101,8 @@ public class ModelService {
         if (!violations.isEmpty()) {
             throw ApiException.invalid(violations);
         }
+        // models:write admits the call; the job it queues spends the team's device time like any other job
+        caller.requireScope(Scope.JOBS_WRITE, "Pretraining a model starts a training job");
         String modelId = Ids.newId("model_");
         String jobId = Ids.newId("job_");
         models.insert(ModelRecord.pretraining(modelId, caller.teamId(), request.name(), plan.family(), request.recipe(),

@@ -43,6 +43,19 @@ public record Caller(String teamId, String keyId, boolean admin, Set<Scope> scop
     }
 
     /**
+     * Fails with 403 {@code missing_scope} naming {@code scope} unless this caller holds it: for a second scope an
+     * operation needs only for some of its requests (a pretraining {@code POST /v1/models} starts a job).
+     *
+     * @param why what needs it, ending the message ("Pretraining a model starts a training job")
+     */
+    public void requireScope(Scope scope, String why) {
+        if (!has(scope)) {
+            throw new MissingScopeException(scope, why + ", which needs the scope '" + scope.wire()
+                    + "'; this API key does not hold it.");
+        }
+    }
+
+    /**
      * The team this call acts for; the admin key without {@value #TEAM_HEADER} answers 400
      * {@code team_required}.
      */

@@ -96,6 +96,10 @@ record KeyRequest(String name, List<String> scopes, String expiresAt, Integer ex
                 violations.add(new Violation("/expires_at", "must be in the future"));
                 return null;
             }
+            if (at.isAfter(now.plus(MAX_DAYS, ChronoUnit.DAYS))) {
+                violations.add(new Violation("/expires_at", "must be at most " + MAX_DAYS + " days from now"));
+                return null;
+            }
             return at;
         }
         return null;

@@ -196,6 +196,9 @@ class AuditApiTest {
                 .isEqualTo("/after");
         assertThat(api.admin().get("/v1/audit-events?from=2026-01-02T00:00:00Z&to=2026-01-01T00:00:00Z").json()
                 .get("errors").get(0).get("pointer").asString()).isEqualTo("/from");
+        ApiResponse farFuture = api.admin().get("/v1/audit-events?to=%2B300000-01-01T00:00:00Z");
+        assertThat(farFuture.status()).as(farFuture.toString()).isEqualTo(400);
+        assertThat(farFuture.json().get("errors").get(0).get("pointer").asString()).isEqualTo("/to");
     }
 
     @Test

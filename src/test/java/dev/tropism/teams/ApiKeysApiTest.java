@@ -114,6 +114,23 @@ class ApiKeysApiTest {
     }
 
     @Test
+    void pretrainingAModelStartsAJobSoItAlsoNeedsJobsWrite() {
+        TropismTestClient.Team team = api.newTeam("keys-pretrain");
+        ApiResponse sets = team.calls().post("/v1/datasets/generate", Map.of("generator", "arithmetic", "digits", 1,
+                "corpus_size", 20, "train_prompts", 10, "eval_prompts", 5, "name", "arith"));
+        assertThat(sets.status()).as(sets.toString()).isEqualTo(201);
+        String corpus = sets.json().get("data").get(0).get("id").asString();
+        String modeller = createKey(api.admin(), team.id(), Map.of("name", "m", "scopes", List.of("models:write")))
+                .get("key").asString();
+        ApiResponse refused = api.as(modeller).post("/v1/models", Map.of("name", "tiny", "recipe", "tiny-gpt",
+                "dataset", corpus, "hyperparameters", Map.of("max_steps", 2)));
+        assertThat(refused.status()).as(refused.toString()).isEqualTo(403);
+        assertThat(refused.json().get("scope").asString()).isEqualTo("jobs:write");
+        assertThat(refused.json().get("detail").asString()).startsWith("Pretraining a model starts a training job");
+        assertThat(team.calls().get("/v1/models").json().get("data")).as("nothing was registered").isEmpty();
+    }
+
+    @Test
     void aRevokedKeyIs401AtOnceWithTheBodyOfAnUnknownKey() {
         TropismTestClient.Team team = api.newTeam("keys-revoke");
         JsonNode k = createKey(api.admin(), team.id(), Map.of("name", "doomed"));

@@ -68,6 +68,8 @@ class KeyRequestTest {
         assertThat(violations(new KeyRequest("k", null, "2027-01-01", null)).get(0).reason()).contains("RFC 3339");
         assertThat(violations(new KeyRequest("k", null, "2027-01-01T00:00:00", null))).as("no offset").hasSize(1);
         assertThat(violations(new KeyRequest("k", null, NOW.toString(), null))).as("now is not the future").hasSize(1);
+        assertThat(violations(new KeyRequest("k", null, "+300000-01-01T00:00:00Z", null))).as("beyond the database")
+                .extracting(Violation::reason).containsExactly("must be at most " + KeyRequest.MAX_DAYS + " days from now");
         assertThat(violations(new KeyRequest("x".repeat(201), null, null, null)).get(0).pointer()).isEqualTo("/name");
     }
 
