@@ -679,10 +679,11 @@ try {
     'webhooks:write', 'usage:read', 'team:admin'];
   const teamAdmin = await call('POST', `/v1/teams/${team.id}/api-keys`, { name: 'team-admin', scopes: allScopes });
   await page.getByRole('button', { name: 'Sign out' }).click();
-  await page.goto(`${base}/team`);
   await page.getByLabel('API key').fill(teamAdmin.key);
   await page.getByRole('button', { name: 'Sign in' }).click();
-  await page.getByRole('heading', { name: 'Team', exact: true }).waitFor();
+  await page.getByRole('heading', { name: 'Jobs', exact: true }).waitFor();
+  await page.getByRole('link', { name: 'Team', exact: true }).click();
+  await page.getByRole('heading', { name: /^Team team_/ }).waitFor();
   const budgetCard = page.getByRole('region', { name: 'Budget' });
   await budgetCard.getByText(/1,?000/).first().waitFor();
   // the jobs of steps 4 and 9 have spent device time this month

@@ -29,7 +29,9 @@ import org.springframework.test.context.TestPropertySource;
  * its HuggingFace export downloaded as a tar; then evaluations: a suite made in the Suites tab's form, a passing and
  * a failing reward spec evaluated from the "Run evaluation" form with their verdicts, checks and JUnit report, and the
  * alias {@code lengths@production} moved with {@code require_passing_suite}, accepted for the passing spec and refused
- * (409) for the failing one) and saves a screenshot of every page under
+ * (409) for the failing one; then governance: the Team page signed in with a team:admin key (budget, spend by job), a
+ * CI key with only evaluations:write created and revoked there, and a job's Spend card) and saves a screenshot of
+ * every page under
  * {@code target/e2e-screenshots}. Under CI ({@code CI=true}) a missing Chromium or an unbuilt UI fails;
  * locally they skip the browser test.
  */
@@ -93,7 +95,7 @@ class WebUiEndToEndTest {
             node.destroyForcibly();
         }
         assertThat(exited && node.exitValue() == 0).as("e2e/run.mjs failed:%n%s", output).isTrue();
-        assertThat(output).contains("e2e: all 10 steps passed");
+        assertThat(output).contains("e2e: all 11 steps passed");
         assertThat(SCREENSHOTS.resolve("05-job-detail-live.png")).isRegularFile();
         assertThat(SCREENSHOTS.resolve("11-flow-job-gallery.png")).isRegularFile();
         assertThat(SCREENSHOTS.resolve("14-import-model-card.png")).isRegularFile();
