@@ -6,6 +6,7 @@ import dev.tropism.web.ApiException;
 import dev.tropism.web.PageParams;
 import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.util.Collection;
 import java.util.List;
 import java.util.Optional;
 import org.springframework.jdbc.core.simple.JdbcClient;
@@ -24,6 +25,19 @@ class DryRunStore {
 
     DryRunStore(JdbcClient jdbc) {
         this.jdbc = jdbc;
+    }
+
+    /** The oldest queued or running dry-run on one of {@code modelIds}, as {@code "dry-run <id> (running) samples <model>"}. */
+    Optional<String> usingModel(Collection<String> modelIds) {
+        if (modelIds.isEmpty()) {
+            return Optional.empty();
+        }
+        return jdbc.sql("SELECT id, status, model FROM dry_runs WHERE model IN (:ids) AND status IN " + UNFINISHED
+                        + " ORDER BY seq LIMIT 1")
+                .param("ids", modelIds)
+                .query((rs, n) -> "dry-run " + rs.getString("id") + " (" + rs.getString("status") + ") samples model "
+                        + rs.getString("model"))
+                .optional();
     }
 
     void insert(DryRunRecord r) {

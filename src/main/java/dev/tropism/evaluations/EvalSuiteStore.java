@@ -6,6 +6,7 @@ import dev.tropism.web.ApiException;
 import dev.tropism.web.PageParams;
 import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.util.Collection;
 import java.util.List;
 import java.util.Optional;
 import org.springframework.jdbc.core.simple.JdbcClient;
@@ -23,6 +24,28 @@ class EvalSuiteStore {
 
     EvalSuiteStore(JdbcClient jdbc) {
         this.jdbc = jdbc;
+    }
+
+    /**
+     * The oldest suite version (of any team) whose {@code policy} or {@code baseline} is one of {@code modelIds}, as
+     * {@code "eval suite <name> v<version> (<id>) uses <model> as its policy|baseline"}; a baseline given as an alias
+     * is the alias's to report.
+     */
+    Optional<String> usingModel(Collection<String> modelIds) {
+        if (modelIds.isEmpty()) {
+            return Optional.empty();
+        }
+        return jdbc.sql("SELECT id, name, version, policy, baseline FROM eval_suites WHERE policy IN (:ids)"
+                        + " OR baseline IN (:ids) ORDER BY seq LIMIT 1")
+                .param("ids", modelIds)
+                .query((rs, n) -> {
+                    String policy = rs.getString("policy");
+                    boolean asPolicy = policy != null && modelIds.contains(policy);
+                    return "eval suite " + rs.getString("name") + " v" + rs.getInt("version") + " (" + rs.getString("id")
+                            + ") uses model " + (asPolicy ? policy : rs.getString("baseline")) + " as its "
+                            + (asPolicy ? "policy" : "baseline");
+                })
+                .optional();
     }
 
     /** The next version of {@code name} for the team (1 for a new name). */

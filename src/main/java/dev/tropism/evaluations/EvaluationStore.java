@@ -8,6 +8,7 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.List;
 import java.util.Optional;
 import org.springframework.jdbc.core.simple.JdbcClient;
@@ -30,6 +31,27 @@ class EvaluationStore {
 
     EvaluationStore(JdbcClient jdbc) {
         this.jdbc = jdbc;
+    }
+
+    /**
+     * The oldest queued or running evaluation whose candidate or baseline is one of {@code modelIds}, as
+     * {@code "evaluation <id> (queued) of <model> as its candidate|baseline"}.
+     */
+    Optional<String> usingModel(Collection<String> modelIds) {
+        if (modelIds.isEmpty()) {
+            return Optional.empty();
+        }
+        return jdbc.sql("SELECT id, status, candidate_id, baseline_id FROM evaluations WHERE status IN ('queued', 'running')"
+                        + " AND (candidate_id IN (:ids) OR baseline_id IN (:ids)) ORDER BY seq LIMIT 1")
+                .param("ids", modelIds)
+                .query((rs, n) -> {
+                    String candidate = rs.getString("candidate_id");
+                    boolean asCandidate = modelIds.contains(candidate);
+                    return "evaluation " + rs.getString("id") + " (" + rs.getString("status") + ") uses model "
+                            + (asCandidate ? candidate : rs.getString("baseline_id")) + " as its "
+                            + (asCandidate ? "candidate" : "baseline");
+                })
+                .optional();
     }
 
     void insert(Evaluation e) {

@@ -13,6 +13,12 @@ public interface CheckpointModels {
     List<String> modelsOf(Checkpoint checkpoint);
 
     /**
+     * {@link #modelsOf}, with their rows locked until the transaction ends: retention takes the lock before it looks for
+     * references, so that a writer that also locks the model (or one retention of another launch) waits for its verdict.
+     */
+    List<String> lockModelsOf(Checkpoint checkpoint);
+
+    /**
      * What outside the checkpoint's own models still references it, for the message: a model exported from it (a job's
      * result model) or trained from one of its models (their child); empty when nothing does.
      */

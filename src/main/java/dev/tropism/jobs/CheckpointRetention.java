@@ -1,5 +1,6 @@
 package dev.tropism.jobs;
 
+import dev.tropism.rewards.RewardModelUsers;
 import dev.tropism.storage.ObjectStore;
 import java.io.IOException;
 import java.util.ArrayList;
@@ -9,6 +10,7 @@ import java.util.Map;
 import java.util.Optional;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.context.ApplicationEventPublisher;
 import org.springframework.stereotype.Component;
 import tools.jackson.databind.JsonNode;
@@ -19,7 +21,10 @@ import tools.jackson.databind.json.JsonMapper;
  * outside the newest {@code keep_last} and the best by {@code best_metric} is deleted, unless something still
  * references it. Never deleted: the latest (the resume point), one a model was exported from (a job's result model),
  * one whose model a job trains from or a model was trained from ({@link CheckpointModels#referencedBy}, and the jobs'
- * own {@code model} column). A deletion removes the row, marks the checkpoint's model {@code deleted}, records a
+ * own {@code model} column), one whose model a reward spec's grader names or a reward alias points at
+ * ({@link RewardModelUsers}), and one whose model another module still uses ({@link ModelReferences}: an eval suite's
+ * policy or baseline, a queued or running evaluation or dry-run). The checkpoint's own model rows are locked before
+ * the references are looked up. A deletion removes the row, marks the checkpoint's model {@code deleted}, records a
  * {@code checkpoint.deleted} job event and publishes {@link CheckpointDeleted}; the objects are deleted from object
  * storage once the transaction has committed, so a rolled-back step loses nothing (a crash between the commit and the
  * deletion leaves the objects behind, unreferenced).
@@ -34,16 +39,21 @@ class CheckpointRetention {
     private final JobStore jobs;
     private final JobEvents events;
     private final CheckpointModels models;
+    private final RewardModelUsers rewardUsers;
+    private final ObjectProvider<ModelReferences> references;
     private final ObjectStore objects;
     private final ApplicationEventPublisher publisher;
     private final JsonMapper json;
 
     CheckpointRetention(Checkpoints checkpoints, JobStore jobs, JobEvents events, CheckpointModels models,
-            ObjectStore objects, ApplicationEventPublisher publisher, JsonMapper json) {
+            RewardModelUsers rewardUsers, ObjectProvider<ModelReferences> references, ObjectStore objects,
+            ApplicationEventPublisher publisher, JsonMapper json) {
         this.checkpoints = checkpoints;
         this.jobs = jobs;
         this.events = events;
         this.models = models;
+        this.rewardUsers = rewardUsers;
+        this.references = references;
         this.objects = objects;
         this.publisher = publisher;
         this.json = json;
@@ -109,7 +119,7 @@ class CheckpointRetention {
         Plan plan = plan(checkpoints.list(job.id()), policy, json);
         List<Checkpoint> deleted = new ArrayList<>();
         for (Checkpoint c : plan.candidates()) {
-            Optional<String> reference = referencedBy(c);
+            Optional<String> reference = referencedBy(job, c);
             if (reference.isPresent()) {
                 log.debug("{}: checkpoint {} kept by retention: {}", job.id(), c.id(), reference.get());
                 continue;
@@ -120,14 +130,25 @@ class CheckpointRetention {
         return deleted;
     }
 
-    /** What still references {@code c}, beyond its own models; empty when it may be deleted. */
-    private Optional<String> referencedBy(Checkpoint c) {
+    /**
+     * What still references {@code c}, beyond its own models; empty when it may be deleted. Its own models' rows are
+     * locked first, so the answer holds until the transaction (which deletes it) ends for every writer that locks them.
+     */
+    Optional<String> referencedBy(JobRecord job, Checkpoint c) {
+        List<String> own = models.lockModelsOf(c);
         Optional<String> model = models.referencedBy(c);
-        if (model.isPresent()) {
+        if (model.isPresent() || own.isEmpty()) {
             return model;
         }
-        List<String> own = models.modelsOf(c);
-        return jobs.trainingFrom(own).map(j -> "job " + j + " trains from its model");
+        Optional<String> training = jobs.trainingFrom(own).map(j -> "job " + j + " trains from its model");
+        if (training.isPresent()) {
+            return training;
+        }
+        Optional<String> reward = rewardUsers.referencing(job.teamId(), own);
+        if (reward.isPresent()) {
+            return reward;
+        }
+        return references.orderedStream().map(r -> r.referencing(own)).flatMap(Optional::stream).findFirst();
     }
 
     private void delete(JobRecord job, Checkpoint c, RetentionPolicy policy) {

@@ -113,6 +113,11 @@ class ModelRegistrar implements BaseModels, CheckpointModels {
     }
 
     @Override
+    public List<String> lockModelsOf(Checkpoint checkpoint) {
+        return models.lock(modelsOf(checkpoint));
+    }
+
+    @Override
     public Optional<String> referencedBy(Checkpoint checkpoint) {
         List<ModelRecord> all = models.byCheckpoint(checkpoint.id());
         Optional<String> exported = all.stream()

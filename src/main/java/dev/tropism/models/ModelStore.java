@@ -98,6 +98,15 @@ public class ModelStore {
                         + " ORDER BY seq").param("parents", parents).query(ModelStore::map).list();
     }
 
+    /** Locks the rows of {@code ids} until the transaction ends (in id order, so two lockers cannot deadlock); the ids found. */
+    public List<String> lock(List<String> ids) {
+        if (ids.isEmpty()) {
+            return List.of();
+        }
+        return jdbc.sql("SELECT id FROM models WHERE id IN (:ids) ORDER BY id FOR UPDATE").param("ids", ids)
+                .query(String.class).list();
+    }
+
     public void markDeleted(List<String> ids) {
         if (!ids.isEmpty()) {
             jdbc.sql("UPDATE models SET status = 'deleted' WHERE id IN (:ids)").param("ids", ids).update();

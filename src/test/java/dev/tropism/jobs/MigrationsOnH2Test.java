@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.ResultSet;
+import java.util.List;
 import java.util.UUID;
 import org.flywaydb.core.Flyway;
 import org.junit.jupiter.api.Test;
@@ -65,6 +66,25 @@ class MigrationsOnH2Test {
                     + " AND status NOT IN ('failed', 'deleted')")) {
                 assertThat(rs.next()).isTrue();
                 assertThat(rs.getLong(1)).isEqualTo(40);
+            }
+            // Checkpoint retention: the lock of a checkpoint's own models (ModelStore.lock), and the lookups of the
+            // modules that may still use them (EvalSuiteStore, EvaluationStore and DryRunStore.usingModel).
+            try (ResultSet rs = c.createStatement().executeQuery("SELECT id FROM models WHERE id IN ('model_b', 'model_a')"
+                    + " ORDER BY id FOR UPDATE")) {
+                assertThat(rs.next()).isTrue();
+                assertThat(rs.getString(1)).isEqualTo("model_a");
+                assertThat(rs.next()).isTrue();
+            }
+            for (String lookup : List.of(
+                    "SELECT id, name, version, policy, baseline FROM eval_suites WHERE policy IN ('model_b')"
+                            + " OR baseline IN ('model_b') ORDER BY seq LIMIT 1",
+                    "SELECT id, status, candidate_id, baseline_id FROM evaluations WHERE status IN ('queued', 'running')"
+                            + " AND (candidate_id IN ('model_b') OR baseline_id IN ('model_b')) ORDER BY seq LIMIT 1",
+                    "SELECT id, status, model FROM dry_runs WHERE model IN ('model_b') AND status IN ('queued', 'running')"
+                            + " ORDER BY seq LIMIT 1")) {
+                try (ResultSet rs = c.createStatement().executeQuery(lookup)) {
+                    assertThat(rs.next()).as(lookup).isFalse();
+                }
             }
             // The quotas' team lock (TeamQuotaStore.lockTeam).
             try (ResultSet rs = c.createStatement().executeQuery("SELECT id FROM teams WHERE id = 'team_1' FOR UPDATE")) {

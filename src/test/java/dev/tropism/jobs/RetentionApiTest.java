@@ -8,14 +8,21 @@ import dev.tropism.storage.StoredObject;
 import dev.tropism.support.TropismIntegrationTest;
 import dev.tropism.support.TropismTestClient;
 import java.io.IOException;
+import java.sql.Timestamp;
+import java.time.Instant;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.UUID;
+import java.util.function.Function;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.context.annotation.Import;
+import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.test.context.TestPropertySource;
+import org.springframework.transaction.PlatformTransactionManager;
+import org.springframework.transaction.support.TransactionTemplate;
 import tools.jackson.databind.JsonNode;
 
 /**
@@ -35,6 +42,11 @@ class RetentionApiTest {
     @Autowired CheckpointModels checkpointModels;
     @Autowired Checkpoints checkpointRows;
     @Autowired ScriptedJobs.Recorder recorder;
+    @Autowired CheckpointRetention retention;
+    @Autowired JobStore jobRows;
+    @Autowired JdbcClient jdbc;
+    @Autowired PlatformTransactionManager transactions;
+    @Autowired List<ModelReferences> modelReferences;
 
     ScriptedJobs jobs;
 
@@ -144,6 +156,99 @@ class RetentionApiTest {
         assertThat(checkpointModels.referencedBy(rows.get(0))).hasValueSatisfying(why ->
                 assertThat(why).contains("was trained from its model " + atFive));
         assertThat(checkpointModels.referencedBy(rows.get(1))).isEmpty();
+    }
+
+    @Test
+    void neverDeletesACheckpointWhoseModelARewardSpecAnAliasOrAnEvalSuiteUses() throws Exception {
+        // Every checkpoint is kept while the job runs; retention is then applied as after a new checkpoint.
+        String id = jobs.submit(jobs.grpo(jobs.baseModel, 30, 0, Map.of()));
+        jobs.await(id, "succeeded");
+        assertThat(jobs.checkpointSteps(id)).containsExactly(5, 10, 15, 20, 25, 30);
+        Map<String, JsonNode> produced = jobs.modelsOf(id);
+        String at5 = produced.get("base:aligned@5").get("id").asString();
+        String at10 = produced.get("base:aligned@10").get("id").asString();
+        String at15 = produced.get("base:aligned@15").get("id").asString();
+        String team = jobs.team.id();
+        Timestamp now = Timestamp.from(Instant.now());
+
+        // 5: a reward_model grader nested in a multi grader names its model (the rows as the rewards module stores them)
+        String spec = "rs_" + UUID.randomUUID().toString().replace("-", "");
+        jdbc.sql("INSERT INTO reward_specs (id, team_id, name, grader, item_fields, created_at) VALUES (?, ?, ?, ?, ?, ?)")
+                .params(spec, team, "judged", "{\"type\":\"multi\",\"graders\":{\"len\":{\"type\":\"length\"},"
+                        + "\"rm\":{\"type\":\"reward_model\",\"model\":\"" + at5 + "\",\"transform\":\"sigmoid\"}}}",
+                        "[]", now)
+                .update();
+        // 10: an alias points at its model
+        jdbc.sql("INSERT INTO reward_aliases (team_id, name, target_id, kind, created_at, updated_at, updated_by)"
+                        + " VALUES (?, ?, ?, 'reward_model', ?, ?, 'admin')")
+                .params(team, "helpful@production", at10, now, now).update();
+        // 15: an eval suite samples its model as the policy
+        String suite = "suite_" + UUID.randomUUID().toString().replace("-", "");
+        jdbc.sql("INSERT INTO eval_suites (id, team_id, name, version, policy, n_samples, max_prompts, max_new_tokens,"
+                        + " temperature, top_p, seed, thresholds, created_at) VALUES (?, ?, 'gate', 2, ?, 1, 1, 8, 1.0,"
+                        + " 1.0, 0, '[]', ?)")
+                .params(suite, team, at15, now).update();
+
+        jdbc.sql("UPDATE jobs SET retention = ? WHERE id = ?")
+                .params("{\"keep_last\":2,\"keep_best\":false,\"best_metric\":\"eval/accuracy\",\"mode\":\"max\"}", id)
+                .update();
+        JobRecord job = jobRows.find(id).orElseThrow();
+        List<Checkpoint> rows = checkpointRows.list(id);
+        TransactionTemplate tx = new TransactionTemplate(transactions);
+        Function<Checkpoint, Optional<String>> why = c -> tx.execute(s -> retention.referencedBy(job, c));
+        assertThat(why.apply(rows.get(0)))
+                .contains("reward spec " + spec + " (judged) grades with model " + at5 + " at /graders/rm/model");
+        assertThat(why.apply(rows.get(1)))
+                .contains("alias helpful@production points at model " + at10);
+        assertThat(why.apply(rows.get(2)))
+                .contains("eval suite gate v2 (" + suite + ") uses model " + at15 + " as its policy");
+        assertThat(why.apply(rows.get(3))).isEmpty();
+
+        List<Checkpoint> deleted = tx.execute(s -> retention.apply(job));
+        assertThat(deleted).extracting(Checkpoint::step).containsExactly(20);
+        assertThat(jobs.checkpointSteps(id)).containsExactly(5, 10, 15, 25, 30);
+        Map<String, JsonNode> after = jobs.modelsOf(id);
+        for (int step : List.of(5, 10, 15, 20, 25, 30)) {
+            assertThat(after.get("base:aligned@" + step).get("status").asString()).as("model of step %d", step)
+                    .isEqualTo(step == 20 ? "deleted" : "ready");
+        }
+    }
+
+    @Test
+    void queuedOrRunningEvaluationsAndDryRunsAndSuiteBaselinesReferenceTheirModels() {
+        String team = jobs.team.id();
+        Timestamp now = Timestamp.from(Instant.now());
+        String suite = "suite_" + UUID.randomUUID().toString().replace("-", "");
+        String baseline = "model_" + UUID.randomUUID().toString().replace("-", "");
+        jdbc.sql("INSERT INTO eval_suites (id, team_id, name, version, n_samples, max_prompts, max_new_tokens,"
+                        + " temperature, top_p, seed, thresholds, baseline, created_at) VALUES (?, ?, 'rm-gate', 1, 1, 1,"
+                        + " 8, 1.0, 1.0, 0, '[]', ?, ?)")
+                .params(suite, team, baseline, now).update();
+        String candidate = "model_" + UUID.randomUUID().toString().replace("-", "");
+        String finished = "model_" + UUID.randomUUID().toString().replace("-", "");
+        for (String[] e : new String[][] {{candidate, "queued"}, {finished, "completed"}}) {
+            jdbc.sql("INSERT INTO evaluations (id, team_id, suite_id, candidate_ref, candidate_kind, candidate_id, status,"
+                            + " phase, created_at) VALUES (?, ?, ?, ?, 'reward_model', ?, ?, 'queued', ?)")
+                    .params("eval_" + e[0], team, suite, e[0], e[0], e[1], now).update();
+        }
+        String sampled = "model_" + UUID.randomUUID().toString().replace("-", "").substring(0, 20);
+        jdbc.sql("INSERT INTO dry_runs (id, team_id, reward_spec, model, dataset, samples_per_prompt, prompt_limit,"
+                        + " max_new_tokens, temperature, top_p, seed, status, created_at) VALUES (?, ?, 'rs_x', ?, 'ds_x',"
+                        + " 1, 1, 8, 1.0, 1.0, 0, 'running', ?)")
+                .params("dr_" + UUID.randomUUID().toString().substring(0, 8), team, sampled, now).update();
+
+        assertThat(references(List.of(baseline))).singleElement().asString()
+                .isEqualTo("eval suite rm-gate v1 (" + suite + ") uses model " + baseline + " as its baseline");
+        assertThat(references(List.of(candidate))).singleElement().asString()
+                .startsWith("evaluation eval_" + candidate + " (queued) uses model " + candidate + " as its candidate");
+        assertThat(references(List.of(finished))).isEmpty();
+        assertThat(references(List.of(sampled))).singleElement().asString()
+                .endsWith("(running) samples model " + sampled);
+        assertThat(references(List.of())).isEmpty();
+    }
+
+    private List<String> references(List<String> modelIds) {
+        return modelReferences.stream().map(r -> r.referencing(modelIds)).flatMap(Optional::stream).toList();
     }
 
     @Test

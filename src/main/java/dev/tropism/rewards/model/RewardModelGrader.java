@@ -114,8 +114,9 @@ public final class RewardModelGrader implements Grader {
             if (model != null && ctx.teamId() == null) {
                 ctx.violation(pointer + "/model", "reward models belong to a team; create the spec with a team key");
             } else if (model != null && !ctx.stored()) {
-                // A stored spec was checked when it was created, and models are never deleted: a model that
-                // cannot load later is a per-sample model_unavailable error, not a broken spec.
+                // A stored spec was checked when it was created, and retention never deletes a checkpoint whose model
+                // a stored spec names (RewardModelUsers): a model that cannot load later is a per-sample
+                // model_unavailable error, not a broken spec.
                 scorer.unusable(ctx.teamId(), model).ifPresent(reason -> ctx.violation(pointer + "/model", reason));
             }
             Template prompt = node.has("prompt") ? ctx.template(node, "prompt", pointer)
