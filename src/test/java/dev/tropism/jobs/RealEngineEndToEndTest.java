@@ -246,7 +246,7 @@ class RealEngineEndToEndTest {
 
         // a budget of about one and a half steps: the job pauses long before its end
         String budgeted = submitGrpo(base, train, eval, spec, 6, 3, Map.of("budget",
-                Map.of("max_spend", perStep.multiply(new BigDecimal("1.5")))));
+                Map.of("max_spend", perStep.multiply(new BigDecimal("1.5")).setScale(9, java.math.RoundingMode.HALF_UP))));
         JsonNode paused = awaitStatus(budgeted, "paused");
         int step = paused.get("current_step").asInt();
         assertThat(step).isBetween(1, 5);
