@@ -13,7 +13,8 @@ enum WebhookEventType {
     JOB_PAUSED("job.paused"),
     JOB_REWARD_HACKING_SUSPECTED("job.reward_hacking_suspected"),
     EVALUATION_COMPLETED("evaluation.completed"),
-    MODEL_READY("model.ready");
+    MODEL_READY("model.ready"),
+    TEAM_BUDGET_ALERT("team.budget_alert");
 
     /** The subscription to every event type, present and future: {@code "events": ["*"]}. */
     static final String ALL = "*";

@@ -1,5 +1,6 @@
 package dev.tropism.webhooks;
 
+import dev.tropism.billing.TeamBudgetAlert;
 import dev.tropism.evaluations.EvaluationCompleted;
 import dev.tropism.jobs.JobCancelled;
 import dev.tropism.jobs.JobFailed;
@@ -86,6 +87,13 @@ class WebhookOutbox {
         record(e.teamId(), WebhookEventType.MODEL_READY, data("model", e.modelId(), "name", e.name(), "family",
                 e.family() == null ? null : e.family().wireName(), "source", e.source().wire(), "parent", e.parent(),
                 "job", e.job(), "checkpoint", e.checkpoint()));
+    }
+
+    @EventListener
+    void on(TeamBudgetAlert e) {
+        record(e.teamId(), WebhookEventType.TEAM_BUDGET_ALERT, data("team", e.teamId(), "month", e.month(), "spend",
+                e.spend(), "monthly_limit", e.monthlyLimit(), "alert_threshold", e.alertThreshold(), "currency",
+                e.currency(), "job", e.jobId()));
     }
 
     /** Writes one delivery per subscribed enabled endpoint of the team, and wakes the dispatcher after the commit. */

@@ -333,6 +333,10 @@ class JobSpendApiTest {
         assertThat(spent).isPositive();
         // lower the cap to a little more than what is spent: the running job crosses it within a few steps
         BigDecimal cap = spent.add(new BigDecimal("0.1"));
+        // the team's webhook endpoint for the alert (nothing listens there: the outbox row is what counts)
+        ApiResponse hook = team.calls().post("/v1/webhook-endpoints", Map.of("url", "http://127.0.0.1:9/budget",
+                "events", List.of("team.budget_alert")));
+        assertThat(hook.status()).as(hook.toString()).isEqualTo(201);
         assertThat(put(api.admin(), path, Map.of("monthly_limit", cap, "alert_threshold", 0.01)).status()).isEqualTo(200);
         JsonNode paused = await(running, "paused");
         assertThat(paused.get("current_step").asInt()).isLessThan(500);
@@ -343,6 +347,11 @@ class JobSpendApiTest {
         JsonNode alert = events(running, "team_budget_alert").get(0);
         assertThat(alert.get("level").asString()).isEqualTo("warning");
         assertThat(alert.get("data").get("monthly_limit").decimalValue()).isEqualByComparingTo(cap);
+        JsonNode deliveries = team.calls().get("/v1/webhook-endpoints/" + hook.json().get("id").asString()
+                + "/deliveries").json().get("data");
+        assertThat(deliveries).hasSize(1);
+        assertThat(deliveries.get(0).get("event_type").asString()).isEqualTo("team.budget_alert");
+        assertThat(deliveries.get(0).get("payload").toString()).contains(team.id(), running);
         JsonNode after = team.calls().get(path).json();
         assertThat(after.get("alerted").asBoolean()).isTrue();
         assertThat(after.get("remaining").decimalValue()).isZero();
