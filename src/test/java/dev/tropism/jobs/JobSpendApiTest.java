@@ -3,8 +3,6 @@ package dev.tropism.jobs;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 
-import dev.tropism.datasets.DatasetPurpose;
-import dev.tropism.engine.PolicyFamily;
 import dev.tropism.models.ModelRecord;
 import dev.tropism.models.ModelStore;
 import dev.tropism.storage.ObjectStore;
@@ -13,18 +11,15 @@ import dev.tropism.usage.UsageStore;
 import dev.tropism.support.TropismTestClient;
 import dev.tropism.support.TropismTestClient.ApiResponse;
 import dev.tropism.support.TropismTestClient.Team;
-import dev.tropism.web.Ids;
 import java.io.ByteArrayInputStream;
 import java.math.BigDecimal;
 import java.time.Duration;
-import java.time.Instant;
 import java.time.LocalDate;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.TreeMap;
 import java.util.UUID;
 import org.junit.jupiter.api.BeforeEach;
@@ -59,21 +54,16 @@ class JobSpendApiTest {
     @Autowired UsageStore usageStore;
 
     Team team;
+    /** The team's scripted base model, prompts and reward spec, and the job helpers shared with the retention tests. */
+    ScriptedJobs jobs;
     String baseModel;
-    String prompts;
-    String rewardSpec;
 
     @BeforeEach
     void setUp() throws Exception {
         team = api.newTeam("t-" + UUID.randomUUID().toString().substring(0, 8));
-        String id = Ids.newId("model_");
-        models.insert(new ModelRecord(0, id, team.id(), "base", PolicyFamily.LANGUAGE_MODEL, "tiny-gpt",
-                ModelRecord.READY, null, null, null, ModelRecord.prefixOf(id), 1000L, Instant.now()));
-        objects.put(ModelRecord.prefixOf(id) + "config.json", new ByteArrayInputStream("{}".getBytes()));
-        baseModel = id;
-        prompts = catalog.addDataset(team.id(), DatasetPurpose.PROMPTS,
-                List.of(Map.of("prompt", "1+1=", "answer", "2"), Map.of("prompt", "2+2=", "answer", "4")));
-        rewardSpec = catalog.addRewardSpec(team.id(), Set.of("answer"));
+        jobs = new ScriptedJobs(team, catalog, models);
+        baseModel = jobs.baseModel;
+        objects.put(ModelRecord.prefixOf(baseModel) + "config.json", new ByteArrayInputStream("{}".getBytes()));
     }
 
     private Map<String, Object> body(int maxSteps, long seed, Map<String, Object> budget) {
@@ -83,8 +73,8 @@ class JobSpendApiTest {
         grpo.put("eval_interval", 4);
         Map<String, Object> b = new HashMap<>();
         b.put("model", baseModel);
-        b.put("dataset", prompts);
-        b.put("reward_spec", rewardSpec);
+        b.put("dataset", jobs.prompts);
+        b.put("reward_spec", jobs.rewardSpec);
         b.put("method", Map.of("type", "grpo", "grpo", grpo));
         b.put("seed", seed);
         b.put("metadata", Map.of("step_millis", 20));
@@ -95,26 +85,15 @@ class JobSpendApiTest {
     }
 
     private String submit(Map<String, Object> body) {
-        ApiResponse r = team.calls().post("/v1/jobs", body);
-        assertThat(r.status()).as(r.toString()).isEqualTo(201);
-        return r.json().get("id").asString();
+        return jobs.submit(body);
     }
 
     private JsonNode job(String id) {
-        ApiResponse r = team.calls().get("/v1/jobs/" + id);
-        assertThat(r.status()).as(r.toString()).isEqualTo(200);
-        return r.json();
+        return jobs.job(id);
     }
 
     private JsonNode await(String id, String status) throws InterruptedException {
-        long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
-        JsonNode j = job(id);
-        while (!j.get("status").asString().equals(status)) {
-            assertThat(System.nanoTime()).as("job %s never became %s: %s", id, status, j).isLessThan(deadline);
-            Thread.sleep(25);
-            j = job(id);
-        }
-        return j;
+        return jobs.await(id, status);
     }
 
     private void awaitStep(String id, int atLeast) throws InterruptedException {
